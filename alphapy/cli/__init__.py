@@ -1,0 +1,77 @@
+"""The ``alphapy`` command line.
+
+Parsing is plain argparse and every heavy import (pydantic, psycopg, discord.py,
+asyncpg) happens inside the command that needs it, so ``alphapy --help`` starts fast.
+Each sub-command lives in its own module and registers itself through ``add_parser``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from alphapy import __version__
+
+Handler = Callable[[argparse.Namespace], int]
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+_COMMAND_MODULES = ("alphapy.cli.db", "alphapy.cli.plugins")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="alphapy",
+        description="Alphapy: a plugin-based Discord bot framework.",
+        epilog="Configuration comes from the environment and a .env file; see the README.",
+    )
+    parser.add_argument("--version", action="version", version=f"alphapy {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    from importlib import import_module
+
+    for module_name in _COMMAND_MODULES:
+        import_module(module_name).add_parser(commands)
+    return parser
+
+
+def fail(message: str, code: int = EXIT_FAILURE) -> int:
+    """Print one line for the user and return the exit code."""
+    print(f"alphapy: {message}", file=sys.stderr)
+    return code
+
+
+def run_handler(handler: Handler, args: argparse.Namespace) -> int:
+    """Run a command, turning known failures into one clear line instead of a traceback."""
+    from alphapy.config import ConfigError
+
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        return fail(str(exc), EXIT_USAGE)
+    except KeyboardInterrupt:
+        return fail("interrupted", 130)
+    except Exception as exc:
+        from alphapy.db.migrate import MigrationError
+        from alphapy.db.pool import DatabaseUnavailable
+
+        if isinstance(exc, (MigrationError, DatabaseUnavailable)):
+            return fail(str(exc))
+        raise
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Any = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return EXIT_USAGE
+    return run_handler(handler, args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""``alphapy migrate`` and ``alphapy db ...``: the database in use and its schema."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from alphapy.cli import EXIT_OK
+
+
+def add_parser(commands: Any) -> None:
+    migrate = commands.add_parser(
+        "migrate",
+        help="apply the core's and every loaded plugin's pending migrations",
+        description="Apply pending migrations (core first, then plugins), list them, "
+        "or roll one plugin's migrations back.",
+    )
+    group = migrate.add_mutually_exclusive_group()
+    group.add_argument("--list", action="store_true", help="show each migration, its owner and state")
+    group.add_argument("--rollback", metavar="PLUGIN", help="roll back one plugin's migrations")
+    migrate.add_argument("--json", action="store_true", help="with --list: print JSON")
+    migrate.set_defaults(handler=migrate_command)
+
+    db = commands.add_parser("db", help="the database in use")
+    db_commands = db.add_subparsers(title="db commands", metavar="COMMAND", required=True)
+    url = db_commands.add_parser("url", help="print the PostgreSQL URL in use (password hidden)")
+    url.add_argument("--show-password", action="store_true", help="print the password too")
+    url.set_defaults(handler=db_url_command)
+
+
+def migrate_command(args: argparse.Namespace) -> int:
+    from alphapy.cli.output import print_json, print_table
+    from alphapy.runtime import prepare
+
+    with prepare() as runtime:
+        runner = runtime.migration_runner()
+        if args.list:
+            states = runner.status()
+            if args.json:
+                print_json([state.__dict__ for state in states])
+            else:
+                print_table(
+                    ["migration", "owner", "state", "applied at", "depends on"],
+                    [
+                        (s.id, s.owner, "applied" if s.applied else "pending", s.applied_at,
+                         ", ".join(s.depends) or None)
+                        for s in states
+                    ],
+                )
+            return EXIT_OK
+        if args.rollback:
+            undone = runner.rollback(args.rollback)
+            print(f"rolled back {len(undone)} migration(s) of {args.rollback}: {', '.join(undone) or 'none applied'}")
+            return EXIT_OK
+        applied = runner.apply()
+        if applied:
+            print(f"applied {len(applied)} migration(s): {', '.join(applied)}")
+        else:
+            print("database is up to date")
+        return EXIT_OK
+
+
+def db_url_command(args: argparse.Namespace) -> int:
+    from alphapy.config import load_config
+    from alphapy.db import resolve_database
+    from alphapy.db.urls import redact_url
+
+    config = load_config()
+    url, embedded = resolve_database(config)
+    try:
+        print(url if args.show_password else redact_url(url))
+        if embedded is not None:
+            print(f"(embedded PostgreSQL in {embedded.pgdata}; it runs while an alphapy process uses it)",
+                  file=sys.stderr)
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    return EXIT_OK

@@ -1,0 +1,192 @@
+"""Process configuration: environment variables and an optional ``.env`` file.
+
+Everything an operator can set lives in :class:`Config`. Bad values must stop the
+process with one readable line naming the variable, because a pydantic traceback
+in a container log helps nobody at 3 a.m.; :func:`load_config` turns validation
+errors into a :class:`ConfigError` that the CLI prints as that line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DISCORD_API_BASE = "https://discord.com/api/v10"
+DEFAULT_DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
+
+CommaList = Annotated[list[str] | None, NoDecode]
+CommaInts = Annotated[list[int] | None, NoDecode]
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or malformed; the message is one line for humans."""
+
+
+def _split_commas(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Config(BaseSettings):
+    """All settings of one Alphapy process (not per guild: those are guild settings)."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        validate_default=True,
+        populate_by_name=True,
+    )
+
+    # --- database -------------------------------------------------------------------
+    database_url: str | None = Field(
+        None,
+        description="postgresql:// URL of the server to use; unset starts an embedded PostgreSQL",
+    )
+    data_dir: Path = Field(
+        Path(".alphapy"),
+        validation_alias="ALPHAPY_DATA_DIR",
+        description="folder for the embedded database and other local state",
+    )
+    db_pool_min_size: int = Field(2, ge=0, le=1000)
+    db_pool_max_size: int = Field(10, ge=1, le=1000)
+    db_tracker_pool_size: int = Field(2, ge=1, le=100)
+    db_connect_timeout: float = Field(10.0, gt=0, le=300)
+
+    # --- Discord --------------------------------------------------------------------
+    discord_token: SecretStr | None = None
+    discord_api_base: str = DEFAULT_DISCORD_API_BASE
+    discord_gateway_url: str = DEFAULT_DISCORD_GATEWAY_URL
+    shard_count: int | None = Field(None, ge=1, le=100_000)
+    shard_ids: CommaInts = None
+    dev_guild_ids: CommaInts = Field(
+        None, description="sync application commands to these guilds only (development)"
+    )
+
+    # --- plugins --------------------------------------------------------------------
+    alphapy_plugins: CommaList = Field(
+        None, description="comma-separated plugin names to load; unset loads all, empty loads none"
+    )
+    plugins_enabled_by_default: bool = Field(
+        True, description="whether a plugin is on in a guild that never switched it"
+    )
+
+    # --- AI -------------------------------------------------------------------------
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    openai_vision_model: str | None = None
+    openai_timeout: float = Field(20.0, gt=0, le=600)
+    openai_max_retries: int = Field(1, ge=0, le=10)
+
+    # --- health server --------------------------------------------------------------
+    health_host: str = "127.0.0.1"
+    health_port: int = Field(8080, ge=0, le=65535)
+    health_record_interval: float = Field(60.0, ge=0, description="seconds between history rows")
+
+    # --- tracking -------------------------------------------------------------------
+    tracker_flush_interval: float = Field(1.0, gt=0, le=3600)
+    tracker_batch_size: int = Field(500, ge=1, le=1_000_000)
+    tracker_backlog_limit: int = Field(100_000, ge=1, le=100_000_000)
+
+    # --- logging --------------------------------------------------------------------
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
+    log_format: Literal["auto", "console", "json"] = "auto"
+
+    @field_validator("alphapy_plugins", "shard_ids", "dev_guild_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        return _split_commas(value)
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _lowercase(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in ("postgresql", "postgres"):
+            raise ValueError("must be a postgresql:// URL such as postgresql://user:password@host:5432/alphapy")
+        return value
+
+    @field_validator("discord_api_base", "openai_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("discord_gateway_url")
+    @classmethod
+    def _ws_url(cls, value: str) -> str:
+        if not value.startswith(("ws://", "wss://")):
+            raise ValueError("must be a ws:// or wss:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Config:
+        if self.db_pool_min_size > self.db_pool_max_size:
+            raise ValueError(
+                f"DB_POOL_MIN_SIZE ({self.db_pool_min_size}) must not exceed "
+                f"DB_POOL_MAX_SIZE ({self.db_pool_max_size})"
+            )
+        if self.shard_ids and self.shard_count is None:
+            raise ValueError("SHARD_IDS needs SHARD_COUNT")
+        if self.shard_ids and self.shard_count is not None:
+            bad = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
+            if bad:
+                raise ValueError(f"SHARD_IDS {bad} must lie in 0..{self.shard_count - 1} (SHARD_COUNT)")
+        return self
+
+    # --- derived --------------------------------------------------------------------
+    @property
+    def ai_configured(self) -> bool:
+        """AI features run only when a key or a base URL (a local server) is set."""
+        return self.openai_api_key is not None or self.openai_base_url is not None
+
+    def secrets(self) -> list[str]:
+        """Secret values that log redaction must hide wherever they appear."""
+        found = [s.get_secret_value() for s in (self.discord_token, self.openai_api_key) if s]
+        return [s for s in found if len(s) >= 6]
+
+    def shard_filter(self) -> tuple[int, list[int]]:
+        """(shard_count, shard_ids) this process serves; one shard when unsharded."""
+        count = self.shard_count or 1
+        ids = self.shard_ids if self.shard_ids is not None else list(range(count))
+        return count, ids
+
+
+def _describe(error: dict[str, Any]) -> str:
+    location = [str(part) for part in error.get("loc", ()) if part != "__root__"]
+    name = location[0].upper() if location else ""
+    message = str(error.get("msg", "is invalid"))
+    message = message.removeprefix("Value error, ")
+    got = error.get("input")
+    shown = ""
+    if name and got is not None and not isinstance(got, (dict, list)) and "secret" not in message.lower():
+        text = str(got)
+        if not any(word in name for word in ("TOKEN", "KEY", "SECRET", "PASSWORD")):
+            shown = f" (got {text[:60]!r})"
+    return f"{name}: {message}{shown}" if name else message
+
+
+def load_config(**overrides: Any) -> Config:
+    """Read the configuration, raising :class:`ConfigError` with one line on bad values."""
+    try:
+        return Config(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(_describe(err) for err in exc.errors())
+        raise ConfigError(f"invalid configuration: {problems}") from None

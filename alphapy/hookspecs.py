@@ -1,0 +1,131 @@
+"""The plugin contract: every hook a plugin may implement.
+
+A plugin is a module (or object) registered under a name, usually through the
+``alphapy.plugins`` entry-point group; it implements any of the hooks below with
+``@alphapy.hookimpl`` and takes only the arguments it needs, in the style of datasette
+and llm. ``register_*`` hooks contribute something at start; the others are
+lifecycle events and questions the core asks.
+
+pluggy itself knows nothing of asyncio. Hooks marked *async* may be implemented with
+``async def`` (or a plain function); the core calls them through
+:meth:`alphapy.plugins.PluginManager.call_async`, which awaits each answer, isolates
+each plugin's exception and timeout, and never lets one plugin break another. So no
+hook here uses ``firstresult``: a coroutine would count as an answer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from alphapy import hookspec
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from aiohttp import web
+
+
+@hookspec
+def register_migrations() -> str | Path | Any:
+    """Return the folder of this plugin's SQL migrations.
+
+    Usually ``importlib.resources.files(__package__) / "migrations"``. Every file in it
+    must be named ``<plugin>_<number>_<what>.sql`` (the ids of all plugins share one
+    namespace) and may start with ``-- depends: core_0001_init`` to order itself after
+    another owner's migration. A ``<id>.rollback.sql`` beside it undoes it, which
+    ``alphapy migrate --rollback <plugin>`` uses. The folder must exist: a missing one is
+    an error, not an empty set.
+    """
+
+
+@hookspec
+def register_settings(register: Any) -> None:
+    """Declare this plugin's per-guild settings by calling ``register(...)``.
+
+    ``register(key, type, default=..., help=..., premium=False, **bounds)`` declares one
+    setting in the plugin's own scope (its name). Hosts change them with ``/settings`` or
+    ``alphapy settings``; every change is validated against its declaration and kept in
+    ``settings_history``. Read them with ``bot.settings.get(guild_id, scope, key)``.
+    """
+
+
+@hookspec
+def register_cogs(bot: Any) -> Any:
+    """Return the discord.py Cogs that hold this plugin's commands and listeners.
+
+    May be a plain or an ``async`` function and may return one Cog or a list. The core
+    adds them to the bot, puts every command and listener behind the per-guild gate (a
+    plugin switched off in a guild does nothing there) and records command usage.
+    """
+
+
+@hookspec
+def register_routes(app: web.Application) -> None:
+    """Add aiohttp routes (webhooks, JSON APIs) to the core's health server.
+
+    Use paths under ``/api/<plugin>/``. The server listens on ``HEALTH_HOST`` (loopback
+    by default); routes that take input from the outside must authenticate it.
+    """
+
+
+@hookspec
+def startup(bot: Any) -> None:
+    """*async* The bot is about to connect: start background tasks here.
+
+    Runs after migrations, pools and core services are up and the cogs are added.
+    Keep it short; long work belongs in a task started here and stopped in
+    :func:`shutdown`.
+    """
+
+
+@hookspec
+def shutdown(bot: Any) -> None:
+    """*async* The bot is stopping: stop tasks and flush what must not be lost.
+
+    Runs before the pools close; each plugin gets a bounded time.
+    """
+
+
+@hookspec
+def health(bot: Any) -> dict[str, Any] | None:
+    """*async* Report this plugin's own health for ``/api/health`` and ``/readyz``.
+
+    Return a dict with at least ``status`` (``"ok"``, ``"degraded"`` or ``"down"``) and
+    any figures worth showing. ``"down"`` makes ``/readyz`` answer 503.
+    """
+
+
+@hookspec
+def premium_status(user_id: int, guild_id: int) -> Any:
+    """*async* Answer whether ``user_id`` has premium in ``guild_id``.
+
+    Implemented by the premium plugin; other plugins ask ``bot.premium_status(...)``,
+    never the premium plugin itself. Return ``None`` when this implementation has no
+    opinion, else a mapping or object with ``active`` (bool), ``tier``, ``status``,
+    ``expires_at`` and ``source``. The first non-``None`` answer wins.
+    """
+
+
+@hookspec
+def ticket_summarized(ticket: Any, summary: Any) -> None:
+    """*async* A support ticket was closed and summarised.
+
+    Fired by the tickets plugin with the ticket row and its summary (``summary``,
+    ``similarity_key``); the FAQ plugin proposes entries from it.
+    """
+
+
+@hookspec
+def user_data(user_id: int) -> dict[str, Any] | None:
+    """*async* Export what this plugin holds about a person (data subject access).
+
+    Return a JSON-serialisable dict, or ``None`` when the plugin holds nothing.
+    """
+
+
+@hookspec
+def forget_user(user_id: int, guild_id: int | None) -> int | None:
+    """*async* Erase what this plugin holds about a person, in one guild or (``None``) all.
+
+    Return the number of records removed or anonymised.
+    """

@@ -1,0 +1,216 @@
+"""The plugin manager: discovery, isolation, and calling hooks that may be async.
+
+Discovery is ours, not pluggy's ``load_setuptools_entrypoints``: that one stops at the
+first plugin that fails to import and loads in no fixed order. Here every entry point
+of the ``alphapy.plugins`` group is loaded in name order, each inside its own
+try/except; a broken plugin is logged and listed as failed, the others load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
+from typing import Any, Literal
+
+import pluggy
+
+from alphapy import PROJECT_NAME, hookspecs
+from alphapy.db.migrate import MigrationSource, core_source
+
+ENTRY_POINT_GROUP = "alphapy.plugins"
+DEFAULT_HOOK_TIMEOUT = 10.0
+
+PluginStatus = Literal["loaded", "failed", "missing"]
+
+
+@dataclass
+class PluginInfo:
+    """What ``alphapy plugins`` shows about one plugin."""
+
+    name: str
+    status: PluginStatus
+    version: str | None = None
+    module: str | None = None
+    description: str | None = None
+    error: str | None = None
+    hooks: list[str] = field(default_factory=list)
+
+
+@dataclass
+class HookResult:
+    """One implementation's answer to a hook call: a value, or the error it raised."""
+
+    plugin: str
+    value: Any = None
+    error: BaseException | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _describe_error(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+class PluginManager:
+    """pluggy's manager plus Alphapy's loading rules and async hook calls."""
+
+    def __init__(self) -> None:
+        self.pm = pluggy.PluginManager(PROJECT_NAME)
+        self.pm.add_hookspecs(hookspecs)
+        self.infos: dict[str, PluginInfo] = {}
+
+    # --- loading --------------------------------------------------------------------
+    def load_entrypoints(self, only: Iterable[str] | None = None) -> list[PluginInfo]:
+        """Load installed plugins, sorted by name; ``only`` limits which (empty: none)."""
+        from alphapy.log import get_logger
+
+        log = get_logger(__name__)
+        wanted = None if only is None else {name.strip() for name in only if name.strip()}
+        found: dict[str, EntryPoint] = {}
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            found.setdefault(ep.name, ep)
+        for name in sorted(found):
+            if wanted is not None and name not in wanted:
+                continue
+            ep = found[name]
+            dist = getattr(ep, "dist", None)
+            version = dist.version if dist is not None else None
+            description = dist.metadata.get("Summary") if dist is not None else None
+            try:
+                plugin = ep.load()
+            except Exception as exc:  # a broken plugin must not stop the others
+                log.error("plugin.load_failed", plugin=name, error=_describe_error(exc),
+                          traceback="".join(traceback.format_exception(exc)))
+                self.infos[name] = PluginInfo(name, "failed", version, ep.value, description,
+                                              _describe_error(exc))
+                continue
+            self.register(plugin, name, version=version, description=description)
+        for name in sorted((wanted or set()) - set(found)):
+            self.infos[name] = PluginInfo(name, "missing", error="ALPHAPY_PLUGINS names it, but it is not installed")
+            log.warning("plugin.missing", plugin=name)
+        return list(self.infos.values())
+
+    def register(self, plugin: Any, name: str, *, version: str | None = None,
+                 description: str | None = None) -> PluginInfo:
+        """Register a plugin object or module (tests use this to load plugins explicitly)."""
+        module = getattr(plugin, "__name__", type(plugin).__name__)
+        try:
+            extra_specs = getattr(plugin, "alphapy_hookspecs", None)
+            if extra_specs is not None:
+                self.pm.add_hookspecs(extra_specs)
+            self.pm.register(plugin, name=name)
+        except Exception as exc:
+            info = PluginInfo(name, "failed", version, module, description, _describe_error(exc))
+        else:
+            if description is None:
+                doc = inspect.getdoc(plugin) or ""
+                description = doc.splitlines()[0] if doc else None
+            info = PluginInfo(name, "loaded", version, module, description, None, self._hooks_of(plugin))
+        self.infos[name] = info
+        return info
+
+    def _hooks_of(self, plugin: Any) -> list[str]:
+        return sorted(
+            caller.name for caller in self.pm.get_hookcallers(plugin) or []
+        )
+
+    def mark_failed(self, name: str, exc: BaseException) -> None:
+        """A plugin failed after loading (a bad hook answer): unregister and report it."""
+        plugin = self.pm.get_plugin(name)
+        if plugin is not None:
+            self.pm.unregister(plugin)
+        info = self.infos.get(name) or PluginInfo(name, "failed")
+        info.status = "failed"
+        info.error = _describe_error(exc)
+        self.infos[name] = info
+
+    @property
+    def loaded(self) -> list[str]:
+        """Names of the plugins that loaded, in name order."""
+        return sorted(name for name, info in self.infos.items() if info.status == "loaded")
+
+    # --- calling hooks ----------------------------------------------------------------
+    def _impls(self, hook_name: str) -> list[Any]:
+        caller = getattr(self.pm.hook, hook_name, None)
+        if caller is None:
+            return []
+        # pluggy calls implementations last-registered first; we call in name order.
+        return sorted(caller.get_hookimpls(), key=lambda impl: impl.plugin_name)
+
+    def call_each(self, hook_name: str, **kwargs: Any) -> list[HookResult]:
+        """Call a synchronous hook on every plugin, each isolated from the others."""
+        results = []
+        for impl in self._impls(hook_name):
+            args = {name: kwargs[name] for name in impl.argnames if name in kwargs}
+            started = time.perf_counter()
+            try:
+                value = impl.function(**args)
+                results.append(HookResult(impl.plugin_name, value, None, time.perf_counter() - started))
+            except Exception as exc:
+                results.append(HookResult(impl.plugin_name, None, exc, time.perf_counter() - started))
+        return results
+
+    async def call_async(self, hook_name: str, *, timeout: float = DEFAULT_HOOK_TIMEOUT,
+                         concurrent: bool = True, **kwargs: Any) -> list[HookResult]:
+        """Call a hook whose implementations may be async: await, time out and isolate each.
+
+        With ``concurrent`` the plugins run side by side (health checks); without, one
+        after another in name order (startup, shutdown).
+        """
+        impls = self._impls(hook_name)
+        if concurrent:
+            return list(await asyncio.gather(*(self._invoke(hook_name, i, timeout, kwargs) for i in impls)))
+        return [await self._invoke(hook_name, impl, timeout, kwargs) for impl in impls]
+
+    async def call_first(self, hook_name: str, *, timeout: float = DEFAULT_HOOK_TIMEOUT,
+                         **kwargs: Any) -> Any:
+        """The first non-``None`` answer, asking plugins one by one in name order."""
+        for impl in self._impls(hook_name):
+            result = await self._invoke(hook_name, impl, timeout, kwargs)
+            if result.ok and result.value is not None:
+                return result.value
+        return None
+
+    async def _invoke(self, hook_name: str, impl: Any, timeout: float,
+                      kwargs: dict[str, Any]) -> HookResult:
+        from alphapy.log import get_logger, log_context
+
+        args = {name: kwargs[name] for name in impl.argnames if name in kwargs}
+        started = time.perf_counter()
+        with log_context(plugin=impl.plugin_name):
+            try:
+                value = impl.function(**args)
+                if inspect.isawaitable(value):
+                    value = await asyncio.wait_for(value, timeout)
+                return HookResult(impl.plugin_name, value, None, time.perf_counter() - started)
+            except asyncio.TimeoutError:
+                exc: BaseException = TimeoutError(f"{hook_name} took longer than {timeout:g} s")
+            except Exception as error:
+                exc = error
+            get_logger(__name__).error(
+                "hook.failed", hook=hook_name, error=_describe_error(exc),
+                traceback="".join(traceback.format_exception(exc)),
+            )
+            return HookResult(impl.plugin_name, None, exc, time.perf_counter() - started)
+
+    # --- contributions ----------------------------------------------------------------
+    def migration_sources(self) -> list[MigrationSource]:
+        """The core's migrations first, then each plugin's that declares some."""
+        sources = [core_source()]
+        for result in self.call_each("register_migrations"):
+            if result.error is not None:
+                raise result.error
+            if result.value is None:
+                continue
+            sources.append(MigrationSource(result.plugin, Path(str(result.value))))
+        return sources

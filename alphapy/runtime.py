@@ -1,0 +1,84 @@
+"""The process-wide assembly every entry point shares: config, database server, plugins.
+
+``alphapy run``, ``alphapy demo``, the other CLI commands and the testing kit all start
+the same way (DESIGN.md section 3, steps 1-4); this module is that one way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from alphapy.config import Config, load_config
+from alphapy.log import configure_logging
+from alphapy.plugins import PluginManager
+
+if TYPE_CHECKING:
+    from alphapy.db.embedded import EmbeddedPostgres
+    from alphapy.db.migrate import MigrationRunner
+
+
+@dataclass
+class Runtime:
+    """Config, the database URL in use (embedded or not) and the loaded plugins."""
+
+    config: Config
+    plugins: PluginManager
+    _database_url: str | None = None
+    embedded: EmbeddedPostgres | None = None
+    _closed: bool = field(default=False, repr=False)
+
+    @property
+    def database_url(self) -> str:
+        """The server in use; starts the embedded one on first use when no URL is set."""
+        if self._database_url is None:
+            from alphapy.db import resolve_database
+
+            self._database_url, self.embedded = resolve_database(self.config)
+        return self._database_url
+
+    def migration_runner(self) -> MigrationRunner:
+        from alphapy.db.migrate import MigrationRunner
+
+        return MigrationRunner(self.database_url, self.plugins.migration_sources())
+
+    def migrate(self) -> list[str]:
+        """Apply the core's and every loaded plugin's pending migrations."""
+        return self.migration_runner().apply()
+
+    def close(self) -> None:
+        """Stop the embedded server if this process started it."""
+        if self.embedded is not None:
+            self.embedded.stop()
+            self.embedded = None
+        self._closed = True
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def prepare(
+    config: Config | None = None,
+    *,
+    plugins: Iterable[tuple[str, Any]] | None = None,
+    configure_logs: bool = True,
+) -> Runtime:
+    """Load config, set up logging and load plugins (entry points, or the ones given).
+
+    ``plugins`` registers the given ``(name, module)`` pairs instead of discovering
+    entry points, which keeps tests independent of what is installed.
+    """
+    config = config or load_config()
+    if configure_logs:
+        configure_logging(config.log_level, config.log_format, config.secrets())
+    manager = PluginManager()
+    if plugins is None:
+        manager.load_entrypoints(config.alphapy_plugins)
+    else:
+        for name, plugin in plugins:
+            manager.register(plugin, name)
+    return Runtime(config=config, plugins=manager, _database_url=config.database_url)
