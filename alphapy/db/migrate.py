@@ -115,6 +115,14 @@ class MigrationRunner:
                 migration.load()
             except Exception as exc:  # yoyo raises BadMigration for unknown dependencies
                 raise MigrationError(f"migration {migration.id!r} cannot be read: {exc}") from exc
+            # yoyo resolves dependencies through a process-wide registry, so an id read
+            # earlier from another set would satisfy it: check against this set only.
+            unknown = sorted(d.id for d in migration.depends if d.id not in seen)
+            if unknown:
+                raise MigrationError(
+                    f"migration {migration.id!r} depends on {', '.join(unknown)}, which no loaded "
+                    "plugin provides (is the plugin it builds on installed and enabled?)"
+                )
         return migrations
 
     def owner(self, migration: Any) -> str:
@@ -156,10 +164,44 @@ class MigrationRunner:
             backend.break_lock()
 
     # --- operations -----------------------------------------------------------------
+    def declared_ids(self) -> set[str]:
+        """Migration ids from the file names alone: cheap, no SQL parsed, no yoyo."""
+        ids: set[str] = set()
+        for source in self.sources:
+            if not source.path.is_dir():
+                return set()  # let read() raise its clear error
+            for file in source.path.iterdir():
+                name = file.name
+                if name.endswith((".rollback.sql", ".pyc")) or name.startswith(("post-apply", "_", ".")):
+                    continue
+                if file.suffix in (".sql", ".py"):
+                    ids.add(file.stem)
+        return ids
+
+    def _everything_applied(self) -> bool:
+        """The common start-up case, answered with one query and without yoyo.
+
+        Every process start runs the migrations; when all declared ids are recorded as
+        applied there is nothing to lock, parse or compute.
+        """
+        import psycopg
+
+        ids = self.declared_ids()
+        if not ids:
+            return False
+        try:
+            with psycopg.connect(self.url, autocommit=True) as conn:
+                rows = conn.execute(f"SELECT migration_id FROM {MIGRATION_TABLE}").fetchall()
+        except psycopg.Error:
+            return False  # no bookkeeping table yet, or unreachable: the full path says why
+        return ids <= {row[0] for row in rows}
+
     def apply(self) -> list[str]:
         """Apply every pending migration; returns the ids applied, in order."""
         from alphapy.log import get_logger
 
+        if self._everything_applied():
+            return []
         migrations = self.read()
         log = get_logger(__name__)
         with self._locked_backend() as backend, backend.lock():

@@ -1,0 +1,7 @@
+"""``python -m alphapy.cli``: the same as the ``alphapy`` command."""
+
+import sys
+
+from alphapy.cli import main
+
+sys.exit(main())

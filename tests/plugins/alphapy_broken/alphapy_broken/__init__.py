@@ -1,0 +1,1 @@
+"""A test plugin that raises on import."""

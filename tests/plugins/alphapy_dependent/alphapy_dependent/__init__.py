@@ -1,0 +1,1 @@
+"""A test plugin that builds on the hello plugin's table."""

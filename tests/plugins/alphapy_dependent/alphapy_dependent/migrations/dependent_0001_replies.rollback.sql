@@ -1,0 +1,1 @@
+DROP TABLE dependent_replies;

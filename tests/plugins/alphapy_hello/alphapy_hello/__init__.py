@@ -1,0 +1,1 @@
+"""A minimal plugin used by the core's own tests."""

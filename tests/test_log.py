@@ -1,0 +1,67 @@
+"""Structured logs: JSON lines, context from contextvars, secrets redacted."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+
+from alphapy.log import configure_logging, get_logger, log_context
+
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.abcdef.ghijklmnopqrstuvwxyz0123456789"
+
+
+@pytest.fixture
+def captured() -> io.StringIO:
+    stream = io.StringIO()
+    configure_logging("debug", "json", secrets=["configured-secret-value"], stream=stream)
+    yield stream
+    configure_logging("info", "json")
+
+
+def events(stream: io.StringIO) -> list[dict]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def test_context_is_bound_through_contextvars(captured: io.StringIO) -> None:
+    log = get_logger("test")
+    with log_context(guild_id=42, shard=0, plugin="reminders", command="reminder add"):
+        log.info("reminder.created", reminder_id=7)
+    log.info("outside")
+    inside, outside = events(captured)
+    assert inside["event"] == "reminder.created"
+    assert (inside["guild_id"], inside["shard"], inside["plugin"], inside["command"]) == (42, 0, "reminders", "reminder add")
+    assert "guild_id" not in outside
+
+
+def test_secrets_are_redacted_everywhere(captured: io.StringIO) -> None:
+    log = get_logger("test")
+    log.info("login", token=TOKEN, password="hunter2", api_key="sk-abcdefghijklmnopqrstuv")
+    log.info("connecting", url="postgresql://alphapy:s3cr3t@db:5432/alphapy", note=f"Bot {TOKEN}")
+    log.info("nested", payload={"headers": {"Authorization": "Bot xyz"}, "items": [TOKEN]})
+    log.info("configured", text="the value configured-secret-value leaked")
+    logging.getLogger("discord.client").warning("stdlib says %s", TOKEN)
+    try:
+        raise RuntimeError(f"bad token {TOKEN}")
+    except RuntimeError:
+        log.exception("failed")
+    output = captured.getvalue()
+    for secret in (TOKEN, "hunter2", "sk-abcdefghijklmnopqrstuv", "s3cr3t", "Bot xyz", "configured-secret-value"):
+        assert secret not in output, secret
+    login, connecting, nested, configured, stdlib, failed = events(captured)
+    assert login["token"] == "***" and login["password"] == "***"
+    assert connecting["url"] == "postgresql://alphapy:***@db:5432/alphapy"
+    assert nested["payload"]["headers"]["Authorization"] == "***"
+    assert stdlib["event"] == "stdlib says ***"
+    assert "RuntimeError: bad token ***" in failed["exception"]
+
+
+def test_console_format_is_readable() -> None:
+    stream = io.StringIO()
+    configure_logging("info", "console", stream=stream)
+    get_logger("test").info("hello", guild_id=1)
+    configure_logging("info", "json")
+    line = stream.getvalue()
+    assert "hello" in line and "guild_id=1" in line and not line.startswith("{")

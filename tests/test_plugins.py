@@ -1,0 +1,143 @@
+"""Plugin discovery through entry points, isolation, and the async hook helper."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import types
+
+import pytest
+
+from alphapy import hookimpl
+from alphapy.plugins import PluginManager
+
+
+def test_entry_points_load_in_name_order_and_a_broken_one_does_not_stop_the_others(install_test_plugins) -> None:
+    install_test_plugins("hello", "broken", "dependent")
+    manager = PluginManager()
+    infos = manager.load_entrypoints()
+    assert [i.name for i in infos] == ["broken", "dependent", "hello"]
+    broken = manager.infos["broken"]
+    assert broken.status == "failed"
+    assert broken.error == "ImportError: No module named 'a_dependency_that_is_not_installed'"
+    assert manager.loaded == ["dependent", "hello"]
+    hello = manager.infos["hello"]
+    assert (hello.version, hello.hooks) == ("0.1.0", ["health", "register_migrations"])
+    assert hello.description == "A minimal Alphapy plugin the core's tests load: one table, one setting."
+    owners = [s.owner for s in manager.migration_sources()]
+    assert owners == ["core", "dependent", "hello"]
+
+
+def test_alphapy_plugins_limits_loading(install_test_plugins) -> None:
+    install_test_plugins("hello", "broken", "dependent")
+    manager = PluginManager()
+    manager.load_entrypoints(["hello", "nonexistent"])
+    assert manager.loaded == ["hello"]
+    assert manager.infos["nonexistent"].status == "missing"
+    assert "broken" not in manager.infos  # not even imported
+
+    nothing = PluginManager()
+    assert nothing.load_entrypoints([]) == []
+
+
+def test_alphapy_plugins_from_the_environment(install_test_plugins, monkeypatch) -> None:
+    install_test_plugins("hello", "dependent")
+    from alphapy.config import load_config
+    from alphapy.runtime import prepare
+
+    monkeypatch.setenv("ALPHAPY_PLUGINS", "dependent")
+    runtime = prepare(load_config(_env_file=None), configure_logs=False)
+    assert runtime.plugins.loaded == ["dependent"]
+    monkeypatch.setenv("ALPHAPY_PLUGINS", "")
+    runtime = prepare(load_config(_env_file=None), configure_logs=False)
+    assert runtime.plugins.loaded == []
+    monkeypatch.delenv("ALPHAPY_PLUGINS")
+    runtime = prepare(load_config(_env_file=None), configure_logs=False)
+    assert runtime.plugins.loaded == ["dependent", "hello"]
+
+
+def _plugin(name: str, **hooks: object) -> types.ModuleType:
+    module = types.ModuleType(name)
+    for hook_name, function in hooks.items():
+        setattr(module, hook_name, hookimpl(function))  # type: ignore[arg-type]
+    return module
+
+
+async def test_async_hooks_are_awaited_and_isolated() -> None:
+    async def healthy(bot):
+        return {"status": "ok", "bot": bot}
+
+    def failing():
+        raise RuntimeError("database on fire")
+
+    async def slow():
+        await asyncio.sleep(5)
+
+    def plain():
+        return {"status": "degraded"}
+
+    manager = PluginManager()
+    manager.register(_plugin("a", health=healthy), "a")
+    manager.register(_plugin("b", health=failing), "b")
+    manager.register(_plugin("c", health=slow), "c")
+    manager.register(_plugin("d", health=plain), "d")
+    results = await manager.call_async("health", timeout=0.2, bot="the bot")
+    by_plugin = {r.plugin: r for r in results}
+    assert by_plugin["a"].value == {"status": "ok", "bot": "the bot"}
+    assert str(by_plugin["b"].error) == "database on fire"
+    assert isinstance(by_plugin["c"].error, TimeoutError)
+    assert by_plugin["d"].value == {"status": "degraded"}
+    assert [r.plugin for r in results] == ["a", "b", "c", "d"]
+
+
+async def test_first_non_none_answer_wins() -> None:
+    async def no_opinion(user_id, guild_id):
+        return None
+
+    async def broken(user_id, guild_id):
+        raise ValueError("billing down")
+
+    async def answer(user_id, guild_id):
+        return {"active": True, "user": user_id, "guild": guild_id}
+
+    manager = PluginManager()
+    manager.register(_plugin("a", premium_status=no_opinion), "a")
+    manager.register(_plugin("b", premium_status=broken), "b")
+    manager.register(_plugin("c", premium_status=answer), "c")
+    assert await manager.call_first("premium_status", user_id=1, guild_id=2) == {"active": True, "user": 1, "guild": 2}
+    empty = PluginManager()
+    assert await empty.call_first("premium_status", user_id=1, guild_id=2) is None
+
+
+def test_a_hook_with_a_wrong_signature_fails_registration() -> None:
+    def health(bot, unexpected_argument):
+        return None
+
+    manager = PluginManager()
+    info = manager.register(_plugin("bad", health=health), "bad")
+    assert info.status == "failed"
+    assert "unexpected_argument" in (info.error or "")
+
+
+def test_plugins_command_lists_versions_hooks_migrations_and_errors(install_test_plugins, migrated_database_url) -> None:
+    pythonpath = install_test_plugins("hello", "broken")
+    env = {**os.environ, "DATABASE_URL": migrated_database_url, "PYTHONPATH": pythonpath}
+    env.pop("ALPHAPY_PLUGINS", None)
+    done = subprocess.run([sys.executable, "-m", "alphapy", "plugins", "--json"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1  # a plugin failed to load
+    report = json.loads(done.stdout)
+    plugins = {p["name"]: p for p in report["plugins"]}
+    assert plugins["broken"]["status"] == "failed"
+    assert plugins["broken"]["error"].startswith("ImportError")
+    assert plugins["hello"]["migrations"] == "0 applied, 1 pending"
+    assert plugins["hello"]["hooks"] == ["health", "register_migrations"]
+    assert report["core_migrations"] == "1 applied"
+
+    table = subprocess.run([sys.executable, "-m", "alphapy", "plugins"], env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert "hello   0.1.0" in table.stdout
+    assert "! broken: ImportError" in table.stdout
