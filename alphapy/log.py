@@ -20,7 +20,10 @@ import structlog
 REDACTED = "***"
 
 # Keys whose values are secrets whatever they contain.
-_SECRET_KEY = re.compile(r"(token|secret|password|passwd|api[_-]?key|authorization|credential)", re.I)
+# Whole words at the end of a key (``discord_token``, ``api_key``), not ``prompt_tokens``.
+_SECRET_KEY = re.compile(
+    r"(?:^|[_-])(token|secret|password|passwd|api[_-]?key|authorization|credentials?)$", re.I
+)
 
 # Secret-looking substrings inside any text: Discord bot tokens, OpenAI-style keys,
 # passwords in connection URLs, and Authorization header values.

@@ -1,0 +1,174 @@
+"""Every SQL statement of the settings service (``bot_settings``, ``settings_history``).
+
+A change and its history row are written in one transaction, under a transaction-level
+advisory lock on the setting, so that concurrent writers of the same setting (two hosts,
+two shard processes) record a correct ``old_value`` and ``change_type`` each. The
+``NOTIFY`` goes out in the same transaction: PostgreSQL delivers it on commit only, so
+no process drops its cache for a change that was rolled back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncpg
+
+NOTIFY_CHANNEL = "alphapy_settings"
+
+_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))"
+
+_WRITE = """
+WITH old AS (
+    SELECT value FROM bot_settings WHERE guild_id = $1 AND scope = $2 AND key = $3
+), upsert AS (
+    INSERT INTO bot_settings (guild_id, scope, key, value, value_type, updated_by, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $6, now())
+    ON CONFLICT (guild_id, scope, key) DO UPDATE
+        SET value = EXCLUDED.value, value_type = EXCLUDED.value_type,
+            updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at
+    RETURNING 1
+), history AS (
+    INSERT INTO settings_history
+        (guild_id, scope, key, old_value, new_value, value_type, changed_by, changed_at, change_type)
+    SELECT $1, $2, $3, (SELECT value FROM old), $4, $5, $6, now(),
+           coalesce($7, CASE WHEN EXISTS (SELECT 1 FROM old) THEN 'updated' ELSE 'created' END)
+    FROM upsert
+    RETURNING id, old_value, change_type, changed_at
+)
+SELECT h.id, h.old_value, h.change_type, h.changed_at,
+       pg_notify($8, $1::text || ':' || $2 || ':' || $3) AS notified
+FROM history h
+"""
+
+_DELETE = """
+WITH gone AS (
+    DELETE FROM bot_settings WHERE guild_id = $1 AND scope = $2 AND key = $3
+    RETURNING value, value_type
+), history AS (
+    INSERT INTO settings_history
+        (guild_id, scope, key, old_value, new_value, value_type, changed_by, changed_at, change_type)
+    SELECT $1, $2, $3, gone.value, 'null'::jsonb, gone.value_type, $4, now(), $5
+    FROM gone
+    RETURNING id, old_value, change_type, changed_at
+)
+SELECT h.id, h.old_value, h.change_type, h.changed_at,
+       pg_notify($6, $1::text || ':' || $2 || ':' || $3) AS notified
+FROM history h
+"""
+
+_LOAD_GUILD = "SELECT scope, key, value FROM bot_settings WHERE guild_id = $1"
+
+_HISTORY = """
+SELECT id, guild_id, scope, key, old_value, new_value, value_type, changed_by, changed_at, change_type
+FROM settings_history
+WHERE guild_id = $1
+  AND ($2::text IS NULL OR scope = $2)
+  AND ($3::text IS NULL OR key = $3)
+  AND ($4::int IS NULL OR id < $4)
+ORDER BY id DESC
+LIMIT $5
+"""
+
+_HISTORY_ENTRY = """
+SELECT id, guild_id, scope, key, old_value, new_value, value_type, changed_by, changed_at, change_type
+FROM settings_history WHERE id = $1 AND guild_id = $2
+"""
+
+_GUILDS_WITH = "SELECT guild_id, value FROM bot_settings WHERE scope = $1 AND key = $2"
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One row of ``settings_history``."""
+
+    id: int
+    guild_id: int
+    scope: str
+    key: str
+    old_value: Any
+    new_value: Any
+    value_type: str | None
+    changed_by: int | None
+    changed_at: datetime
+    change_type: str
+
+    @classmethod
+    def from_record(cls, record: Any) -> HistoryEntry:
+        return cls(**dict(record))
+
+
+def _key(guild_id: int, scope: str, key: str) -> str:
+    return f"{guild_id}:{scope}:{key}"
+
+
+async def load_guild(conn: asyncpg.Connection, guild_id: int) -> dict[tuple[str, str], Any]:
+    """Every stored value of one guild (defaults are not stored)."""
+    rows = await conn.fetch(_LOAD_GUILD, guild_id)
+    return {(row["scope"], row["key"]): row["value"] for row in rows}
+
+
+async def write(
+    conn: asyncpg.Connection,
+    guild_id: int,
+    scope: str,
+    key: str,
+    value: Any,
+    value_type: str,
+    changed_by: int | None,
+    change_type: str | None = None,
+) -> HistoryEntry:
+    """Store a value and its history row; ``change_type`` None means created/updated."""
+    async with conn.transaction():
+        await conn.execute(_LOCK, _key(guild_id, scope, key))
+        row = await conn.fetchrow(
+            _WRITE, guild_id, scope, key, value, value_type, changed_by, change_type, NOTIFY_CHANNEL
+        )
+    assert row is not None
+    return HistoryEntry(row["id"], guild_id, scope, key, row["old_value"], value, value_type,
+                        changed_by, row["changed_at"], row["change_type"])
+
+
+async def delete(
+    conn: asyncpg.Connection,
+    guild_id: int,
+    scope: str,
+    key: str,
+    changed_by: int | None,
+    change_type: str = "deleted",
+) -> HistoryEntry | None:
+    """Remove a stored value (back to the default); None when nothing was stored."""
+    async with conn.transaction():
+        await conn.execute(_LOCK, _key(guild_id, scope, key))
+        row = await conn.fetchrow(_DELETE, guild_id, scope, key, changed_by, change_type, NOTIFY_CHANNEL)
+    if row is None:
+        return None
+    return HistoryEntry(row["id"], guild_id, scope, key, row["old_value"], None, None,
+                        changed_by, row["changed_at"], row["change_type"])
+
+
+async def history(
+    conn: asyncpg.Connection,
+    guild_id: int,
+    scope: str | None,
+    key: str | None,
+    before_id: int | None,
+    limit: int,
+) -> list[HistoryEntry]:
+    """Newest first; page with ``before_id`` = the last id of the previous page."""
+    rows = await conn.fetch(_HISTORY, guild_id, scope, key, before_id, limit)
+    return [HistoryEntry.from_record(row) for row in rows]
+
+
+async def history_entry(conn: asyncpg.Connection, guild_id: int, history_id: int) -> HistoryEntry | None:
+    """One history row, only if it belongs to ``guild_id``."""
+    row = await conn.fetchrow(_HISTORY_ENTRY, history_id, guild_id)
+    return HistoryEntry.from_record(row) if row else None
+
+
+async def guilds_with(conn: asyncpg.Connection, scope: str, key: str) -> dict[int, Any]:
+    """Guilds that stored a value for one setting, with that value."""
+    rows = await conn.fetch(_GUILDS_WITH, scope, key)
+    return {row["guild_id"]: row["value"] for row in rows}
