@@ -95,7 +95,9 @@ class Config(BaseSettings):
     tracker_backlog_limit: int = Field(100_000, ge=1, le=100_000_000)
 
     # --- logging --------------------------------------------------------------------
-    log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
+    log_level: Literal["debug", "info", "warning", "error", "critical"] | None = Field(
+        None, description="unset: info for the bot, warning for other commands"
+    )
     log_format: Literal["auto", "console", "json"] = "auto"
 
     @field_validator("alphapy_plugins", "shard_ids", "dev_guild_ids", mode="before")

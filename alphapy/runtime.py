@@ -66,15 +66,18 @@ def prepare(
     *,
     plugins: Iterable[tuple[str, Any]] | None = None,
     configure_logs: bool = True,
+    log_level: str = "info",
 ) -> Runtime:
     """Load config, set up logging and load plugins (entry points, or the ones given).
 
     ``plugins`` registers the given ``(name, module)`` pairs instead of discovering
-    entry points, which keeps tests independent of what is installed.
+    entry points, which keeps tests independent of what is installed. ``log_level``
+    applies when ``LOG_LEVEL`` is unset: operator commands pass ``warning`` so that
+    their output is not buried in log lines.
     """
     config = config or load_config()
     if configure_logs:
-        configure_logging(config.log_level, config.log_format, config.secrets())
+        configure_logging(config.log_level or log_level, config.log_format, config.secrets())
     manager = PluginManager()
     if plugins is None:
         manager.load_entrypoints(config.alphapy_plugins)

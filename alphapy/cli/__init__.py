@@ -20,7 +20,7 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
-_COMMAND_MODULES = ("alphapy.cli.db", "alphapy.cli.plugins")
+_COMMAND_MODULES = ("alphapy.cli.db", "alphapy.cli.plugins", "alphapy.cli.backup", "alphapy.cli.settings")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,10 +55,13 @@ def run_handler(handler: Handler, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return fail("interrupted", 130)
     except Exception as exc:
+        from alphapy.cli.context import NeedsMigration
+        from alphapy.db.backup import BackupError
         from alphapy.db.migrate import MigrationError
         from alphapy.db.pool import DatabaseUnavailable
+        from alphapy.settings import SettingsError
 
-        if isinstance(exc, (MigrationError, DatabaseUnavailable)):
+        if isinstance(exc, (BackupError, MigrationError, DatabaseUnavailable, NeedsMigration, SettingsError)):
             return fail(str(exc))
         raise
 

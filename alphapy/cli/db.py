@@ -33,7 +33,7 @@ def migrate_command(args: argparse.Namespace) -> int:
     from alphapy.cli.output import print_json, print_table
     from alphapy.runtime import prepare
 
-    with prepare() as runtime:
+    with prepare(log_level="warning") as runtime:
         runner = runtime.migration_runner()
         if args.list:
             states = runner.status()

@@ -42,7 +42,7 @@ def plugins_command(args: argparse.Namespace) -> int:
     from alphapy.cli.output import print_json, print_table
     from alphapy.runtime import prepare
 
-    with prepare() as runtime:
+    with prepare(log_level="warning") as runtime:
         infos = sorted(runtime.plugins.infos.values(), key=lambda info: info.name)
         migrations: dict[str, str] = {}
         problem = None
