@@ -88,6 +88,7 @@ class Config(BaseSettings):
     health_host: str = "127.0.0.1"
     health_port: int = Field(8080, ge=0, le=65535)
     health_record_interval: float = Field(60.0, ge=0, description="seconds between history rows")
+    health_cache_seconds: float = Field(1.0, ge=0, le=60, description="how long one health report is reused")
 
     # --- tracking -------------------------------------------------------------------
     tracker_flush_interval: float = Field(1.0, gt=0, le=3600)

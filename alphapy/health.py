@@ -1,0 +1,239 @@
+"""The health server: ``/api/health``, ``/livez``, ``/readyz``, ``/metrics`` and plugin routes.
+
+Monitoring may call ``/api/health`` many times a second; the report is built at most
+once per ``cache_seconds`` (concurrent callers share one build), and a row goes to
+``health_check_history`` at most once per ``record_interval``, across processes too
+(the insert checks the table). ``/livez`` never touches the database: it proves the
+event loop answers, which is what a restart decision needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from alphapy import __version__
+from alphapy.log import get_logger
+
+if TYPE_CHECKING:
+    from alphapy.services import Services
+
+log = get_logger(__name__)
+
+SERVICE_NAME = "alphapy"
+HISTORY_RETENTION = timedelta(days=30)
+JSON = "application/json"
+
+_RECORD = """
+INSERT INTO health_check_history
+    (service, version, uptime_seconds, db_status, guild_count, active_commands_24h,
+     gpt_status, database_pool_size, checked_at)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, now()
+WHERE NOT EXISTS (
+    SELECT 1 FROM health_check_history
+    WHERE service = $1 AND checked_at > now() - make_interval(secs => $9)
+)
+"""
+
+_PURGE = "DELETE FROM health_check_history WHERE checked_at < now() - make_interval(days => $1)"
+
+
+@dataclass
+class _Cached:
+    report: dict[str, Any]
+    built_at: float
+
+
+@dataclass
+class HealthState:
+    """What the last recording and reports did (for tests and the log)."""
+
+    recorded: int = 0
+    last_record_attempt: float = 0.0
+    builds: int = 0
+    plugin_failures: dict[str, str] = field(default_factory=dict)
+
+
+class HealthServer:
+    """An aiohttp app over the services; plugins add routes through ``register_routes``."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        record_interval: float = 60.0,
+        cache_seconds: float = 1.0,
+        service_name: str = SERVICE_NAME,
+    ) -> None:
+        self.services = services
+        self.host = host
+        self.port = port
+        self.record_interval = record_interval
+        self.cache_seconds = cache_seconds
+        self.service_name = service_name
+        self.state = HealthState()
+        self._cached: _Cached | None = None
+        self._building: asyncio.Future[dict[str, Any]] | None = None
+        self._runner: web.AppRunner | None = None
+        self.app = self._build_app()
+
+    def _build_app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/api/health", self._health)
+        app.router.add_get("/livez", self._livez)
+        app.router.add_get("/readyz", self._readyz)
+        app.router.add_get("/metrics", self._metrics)
+        for result in self.services.plugins.call_each("register_routes", app=app):
+            if result.error is not None:
+                log.error("plugin.routes_failed", plugin=result.plugin, error=str(result.error))
+        return app
+
+    # --- lifecycle ------------------------------------------------------------------
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        if sockets:
+            self.port = sockets[0].getsockname()[1]  # the real port when 0 asked for any
+        log.info("health.listening", url=self.url)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    # --- the report -----------------------------------------------------------------
+    async def report(self) -> dict[str, Any]:
+        """The current report, built at most once per ``cache_seconds``."""
+        cached = self._cached
+        if cached is not None and time.monotonic() - cached.built_at < self.cache_seconds:
+            return cached.report
+        if self._building is not None:
+            return await asyncio.shield(self._building)
+        self._building = asyncio.get_running_loop().create_future()
+        try:
+            report = await self._build()
+            self._cached = _Cached(report, time.monotonic())
+            self._building.set_result(report)
+            return report
+        except BaseException as exc:
+            self._building.set_exception(exc)
+            self._building.exception()  # mark retrieved; callers re-raise their own
+            raise
+        finally:
+            self._building = None
+
+    async def _build(self) -> dict[str, Any]:
+        self.state.builds += 1
+        services = self.services
+        db_status, commands_24h = "ok", None
+        try:
+            await asyncio.wait_for(services.db.fetchval("SELECT 1"), timeout=2)
+            since = datetime.now(timezone.utc) - timedelta(hours=24)
+            commands_24h = await asyncio.wait_for(services.tracker.count_since(since), timeout=5)
+        except Exception as exc:
+            db_status = "down"
+            log.warning("health.database_check_failed", error=str(exc))
+        plugins: dict[str, Any] = {}
+        for result in await services.plugins.call_async("health", timeout=3, bot=services.bot):
+            if result.error is not None:
+                plugins[result.plugin] = {"status": "down", "error": str(result.error) or type(result.error).__name__}
+            elif result.value is not None:
+                plugins[result.plugin] = result.value
+        gateway = services.gateway_status()
+        ai_status = services.ai.status()
+        statuses = [db_status, *(str(p.get("status", "ok")) for p in plugins.values())]
+        if gateway != "none":  # "none": no bot in this process (a CLI, a test of the services)
+            statuses.append(gateway)
+        overall = "down" if db_status == "down" else ("degraded" if any(s != "ok" for s in statuses) else "ok")
+        if ai_status == "degraded" and overall == "ok":
+            overall = "degraded"
+        pools = services.db.stats() if services.db.is_open else {}
+        report = {
+            "service": self.service_name,
+            "version": __version__,
+            "status": overall,
+            "uptime_seconds": int(time.monotonic() - services.started_at),
+            "checked_at": datetime.now(timezone.utc).isoformat(),
+            "database": {"status": db_status, "pool": pools},
+            "gateway": gateway,
+            "guilds": services.guild_count(),
+            "commands_24h": commands_24h,
+            "ai": ai_status,
+            "tracker": services.tracker.stats() if hasattr(services.tracker, "stats") else None,
+            "plugins": plugins,
+        }
+        await self._maybe_record(report)
+        return report
+
+    async def _maybe_record(self, report: dict[str, Any]) -> None:
+        now = time.monotonic()
+        if self.record_interval > 0 and now - self.state.last_record_attempt < self.record_interval:
+            return
+        self.state.last_record_attempt = now
+        if report["database"]["status"] != "ok":
+            return  # nowhere to write it; the next successful check records
+        try:
+            status = await self.services.db.execute(
+                _RECORD, self.service_name, __version__, report["uptime_seconds"], report["database"]["status"],
+                report["guilds"], report["commands_24h"], report["ai"],
+                report["database"]["pool"].get("size"), max(self.record_interval, 0.0),
+            )
+        except Exception as exc:
+            log.warning("health.record_failed", error=str(exc))
+            return
+        if status.endswith(" 1"):
+            self.state.recorded += 1
+
+    async def purge_history(self) -> int:
+        """Delete history rows older than 30 days (a periodic task runs this)."""
+        status = await self.services.db.execute(_PURGE, HISTORY_RETENTION.days)
+        deleted = int(status.split()[-1])
+        if deleted:
+            log.info("health.history_purged", rows=deleted)
+        return deleted
+
+    # --- handlers -------------------------------------------------------------------
+    @staticmethod
+    def _json(data: Any, status: int = 200) -> web.Response:
+        import json
+
+        return web.Response(body=json.dumps(data, default=str).encode(), status=status, content_type=JSON)
+
+    async def _health(self, _request: web.Request) -> web.Response:
+        report = await self.report()
+        return self._json(report, 200 if report["status"] != "down" else 503)
+
+    async def _livez(self, _request: web.Request) -> web.Response:
+        return self._json({"status": "ok"})
+
+    async def _readyz(self, _request: web.Request) -> web.Response:
+        report = await self.report()
+        reasons = []
+        if report["database"]["status"] != "ok":
+            reasons.append("database unreachable")
+        if report["gateway"] not in ("ok", "none"):
+            reasons.append(f"gateway {report['gateway']}")
+        reasons += [f"plugin {name} down" for name, p in report["plugins"].items() if p.get("status") == "down"]
+        if reasons:
+            return self._json({"status": "not_ready", "reasons": reasons}, 503)
+        return self._json({"status": "ready"})
+
+    async def _metrics(self, _request: web.Request) -> web.Response:
+        from alphapy.metrics import CONTENT_TYPE
+
+        body = self.services.metrics.render()
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
