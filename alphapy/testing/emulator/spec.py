@@ -1,0 +1,175 @@
+"""Checking traffic against Discord's own OpenAPI description.
+
+A stand-in for Discord is only useful if it cannot drift from Discord. With a spec
+configured, every JSON body the bot sends and every body the emulator answers is validated
+against the matching operation of ``openapi.json`` (method + path template), with
+``jsonschema``'s Draft 2020-12 validator over the operation's schema and the spec's
+``components`` beside it so every ``$ref`` resolves. Validators are built once per
+operation/direction/status and cached; the parsed spec is cached per file for the process.
+
+Mismatches are collected as :class:`SpecViolation` (they never change the answer): a test
+fixture fails a test that produced any.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ENV_VAR = "ALPHAPY_DISCORD_OPENAPI"
+
+_SPEC_CACHE: dict[Path, dict[str, Any]] = {}
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class SpecViolation:
+    """One body that does not match Discord's description."""
+
+    operation: str
+    direction: str  # "request" or "response"
+    message: str
+    path: str  # JSON path inside the body, e.g. "$.embeds[0].type"
+    method: str
+    url: str
+    status: int | None = None
+    schema_path: str = ""
+
+    def __str__(self) -> str:
+        where = f" (HTTP {self.status})" if self.status is not None else ""
+        return f"{self.operation} {self.direction}{where} at {self.path}: {self.message} [{self.method} {self.url}]"
+
+
+def spec_path_from_env() -> Path | None:
+    value = os.environ.get(ENV_VAR)
+    return Path(value) if value else None
+
+
+def _load(path: Path) -> dict[str, Any]:
+    path = path.resolve()
+    with _LOCK:
+        doc = _SPEC_CACHE.get(path)
+        if doc is None:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            _SPEC_CACHE[path] = doc
+        return doc
+
+
+class OpenAPISpec:
+    """Validators for the operations of one OpenAPI document."""
+
+    def __init__(self, path: Path | str) -> None:
+        import jsonschema  # optional dependency: only needed when validation is on
+
+        self._jsonschema = jsonschema
+        self.path = Path(path)
+        self.doc = _load(self.path)
+        self._components = self.doc.get("components", {})
+        self._validators: dict[tuple[str, str, str], Any] = {}
+        # path template -> regex for concrete paths (used when the route template is unknown)
+        self._templates: list[tuple[re.Pattern[str], str]] = []
+        for template in self.doc.get("paths", {}):
+            pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
+            self._templates.append((re.compile(pattern), template))
+
+    # -- lookup
+    def template_for(self, path: str) -> str | None:
+        """The spec path template matching a concrete path (literal segments win)."""
+        if path in self.doc["paths"]:
+            return path
+        best: str | None = None
+        best_literals = -1
+        for regex, template in self._templates:
+            if regex.match(path):
+                literals = sum(1 for part in template.split("/") if part and not part.startswith("{"))
+                if literals > best_literals:
+                    best, best_literals = template, literals
+        return best
+
+    def operation(self, method: str, template: str) -> dict[str, Any] | None:
+        item = self.doc["paths"].get(template)
+        if item is None:
+            return None
+        return item.get(method.lower())
+
+    # -- validation
+    def _validator(self, key: tuple[str, str, str], schema: dict[str, Any]) -> Any:
+        validator = self._validators.get(key)
+        if validator is None:
+            root = dict(schema)
+            root["components"] = self._components
+            root.setdefault("$schema", "https://json-schema.org/draft/2020-12/schema")
+            validator = self._jsonschema.Draft202012Validator(root)
+            self._validators[key] = validator
+        return validator
+
+    def _resolve(self, node: dict[str, Any]) -> dict[str, Any]:
+        """Follow a local ``$ref`` to a response/requestBody object."""
+        seen = 0
+        while "$ref" in node and seen < 10:
+            ref = node["$ref"]
+            target: Any = self.doc
+            for part in ref.lstrip("#/").split("/"):
+                target = target[part]
+            node = target
+            seen += 1
+        return node
+
+    def _errors(self, validator: Any, body: Any) -> list[tuple[str, str, str]]:
+        best_match = self._jsonschema.exceptions.best_match
+        found: list[tuple[str, str, str]] = []
+        for error in validator.iter_errors(body):
+            leaf = best_match([error]) if error.context else error
+            if leaf is None:
+                leaf = error
+            schema_path = "/".join(str(p) for p in leaf.absolute_schema_path)
+            found.append((leaf.message[:500], leaf.json_path, schema_path))
+            if len(found) >= 5:
+                break
+        return found
+
+    def check_request(
+        self, method: str, template: str, body: Any, content_type: str = "application/json"
+    ) -> list[tuple[str, str, str, str]]:
+        """Errors of a request body: (operation, message, json path, schema path)."""
+        op = self.operation(method, template)
+        if op is None or "requestBody" not in op:
+            return []
+        request_body = self._resolve(op["requestBody"])
+        content = request_body.get("content", {})
+        media = content.get(content_type) or content.get("application/json")
+        if media is None or "schema" not in media:
+            return []
+        operation_id = op.get("operationId", f"{method} {template}")
+        validator = self._validator((operation_id, "request", content_type), media["schema"])
+        return [(operation_id, m, p, s) for m, p, s in self._errors(validator, body)]
+
+    def check_response(self, method: str, template: str, status: int, body: Any) -> list[tuple[str, str, str, str]]:
+        """Errors of a response body for ``status``."""
+        op = self.operation(method, template)
+        if op is None:
+            return []
+        responses = op.get("responses", {})
+        key = str(status)
+        response = responses.get(key)
+        if response is None:
+            key = f"{str(status)[0]}XX"
+            response = responses.get(key) or responses.get("default")
+        operation_id = op.get("operationId", f"{method} {template}")
+        if response is None:
+            return [(operation_id, f"status {status} is not a documented answer", "$", "responses")]
+        response = self._resolve(response)
+        media = response.get("content", {}).get("application/json")
+        if media is None or "schema" not in media:
+            if body is not None:
+                return [(operation_id, f"status {status} documents no body but one was sent", "$", key)]
+            return []
+        if body is None:
+            return [(operation_id, f"status {status} documents a body but none was sent", "$", key)]
+        validator = self._validator((operation_id, "response", key), media["schema"])
+        return [(operation_id, m, p, s) for m, p, s in self._errors(validator, body)]
