@@ -64,6 +64,8 @@ class Config(BaseSettings):
     discord_gateway_url: str = DEFAULT_DISCORD_GATEWAY_URL
     shard_count: int | None = Field(None, ge=1, le=100_000)
     shard_ids: CommaInts = None
+    command_prefix: str = Field("!", min_length=1, max_length=5, description="prefix of text commands")
+    message_cache_size: int = Field(1000, ge=0, le=100_000, description="messages discord.py keeps in memory")
     dev_guild_ids: CommaInts = Field(
         None, description="sync application commands to these guilds only (development)"
     )

@@ -1,0 +1,266 @@
+"""The Alphapy bot: discord.py, wired to the core services and the loaded plugins.
+
+What the core does around every plugin, so that no plugin has to:
+
+* adds each plugin's cogs (``register_cogs``) behind the per-guild gate;
+* checks declared access (Manage Server, staff role) before a command runs;
+* records every slash and text command in ``audit_logs`` and in ``/metrics``;
+* answers every failure: a refusal in the plugin's words, or a bug with an error id;
+* runs ``startup``/``shutdown`` hooks and syncs the application commands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import traceback
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from alphapy.errors import UserError, new_error_id, report_interaction_error, user_message
+from alphapy.gate import Gate
+from alphapy.log import get_logger, log_context
+
+if TYPE_CHECKING:
+    from alphapy.services import Services
+
+log = get_logger(__name__)
+
+SLASH = "slash"
+TEXT = "text"
+
+
+class AlphapyTree(app_commands.CommandTree):
+    """The command tree with the gate in front and the error handler behind."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        bot: AlphapyBot = self.client  # type: ignore[assignment]
+        command = interaction.command
+        if command is None:
+            return True
+        try:
+            await bot.gate.check_command(interaction, command)
+        except app_commands.CheckFailure:
+            if interaction.type is discord.InteractionType.autocomplete:
+                return False  # autocomplete cannot show a message: offer nothing
+            raise
+        return True
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError, /) -> None:
+        bot: AlphapyBot = self.client  # type: ignore[assignment]
+        command = interaction.command
+        name = command.qualified_name if command is not None else "unknown"
+        plugin = bot.gate.plugin_of(command) if command is not None else None
+        message = user_message(error)
+        bot.record_command(interaction.guild_id, interaction.user.id, name, SLASH, False,
+                           message or f"{type(getattr(error, 'original', error)).__name__}: "
+                                      f"{getattr(error, 'original', error)}")
+        with log_context(guild_id=interaction.guild_id, plugin=plugin, command=name):
+            await report_interaction_error(interaction, error, plugin=plugin, command=name)
+
+
+class _AlphapyMixin:
+    """Everything Alphapy adds to discord.py's Bot (sharded or not)."""
+
+    services: Services
+
+    def _setup_alphapy(self, services: Services, *, identify_delay: bool) -> None:
+        self.services = services
+        self.gate = Gate(services.settings)
+        self.identify_delay = identify_delay
+        self.gateway_lost = False
+        services.bot = self
+        services.settings.reference_check = self._reference_exists
+        state = self._connection  # type: ignore[attr-defined]
+        self.gate.install_component_gate(state, lambda coro: self.loop.create_task(coro))  # type: ignore[attr-defined]
+
+    # --- what plugins use ---------------------------------------------------------------
+    @property
+    def db(self) -> Any:
+        return self.services.db
+
+    @property
+    def settings(self) -> Any:
+        return self.services.settings
+
+    @property
+    def tracker(self) -> Any:
+        return self.services.tracker
+
+    @property
+    def ai(self) -> Any:
+        return self.services.ai
+
+    @property
+    def scheduler(self) -> Any:
+        return self.services.scheduler
+
+    @property
+    def config(self) -> Any:
+        return self.services.config
+
+    @property
+    def plugins(self) -> Any:
+        return self.services.plugins
+
+    async def premium_status(self, user_id: int, guild_id: int) -> Any:
+        """Ask the premium hook (any plugin implementing it); None when nobody answers."""
+        return await self.services.premium_status(user_id, guild_id)
+
+    async def _reference_exists(self, guild_id: int, kind: str, item_id: int) -> bool:
+        guild = self.get_guild(guild_id)  # type: ignore[attr-defined]
+        if guild is None:
+            return False
+        found = guild.get_role(item_id) if kind == "role" else guild.get_channel_or_thread(item_id)
+        return found is not None
+
+    # --- start-up -----------------------------------------------------------------------
+    async def setup_hook(self) -> None:
+        from alphapy.cogs import core_cogs
+
+        for cog in core_cogs(self):
+            await self.add_cog(cog)  # type: ignore[attr-defined]
+        await self._add_plugin_cogs()
+        await self.sync_commands()
+        for result in await self.plugins.call_async("startup", bot=self, concurrent=False, timeout=30):
+            if result.error is not None:
+                log.error("plugin.startup_failed", plugin=result.plugin, error=str(result.error))
+
+    async def _add_plugin_cogs(self) -> None:
+        for impl in sorted(self.plugins.pm.hook.register_cogs.get_hookimpls(), key=lambda i: i.plugin_name):
+            name = impl.plugin_name
+            try:
+                produced = impl.function(bot=self) if "bot" in impl.argnames else impl.function()
+                if inspect.isawaitable(produced):
+                    produced = await produced
+                cogs = [] if produced is None else (
+                    [produced] if isinstance(produced, commands.Cog) else list(produced))
+                for cog in cogs:
+                    self.gate.adopt_cog(cog, name)
+                    await self.add_cog(cog)  # type: ignore[attr-defined]
+            except Exception as exc:
+                log.error("plugin.cogs_failed", plugin=name, error=f"{type(exc).__name__}: {exc}",
+                          traceback="".join(traceback.format_exception(exc)))
+                self.plugins.mark_failed(name, exc)
+
+    async def sync_commands(self) -> None:
+        """Globally, or to ``DEV_GUILD_IDS`` (instant, for development)."""
+        tree: app_commands.CommandTree = self.tree  # type: ignore[attr-defined]
+        guild_ids: Iterable[int] = self.config.dev_guild_ids or ()
+        if guild_ids:
+            for guild_id in guild_ids:
+                guild = discord.Object(id=guild_id)
+                tree.copy_global_to(guild=guild)
+                await tree.sync(guild=guild)
+        else:
+            await tree.sync()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # Discord allows one IDENTIFY per 5 s; the emulator does not need the wait.
+        if self.identify_delay and not initial:
+            await asyncio.sleep(5.0)
+
+    async def close(self) -> None:
+        if not self.is_closed():  # type: ignore[attr-defined]
+            for result in await self.plugins.call_async("shutdown", bot=self, concurrent=False, timeout=15):
+                if result.error is not None:
+                    log.error("plugin.shutdown_failed", plugin=result.plugin, error=str(result.error))
+        await super().close()  # type: ignore[misc]
+
+    # --- tracking -----------------------------------------------------------------------
+    def record_command(self, guild_id: int | None, user_id: int, name: str, kind: str, ok: bool,
+                       error: str | None = None) -> None:
+        self.services.tracker.record(guild_id, user_id, name, kind, ok, error)
+        self.services.metrics.command(name, ok)
+
+    async def on_app_command_completion(self, interaction: discord.Interaction, command: Any) -> None:
+        self.record_command(interaction.guild_id, interaction.user.id, command.qualified_name, SLASH, True)
+
+    async def on_command_completion(self, ctx: commands.Context[Any]) -> None:
+        if ctx.command is not None:
+            self.record_command(ctx.guild.id if ctx.guild else None, ctx.author.id, ctx.command.qualified_name,
+                                TEXT, True)
+
+    async def on_command_error(self, ctx: commands.Context[Any], error: commands.CommandError) -> None:
+        if isinstance(error, commands.CommandNotFound) or ctx.command is None:
+            return
+        original = getattr(error, "original", error)
+        name = ctx.command.qualified_name
+        refusal = original.message if isinstance(original, UserError) else None
+        if refusal is None and isinstance(error, commands.CheckFailure):
+            refusal = str(error) or "You cannot use this command here."
+        if refusal is None and isinstance(error, (commands.UserInputError,)):
+            refusal = str(error)
+        self.record_command(ctx.guild.id if ctx.guild else None, ctx.author.id, name, TEXT, False,
+                            refusal or f"{type(original).__name__}: {original}")
+        if refusal is not None:
+            await ctx.reply(refusal[:1900], mention_author=False)
+            return
+        error_id = new_error_id()
+        log.error("command.failed", error_id=error_id, command=name, guild_id=ctx.guild.id if ctx.guild else None,
+                  error=f"{type(original).__name__}: {original}",
+                  traceback="".join(traceback.format_exception(original)))
+        await ctx.reply(f"Sorry, something went wrong on my side (error id `{error_id}`).", mention_author=False)
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        import sys
+
+        error_id = new_error_id()
+        exc = sys.exc_info()[1]
+        log.error("event.failed", error_id=error_id, event=event_method,
+                  error=f"{type(exc).__name__}: {exc}" if exc else None,
+                  traceback=traceback.format_exc())
+
+    # --- gateway state (for /readyz) ------------------------------------------------------
+    async def on_ready(self) -> None:
+        self.gateway_lost = False
+        log.info("bot.ready", user=str(self.user), guilds=len(self.guilds))  # type: ignore[attr-defined]
+
+    async def on_resumed(self) -> None:
+        self.gateway_lost = False
+
+    async def on_disconnect(self) -> None:
+        self.gateway_lost = True
+
+
+class AlphapyBot(_AlphapyMixin, commands.Bot):
+    """One process, one connection (unsharded)."""
+
+
+class ShardedAlphapyBot(_AlphapyMixin, commands.AutoShardedBot):
+    """Several shards in one process (``SHARD_COUNT``/``SHARD_IDS``)."""
+
+
+def intents() -> discord.Intents:
+    """Members (joins, roles) and message content (embeds, ticket replies) are needed."""
+    wanted = discord.Intents.default()
+    wanted.members = True
+    wanted.message_content = True
+    return wanted
+
+
+def build_bot(services: Services, *, emulated: bool = False, guild_ready_timeout: float | None = None) -> AlphapyBot:
+    """The bot for this process's config: sharded when ``SHARD_COUNT`` is set."""
+    config = services.config
+    options: dict[str, Any] = {
+        "command_prefix": commands.when_mentioned_or(config.command_prefix),
+        "intents": intents(),
+        "tree_cls": AlphapyTree,
+        "help_command": None,
+        "chunk_guilds_at_startup": False,
+        "max_messages": config.message_cache_size,
+        "allowed_mentions": discord.AllowedMentions(everyone=False, users=True, roles=True, replied_user=False),
+    }
+    if guild_ready_timeout is not None:
+        options["guild_ready_timeout"] = guild_ready_timeout
+    if config.shard_count:
+        bot: AlphapyBot = ShardedAlphapyBot(  # type: ignore[assignment]
+            shard_count=config.shard_count, shard_ids=config.shard_ids, **options)
+    else:
+        bot = AlphapyBot(**options)
+    bot._setup_alphapy(services, identify_delay=not emulated)
+    return bot

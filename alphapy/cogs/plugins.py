@@ -1,0 +1,73 @@
+"""``/plugins list|enable|disable``: which plugins work in this server."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from alphapy.cogs.text import safe
+from alphapy.errors import UserError
+from alphapy.gate import manage_guild_only
+
+if TYPE_CHECKING:
+    from alphapy.bot import AlphapyBot
+
+
+class PluginsCog(commands.GroupCog, group_name="plugins", group_description="Switch plugins on or off in this server"):
+    def __init__(self, bot: AlphapyBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    def _known(self, name: str) -> str:
+        plugins = self.bot.plugins.loaded
+        if name not in plugins:
+            raise UserError(f"There is no plugin called {safe(name, 40)}. Installed: {', '.join(plugins) or 'none'}.")
+        return name
+
+    async def _names(self, _interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        current = current.lower()
+        return [app_commands.Choice(name=n, value=n) for n in self.bot.plugins.loaded if current in n][:25]
+
+    @app_commands.command(name="list", description="Show every plugin and whether it is on here")
+    @app_commands.guild_only()
+    @manage_guild_only()
+    async def list_plugins(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        lines = []
+        for name in self.bot.plugins.loaded:
+            info = self.bot.plugins.infos[name]
+            on = await self.bot.settings.is_enabled(interaction.guild_id, name)
+            description = f" — {info.description}" if info.description else ""
+            lines.append(f"{'🟢' if on else '⚪'} **{name}** {info.version or ''}{description}")
+        embed = discord.Embed(title="Plugins", description="\n".join(lines) or "No plugins are installed.")
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="enable", description="Switch a plugin on in this server")
+    @app_commands.describe(plugin="the plugin's name")
+    @app_commands.autocomplete(plugin=_names)
+    @app_commands.guild_only()
+    @manage_guild_only()
+    async def enable(self, interaction: discord.Interaction, plugin: str) -> None:
+        await self._switch(interaction, plugin, True)
+
+    @app_commands.command(name="disable", description="Switch a plugin off in this server")
+    @app_commands.describe(plugin="the plugin's name")
+    @app_commands.autocomplete(plugin=_names)
+    @app_commands.guild_only()
+    @manage_guild_only()
+    async def disable(self, interaction: discord.Interaction, plugin: str) -> None:
+        await self._switch(interaction, plugin, False)
+
+    async def _switch(self, interaction: discord.Interaction, plugin: str, on: bool) -> None:
+        assert interaction.guild_id is not None
+        name = self._known(plugin.strip())
+        if await self.bot.settings.is_enabled(interaction.guild_id, name) == on:
+            await interaction.response.send_message(f"**{name}** is already {'on' if on else 'off'} here.",
+                                                    ephemeral=True)
+            return
+        entry = await self.bot.settings.set_enabled(interaction.guild_id, name, on, changed_by=interaction.user.id)
+        await interaction.response.send_message(
+            f"**{name}** is now {'on' if on else 'off'} in this server (history #{entry.id}).", ephemeral=True)

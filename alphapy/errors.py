@@ -1,0 +1,117 @@
+"""What goes wrong, told once: polite words for the member, the detail for the log.
+
+Plugins raise :class:`UserError` for bad input ("That reminder does not exist in this
+server."): the member reads exactly that, ephemeral, and nothing else happens. Any
+other exception is a bug: the member gets a short message with an error id, and the log
+gets the traceback with the same id, guild, command and plugin, so that a host can quote
+the id and an operator can find the cause.
+"""
+
+from __future__ import annotations
+
+import traceback
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from discord import app_commands
+
+from alphapy.log import get_logger
+
+if TYPE_CHECKING:
+    import discord
+
+log = get_logger(__name__)
+
+MAX_MESSAGE = 1900  # under Discord's 2,000 characters, with room for formatting
+
+
+class UserError(app_commands.AppCommandError):
+    """A refusal meant for the person who asked; its message is shown as is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class PluginDisabled(app_commands.CheckFailure):
+    """The command's plugin is switched off in this server."""
+
+    def __init__(self, plugin: str) -> None:
+        super().__init__(f"The {plugin} plugin is disabled in this server.")
+        self.plugin = plugin
+
+
+class AccessDenied(app_commands.CheckFailure):
+    """The member lacks the permission or role the command declares."""
+
+
+def new_error_id() -> str:
+    """Short enough to read out, long enough not to collide in a day's logs."""
+    return uuid.uuid4().hex[:8]
+
+
+def user_message(error: BaseException) -> str | None:
+    """The text to show for an expected refusal, or None when it is a bug."""
+    original = getattr(error, "original", None)
+    if isinstance(original, UserError):
+        error = original
+    if isinstance(error, UserError):
+        return error.message
+    if isinstance(error, (PluginDisabled, AccessDenied)):
+        return str(error)
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down: you can use this again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command works in a server, not in direct messages."
+    if isinstance(error, (app_commands.MissingPermissions, app_commands.MissingRole, app_commands.MissingAnyRole)):
+        return "You do not have permission to use this command."
+    if isinstance(error, app_commands.BotMissingPermissions):
+        missing = ", ".join(p.replace("_", " ") for p in error.missing_permissions)
+        return f"I am missing permissions to do that here: {missing}."
+    if isinstance(error, app_commands.TransformerError):
+        return f"That value is not valid for this option: {str(error.value)[:100]!r}."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You cannot use this command here."
+    return None
+
+
+async def send_ephemeral(interaction: discord.Interaction, content: str, **kwargs: Any) -> None:
+    """Answer ephemerally whether or not the interaction was answered (or deferred) yet."""
+    import discord
+
+    content = content[:MAX_MESSAGE]
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(content, ephemeral=True, **kwargs)
+        else:
+            await interaction.response.send_message(content, ephemeral=True, **kwargs)
+    except discord.HTTPException as exc:  # the interaction may have expired
+        log.warning("interaction.reply_failed", error=str(exc))
+
+
+async def report_interaction_error(
+    interaction: discord.Interaction, error: BaseException, *, plugin: str | None, command: str | None
+) -> str | None:
+    """Tell the member and the log; returns the error id for bugs, None for refusals."""
+    message = user_message(error)
+    if message is not None:
+        await send_ephemeral(interaction, message)
+        return None
+    error_id = new_error_id()
+    original = getattr(error, "original", error)
+    log.error(
+        "interaction.failed",
+        error_id=error_id,
+        guild_id=interaction.guild_id,
+        user_id=interaction.user.id if interaction.user else None,
+        command=command,
+        plugin=plugin,
+        error=f"{type(original).__name__}: {original}",
+        traceback="".join(traceback.format_exception(original)),
+    )
+    await send_ephemeral(
+        interaction,
+        f"Sorry, something went wrong on my side (error id `{error_id}`). "
+        "Please try again; if it keeps happening, give this id to the server's staff.",
+    )
+    return error_id

@@ -1,0 +1,106 @@
+"""Starting and stopping one bot process, the same way for ``run``, ``demo`` and tests.
+
+DESIGN.md section 3 in code: migrations first (before any asyncpg pool: cached plans
+break on schema change), then the services, then the bot and its gateway (Discord with
+a token, the emulator without). Stopping reverses it: the bot closes (plugins'
+``shutdown``), the services stop (tracker flushed, pools closed), the embedded database
+stops with the runtime.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+from alphapy.discord_endpoints import configure_endpoints
+from alphapy.log import get_logger
+
+if TYPE_CHECKING:
+    from alphapy.bot import AlphapyBot
+    from alphapy.runtime import Runtime
+    from alphapy.services import Services
+    from alphapy.testing.emulator import DiscordEmulator
+
+log = get_logger(__name__)
+
+
+class BotRunner:
+    """One bot with its services; ``await start()`` returns once the bot is ready."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        emulator: DiscordEmulator | None = None,
+        health: bool = True,
+        guild_ready_timeout: float | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.emulator = emulator
+        self.health = health
+        self.guild_ready_timeout = guild_ready_timeout
+        self.services: Services | None = None
+        self.bot: AlphapyBot | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def config(self) -> Any:
+        return self.runtime.config
+
+    async def start(self, *, ready_timeout: float = 60.0) -> AlphapyBot:
+        from alphapy.bot import build_bot
+        from alphapy.services import Services
+
+        url = await asyncio.to_thread(lambda: self.runtime.database_url)
+        applied = await asyncio.to_thread(self.runtime.migrate)
+        if applied:
+            log.info("migrations.applied", count=len(applied), migrations=applied)
+        self.services = Services(self.config, self.runtime.plugins, url)
+        await self.services.start(health=self.health)
+        if self.emulator is not None:
+            configure_endpoints(self.emulator.api_base, self.emulator.gateway_url)
+            token = self.emulator.token
+        else:
+            if self.config.discord_token is None:
+                raise RuntimeError("DISCORD_TOKEN is not set and no emulator was given")
+            configure_endpoints(self.config.discord_api_base, self.config.discord_gateway_url)
+            token = self.config.discord_token.get_secret_value()
+        self.bot = build_bot(self.services, emulated=self.emulator is not None,
+                             guild_ready_timeout=self.guild_ready_timeout)
+        self._task = asyncio.create_task(self._run_bot(token), name="alphapy-bot")
+        ready = asyncio.create_task(self.bot.wait_until_ready())
+        done, _ = await asyncio.wait({ready, self._task}, timeout=ready_timeout,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if ready not in done:
+            ready.cancel()
+            if self._task in done:
+                self._task.result()  # raises the reason the bot stopped
+            raise TimeoutError(f"the bot was not ready after {ready_timeout:g} s")
+        return self.bot
+
+    async def _run_bot(self, token: str) -> None:
+        assert self.bot is not None
+        await self.bot.start(token)
+
+    async def wait_closed(self) -> None:
+        """Until the bot stops (a signal, a fatal gateway error, ``stop()``)."""
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def stop(self) -> None:
+        if self.bot is not None and not self.bot.is_closed():
+            await self.bot.close()
+        if self._task is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(self._task, timeout=10)
+        if self.services is not None:
+            await self.services.stop()
+            self.services = None
+
+    async def __aenter__(self) -> BotRunner:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
