@@ -81,6 +81,7 @@ class DriversMixin:
         self: DiscordEmulator,
         member: Member | User,
         command: str,
+        /,
         in_channel: Channel | str | None = None,
         *,
         options: Mapping[str, Any] | None = None,
@@ -108,6 +109,7 @@ class DriversMixin:
         self: DiscordEmulator,
         member: Member | User,
         command: str,
+        /,
         *,
         focused: str,
         value: Any = "",
@@ -453,6 +455,7 @@ class DriversMixin:
             answer = "nothing" if interaction.response_type is None else f"callback type {interaction.response_type}"
             raise LookupError(f"the bot did not open a modal for {interaction.name} (it answered with {answer})")
         given: dict[str, Any] = {}
+        resolved: dict[str, dict[str, Any]] = {}
         for key, value in values.items():
             given[modal.field(key).custom_id] = value
 
@@ -474,11 +477,25 @@ class DriversMixin:
                 if text and (field.min_length and len(text) < field.min_length or field.max_length and len(text) > field.max_length):
                     raise ValueError(f"modal field {field.label or custom_id!r}: length {len(text)} outside {field.min_length}..{field.max_length}")
                 out["value"] = text
-            else:
+            elif ctype == 21:  # radio group: one value
+                out["value"] = given.get(custom_id)
+            elif ctype == 23:  # checkbox
+                out["value"] = bool(given.get(custom_id, False))
+            else:  # selects, checkbox groups, file uploads: a list of values
                 chosen = given.get(custom_id, [])
-                if isinstance(chosen, (str, bytes)) or not isinstance(chosen, Iterable):
+                if isinstance(chosen, (str, bytes, tuple)) or not isinstance(chosen, Iterable):
                     chosen = [chosen]
-                out["values"] = [str(getattr(v, "id", v)) for v in chosen]
+                chosen = list(chosen)
+                if field.required and not chosen:
+                    raise ValueError(f"modal field {field.label or custom_id!r} is required")
+                if ctype == 19:
+                    found = [self._as_attachment(v, interaction.channel) for v in chosen]
+                    resolved.setdefault("attachments", {}).update({str(a.id): a.payload() for a in found})
+                    out["values"] = [str(a.id) for a in found]
+                elif ctype in SELECT_TYPES:
+                    out["values"] = self._select_values(component, chosen, interaction.guild, interaction.channel, resolved)
+                else:
+                    out["values"] = [str(getattr(v, "id", v)) for v in chosen]
             return out
 
         components: list[dict[str, Any]] = []
@@ -494,7 +511,9 @@ class DriversMixin:
             elif comp.get("custom_id") is not None:
                 components.append(submitted(comp))
         member, user, guild = self._who(by) if by is not None else (interaction.member, interaction.user, interaction.guild)
-        data = {"custom_id": modal.custom_id, "components": components}
+        data: dict[str, Any] = {"custom_id": modal.custom_id, "components": components}
+        if resolved:
+            data["resolved"] = resolved
         submit = Interaction(
             self.state.ids.next(), MODAL_SUBMIT, user, member, guild, interaction.channel, data,
             name=f"modal {modal.title!r}", message=interaction.message, parent=interaction,

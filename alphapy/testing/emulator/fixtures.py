@@ -75,6 +75,7 @@ async def bare_bot(
     bot: Any = None,
     sync: bool = True,
     ready_timeout: float = 10.0,
+    fast_identify: bool = True,
     setup: Callable[[Any], Awaitable[None] | None] | None = None,
     **bot_kwargs: Any,
 ) -> AsyncIterator[Any]:
@@ -83,6 +84,10 @@ async def bare_bot(
     Points discord.py at the emulator, logs in, waits for READY, and with ``sync`` syncs
     the global command tree (so ``emu.slash`` finds the commands). ``setup(bot)`` runs
     before login (add cogs/commands there). The bot is closed on exit.
+
+    ``fast_identify`` replaces discord.py's ``before_identify_hook`` (a 5 s sleep before
+    every identify but the first, Discord's identify rate limit) with a no-op: the emulator
+    has no such limit, and sharded start-ups and re-identifies would otherwise take seconds.
     """
     from discord.ext import commands
 
@@ -93,6 +98,12 @@ async def bare_bot(
         bot_kwargs.setdefault("intents", default_intents())
         bot_kwargs.setdefault("guild_ready_timeout", 0.05)
         bot = commands.Bot(command_prefix=bot_kwargs.pop("command_prefix", "!"), **bot_kwargs)
+    if fast_identify:
+
+        async def before_identify_hook(shard_id: int | None, *, initial: bool = False) -> None:
+            return None
+
+        bot.before_identify_hook = before_identify_hook
     if setup is not None:
         result = setup(bot)
         if asyncio.iscoroutine(result):

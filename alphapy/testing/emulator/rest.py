@@ -22,7 +22,7 @@ from . import permissions as perms
 from .interactions import delete_message
 from .messages import _strip_none, apply_edit, create_message, has_visible_content
 from .permissions import P
-from .server import API_PREFIX, json_response, no_content
+from .server import API_PREFIX, BODY_KEY, FILES_KEY, json_response, no_content
 from .state import (
     DM,
     GUILD_CATEGORY,
@@ -265,7 +265,7 @@ class RestAPI:
         )
 
     async def create_dm(self, request: web.Request) -> web.Response:
-        body = request["body"] or {}
+        body = request[BODY_KEY] or {}
         user = self.state.users.get(_int(body.get("recipient_id"), "User"))
         if user is None:
             raise errors.unknown("User")
@@ -308,7 +308,7 @@ class RestAPI:
 
     async def bulk_commands(self, request: web.Request) -> web.Response:
         store, guild_id = self._command_store(request)
-        body = request["body"]
+        body = request[BODY_KEY]
         if not isinstance(body, list):
             raise errors.invalid_form_body("body", "Must be an array of commands.")
         by_key = {(c.name, c.type): c for c in store.values()}
@@ -323,7 +323,7 @@ class RestAPI:
 
     async def create_command(self, request: web.Request) -> web.Response:
         store, guild_id = self._command_store(request)
-        body = request["body"] or {}
+        body = request[BODY_KEY] or {}
         key = (body.get("name"), int(body.get("type") or 1))
         existing = next((c for c in store.values() if (c.name, c.type) == key), None)
         command = self._command_from_body(body, guild_id, existing)
@@ -342,7 +342,7 @@ class RestAPI:
 
     async def edit_command(self, request: web.Request) -> web.Response:
         _, command = self._command(request)
-        merged = {**command.data, "type": command.type, **(request["body"] or {})}
+        merged = {**command.data, "type": command.type, **(request[BODY_KEY] or {})}
         self._command_from_body(merged, command.guild_id, command)
         return json_response(command.payload())
 
@@ -393,7 +393,7 @@ class RestAPI:
 
     async def edit_channel(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
-        body = request["body"] or {}
+        body = request[BODY_KEY] or {}
         if channel.type == DM:
             raise errors.missing_permissions()
         granted = self._perms(channel)
@@ -450,7 +450,7 @@ class RestAPI:
             raise errors.bad_request("Cannot execute action on this channel type", 50024)
         granted = self._perms(channel)
         self._require(granted, P.MANAGE_ROLES)
-        body = request["body"] or {}
+        body = request[BODY_KEY] or {}
         target = _int(request.match_info["overwrite_id"], "Overwrite")
         kind = int(body.get("type") or 0)
         if kind == 0 and target not in channel.guild.roles:
@@ -478,8 +478,8 @@ class RestAPI:
     # ------------------------------------------------------------------ messages
     async def send_message(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
-        body = request["body"] or {}
-        files = request["files"]
+        body = request[BODY_KEY] or {}
+        files = request[FILES_KEY]
         if channel.type == DM:
             recipient = channel.recipients[0]
             if not recipient.dms_open or recipient.bot:
@@ -543,13 +543,13 @@ class RestAPI:
     async def edit_message(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
         message = self._message(channel, request.match_info["message_id"])
-        body = request["body"] or {}
+        body = request[BODY_KEY] or {}
         if message.author.id != self.state.bot_user.id:
             # others' messages: only the suppress-embeds flag, with Manage Messages
             if set(body) - {"flags"}:
                 raise errors.cannot_edit_other()
             self._require(self._perms(channel), P.MANAGE_MESSAGES)
-        apply_edit(self.state, message, body, request["files"])
+        apply_edit(self.state, message, body, request[FILES_KEY])
         return json_response(message.payload())
 
     async def delete_message(self, request: web.Request) -> web.Response:
@@ -567,7 +567,7 @@ class RestAPI:
         if channel.guild is None:
             raise errors.DiscordHTTPError(403, 50003, "Cannot execute action on a DM channel")
         self._require(self._perms(channel), P.MANAGE_MESSAGES)
-        ids = [int(i) for i in (request["body"] or {}).get("messages") or []]
+        ids = [int(i) for i in (request[BODY_KEY] or {}).get("messages") or []]
         if not 2 <= len(ids) <= 100:
             raise errors.invalid_form_body("messages", "Must be between 2 and 100 in length.")
         cutoff = (time.time() - 14 * 86400) * 1000
@@ -692,7 +692,7 @@ class RestAPI:
         parent = self._channel(request)
         if parent.type not in (GUILD_TEXT, 5):
             raise errors.bad_request("Cannot execute action on this channel type", 50024)
-        body = request["body"] or {}
+        body = request[BODY_KEY] or {}
         kind = int(body.get("type") or PRIVATE_THREAD)
         if kind not in THREAD_TYPES:
             raise errors.invalid_form_body("type", "Value must be a thread type.")
@@ -708,7 +708,7 @@ class RestAPI:
             raise errors.DiscordHTTPError(400, 160004, "A thread has already been created for this message")
         self._require(self._perms(parent), P.CREATE_PUBLIC_THREADS)
         # A thread started from a message shares the message's id, as on Discord.
-        thread = self._open_thread(parent, message.id, request["body"] or {}, PUBLIC_THREAD)
+        thread = self._open_thread(parent, message.id, request[BODY_KEY] or {}, PUBLIC_THREAD)
         message.thread_id = thread.id
         return json_response(thread.payload(), 201)
 
@@ -784,7 +784,7 @@ class RestAPI:
         guild = self._guild(request)
         granted = self._perms(None, guild)
         self._require(granted, P.MANAGE_CHANNELS)
-        body = request["body"] or {}
+        body = request[BODY_KEY] or {}
         name = body.get("name")
         if not name:
             raise errors.invalid_form_body("name", "This field is required")
@@ -818,7 +818,7 @@ class RestAPI:
     async def move_channels(self, request: web.Request) -> web.Response:
         guild = self._guild(request)
         self._require(self._perms(None, guild), P.MANAGE_CHANNELS)
-        for item in request["body"] or []:
+        for item in request[BODY_KEY] or []:
             channel = guild.channels.get(int(item["id"]))
             if channel is None:
                 raise errors.unknown("Channel")
@@ -859,7 +859,7 @@ class RestAPI:
         guild = self._guild(request)
         granted = self._perms(None, guild)
         self._require(granted, P.MANAGE_ROLES)
-        body = request["body"] or {}
+        body = request[BODY_KEY] or {}
         permissions = int(body.get("permissions") or 0) if body.get("permissions") is not None else guild.everyone.permissions
         if granted != perms.ALL and permissions & ~granted:
             raise errors.missing_permissions()
@@ -885,7 +885,7 @@ class RestAPI:
         granted = self._check_role_manageable(guild, role) if not role.is_everyone else self._perms(None, guild)
         if role.is_everyone:
             self._require(granted, P.MANAGE_ROLES)
-        body = request["body"] or {}
+        body = request[BODY_KEY] or {}
         if body.get("permissions") is not None:
             new = int(body["permissions"])
             if granted != perms.ALL and (new & ~role.permissions) & ~granted:
@@ -900,7 +900,7 @@ class RestAPI:
     async def move_roles(self, request: web.Request) -> web.Response:
         guild = self._guild(request)
         me = self._me(guild)
-        for item in request["body"] or []:
+        for item in request[BODY_KEY] or []:
             role = self._role(guild, str(item.get("id")))
             self._check_role_manageable(guild, role)
             position = item.get("position")
@@ -951,7 +951,7 @@ class RestAPI:
     async def edit_me(self, request: web.Request) -> web.Response:
         guild = self._guild(request)
         me = self._me(guild)
-        body = request["body"] or {}
+        body = request[BODY_KEY] or {}
         if "nick" in body:
             me.nick = body["nick"] or None
             self._dispatch_member_update(me)
@@ -962,7 +962,7 @@ class RestAPI:
         member = self._member(guild, request.match_info["user_id"])
         me = self._me(guild)
         granted = self._perms(None, guild)
-        body = request["body"] or {}
+        body = request[BODY_KEY] or {}
         if "nick" in body:
             if member.id == me.id:
                 self._require(granted, P.CHANGE_NICKNAME)
@@ -1032,7 +1032,7 @@ class RestAPI:
         log = self.emu.interactions
         interaction = log.for_callback(_int(request.match_info["interaction_id"], "interaction"), request.match_info["interaction_token"])
         try:
-            result = log.callback(interaction, request["body"] or {}, request["files"])
+            result = log.callback(interaction, request[BODY_KEY] or {}, request[FILES_KEY])
         except errors.DiscordHTTPError as exc:
             if interaction.response_type is None:
                 # wake the waiting driver: this interaction will not get an answer
@@ -1055,8 +1055,8 @@ class RestAPI:
 
     async def webhook_execute(self, request: web.Request) -> web.Response:
         interaction = self._webhook_interaction(request)
-        body = request["body"] or {}
-        files = request["files"]
+        body = request[BODY_KEY] or {}
+        files = request[FILES_KEY]
         if not has_visible_content(body, files):
             raise errors.empty_message()
         message = self.emu.interactions.followup(interaction, body, files)
@@ -1070,7 +1070,7 @@ class RestAPI:
 
     async def webhook_edit(self, request: web.Request) -> web.Response:
         interaction = self._webhook_interaction(request)
-        message = self.emu.interactions.edit(interaction, self._message_ref(request), request["body"] or {}, request["files"])
+        message = self.emu.interactions.edit(interaction, self._message_ref(request), request[BODY_KEY] or {}, request[FILES_KEY])
         return json_response(message.payload())
 
     async def webhook_delete(self, request: web.Request) -> web.Response:

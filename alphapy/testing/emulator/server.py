@@ -39,6 +39,14 @@ API_PREFIX = "/api/v10"
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+# Typed storage keys (aiohttp warns about plain strings since 3.12; older ones lack the types).
+if hasattr(web, "RequestKey") and hasattr(web, "ResponseKey"):
+    BODY_KEY: Any = web.RequestKey("alphapy_emulator_body", object)
+    FILES_KEY: Any = web.RequestKey("alphapy_emulator_files", list)
+    PAYLOAD_KEY: Any = web.ResponseKey("alphapy_emulator_payload", object)
+else:  # pragma: no cover - aiohttp < 3.12
+    BODY_KEY, FILES_KEY, PAYLOAD_KEY = "alphapy_emulator_body", "alphapy_emulator_files", "alphapy_emulator_payload"
+
 # Routes authenticated by the interaction/webhook token in the path, not a bot token.
 _TOKEN_ROUTES = ("/interactions/", "/webhooks/")
 
@@ -46,13 +54,13 @@ _TOKEN_ROUTES = ("/interactions/", "/webhooks/")
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     """A JSON answer with exactly ``Content-Type: application/json``."""
     resp = web.Response(body=_dumps(data).encode(), status=status, headers=headers, content_type="application/json")
-    resp["payload"] = data
+    resp[PAYLOAD_KEY] = data
     return resp
 
 
 def no_content() -> web.Response:
     resp = web.Response(status=204)
-    resp["payload"] = None
+    resp[PAYLOAD_KEY] = None
     return resp
 
 
@@ -161,8 +169,8 @@ def make_middleware(emu: DiscordEmulator) -> Callable[[web.Request, Handler], Aw
         try:
             try:
                 body, files, ctype = await read_body(request)
-                request["body"] = body
-                request["files"] = files
+                request[BODY_KEY] = body
+                request[FILES_KEY] = files
                 rule = emu.ratelimiter.take(method, api_path, template)
                 if rule is not None:
                     resp: web.StreamResponse = json_response(
@@ -193,7 +201,7 @@ def make_middleware(emu: DiscordEmulator) -> Callable[[web.Request, Handler], Aw
                 )
                 for key, value in emu.ratelimiter.headers(method, template, major).items():
                     resp.headers[key] = value
-            payload = resp.get("payload") if isinstance(resp, web.Response) else None
+            payload = resp.get(PAYLOAD_KEY) if isinstance(resp, web.Response) else None
             record = RequestRecord(
                 seq=emu._next_request_seq(),
                 method=method,

@@ -60,6 +60,23 @@ def _load(path: Path) -> dict[str, Any]:
         return doc
 
 
+def _lenient_request_components(components: dict[str, Any]) -> dict[str, Any]:
+    """The components used for *request* bodies, with Discord's documented leniencies.
+
+    ``SnowflakeType`` is a string in the description, which is how Discord *answers*; in
+    requests Discord also accepts a snowflake as a JSON integer, and discord.py relies on it
+    (``attachments[].id`` of a new upload is the integer index, overwrite and recipient ids
+    are ints). Only that is relaxed; responses are checked against the description as is.
+    """
+    schemas = dict(components.get("schemas", {}))
+    snowflake = schemas.get("SnowflakeType")
+    if snowflake is not None:
+        schemas["SnowflakeType"] = {"anyOf": [snowflake, {"type": "integer", "minimum": 0}]}
+    lenient = dict(components)
+    lenient["schemas"] = schemas
+    return lenient
+
+
 class OpenAPISpec:
     """Validators for the operations of one OpenAPI document."""
 
@@ -70,6 +87,7 @@ class OpenAPISpec:
         self.path = Path(path)
         self.doc = _load(self.path)
         self._components = self.doc.get("components", {})
+        self._request_components = _lenient_request_components(self._components)
         self._validators: dict[tuple[str, str, str], Any] = {}
         # path template -> regex for concrete paths (used when the route template is unknown)
         self._templates: list[tuple[re.Pattern[str], str]] = []
@@ -102,7 +120,7 @@ class OpenAPISpec:
         validator = self._validators.get(key)
         if validator is None:
             root = dict(schema)
-            root["components"] = self._components
+            root["components"] = self._request_components if key[1] == "request" else self._components
             root.setdefault("$schema", "https://json-schema.org/draft/2020-12/schema")
             validator = self._jsonschema.Draft202012Validator(root)
             self._validators[key] = validator
