@@ -231,7 +231,7 @@ def make_bot(**kwargs: Any) -> commands.Bot:
 
     @bot.event
     async def on_message(message: discord.Message) -> None:
-        if message.author.bot and message.webhook_id is None:
+        if message.author == bot.user or (message.author.bot and message.webhook_id is None):
             return
         bot.seen.append(message.content)  # type: ignore[attr-defined]
         if message.content.startswith("!echo "):

@@ -205,7 +205,7 @@ async def test_message_history_edit_delete_reactions_pins(emu: DiscordEmulator, 
     await sent[1].add_reaction("👍")
     await sent[1].pin()
     assert state_channel.messages[1].reactions == {"👍": {emu.bot_user.id}} and state_channel.messages[1].pinned
-    assert [m.content for m in await channel.pins()] == ["m1"]
+    assert [m.content async for m in channel.pins()] == ["m1"]
     await sent[4].delete()
     await channel.delete_messages([sent[2], sent[3]])
     assert [m.content for m in state_channel.messages] == ["m0 edited", "m1"]

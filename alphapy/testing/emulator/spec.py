@@ -60,20 +60,58 @@ def _load(path: Path) -> dict[str, Any]:
         return doc
 
 
-def _lenient_request_components(components: dict[str, Any]) -> dict[str, Any]:
-    """The components used for *request* bodies, with Discord's documented leniencies.
+#: Request properties holding a permission bitfield.
+PERMISSION_FIELDS = frozenset({"allow", "deny", "permissions", "default_member_permissions"})
+_DIGITS = {"type": "string", "pattern": "^[0-9]+$"}
 
-    ``SnowflakeType`` is a string in the description, which is how Discord *answers*; in
-    requests Discord also accepts a snowflake as a JSON integer, and discord.py relies on it
-    (``attachments[].id`` of a new upload is the integer index, overwrite and recipient ids
-    are ints). Only that is relaxed; responses are checked against the description as is.
+
+def _accepts_integer(schema: Any) -> bool:
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    return kind == "integer" or (isinstance(kind, list) and "integer" in kind)
+
+
+def _relax_permissions(node: Any) -> None:
+    """In place: permission-bitfield properties typed integer also accept digit strings."""
+    if isinstance(node, dict):
+        props = node.get("properties")
+        if isinstance(props, dict):
+            for name, prop in list(props.items()):
+                if name in PERMISSION_FIELDS and _accepts_integer(prop):
+                    props[name] = {"anyOf": [prop, _DIGITS]}
+        for value in node.values():
+            _relax_permissions(value)
+    elif isinstance(node, list):
+        for value in node:
+            _relax_permissions(value)
+
+
+_LENIENT_CACHE: dict[int, dict[str, Any]] = {}
+
+
+def _lenient_request_components(components: dict[str, Any]) -> dict[str, Any]:
+    """The components used for *request* bodies, with two leniencies Discord itself has.
+
+    * ``SnowflakeType`` is a string in the description, which is how Discord *answers*; in
+      requests Discord also takes a snowflake as a JSON integer, and discord.py relies on
+      it (``attachments[].id`` of a new upload is the integer index; overwrite, recipient
+      and message-reference ids are ints).
+    * Permission bitfields (``allow``, ``deny``, ``permissions``,
+      ``default_member_permissions``) are typed integer for requests, but Discord
+      documents permissions as integers *serialized as strings* and discord.py sends
+      strings (they exceed 2**53).
+
+    Nothing else is relaxed; responses are checked against the description as is.
     """
-    schemas = dict(components.get("schemas", {}))
+    cached = _LENIENT_CACHE.get(id(components))
+    if cached is not None:
+        return cached
+    lenient = json.loads(json.dumps(components))
+    schemas = lenient.get("schemas", {})
+    _relax_permissions(schemas)
     snowflake = schemas.get("SnowflakeType")
     if snowflake is not None:
         schemas["SnowflakeType"] = {"anyOf": [snowflake, {"type": "integer", "minimum": 0}]}
-    lenient = dict(components)
-    lenient["schemas"] = schemas
+    _LENIENT_CACHE[id(components)] = lenient
     return lenient
 
 
@@ -119,6 +157,9 @@ class OpenAPISpec:
     def _validator(self, key: tuple[str, str, str], schema: dict[str, Any]) -> Any:
         validator = self._validators.get(key)
         if validator is None:
+            if key[1] == "request":
+                schema = json.loads(json.dumps(schema))  # inline request schemas get the leniencies too
+                _relax_permissions(schema)
             root = dict(schema)
             root["components"] = self._request_components if key[1] == "request" else self._components
             root.setdefault("$schema", "https://json-schema.org/draft/2020-12/schema")
