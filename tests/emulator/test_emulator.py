@@ -409,15 +409,52 @@ async def test_two_shards_each_receive_only_their_guilds(bot_factory, emu: Disco
         assert len(calls) == 6
 
 
-async def test_auto_sharded_bot_asks_gateway_bot(emu: DiscordEmulator) -> None:
+_SHARD_ONE_SCRIPT = """
+import asyncio, json, sys
+import discord
+from discord.ext import commands
+from alphapy.discord_endpoints import configure_endpoints
+
+api, gateway, token = sys.argv[1:4]
+configure_endpoints(api, gateway)
+
+
+async def main():
+    bot = commands.AutoShardedBot(command_prefix="!", intents=discord.Intents.default(),
+                                  shard_ids=[1], shard_count=2, guild_ready_timeout=0.05)
+
+    @bot.event
+    async def on_ready():
+        print(json.dumps(sorted(g.id for g in bot.guilds)), flush=True)
+        await bot.close()
+
+    await bot.start(token)
+
+asyncio.run(main())
+"""
+
+
+async def test_auto_sharded_bot_and_a_shard_in_another_process(emu: DiscordEmulator) -> None:
+    import json
+    import sys
+
     emu.shard_count = 2
-    guilds = [emu.add_guild(f"Auto {i}") for i in range(4)]
-    intents = discord.Intents.default()
-    intents.members = True
-    bot = commands.AutoShardedBot(command_prefix="!", intents=intents, guild_ready_timeout=0.05)
+    guilds = [emu.add_guild(f"Auto {i}") for i in range(6)]
+    shard_one = sorted(g.id for g in guilds if g.shard_id(2) == 1)
+    bot = commands.AutoShardedBot(command_prefix="!", intents=discord.Intents.default(), guild_ready_timeout=0.05)
     async with bare_bot(emu, bot=bot, sync=False):
+        # no shard_count given: discord.py asked /gateway/bot and runs both shards
+        assert emu.requests.matching("GET", "/gateway/bot")
         assert bot.shard_count == 2 and {g.id for g in bot.guilds} == {g.id for g in guilds}
-    assert emu.requests.matching("GET", "/gateway/bot")
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _SHARD_ONE_SCRIPT, emu.api_base, emu.gateway_url, emu.token,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), 30)
+        assert process.returncode == 0, err.decode()[-2000:]
+        assert json.loads(out.decode().strip().splitlines()[-1]) == shard_one
+        assert sorted(emu.gateway.identified_shards) == [(0, 2), (1, 2), (1, 2)]
+        assert bot.is_ready() and not bot.is_closed()  # the in-process shards were not disturbed
 
 
 # --------------------------------------------------------------------------- spec validation

@@ -187,3 +187,50 @@ async def test_entitlement_listing_filters(emu: DiscordEmulator, world, bot) -> 
     assert [e.user_id for e in alices] == [alice.id]
     current = [e async for e in bot.entitlements(exclude_ended=True)]
     assert ended.id not in {e.id for e in current}
+
+
+async def test_remaining_routes_over_raw_http(emu: DiscordEmulator, world, bot) -> None:
+    """Routes discord.py reaches through less common calls, hit directly."""
+    import aiohttp
+
+    guild = world["guild"]
+    general = guild.channel("general")
+    base = emu.api_base
+    auth = {"Authorization": f"Bot {emu.token}"}
+    message = await emu.post(general, "react to me", author=world["alice"])
+    entitlement = await emu.grant_entitlement(world["alice"])
+    async with aiohttp.ClientSession(headers=auth) as http:
+
+        async def call(method: str, path: str, **kwargs) -> tuple[int, object]:
+            async with http.request(method, base + path, **kwargs) as resp:
+                body = await resp.json() if resp.content_type == "application/json" else None
+                return resp.status, body
+
+        assert (await call("GET", "/gateway"))[1] == {"url": emu.gateway_url}
+        status, gateway_bot = await call("GET", "/gateway/bot")
+        assert status == 200 and gateway_bot["shards"] == 1
+        assert (await call("GET", "/applications/@me"))[1]["id"] == str(emu.application.id)
+        assert (await call("GET", f"/users/{world['bob'].id}"))[1]["username"] == "bob"
+        status, found = await call("GET", f"/guilds/{guild.id}/members/search", params={"query": "ali", "limit": "5"})
+        assert [m["user"]["username"] for m in found] == ["alice"]
+        staff = guild.channel("staff")
+        assert (await call("PATCH", f"/guilds/{guild.id}/channels", json=[{"id": str(staff.id), "position": 0}]))[0] == 204
+        assert staff.position == 0
+        verified = world["verified"]
+        status, roles = await call("PATCH", f"/guilds/{guild.id}/roles", json=[{"id": str(verified.id), "position": 2}])
+        assert status == 200 and verified.position == 2
+        emoji = "%F0%9F%91%8D"  # 👍
+        assert (await call("PUT", f"/channels/{general.id}/messages/{message.id}/reactions/{emoji}/@me"))[0] == 204
+        assert (await call("DELETE", f"/channels/{general.id}/messages/{message.id}/reactions/{emoji}/@me"))[0] == 204
+        assert message.reactions == {"👍": set()}
+        assert (await call("PUT", f"/channels/{general.id}/pins/{message.id}"))[0] == 204
+        assert [m["id"] for m in (await call("GET", f"/channels/{general.id}/pins"))[1]] == [str(message.id)]
+        assert (await call("DELETE", f"/channels/{general.id}/pins/{message.id}"))[0] == 204
+        app_id = emu.application.id
+        assert (await call("POST", f"/applications/{app_id}/entitlements/{entitlement.id}/consume"))[0] == 204
+        assert entitlement.consumed
+        status, unknown = await call("GET", f"/channels/{general.id}/messages/1")
+        assert status == 404 and unknown == {"message": "Unknown Message", "code": 10008}
+        async with aiohttp.ClientSession() as anonymous:
+            async with anonymous.get(base + "/users/@me") as resp:
+                assert resp.status == 401

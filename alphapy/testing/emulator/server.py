@@ -215,6 +215,8 @@ def make_middleware(emu: DiscordEmulator) -> Callable[[web.Request, Handler], Aw
                 response=payload,
             )
             emu.requests.append(record)
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("%s %s -> %s %s", method, api_path, resp.status, _short(body) if body is not None else "")
             if template is None:
                 log.warning("unknown route %s %s (answered 404)", method, api_path)
                 emu.unknown_routes.append(f"{method} {api_path}")

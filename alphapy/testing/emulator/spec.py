@@ -180,6 +180,8 @@ class OpenAPISpec:
         return node
 
     def _errors(self, validator: Any, body: Any) -> list[tuple[str, str, str]]:
+        if validator.is_valid(body):  # fast path: stops at the first failing keyword
+            return []
         best_match = self._jsonschema.exceptions.best_match
         found: list[tuple[str, str, str]] = []
         for error in validator.iter_errors(body):
