@@ -169,6 +169,7 @@ def make_bot(**kwargs: Any) -> commands.Bot:
         await interaction.response.send_message(f"{file.filename}: {data.decode()}")
 
     @bot.tree.command(description="Open a private channel")
+    @app_commands.guild_only()
     async def private(interaction: discord.Interaction, name: str) -> None:
         guild = interaction.guild
         assert guild is not None and isinstance(interaction.user, discord.Member)

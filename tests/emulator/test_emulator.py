@@ -291,6 +291,10 @@ async def test_dms_open_and_closed(emu: DiscordEmulator, world, bot) -> None:
     assert emu.dms(closed) == []
     answer = await emu.post(emu.dm_channel(world["bob"]), "!echo in private", author=world["bob"])
     assert answer.channel.messages[-1].content == "echo: in private"
+    in_dm = await emu.slash(world["bob"].user, "ping")  # a User, not a Member: the bot's DMs
+    assert in_dm.content == "pong" and in_dm.response.channel is emu.dm_channel(world["bob"])
+    with pytest.raises(PermissionError, match="cannot be used in DMs"):
+        await emu.slash(world["bob"].user, "private", name="x")
 
 
 async def test_thread_from_a_response(emu: DiscordEmulator, world, bot) -> None:

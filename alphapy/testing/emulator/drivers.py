@@ -147,6 +147,10 @@ class DriversMixin:
         cmd, path, defs = self._find_command(parts, guild)
         if check_permissions and member is not None:
             self._check_command_allowed(member, channel, cmd)
+        elif check_permissions and guild is None:
+            contexts = cmd.data.get("contexts")
+            if cmd.data.get("dm_permission") is False or (contexts is not None and 1 not in contexts):
+                raise PermissionError(f"/{cmd.name} cannot be used in DMs with the bot")
         resolved: dict[str, dict[str, Any]] = {}
         built = self._build_options(command, defs, given, guild, channel, resolved, focused=focused)
         # nest the leaf options under the subcommand path
@@ -199,15 +203,22 @@ class DriversMixin:
             raise PermissionError(f"{member.name} cannot see #{channel.name}")
         if not granted & P.USE_APPLICATION_COMMANDS:
             raise PermissionError(f"{member.name} may not use application commands in #{channel.name}")
+        contexts = cmd.data.get("contexts")
+        if contexts is not None and 0 not in contexts:
+            raise PermissionError(f"/{cmd.name} cannot be used in guilds (contexts={contexts})")
         required = cmd.data.get("default_member_permissions")
-        if required not in (None, "") and int(required) and granted != perms.ALL:
-            base = perms.base_permissions(member)
-            if base & int(required) != int(required):
-                raise PermissionError(
-                    f"Discord hides /{cmd.name} from {member.name}: it needs {perms.names(int(required))} "
-                    f"(default_member_permissions). Pass check_permissions=False to act as if a server admin "
-                    f"allowed it in the integration settings."
-                )
+        if required in (None, ""):
+            return
+        needed = int(required)
+        base = perms.base_permissions(member)
+        # "0" means: nobody but administrators (and the owner)
+        if base != perms.ALL and (needed == 0 or base & needed != needed):
+            what = perms.names(needed) if needed else ["administrator"]
+            raise PermissionError(
+                f"Discord hides /{cmd.name} from {member.name}: it needs {what} "
+                f"(default_member_permissions). Pass check_permissions=False to act as if a server admin "
+                f"allowed it in the integration settings."
+            )
 
     def _build_options(
         self: DiscordEmulator,
