@@ -478,3 +478,25 @@ async def test_validation_is_off_without_a_spec(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.delenv("ALPHAPY_DISCORD_OPENAPI", raising=False)
     emu = DiscordEmulator()
     assert emu.spec is None
+
+
+async def test_intents_are_honoured(emu: DiscordEmulator) -> None:
+    guild = emu.add_guild("Intents", members=3)
+    alice = guild.add_member("alice")
+    seen: list[str] = []
+    bot = commands.Bot(command_prefix="!", intents=discord.Intents.default(), guild_ready_timeout=0.05)
+
+    @bot.event
+    async def on_message(message: discord.Message) -> None:
+        seen.append(message.content)
+
+    async with bare_bot(emu, bot=bot, sync=False):
+        cached = bot.get_guild(guild.id)
+        assert cached is not None and [m.id for m in cached.members] == [emu.bot_user.id]  # no members intent
+        general = guild.channel("general")
+        await emu.post(general, "secret plans", author=alice)
+        await emu.post(general, f"{emu.bot_user.mention} hello", author=alice)
+        await emu.post(emu.dm_channel(alice), "in a DM", author=alice)
+        await emu.member_join(guild, "ignored")  # GUILD_MEMBER_ADD needs the members intent
+    assert seen == ["", f"<@{emu.bot_user.id}> hello", "in a DM"]
+    assert cached.get_member(guild.member("ignored").id) is None

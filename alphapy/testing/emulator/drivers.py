@@ -718,7 +718,10 @@ class DriversMixin:
         elif channel.guild is not None:
             member = channel.guild.members.get(user.id)
             if member is None:
-                raise PermissionError(f"{user.name} is not a member of {channel.guild.name}")
+                raise PermissionError(
+                    f"{user.name} is not a member of {channel.guild.name}; add them first "
+                    f"(guild.add_member({user.name!r}, user=user)) or post with webhook=True"
+                )
             granted = perms.permissions_for(member, channel)
             needed = P.SEND_MESSAGES_IN_THREADS if channel.is_thread else P.SEND_MESSAGES
             if not granted & P.VIEW_CHANNEL or not granted & needed:
