@@ -158,7 +158,10 @@ def make_bot(**kwargs: Any) -> commands.Bot:
         embed = discord.Embed(title="Report", description="weekly", colour=0x00FF00)
         embed.add_field(name="rows", value="3")
         sent = await interaction.channel.send(
-            "here it is", embed=embed, view=view, file=discord.File(__import__("io").BytesIO(b"a,b\n1,2\n"), "report.csv")
+            "here it is",
+            embed=embed,
+            view=view,
+            file=discord.File(__import__("io").BytesIO(b"a,b\n1,2\n"), "report.csv"),
         )
         data = await sent.attachments[0].read()
         await interaction.response.send_message(f"read {len(data)} bytes: {data.decode()!r}", ephemeral=True)
@@ -186,7 +189,9 @@ def make_bot(**kwargs: Any) -> commands.Bot:
         await interaction.response.send_message(f"created {channel.mention}")
 
     @bot.tree.command(description="Give a role")
-    async def grant(interaction: discord.Interaction, member: discord.Member, role: discord.Role, remove: bool = False) -> None:
+    async def grant(
+        interaction: discord.Interaction, member: discord.Member, role: discord.Role, remove: bool = False
+    ) -> None:
         try:
             if remove:
                 await member.remove_roles(role)

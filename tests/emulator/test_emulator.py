@@ -175,7 +175,9 @@ async def test_attachment_option_and_people_posting(emu: DiscordEmulator, world,
     assert inspected.content == "notes.txt: hello"
     await emu.post(general, "!echo hi there", author=alice)
     assert general.messages[-1].content == "echo: hi there"
-    await emu.post(general, "see file", author=world["bob"], attachments=[("a.bin", b"\x00\x01\x02", "application/octet-stream")])
+    await emu.post(
+        general, "see file", author=world["bob"], attachments=[("a.bin", b"\x00\x01\x02", "application/octet-stream")]
+    )
     assert general.messages[-1].content == "got a.bin (3 bytes)"
     hook = await emu.post(general, "from a webhook", webhook=True, embeds=[discord.Embed(title="alert")])
     assert hook.webhook_id is not None and bot.seen[-1] == "from a webhook"  # type: ignore[attr-defined]
@@ -245,7 +247,9 @@ async def test_role_add_remove_and_hierarchy(emu: DiscordEmulator, world, bot) -
     boss = guild.add_role("Boss", position=guild.bot_role.position + 1)  # above the bot
     refused = await emu.slash(alice, "grant", member=bob, role=boss)
     assert refused.content == "forbidden 50013" and boss not in bob.roles
-    await emu.wait_until(lambda: any(r.id == helper.id for r in bot.get_guild(guild.id).get_member(bob.id).roles) is False)
+    await emu.wait_until(
+        lambda: any(r.id == helper.id for r in bot.get_guild(guild.id).get_member(bob.id).roles) is False
+    )
 
 
 async def test_permission_arithmetic(emu: DiscordEmulator) -> None:
@@ -335,7 +339,11 @@ async def test_entitlements(emu: DiscordEmulator, world, bot) -> None:
     await emu.grant_entitlement(alice)
     after = await emu.slash(alice, "premium")
     assert after.content == "entitled=True listed=1"
-    assert received and received[0].user_id == alice.id and received[0].type == discord.EntitlementType.application_subscription
+    assert (
+        received
+        and received[0].user_id == alice.id
+        and received[0].type == discord.EntitlementType.application_subscription
+    )
 
 
 # --------------------------------------------------------------------------- resilience
@@ -400,9 +408,10 @@ async def test_two_shards_each_receive_only_their_guilds(bot_factory, emu: Disco
     owners = {g.id: g.add_member(f"user{i}") for i, g in enumerate(guilds)}
     expected = {s: {g.id for g in guilds if (g.id >> 22) % 2 == s} for s in (0, 1)}
     assert expected[0] and expected[1]
-    async with bare_bot(emu, bot=bot_factory(shard_id=0, shard_count=2)) as zero, bare_bot(
-        emu, bot=bot_factory(shard_id=1, shard_count=2), sync=False
-    ) as one:
+    async with (
+        bare_bot(emu, bot=bot_factory(shard_id=0, shard_count=2)) as zero,
+        bare_bot(emu, bot=bot_factory(shard_id=1, shard_count=2), sync=False) as one,
+    ):
         assert {g.id for g in zero.guilds} == expected[0]
         assert {g.id for g in one.guilds} == expected[1]
         assert sorted(emu.gateway.identified_shards) == [(0, 2), (1, 2)]
@@ -451,8 +460,14 @@ async def test_auto_sharded_bot_and_a_shard_in_another_process(emu: DiscordEmula
         assert emu.requests.matching("GET", "/gateway/bot")
         assert bot.shard_count == 2 and {g.id for g in bot.guilds} == {g.id for g in guilds}
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", _SHARD_ONE_SCRIPT, emu.api_base, emu.gateway_url, emu.token,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-c",
+            _SHARD_ONE_SCRIPT,
+            emu.api_base,
+            emu.gateway_url,
+            emu.token,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         out, err = await asyncio.wait_for(process.communicate(), 30)
         assert process.returncode == 0, err.decode()[-2000:]
@@ -466,7 +481,9 @@ async def test_auto_sharded_bot_and_a_shard_in_another_process(emu: DiscordEmula
 
 async def test_malformed_body_is_reported(emu: DiscordEmulator, world, bot) -> None:
     assert emu.spec is not None
-    route = discord.http.Route("POST", "/channels/{channel_id}/messages", channel_id=world["guild"].channel("general").id)
+    route = discord.http.Route(
+        "POST", "/channels/{channel_id}/messages", channel_id=world["guild"].channel("general").id
+    )
     await bot.http.request(route, json={"content": 5, "embeds": [{"title": 3}]})
     found = {(v.operation, v.direction, v.path) for v in emu.spec_violations}
     assert ("create_message", "request", "$.content") in found

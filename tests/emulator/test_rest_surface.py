@@ -13,7 +13,7 @@ from alphapy.testing.emulator import DiscordEmulator, P
 
 
 async def test_guild_channel_role_and_member_routes(emu: DiscordEmulator, world, bot) -> None:
-    guild_state, alice, bob = world["guild"], world["alice"], world["bob"]
+    guild_state, bob = world["guild"], world["bob"]
     guild = await bot.fetch_guild(guild_state.id, with_counts=True)
     assert guild.name == "Test Guild" and guild.approximate_member_count == len(guild_state.members)
     cached = bot.get_guild(guild_state.id)
@@ -214,7 +214,9 @@ async def test_remaining_routes_over_raw_http(emu: DiscordEmulator, world, bot) 
         status, found = await call("GET", f"/guilds/{guild.id}/members/search", params={"query": "ali", "limit": "5"})
         assert [m["user"]["username"] for m in found] == ["alice"]
         staff = guild.channel("staff")
-        assert (await call("PATCH", f"/guilds/{guild.id}/channels", json=[{"id": str(staff.id), "position": 0}]))[0] == 204
+        assert (await call("PATCH", f"/guilds/{guild.id}/channels", json=[{"id": str(staff.id), "position": 0}]))[
+            0
+        ] == 204
         assert staff.position == 0
         verified = world["verified"]
         status, roles = await call("PATCH", f"/guilds/{guild.id}/roles", json=[{"id": str(verified.id), "position": 2}])

@@ -23,11 +23,17 @@ def build_demo(emu: DiscordEmulator, *, guilds: int = 1, members: int = 5) -> li
     built: list[Guild] = []
     for index in range(guilds):
         name = "Alphapy Demo" if index == 0 else f"Alphapy Demo {index + 1}"
-        guild = emu.add_guild(name, owner_name="owner" if index == 0 else None, members=members,
-                              text_channels=["general", "support", "announcements"])
+        guild = emu.add_guild(
+            name,
+            owner_name="owner" if index == 0 else None,
+            members=members,
+            text_channels=["general", "support", "announcements"],
+        )
         moderator = guild.add_role("Moderator", permissions=["manage_messages", "kick_members", "moderate_members"])
         guild.add_member("moderator", roles=[moderator])
-        staff = guild.add_category("Staff", overwrites={guild.everyone: {"deny": "view_channel"}, moderator: {"allow": "view_channel"}})
+        staff = guild.add_category(
+            "Staff", overwrites={guild.everyone: {"deny": "view_channel"}, moderator: {"allow": "view_channel"}}
+        )
         guild.add_text_channel("staff-room", category=staff)
         built.append(guild)
     return built
@@ -43,8 +49,10 @@ async def _serve(args: argparse.Namespace) -> None:
     print(f"  Bot token:   {emu.token}")
     print(f"  Application: {emu.application.id} (bot user {emu.bot_user.name})")
     for guild in emu.guilds:
-        print(f"  Guild {guild.name!r} id={guild.id}: {len(guild.members)} members, "
-              f"channels {[c.name for c in guild.text_channels]}")
+        print(
+            f"  Guild {guild.name!r} id={guild.id}: {len(guild.members)} members, "
+            f"channels {[c.name for c in guild.text_channels]}"
+        )
     print(f"\nexport DISCORD_API_BASE={emu.api_base} DISCORD_GATEWAY_URL={emu.gateway_url} DISCORD_TOKEN={emu.token}")
     print("Ctrl-C to stop.", flush=True)
     stop = asyncio.Event()
@@ -71,7 +79,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--spec", type=Path, default=None, help="Discord OpenAPI file to validate traffic against")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(name)s %(message)s"
+    )
     if args.verbose:
         logging.getLogger("aiohttp.access").setLevel(logging.INFO)
     asyncio.run(_serve(args))

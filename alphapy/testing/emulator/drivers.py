@@ -64,8 +64,15 @@ NUMBER = 10
 ATTACHMENT = 11
 
 _OPTION_TYPE_NAMES = {
-    3: "string", 4: "integer", 5: "boolean", 6: "user", 7: "channel", 8: "role",
-    9: "mentionable", 10: "number", 11: "attachment",
+    3: "string",
+    4: "integer",
+    5: "boolean",
+    6: "user",
+    7: "channel",
+    8: "role",
+    9: "mentionable",
+    10: "number",
+    11: "attachment",
 }
 
 
@@ -100,7 +107,12 @@ class DriversMixin:
         """
         given = {**(options or {}), **kwoptions}
         interaction = self._command_interaction(
-            member, command, in_channel, given, kind=APPLICATION_COMMAND, locale=locale,
+            member,
+            command,
+            in_channel,
+            given,
+            kind=APPLICATION_COMMAND,
+            locale=locale,
             check_permissions=check_permissions,
         )
         return await self._deliver(interaction, timeout)
@@ -121,7 +133,13 @@ class DriversMixin:
         """Type ``value`` into option ``focused`` of ``/command``; returns the bot's choices."""
         given = {**(options or {}), **kwoptions, focused: value}
         interaction = self._command_interaction(
-            member, command, in_channel, given, kind=AUTOCOMPLETE, focused=focused, locale="en-US",
+            member,
+            command,
+            in_channel,
+            given,
+            kind=AUTOCOMPLETE,
+            focused=focused,
+            locale="en-US",
             check_permissions=True,
         )
         await self._deliver(interaction, timeout)
@@ -166,7 +184,7 @@ class DriversMixin:
         interaction = Interaction(
             self.state.ids.next(), kind, user, member, guild, channel, data, name="/" + " ".join(parts)
         )
-        interaction.data["_locale"] = locale  # removed when the payload is built
+        interaction.locale = locale
         return interaction
 
     def _find_command(
@@ -182,11 +200,15 @@ class DriversMixin:
         if cmd is None:
             synced = sorted({"/" + c.name for c in pool if c.type == 1})
             hint = " Did the bot sync its command tree (await bot.tree.sync())?" if not synced else ""
-            raise LookupError(f"no slash command /{top} is synced{' for ' + guild.name if guild else ''}; synced: {synced}.{hint}")
+            raise LookupError(
+                f"no slash command /{top} is synced{' for ' + guild.name if guild else ''}; synced: {synced}.{hint}"
+            )
         defs = cmd.options
         path: list[dict[str, Any]] = []
         for part in parts[1:]:
-            sub = next((o for o in defs if o.get("type") in (SUB_COMMAND, SUB_COMMAND_GROUP) and o.get("name") == part), None)
+            sub = next(
+                (o for o in defs if o.get("type") in (SUB_COMMAND, SUB_COMMAND_GROUP) and o.get("name") == part), None
+            )
             if sub is None:
                 subs = [o["name"] for o in defs if o.get("type") in (SUB_COMMAND, SUB_COMMAND_GROUP)]
                 raise LookupError(f"/{' '.join(parts[: len(path) + 1])} has no subcommand {part!r}; it has {subs}")
@@ -197,7 +219,9 @@ class DriversMixin:
             raise LookupError(f"/{' '.join(parts)} is a group; name a subcommand: {subs}")
         return cmd, path, defs
 
-    def _check_command_allowed(self: DiscordEmulator, member: Member, channel: Channel, cmd: ApplicationCommand) -> None:
+    def _check_command_allowed(
+        self: DiscordEmulator, member: Member, channel: Channel, cmd: ApplicationCommand
+    ) -> None:
         granted = perms.permissions_for(member, channel)
         if not granted & P.VIEW_CHANNEL:
             raise PermissionError(f"{member.name} cannot see #{channel.name}")
@@ -232,16 +256,21 @@ class DriversMixin:
         focused: str | None = None,
     ) -> list[dict[str, Any]]:
         by_name = {d["name"]: d for d in defs}
-        built: list[dict[str, Any]] = []
-        for key, value in given.items():
+
+        def definition(key: str) -> dict[str, Any]:
             d = by_name.get(key) or by_name.get(key.replace("_", "-"))
             if d is None:
                 raise TypeError(f"/{command} has no option {key!r}; options: {list(by_name)}")
+            return d
+
+        focused_name = definition(focused)["name"] if focused is not None else None
+        built: list[dict[str, Any]] = []
+        for key, value in given.items():
+            d = definition(key)
             if value is None:
                 continue
-            is_focused = focused is not None and d["name"] == (by_name.get(focused) or by_name.get(focused.replace('_', '-')) or {}).get("name")
             option: dict[str, Any] = {"name": d["name"], "type": d["type"]}
-            if is_focused:
+            if d["name"] == focused_name:
                 option["value"] = str(value) if d["type"] not in (INTEGER, NUMBER) or isinstance(value, str) else value
                 option["focused"] = True
             else:
@@ -272,20 +301,28 @@ class DriversMixin:
                     value = choice["value"]
                     break
             else:
-                raise ValueError(f"/{command} {name}: {value!r} is not one of the choices {[c['name'] for c in choices]}")
+                raise ValueError(
+                    f"/{command} {name}: {value!r} is not one of the choices {[c['name'] for c in choices]}"
+                )
         if kind == STRING:
             text = str(value)
-            if d.get("min_length") is not None and len(text) < d["min_length"] or (
-                d.get("max_length") is not None and len(text) > d["max_length"]
+            if (
+                d.get("min_length") is not None
+                and len(text) < d["min_length"]
+                or (d.get("max_length") is not None and len(text) > d["max_length"])
             ):
-                raise ValueError(f"/{command} {name}: length {len(text)} outside {d.get('min_length')}..{d.get('max_length')}")
+                raise ValueError(
+                    f"/{command} {name}: length {len(text)} outside {d.get('min_length')}..{d.get('max_length')}"
+                )
             return text
         if kind in (INTEGER, NUMBER):
             if isinstance(value, bool) or not isinstance(value, (int, float, str)):
                 raise TypeError(f"/{command} {name} takes a number, not {value!r}")
             number: int | float = int(value) if kind == INTEGER else float(value)
-            if d.get("min_value") is not None and number < d["min_value"] or (
-                d.get("max_value") is not None and number > d["max_value"]
+            if (
+                d.get("min_value") is not None
+                and number < d["min_value"]
+                or (d.get("max_value") is not None and number > d["max_value"])
             ):
                 raise ValueError(f"/{command} {name}: {number} outside {d.get('min_value')}..{d.get('max_value')}")
             return number
@@ -302,7 +339,9 @@ class DriversMixin:
         if kind == CHANNEL and isinstance(value, Channel):
             types = d.get("channel_types")
             if types and value.type not in types:
-                raise ValueError(f"/{command} {name}: #{value.name} (type {value.type}) is not one of channel types {types}")
+                raise ValueError(
+                    f"/{command} {name}: #{value.name} (type {value.type}) is not one of channel types {types}"
+                )
             self._resolve_channel(value, guild, resolved)
             return str(value.id)
         if kind == ATTACHMENT:
@@ -312,7 +351,13 @@ class DriversMixin:
         expected = _OPTION_TYPE_NAMES.get(kind, str(kind))
         raise TypeError(f"/{command} {name} is a {expected} option; got {value!r}")
 
-    def _resolve_user(self: DiscordEmulator, value: Member | User, guild: Guild | None, channel: Channel, resolved: dict[str, dict[str, Any]]) -> None:
+    def _resolve_user(
+        self: DiscordEmulator,
+        value: Member | User,
+        guild: Guild | None,
+        channel: Channel,
+        resolved: dict[str, dict[str, Any]],
+    ) -> None:
         user = value.user if isinstance(value, Member) else value
         resolved.setdefault("users", {})[str(user.id)] = user.payload()
         member = value if isinstance(value, Member) else (guild.members.get(user.id) if guild else None)
@@ -321,7 +366,9 @@ class DriversMixin:
             data["permissions"] = str(perms.permissions_for(member, channel))
             resolved.setdefault("members", {})[str(user.id)] = data
 
-    def _resolve_channel(self: DiscordEmulator, value: Channel, guild: Guild | None, resolved: dict[str, dict[str, Any]]) -> None:
+    def _resolve_channel(
+        self: DiscordEmulator, value: Channel, guild: Guild | None, resolved: dict[str, dict[str, Any]]
+    ) -> None:
         data = value.payload()
         if guild is not None:
             data["permissions"] = str(perms.permissions_for(guild.me, value))
@@ -365,8 +412,15 @@ class DriversMixin:
         if isinstance(button.get("id"), int):
             data["id"] = button["id"]
         interaction = Interaction(
-            self.state.ids.next(), MESSAGE_COMPONENT, user, member, guild, msg.channel, data,
-            name=f"button {button.get('label') or button['custom_id']!r}", message=msg,
+            self.state.ids.next(),
+            MESSAGE_COMPONENT,
+            user,
+            member,
+            guild,
+            msg.channel,
+            data,
+            name=f"button {button.get('label') or button['custom_id']!r}",
+            message=msg,
         )
         return await self._deliver(interaction, timeout)
 
@@ -409,8 +463,15 @@ class DriversMixin:
         if resolved:
             data["resolved"] = resolved
         interaction = Interaction(
-            self.state.ids.next(), MESSAGE_COMPONENT, user, member, guild, msg.channel, data,
-            name=f"select {menu['custom_id']!r}", message=msg,
+            self.state.ids.next(),
+            MESSAGE_COMPONENT,
+            user,
+            member,
+            guild,
+            msg.channel,
+            data,
+            name=f"select {menu['custom_id']!r}",
+            message=msg,
         )
         return await self._deliver(interaction, timeout)
 
@@ -431,7 +492,9 @@ class DriversMixin:
                     (o for o in options if o.get("label") == value), None
                 )
                 if option is None:
-                    raise LookupError(f"select {menu.get('custom_id')!r} has no option {value!r}; options: {[o.get('label') for o in options]}")
+                    raise LookupError(
+                        f"select {menu.get('custom_id')!r} has no option {value!r}; options: {[o.get('label') for o in options]}"
+                    )
                 chosen.append(option["value"])
             return chosen
         for value in values:
@@ -485,8 +548,15 @@ class DriversMixin:
                 text = "" if text is None else str(text)
                 if field.required and not text:
                     raise ValueError(f"modal field {field.label or custom_id!r} is required")
-                if text and (field.min_length and len(text) < field.min_length or field.max_length and len(text) > field.max_length):
-                    raise ValueError(f"modal field {field.label or custom_id!r}: length {len(text)} outside {field.min_length}..{field.max_length}")
+                if text and (
+                    field.min_length
+                    and len(text) < field.min_length
+                    or field.max_length
+                    and len(text) > field.max_length
+                ):
+                    raise ValueError(
+                        f"modal field {field.label or custom_id!r}: length {len(text)} outside {field.min_length}..{field.max_length}"
+                    )
                 out["value"] = text
             elif ctype == 21:  # radio group: one value
                 out["value"] = given.get(custom_id)
@@ -504,7 +574,9 @@ class DriversMixin:
                     resolved.setdefault("attachments", {}).update({str(a.id): a.payload() for a in found})
                     out["values"] = [str(a.id) for a in found]
                 elif ctype in SELECT_TYPES:
-                    out["values"] = self._select_values(component, chosen, interaction.guild, interaction.channel, resolved)
+                    out["values"] = self._select_values(
+                        component, chosen, interaction.guild, interaction.channel, resolved
+                    )
                 else:
                     out["values"] = [str(getattr(v, "id", v)) for v in chosen]
             return out
@@ -521,13 +593,23 @@ class DriversMixin:
                 components.append({"type": 1, "components": [submitted(c) for c in comp.get("components") or []]})
             elif comp.get("custom_id") is not None:
                 components.append(submitted(comp))
-        member, user, guild = self._who(by) if by is not None else (interaction.member, interaction.user, interaction.guild)
+        member, user, guild = (
+            self._who(by) if by is not None else (interaction.member, interaction.user, interaction.guild)
+        )
         data: dict[str, Any] = {"custom_id": modal.custom_id, "components": components}
         if resolved:
             data["resolved"] = resolved
         submit = Interaction(
-            self.state.ids.next(), MODAL_SUBMIT, user, member, guild, interaction.channel, data,
-            name=f"modal {modal.title!r}", message=interaction.message, parent=interaction,
+            self.state.ids.next(),
+            MODAL_SUBMIT,
+            user,
+            member,
+            guild,
+            interaction.channel,
+            data,
+            name=f"modal {modal.title!r}",
+            message=interaction.message,
+            parent=interaction,
         )
         return await self._deliver(submit, timeout)
 
@@ -535,7 +617,7 @@ class DriversMixin:
     def _interaction_payload(self: DiscordEmulator, it: Interaction) -> dict[str, Any]:
         state = self.state
         app = state.application
-        locale = it.data.pop("_locale", "en-US")
+        locale = it.locale
         channel = it.channel
         channel_data = channel.payload()
         payload: dict[str, Any] = {
@@ -552,8 +634,11 @@ class DriversMixin:
             "entitlement_sku_ids": [],
         }
         entitlements = [
-            e for e in app.entitlements
-            if not e.deleted and not e.ended and (e.user_id == it.user.id or (it.guild is not None and e.guild_id == it.guild.id))
+            e
+            for e in app.entitlements
+            if not e.deleted
+            and not e.ended
+            and (e.user_id == it.user.id or (it.guild is not None and e.guild_id == it.guild.id))
         ]
         payload["entitlements"] = [e.payload() for e in entitlements]
         if it.guild is not None and it.member is not None:
@@ -572,7 +657,14 @@ class DriversMixin:
         else:
             payload.update(
                 user=it.user.payload(),
-                app_permissions=str(P.VIEW_CHANNEL | P.SEND_MESSAGES | P.EMBED_LINKS | P.ATTACH_FILES | P.READ_MESSAGE_HISTORY | P.ADD_REACTIONS),
+                app_permissions=str(
+                    P.VIEW_CHANNEL
+                    | P.SEND_MESSAGES
+                    | P.EMBED_LINKS
+                    | P.ATTACH_FILES
+                    | P.READ_MESSAGE_HISTORY
+                    | P.ADD_REACTIONS
+                ),
                 authorizing_integration_owners={"0": "0"},
                 context=1,
             )
@@ -598,7 +690,7 @@ class DriversMixin:
         deadline = time.monotonic() + timeout
         try:
             await asyncio.wait_for(it._acked.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise EmulatorTimeout(self._explain(it, f"did not answer within {timeout}s")) from None
         if it.response_type is None:
             raise EmulatorTimeout(self._explain(it, f"answered but Discord refused it: {it.callback_error}"))
@@ -607,9 +699,11 @@ class DriversMixin:
         if it.response_type == DEFERRED_CHANNEL_MESSAGE:
             try:
                 await asyncio.wait_for(it._answered.wait(), max(0.0, deadline - time.monotonic()))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 raise EmulatorTimeout(
-                    self._explain(it, f"deferred but sent no follow-up and did not edit the original response within {timeout}s")
+                    self._explain(
+                        it, f"deferred but sent no follow-up and did not edit the original response within {timeout}s"
+                    )
                 ) from None
             return it
         if it.response_type == DEFERRED_UPDATE_MESSAGE:
@@ -619,7 +713,7 @@ class DriversMixin:
                     break
                 try:
                     await asyncio.wait_for(it._answered.wait(), 0.005)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
             if it.response is None:
                 it.response = it.original
@@ -670,7 +764,9 @@ class DriversMixin:
             return message
         raise TypeError(f"expected a Message or an Interaction result, got {message!r}")
 
-    def _actor(self: DiscordEmulator, by: Member | User | None, msg: Message) -> tuple[Member | None, User, Guild | None]:
+    def _actor(
+        self: DiscordEmulator, by: Member | User | None, msg: Message
+    ) -> tuple[Member | None, User, Guild | None]:
         guild = msg.channel.guild
         if by is None:
             if msg.interaction_user_id is None:

@@ -195,7 +195,9 @@ class DiscordEmulator(DriversMixin):
         """Answer the next ``times`` requests matching ``method`` (or ``"*"``) and
         ``path_pattern`` (``/channels/{channel_id}/messages``, ``*`` wildcards or a concrete
         path, without ``/api/v10``) with a 429 carrying Discord's headers and body."""
-        return self.ratelimiter.add(method, path_pattern, times=times, retry_after=retry_after, scope=scope, global_=global_)
+        return self.ratelimiter.add(
+            method, path_pattern, times=times, retry_after=retry_after, scope=scope, global_=global_
+        )
 
     async def drop_gateway(self, code: int | None = None) -> int:
         """Cut the bot's websocket(s) abruptly (``code=None``) or with a close code; the
@@ -227,9 +229,7 @@ class DiscordEmulator(DriversMixin):
 
     def _is_quiet(self, quiet: float) -> bool:
         return (
-            self._inflight == 0
-            and self.gateway.pending_frames == 0
-            and time.monotonic() - self._last_activity >= quiet
+            self._inflight == 0 and self.gateway.pending_frames == 0 and time.monotonic() - self._last_activity >= quiet
         )
 
     async def settle(self, quiet: float | None = None, timeout: float | None = None) -> None:
@@ -277,7 +277,7 @@ class DiscordEmulator(DriversMixin):
                 )
             try:
                 await asyncio.wait_for(self._changed.wait(), min(remaining, 0.01))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     def __repr__(self) -> str:

@@ -127,5 +127,5 @@ async def bare_bot(
         await bot.close()
         try:
             await asyncio.wait_for(task, 5.0)
-        except (asyncio.CancelledError, asyncio.TimeoutError, Exception):  # noqa: BLE001 - closing
+        except (TimeoutError, asyncio.CancelledError, Exception):  # noqa: BLE001 - closing
             pass

@@ -116,7 +116,7 @@ class Connection:
         self.queue.put_nowait(None)
         try:
             await asyncio.wait_for(self.writer, 1.0)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
+        except (TimeoutError, asyncio.CancelledError):
             self.writer.cancel()
 
 
@@ -179,7 +179,16 @@ class Gateway:
         await ws.prepare(request)
         conn = Connection(ws, request.transport)
         self.connections.add(conn)
-        conn.send(_dumps({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS, "_trace": ["alphapy-emulator"]}, "s": None, "t": None}))
+        conn.send(
+            _dumps(
+                {
+                    "op": 10,
+                    "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS, "_trace": ["alphapy-emulator"]},
+                    "s": None,
+                    "t": None,
+                }
+            )
+        )
         try:
             async for msg in ws:
                 if msg.type is WSMsgType.TEXT:

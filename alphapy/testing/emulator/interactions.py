@@ -152,6 +152,7 @@ class Interaction:
         "followups",
         "deferred",
         "callback_error",
+        "locale",
         "_acked",
         "_answered",
     )
@@ -191,6 +192,7 @@ class Interaction:
         self.followups: list[Message] = []
         self.deferred = False
         self.callback_error: str | None = None
+        self.locale = "en-US"
         self._acked = asyncio.Event()
         self._answered = asyncio.Event()
 
@@ -319,8 +321,11 @@ class InteractionLog:
             self._check_kind(interaction, kind, (APPLICATION_COMMAND, MESSAGE_COMPONENT, MODAL_SUBMIT))
             message = self._reply(interaction, data, files)
             interaction.original = interaction.response = message
-            info.update(response_message_id=str(message.id), response_message_loading=False,
-                        response_message_ephemeral=message.ephemeral)
+            info.update(
+                response_message_id=str(message.id),
+                response_message_loading=False,
+                response_message_ephemeral=message.ephemeral,
+            )
             result["resource"] = {"type": CHANNEL_MESSAGE, "message": message.payload()}
             done = True
         elif kind == DEFERRED_CHANNEL_MESSAGE:
@@ -329,8 +334,11 @@ class InteractionLog:
             message = self._reply(interaction, {}, [], extra_flags=flags)
             interaction.original = message
             interaction.deferred = True
-            info.update(response_message_id=str(message.id), response_message_loading=True,
-                        response_message_ephemeral=message.ephemeral)
+            info.update(
+                response_message_id=str(message.id),
+                response_message_loading=True,
+                response_message_ephemeral=message.ephemeral,
+            )
             done = False
         elif kind in (DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE):
             self._check_kind(interaction, kind, (MESSAGE_COMPONENT, MODAL_SUBMIT))
@@ -338,8 +346,11 @@ class InteractionLog:
             if message is None:
                 raise errors.bad_request("Interaction has no message to update", 50035)
             interaction.original = message
-            info.update(response_message_id=str(message.id), response_message_loading=False,
-                        response_message_ephemeral=message.ephemeral)
+            info.update(
+                response_message_id=str(message.id),
+                response_message_loading=False,
+                response_message_ephemeral=message.ephemeral,
+            )
             if kind == UPDATE_MESSAGE:
                 apply_edit(state, message, data, files)
                 interaction.response = message
@@ -350,7 +361,9 @@ class InteractionLog:
                 done = False
         elif kind == AUTOCOMPLETE_RESULT:
             self._check_kind(interaction, kind, (AUTOCOMPLETE,))
-            interaction.choices = [AutocompleteChoice(c.get("name", ""), c.get("value")) for c in data.get("choices") or []]
+            interaction.choices = [
+                AutocompleteChoice(c.get("name", ""), c.get("value")) for c in data.get("choices") or []
+            ]
             done = True
         elif kind == MODAL:
             self._check_kind(interaction, kind, (APPLICATION_COMMAND, MESSAGE_COMPONENT))
@@ -367,9 +380,13 @@ class InteractionLog:
     @staticmethod
     def _check_kind(interaction: Interaction, kind: int, allowed: tuple[int, ...]) -> None:
         if interaction.type not in allowed:
-            raise errors.bad_request(f"Interaction callback type {kind} is not valid for interaction type {interaction.type}", 50035)
+            raise errors.bad_request(
+                f"Interaction callback type {kind} is not valid for interaction type {interaction.type}", 50035
+            )
 
-    def _reply(self, interaction: Interaction, data: dict[str, Any], files: list[UploadedFile], extra_flags: int = 0) -> Message:
+    def _reply(
+        self, interaction: Interaction, data: dict[str, Any], files: list[UploadedFile], extra_flags: int = 0
+    ) -> Message:
         state = self.state
         app_id = state.application.id
         return create_message(

@@ -214,7 +214,9 @@ class RestAPI:
         if granted & needed != needed:
             raise errors.missing_permissions()
 
-    def _check_overwrite_bits(self, channel_or_guild_perms: int, allow: int, deny: int, channel: Channel | None) -> None:
+    def _check_overwrite_bits(
+        self, channel_or_guild_perms: int, allow: int, deny: int, channel: Channel | None
+    ) -> None:
         """Only permissions the bot has can be allowed/denied (unless it is admin or holds a
         Manage Permissions overwrite in the channel), as Discord enforces."""
         if channel_or_guild_perms == perms.ALL:
@@ -260,7 +262,12 @@ class RestAPI:
             {
                 "url": self.emu.gateway_url,
                 "shards": self.emu.shard_count,
-                "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1},
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 14_400_000,
+                    "max_concurrency": 1,
+                },
             }
         )
 
@@ -284,7 +291,9 @@ class RestAPI:
             raise errors.missing_access()
         return app.guild_commands.setdefault(guild_id, {}), guild_id
 
-    def _command_from_body(self, body: dict[str, Any], guild_id: int | None, existing: ApplicationCommand | None) -> ApplicationCommand:
+    def _command_from_body(
+        self, body: dict[str, Any], guild_id: int | None, existing: ApplicationCommand | None
+    ) -> ApplicationCommand:
         if not isinstance(body, dict) or not body.get("name"):
             raise errors.invalid_form_body("name", "This field is required")
         data = _strip_none({k: v for k, v in body.items() if k not in ("id", "application_id", "version", "guild_id")})
@@ -405,8 +414,18 @@ class RestAPI:
         if "permission_overwrites" in body and body["permission_overwrites"] is not None:
             self._require(granted, P.MANAGE_ROLES)
             channel.overwrites = self._read_overwrites(channel, body["permission_overwrites"], granted)
-        for key in ("name", "topic", "nsfw", "rate_limit_per_user", "position", "archived", "locked", "invitable",
-                    "auto_archive_duration", "flags"):
+        for key in (
+            "name",
+            "topic",
+            "nsfw",
+            "rate_limit_per_user",
+            "position",
+            "archived",
+            "locked",
+            "invitable",
+            "auto_archive_duration",
+            "flags",
+        ):
             if key in body and body[key] is not None:
                 setattr(channel, key, body[key])
         if "topic" in body and body["topic"] is None:
@@ -428,7 +447,12 @@ class RestAPI:
             if channel.is_thread:
                 self.state.dispatch(
                     "THREAD_DELETE",
-                    {"id": str(channel.id), "guild_id": str(channel.guild.id), "parent_id": str(channel.parent_id), "type": channel.type},
+                    {
+                        "id": str(channel.id),
+                        "guild_id": str(channel.guild.id),
+                        "parent_id": str(channel.parent_id),
+                        "type": channel.type,
+                    },
                     channel.guild.id,
                 )
             else:
@@ -436,10 +460,14 @@ class RestAPI:
             return json_response(payload)
         return json_response(channel.payload())  # closing a DM keeps it on our side
 
-    def _read_overwrites(self, channel: Channel | None, raw: list[dict[str, Any]], granted: int) -> dict[int, Overwrite]:
+    def _read_overwrites(
+        self, channel: Channel | None, raw: list[dict[str, Any]], granted: int
+    ) -> dict[int, Overwrite]:
         result: dict[int, Overwrite] = {}
         for item in raw or []:
-            ow = Overwrite(int(item["id"]), int(item.get("type") or 0), int(item.get("allow") or 0), int(item.get("deny") or 0))
+            ow = Overwrite(
+                int(item["id"]), int(item.get("type") or 0), int(item.get("allow") or 0), int(item.get("deny") or 0)
+            )
             self._check_overwrite_bits(granted, ow.allow, ow.deny, channel)
             result[ow.id] = ow
         return result
@@ -524,7 +552,11 @@ class RestAPI:
         around = _query_int(request, "around")
         messages = channel.messages
         if around is not None:
-            older = [m for m in messages if m.id <= around][-(limit // 2 + limit % 2):] if limit > 1 else [m for m in messages if m.id == around]
+            older = (
+                [m for m in messages if m.id <= around][-(limit // 2 + limit % 2) :]
+                if limit > 1
+                else [m for m in messages if m.id == around]
+            )
             newer = [m for m in messages if m.id > around][: limit // 2]
             chosen = older + newer
         elif after is not None:
@@ -836,7 +868,12 @@ class RestAPI:
             {
                 "threads": [t.payload() for t in threads],
                 "members": [
-                    {"id": str(t.id), "user_id": str(self.state.bot_user.id), "join_timestamp": t.thread_members[self.state.bot_user.id], "flags": 0}
+                    {
+                        "id": str(t.id),
+                        "user_id": str(self.state.bot_user.id),
+                        "join_timestamp": t.thread_members[self.state.bot_user.id],
+                        "flags": 0,
+                    }
                     for t in threads
                     if self.state.bot_user.id in t.thread_members
                 ],
@@ -860,7 +897,9 @@ class RestAPI:
         granted = self._perms(None, guild)
         self._require(granted, P.MANAGE_ROLES)
         body = request[BODY_KEY] or {}
-        permissions = int(body.get("permissions") or 0) if body.get("permissions") is not None else guild.everyone.permissions
+        permissions = (
+            int(body.get("permissions") or 0) if body.get("permissions") is not None else guild.everyone.permissions
+        )
         if granted != perms.ALL and permissions & ~granted:
             raise errors.missing_permissions()
         role = guild.add_role(
@@ -908,7 +947,9 @@ class RestAPI:
                 if int(position) >= perms.top_position(me) and guild.owner_id != me.id:
                     raise errors.missing_permissions()
                 role.position = int(position)
-            self.state.dispatch("GUILD_ROLE_UPDATE", lambda r=role: {"guild_id": str(guild.id), "role": r.payload()}, guild.id)
+            self.state.dispatch(
+                "GUILD_ROLE_UPDATE", lambda r=role: {"guild_id": str(guild.id), "role": r.payload()}, guild.id
+            )
         return json_response([r.payload() for r in guild.roles.values()])
 
     async def delete_role(self, request: web.Request) -> web.Response:
@@ -939,7 +980,8 @@ class RestAPI:
         query = (request.query.get("query") or "").lower()
         limit = min(max(_query_int(request, "limit", 1) or 1, 1), 1000)
         found = [
-            m for m in guild.members.values()
+            m
+            for m in guild.members.values()
             if m.name.lower().startswith(query) or (m.nick or "").lower().startswith(query)
         ][:limit]
         return json_response([m.payload() for m in found])
@@ -990,7 +1032,7 @@ class RestAPI:
             if until is not None:
                 parsed = _dt.datetime.fromisoformat(str(until))
                 if parsed.tzinfo is None:
-                    parsed = parsed.replace(tzinfo=_dt.timezone.utc)
+                    parsed = parsed.replace(tzinfo=_dt.UTC)
                 until = parsed.isoformat()
             member.communication_disabled_until = until
         self._dispatch_member_update(member)
@@ -1030,7 +1072,9 @@ class RestAPI:
     # ------------------------------------------------------------------ interactions & webhooks
     async def interaction_callback(self, request: web.Request) -> web.Response:
         log = self.emu.interactions
-        interaction = log.for_callback(_int(request.match_info["interaction_id"], "interaction"), request.match_info["interaction_token"])
+        interaction = log.for_callback(
+            _int(request.match_info["interaction_id"], "interaction"), request.match_info["interaction_token"]
+        )
         try:
             result = log.callback(interaction, request[BODY_KEY] or {}, request[FILES_KEY])
         except errors.DiscordHTTPError as exc:
@@ -1070,7 +1114,9 @@ class RestAPI:
 
     async def webhook_edit(self, request: web.Request) -> web.Response:
         interaction = self._webhook_interaction(request)
-        message = self.emu.interactions.edit(interaction, self._message_ref(request), request[BODY_KEY] or {}, request[FILES_KEY])
+        message = self.emu.interactions.edit(
+            interaction, self._message_ref(request), request[BODY_KEY] or {}, request[FILES_KEY]
+        )
         return json_response(message.payload())
 
     async def webhook_delete(self, request: web.Request) -> web.Response:

@@ -94,7 +94,7 @@ def iso(ms: float | None = None) -> str:
     """ISO-8601 UTC timestamp as Discord writes it."""
     if ms is None:
         ms = time.time() * 1000
-    return _dt.datetime.fromtimestamp(ms / 1000, _dt.timezone.utc).isoformat()
+    return _dt.datetime.fromtimestamp(ms / 1000, _dt.UTC).isoformat()
 
 
 def snowflake_iso(snowflake: int) -> str:
@@ -261,7 +261,7 @@ class Member:
         until = self.communication_disabled_until
         if not until:
             return False
-        return _dt.datetime.fromisoformat(until) > _dt.datetime.now(_dt.timezone.utc)
+        return _dt.datetime.fromisoformat(until) > _dt.datetime.now(_dt.UTC)
 
     def has_role(self, role: Role | str | int) -> bool:
         target = self.guild.role(role)
@@ -865,9 +865,7 @@ class Guild:
             channel.overwrites = self._read_overwrites(overwrites)
         elif parent is not None:
             # Discord syncs a new channel with its category when no overwrites are given.
-            channel.overwrites = {
-                k: Overwrite(v.id, v.type, v.allow, v.deny) for k, v in parent.overwrites.items()
-            }
+            channel.overwrites = {k: Overwrite(v.id, v.type, v.allow, v.deny) for k, v in parent.overwrites.items()}
         self.channels[channel.id] = channel
         self.state.channels[channel.id] = channel
         if _dispatch:
@@ -1082,7 +1080,7 @@ class Entitlement:
     def ended(self) -> bool:
         if self.ends_at is None:
             return False
-        return _dt.datetime.fromisoformat(self.ends_at) <= _dt.datetime.now(_dt.timezone.utc)
+        return _dt.datetime.fromisoformat(self.ends_at) <= _dt.datetime.now(_dt.UTC)
 
     def payload(self) -> dict[str, Any]:
         """``EntitlementResponse``."""
@@ -1184,9 +1182,7 @@ class EmulatorState:
         self.bot_token = f"{secrets.token_urlsafe(18)}.emulated"
 
     # -- users
-    def add_user(
-        self, name: str, *, bot: bool = False, dms_open: bool = True, global_name: str | None = None
-    ) -> User:
+    def add_user(self, name: str, *, bot: bool = False, dms_open: bool = True, global_name: str | None = None) -> User:
         user = User(self.ids.next(), name, bot, global_name, dms_open)
         self.users[user.id] = user
         return user
