@@ -236,3 +236,32 @@ async def test_remaining_routes_over_raw_http(emu: DiscordEmulator, world, bot) 
         async with aiohttp.ClientSession() as anonymous:
             async with anonymous.get(base + "/users/@me") as resp:
                 assert resp.status == 401
+
+
+async def test_bans_and_reactions_by_people(emu: DiscordEmulator, world, bot) -> None:
+    guild_state, alice, bob = world["guild"], world["alice"], world["bob"]
+    guild = bot.get_guild(guild_state.id)
+    with pytest.raises(discord.Forbidden):  # the default bot role has no Ban Members
+        await guild.ban(discord.Object(bob.id))
+    guild_state.bot_role.permissions |= P.BAN_MEMBERS
+    await guild.ban(discord.Object(bob.id), reason="spam")
+    assert bob.id not in guild_state.members and guild_state.bans == {bob.id: "spam"}
+    assert [entry.user.id async for entry in guild.bans()] == [bob.id]
+    assert (await guild.fetch_ban(discord.Object(bob.id))).reason == "spam"
+    await guild.unban(discord.Object(bob.id))
+    assert guild_state.bans == {}
+
+    reactions: list[tuple[int, str]] = []
+
+    async def on_raw_reaction_add(payload: discord.RawReactionActionEvent) -> None:
+        reactions.append((payload.user_id, str(payload.emoji)))
+
+    bot.add_listener(on_raw_reaction_add)
+    poll = await emu.post(guild_state.channel("general"), "vote", author=alice)
+    await emu.react(poll, "👍", by=alice)
+    await emu.react(poll, "👍", by=guild_state.owner)
+    assert reactions == [(alice.id, "👍"), (guild_state.owner.id, "👍")]
+    message = await bot.get_channel(poll.channel.id).fetch_message(poll.id)
+    assert {u.id async for u in message.reactions[0].users()} == {alice.id, guild_state.owner.id}
+    await emu.unreact(poll, "👍", by=alice)
+    assert poll.reactions["👍"] == {guild_state.owner.id}

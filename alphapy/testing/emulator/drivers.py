@@ -848,6 +848,57 @@ class DriversMixin:
             await self.settle()
         return message
 
+    async def react(
+        self: DiscordEmulator, message: Message | Interaction, emoji: str, *, by: Member | User, settle: bool = True
+    ) -> Message:
+        """``by`` adds the reaction ``emoji`` (``"👍"`` or ``"<:name:id>"``) to ``message``."""
+        return await self._reaction(message, emoji, by, add=True, settle=settle)
+
+    async def unreact(
+        self: DiscordEmulator, message: Message | Interaction, emoji: str, *, by: Member | User, settle: bool = True
+    ) -> Message:
+        """``by`` removes their reaction ``emoji`` from ``message``."""
+        return await self._reaction(message, emoji, by, add=False, settle=settle)
+
+    async def _reaction(
+        self: DiscordEmulator, message: Message | Interaction, emoji: str, by: Member | User, *, add: bool, settle: bool
+    ) -> Message:
+        from .state import _emoji_payload
+
+        msg = self._as_message(message)
+        member, user, guild = self._actor(by, msg)
+        users = msg.reactions.setdefault(emoji, set())
+        if add == (user.id in users):
+            return msg
+        if add:
+            if guild is not None and member is not None:
+                granted = perms.permissions_for(member, msg.channel)
+                if not granted & P.READ_MESSAGE_HISTORY or (not users and not granted & P.ADD_REACTIONS):
+                    raise PermissionError(f"{user.name} may not react in #{msg.channel.name}")
+            users.add(user.id)
+        else:
+            users.discard(user.id)
+        data: dict[str, Any] = {
+            "user_id": str(user.id),
+            "channel_id": str(msg.channel.id),
+            "message_id": str(msg.id),
+            "emoji": _emoji_payload(emoji),
+            "burst": False,
+            "type": 0,
+        }
+        if guild is not None:
+            data["guild_id"] = str(guild.id)
+            if add and member is not None:
+                data["member"] = member.payload()
+        if add:
+            data["message_author_id"] = str(msg.author.id)
+        self.state.dispatch(
+            "MESSAGE_REACTION_ADD" if add else "MESSAGE_REACTION_REMOVE", data, guild.id if guild else None
+        )
+        if settle:
+            await self.settle()
+        return msg
+
     def dm_channel(self: DiscordEmulator, user: Member | User) -> Channel:
         """The DM channel between the bot and ``user`` (to ``post`` in it as that user)."""
         return self.state.dm_channel(user)

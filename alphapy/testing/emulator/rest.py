@@ -125,6 +125,7 @@ class RestAPI:
             ("GET", "/channels/{channel_id}/messages/{message_id}", self.get_message),
             ("PATCH", "/channels/{channel_id}/messages/{message_id}", self.edit_message),
             ("DELETE", "/channels/{channel_id}/messages/{message_id}", self.delete_message),
+            ("GET", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}", self.list_reactions),
             ("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/@me", self.add_reaction),
             ("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/@me", self.remove_reaction),
             # threads
@@ -152,6 +153,10 @@ class RestAPI:
             ("GET", "/guilds/{guild_id}/members/{user_id}", self.get_member),
             ("PATCH", "/guilds/{guild_id}/members/{user_id}", self.edit_member),
             ("DELETE", "/guilds/{guild_id}/members/{user_id}", self.kick_member),
+            ("GET", "/guilds/{guild_id}/bans", self.list_bans),
+            ("GET", "/guilds/{guild_id}/bans/{user_id}", self.get_ban),
+            ("PUT", "/guilds/{guild_id}/bans/{user_id}", self.ban),
+            ("DELETE", "/guilds/{guild_id}/bans/{user_id}", self.unban),
             ("PUT", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", self.add_member_role),
             ("DELETE", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", self.remove_member_role),
             # interactions and their webhooks
@@ -653,6 +658,15 @@ class RestAPI:
             self._reaction_event("MESSAGE_REACTION_ADD", channel, message, emoji)
         return no_content()
 
+    async def list_reactions(self, request: web.Request) -> web.Response:
+        channel = self._channel(request)
+        message = self._message(channel, request.match_info["message_id"])
+        users = sorted(message.reactions.get(request.match_info["emoji_name"], set()))
+        after = _query_int(request, "after", 0) or 0
+        limit = min(max(_query_int(request, "limit", 25) or 25, 1), 100)
+        found = [self.state.users[u].payload() for u in users if u > after and u in self.state.users][:limit]
+        return json_response(found)
+
     async def remove_reaction(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
         message = self._message(channel, request.match_info["message_id"])
@@ -1046,6 +1060,53 @@ class RestAPI:
             raise errors.missing_permissions()
         del guild.members[member.id]
         self.state.dispatch("GUILD_MEMBER_REMOVE", {"guild_id": str(guild.id), "user": member.user.payload()}, guild.id)
+        return no_content()
+
+    # ------------------------------------------------------------------ bans
+    def _ban_payload(self, user_id: int, reason: str | None) -> dict[str, Any]:
+        user = self.state.users.get(user_id)
+        return {"user": user.payload() if user else {"id": str(user_id)}, "reason": reason}
+
+    async def list_bans(self, request: web.Request) -> web.Response:
+        guild = self._guild(request)
+        self._require(self._perms(None, guild), P.BAN_MEMBERS)
+        return json_response([self._ban_payload(u, r) for u, r in guild.bans.items()])
+
+    async def get_ban(self, request: web.Request) -> web.Response:
+        guild = self._guild(request)
+        self._require(self._perms(None, guild), P.BAN_MEMBERS)
+        user_id = _int(request.match_info["user_id"], "Ban")
+        if user_id not in guild.bans:
+            raise errors.unknown("Ban")
+        return json_response(self._ban_payload(user_id, guild.bans[user_id]))
+
+    async def ban(self, request: web.Request) -> web.Response:
+        guild = self._guild(request)
+        self._require(self._perms(None, guild), P.BAN_MEMBERS)
+        user_id = _int(request.match_info["user_id"], "User")
+        user = self.state.users.get(user_id)
+        if user is None:
+            raise errors.unknown("User")
+        member = guild.members.get(user_id)
+        if member is not None and not perms.can_manage_member(self._me(guild), member):
+            raise errors.missing_permissions()
+        reason = request.headers.get("X-Audit-Log-Reason")
+        guild.bans[user_id] = reason
+        if member is not None:
+            del guild.members[user_id]
+            self.state.dispatch("GUILD_MEMBER_REMOVE", {"guild_id": str(guild.id), "user": user.payload()}, guild.id)
+        self.state.dispatch("GUILD_BAN_ADD", {"guild_id": str(guild.id), "user": user.payload()}, guild.id)
+        return no_content()
+
+    async def unban(self, request: web.Request) -> web.Response:
+        guild = self._guild(request)
+        self._require(self._perms(None, guild), P.BAN_MEMBERS)
+        user_id = _int(request.match_info["user_id"], "Ban")
+        if guild.bans.pop(user_id, 0) == 0:
+            raise errors.unknown("Ban")
+        user = self.state.users.get(user_id)
+        if user is not None:
+            self.state.dispatch("GUILD_BAN_REMOVE", {"guild_id": str(guild.id), "user": user.payload()}, guild.id)
         return no_content()
 
     async def _member_role(self, request: web.Request, add: bool) -> web.Response:

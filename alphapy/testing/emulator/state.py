@@ -673,6 +673,7 @@ class Guild:
         "joined_at",
         "bot_role_id",
         "unavailable",
+        "bans",
     )
 
     def __init__(self, state: EmulatorState, guild_id: int, name: str, owner_id: int = 0) -> None:
@@ -693,6 +694,8 @@ class Guild:
         self.joined_at = iso()
         self.bot_role_id: int | None = None
         self.unavailable = False
+        #: banned user id -> reason
+        self.bans: dict[int, str | None] = {}
         self.roles[guild_id] = Role(guild_id, self, "@everyone", perms.DEFAULT_EVERYONE, 0)
 
     # -- lookups
