@@ -517,3 +517,26 @@ async def test_intents_are_honoured(emu: DiscordEmulator) -> None:
         await emu.member_join(guild, "ignored")  # GUILD_MEMBER_ADD needs the members intent
     assert seen == ["", f"<@{emu.bot_user.id}> hello", "in a DM"]
     assert cached.get_member(guild.member("ignored").id) is None
+
+
+async def test_context_menus(emu: DiscordEmulator, world, bot_factory) -> None:
+    from discord import app_commands
+
+    bot = bot_factory()
+
+    @app_commands.context_menu(name="Inspect user")
+    async def inspect_user(interaction: discord.Interaction, member: discord.Member) -> None:
+        await interaction.response.send_message(f"{member.name} has {len(member.roles) - 1} role(s)", ephemeral=True)
+
+    @app_commands.context_menu(name="Quote")
+    async def quote(interaction: discord.Interaction, message: discord.Message) -> None:
+        await interaction.response.send_message(f"> {message.content}")
+
+    bot.tree.add_command(inspect_user)
+    bot.tree.add_command(quote)
+    async with bare_bot(emu, bot=bot):
+        inspected = await emu.context_menu(world["bob"], "Inspect user", world["alice"])
+        assert inspected.content == "alice has 1 role(s)" and inspected.ephemeral
+        said = await emu.post(world["guild"].channel("general"), "wise words", author=world["alice"])
+        quoted = await emu.context_menu(world["bob"], "Quote", said)
+        assert quoted.content == "> wise words"

@@ -145,6 +145,50 @@ class DriversMixin:
         await self._deliver(interaction, timeout)
         return list(interaction.choices or [])
 
+    async def context_menu(
+        self: DiscordEmulator,
+        member: Member | User,
+        name: str,
+        target: Member | User | Message,
+        /,
+        *,
+        timeout: float | None = None,
+        check_permissions: bool = True,
+    ) -> Interaction:
+        """Use the context-menu command ``name`` on a user (type 2) or a message (type 3)."""
+        kind = 3 if isinstance(target, Message) else 2
+        who, user, guild = self._who(member)
+        app = self.state.application
+        pool = list(app.guild_commands.get(guild.id, {}).values()) if guild is not None else []
+        pool += list(app.commands.values())
+        cmd = next((c for c in pool if c.name == name and c.type == kind), None)
+        if cmd is None:
+            synced = sorted(c.name for c in pool if c.type == kind)
+            what = "message" if kind == 3 else "user"
+            raise LookupError(f"no {what} context menu {name!r} is synced; synced: {synced}")
+        resolved: dict[str, dict[str, Any]] = {}
+        if isinstance(target, Message):
+            channel = target.channel
+            resolved["messages"] = {str(target.id): target.payload()}
+        else:
+            channel = self._pick_channel(who, user, guild, None)
+            self._resolve_user(target, guild, channel, resolved)
+        if check_permissions and who is not None:
+            self._check_command_allowed(who, channel, cmd)
+        data: dict[str, Any] = {
+            "id": str(cmd.id),
+            "name": cmd.name,
+            "type": kind,
+            "target_id": str(target.id),
+            "resolved": resolved,
+        }
+        if cmd.guild_id is not None:
+            data["guild_id"] = str(cmd.guild_id)
+        interaction = Interaction(
+            self.state.ids.next(), APPLICATION_COMMAND, user, who, guild, channel, data, name=f"{name!r} (context menu)"
+        )
+        return await self._deliver(interaction, timeout)
+
     def _command_interaction(
         self: DiscordEmulator,
         who: Member | User,
