@@ -365,6 +365,10 @@ async def test_reconnect_resumes_and_replays_missed_events(emu: DiscordEmulator,
     assert emu.gateway.resumes == 1 and emu.gateway.identifies == 1
     later = await emu.slash(alice, "ping")
     assert later.content == "pong"
+    # an interaction sent while the bot is away waits for the resume
+    await emu.drop_gateway()
+    assert (await emu.slash(alice, "ping")).content == "pong"
+    assert emu.gateway.resumes == 2
 
 
 async def test_invalid_session_forces_a_new_identify(emu: DiscordEmulator, world, bot) -> None:

@@ -718,7 +718,9 @@ class DriversMixin:
 
     async def _deliver(self: DiscordEmulator, it: Interaction, timeout: float | None) -> Interaction:
         guild_id = it.guild.id if it.guild is not None else None
-        sessions = [s for s in self.gateway.connected_sessions if s.wants(guild_id)]
+        # A session that is resuming counts: the interaction waits in its replay buffer,
+        # as Discord would hold it, and is delivered when the bot is back.
+        sessions = [s for s in self.gateway.sessions.values() if not s.invalid and s.wants(guild_id)]
         if not sessions:
             connected = [f"{s.shard_id}/{s.shard_count}" for s in self.gateway.connected_sessions]
             raise EmulatorTimeout(
