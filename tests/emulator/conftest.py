@@ -71,6 +71,27 @@ class Feedback(discord.ui.Modal, title="Feedback"):
         await interaction.response.send_message(f"thanks: {self.subject.value} / {self.body.value}", ephemeral=True)
 
 
+class Survey(discord.ui.Modal, title="Survey"):
+    """A modal in the newer style: labels wrapping a text input and a select."""
+
+    name = discord.ui.Label(text="Your name", component=discord.ui.TextInput(custom_id="sv:name"))
+    mood = discord.ui.Label(
+        text="Mood",
+        component=discord.ui.Select(
+            custom_id="sv:mood",
+            options=[
+                discord.SelectOption(label="Happy", value="happy"),
+                discord.SelectOption(label="Meh", value="meh"),
+            ],
+        ),
+    )
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        assert isinstance(self.name.component, discord.ui.TextInput)
+        assert isinstance(self.mood.component, discord.ui.Select)
+        await interaction.response.send_message(f"{self.name.component.value} is {self.mood.component.values[0]}")
+
+
 settings = app_commands.Group(name="settings", description="Guild settings")
 admin = app_commands.Group(name="admin", description="Admin tools")
 tools = app_commands.Group(name="tools", description="Tools", parent=admin)
@@ -136,6 +157,10 @@ def make_bot(**kwargs: Any) -> commands.Bot:
     @bot.tree.command(description="Give feedback")
     async def feedback(interaction: discord.Interaction) -> None:
         await interaction.response.send_modal(Feedback())
+
+    @bot.tree.command(description="Answer a survey")
+    async def survey(interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(Survey())
 
     async def faq_topics(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         topics = ["password reset", "pasta recipes", "billing"]

@@ -152,6 +152,10 @@ async def test_modal_round_trip(emu: DiscordEmulator, world, bot) -> None:
         await emu.submit_modal(opened, {"Body": "text only"})
     submitted = await emu.submit_modal(opened, {"Subject": "Great bot"})
     assert submitted.content == "thanks: Great bot / n/a" and submitted.ephemeral
+    survey = await emu.slash(world["bob"], "survey")  # labels wrapping an input and a select
+    assert [(f.label, f.type) for f in survey.modal.fields] == [("Your name", 4), ("Mood", 3)]
+    answered = await emu.submit_modal(survey, {"Your name": "Bob", "Mood": "Happy"})
+    assert answered.content == "Bob is happy"
 
 
 # --------------------------------------------------------------------------- messages & files
