@@ -25,7 +25,7 @@ def test_entry_points_load_in_name_order_and_a_broken_one_does_not_stop_the_othe
     assert broken.error == "ImportError: No module named 'a_dependency_that_is_not_installed'"
     assert manager.loaded == ["dependent", "hello"]
     hello = manager.infos["hello"]
-    assert (hello.version, hello.hooks) == ("0.1.0", ["health", "register_migrations"])
+    assert (hello.version, hello.hooks) == ("0.1.0", ["health", "register_cogs", "register_migrations", "register_settings"])
     assert hello.description == "A minimal Alphapy plugin the core's tests load: one table, one setting."
     owners = [s.owner for s in manager.migration_sources()]
     assert owners == ["core", "dependent", "hello"]
@@ -134,7 +134,7 @@ def test_plugins_command_lists_versions_hooks_migrations_and_errors(install_test
     assert plugins["broken"]["status"] == "failed"
     assert plugins["broken"]["error"].startswith("ImportError")
     assert plugins["hello"]["migrations"] == "0 applied, 1 pending"
-    assert plugins["hello"]["hooks"] == ["health", "register_migrations"]
+    assert plugins["hello"]["hooks"] == ["health", "register_cogs", "register_migrations", "register_settings"]
     assert report["core_migrations"] == "1 applied"
 
     table = subprocess.run([sys.executable, "-m", "alphapy", "plugins"], env=env,

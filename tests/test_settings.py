@@ -141,8 +141,8 @@ async def test_rollback_of_another_guilds_entry_is_refused(settings: SettingsSer
         ("demo.lead_minutes", "5000", "demo.lead_minutes must be a whole number from 0 to 1440"),
         ("demo.lead_minutes", "ten", "demo.lead_minutes must be a whole number from 0 to 1440"),
         ("demo.lead_minutes", "9" * 40, "demo.lead_minutes must be a whole number"),
-        ("demo.greeting", "x" * 6000, "demo.greeting must be text of at most 50 characters"),
-        ("demo.greeting", "nul\x00byte", "demo.greeting must be text of at most 50 characters, without control"),
+        ("demo.greeting", "x" * 6000, "demo.greeting must be text of 1 to 50 characters"),
+        ("demo.greeting", "nul\x00byte", "demo.greeting must be text of 1 to 50 characters, without control"),
         ("demo.language", "klingon", "demo.language must be one of: english, dutch, simple"),
         ("demo.channel", "general", "demo.channel must be a channel of this server"),
         ("demo.channel", "<#30>", "demo.channel must be a channel of this server"),  # guild B's channel

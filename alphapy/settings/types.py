@@ -120,15 +120,16 @@ class IntType(SettingType):
 class StrType(SettingType):
     name: ClassVar[str] = "str"
     max_length: int = 1000
+    min_length: int = 1
     multiline: bool = True
 
     def expected(self) -> str:
-        return f"text of at most {self.max_length} characters, without control characters"
+        return f"text of {self.min_length} to {self.max_length} characters, without control characters"
 
     def validate(self, value: Any) -> str:
         if not isinstance(value, str):
             raise self.fail()
-        if len(value) > self.max_length or _CONTROL.search(value):
+        if not self.min_length <= len(value) <= self.max_length or _CONTROL.search(value):
             raise self.fail()
         if not self.multiline and ("\n" in value or "\r" in value):
             raise InvalidValue(f"a single line of at most {self.max_length} characters")

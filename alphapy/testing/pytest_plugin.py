@@ -1,12 +1,24 @@
 """pytest fixtures for Alphapy and its plugins (registered via the ``pytest11`` entry point).
 
-Override ``alphapy_plugins`` in a test module or conftest to choose which plugins a
-test loads; nothing installed on the machine leaks in otherwise::
+A plugin author's end-to-end test is a few lines::
 
     @pytest.fixture
     def alphapy_plugins():
         from alphapy_reminders import plugin
         return [("reminders", plugin)]
+
+    async def test_add(bot, emulator, guild, host):
+        reply = await emulator.slash(host, "reminder add", name="Raid", ...)
+        assert "saved" in reply.content
+
+Fixtures: ``database_url`` (fresh, empty), ``migrated_database_url`` and ``db`` (with the
+core's and the test's plugins' migrations), ``emulator`` (the Discord emulator, checking
+every request against Discord's OpenAPI description when ``ALPHAPY_DISCORD_OPENAPI``
+names it), ``guild``/``host``/``member``/``channel`` (a server with a manager, a member
+and a text channel), ``fake_ai`` (an OpenAI-compatible server), ``bot`` (the running bot
+with ``alphapy_plugins`` and ``alphapy_config``). Override ``alphapy_plugins`` to choose
+the plugins and ``alphapy_config`` for settings (e.g. ``fake_ai.config_overrides()``);
+nothing installed on the machine leaks in.
 """
 
 from __future__ import annotations
@@ -80,3 +92,73 @@ async def db(migrated_database_url: str) -> AsyncIterator[Any]:
         yield database
     finally:
         await database.close()
+
+
+# --- Discord, AI and the bot -----------------------------------------------------------
+
+@pytest_asyncio.fixture
+async def emulator() -> AsyncIterator[Any]:
+    """A Discord emulator on 127.0.0.1; the test fails on any OpenAPI violation."""
+    from alphapy.testing.emulator.fixtures import running_emulator
+
+    async with running_emulator() as emu:
+        yield emu
+
+
+@pytest.fixture
+def guild(emulator: Any) -> Any:
+    """A server "Test Guild" with #general, its owner, ``host`` and ``member``."""
+    created = emulator.add_guild("Test Guild", owner_name="owner", text_channels=("general", "staff-room"))
+    created.add_member("host", permissions=["manage_guild"])
+    created.add_member("member")
+    return created
+
+
+@pytest.fixture
+def host(guild: Any) -> Any:
+    """A member with Manage Server (not the owner)."""
+    return guild.member("host")
+
+
+@pytest.fixture
+def member(guild: Any) -> Any:
+    """A member without special permissions."""
+    return guild.member("member")
+
+
+@pytest.fixture
+def channel(guild: Any) -> Any:
+    """The guild's #general."""
+    return guild.channel("general")
+
+
+@pytest_asyncio.fixture
+async def fake_ai() -> AsyncIterator[Any]:
+    """An OpenAI-compatible server on loopback (point the bot at it with ``alphapy_config``)."""
+    from alphapy.testing.fake_ai import FakeAI
+
+    async with FakeAI() as fake:
+        yield fake
+
+
+@pytest.fixture
+def alphapy_config() -> dict[str, Any]:
+    """Config overrides for the ``bot`` fixture (override it: ``return fake_ai.config_overrides()``)."""
+    return {}
+
+
+@pytest_asyncio.fixture
+async def bot_runner(emulator: Any, guild: Any, migrated_database_url: str,
+                     alphapy_plugins: list[tuple[str, Any]], alphapy_config: dict[str, Any]) -> AsyncIterator[Any]:
+    """The running bot's runner (``.bot``, ``.services``); ``bot`` is its bot."""
+    from alphapy.testing.bot import running_alphapy
+
+    async with running_alphapy(emulator, migrated_database_url, plugins=alphapy_plugins,
+                               **alphapy_config) as runner:
+        yield runner
+
+
+@pytest.fixture
+def bot(bot_runner: Any) -> Any:
+    """The running Alphapy bot (discord.py) with the test's plugins, against ``emulator``."""
+    return bot_runner.bot

@@ -11,5 +11,18 @@ def register_migrations():
 
 
 @hookimpl
+def register_settings(register):
+    register("greeting", "str", default="Hello", max_length=100, help="how the bot greets")
+    register("staff_role", "role", help="who may use the staff command")
+
+
+@hookimpl
+def register_cogs(bot):
+    from alphapy_hello.cog import HelloCog
+
+    return HelloCog(bot)
+
+
+@hookimpl
 async def health():
     return {"status": "ok", "greeting": "hello"}
