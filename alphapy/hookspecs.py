@@ -116,6 +116,18 @@ def ticket_summarized(ticket: Any, summary: Any) -> None:
 
 
 @hookspec
+def register_demo(tour: Any) -> None:
+    """Add this plugin's chapter to ``alphapy demo``: ``tour.chapter(title, steps)``.
+
+    ``steps`` is ``async def steps(t)``; ``t`` acts like the people in the demo guild
+    (``await t.slash(t.host, "reminder add", ...)``, ``t.click``, ``t.post``,
+    ``t.member_join``) and checks what the bot answered (``t.expect(ok, "what")``). Every
+    action and answer is printed as a transcript; a failed check makes the demo exit
+    non-zero. See :mod:`alphapy.demo`.
+    """
+
+
+@hookspec
 def user_data(user_id: int) -> dict[str, Any] | None:
     """*async* Export what this plugin holds about a person (data subject access).
 

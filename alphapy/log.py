@@ -131,9 +131,15 @@ def configure_logging(
     handler._alphapy = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
+    handler.addFilter(_drop_voice_notice)
     # discord.py's gateway chatter at INFO is noise for hosts; keep warnings.
     for noisy in ("discord.gateway", "discord.client", "discord.http", "aiohttp.access", "yoyo"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def _drop_voice_notice(record: logging.LogRecord) -> bool:
+    """discord.py warns at every start that voice libraries are missing; we have no voice."""
+    return not (record.name == "discord.client" and "voice will NOT be supported" in str(record.msg))
 
 
 def get_logger(name: str | None = None) -> Any:

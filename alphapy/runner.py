@@ -39,7 +39,8 @@ class BotRunner:
         self.runtime = runtime
         self.emulator = emulator
         self.health = health
-        self.guild_ready_timeout = guild_ready_timeout
+        # Against the emulator every GUILD_CREATE arrives at once; do not wait 2 s for more.
+        self.guild_ready_timeout = guild_ready_timeout if guild_ready_timeout is not None or emulator is None else 0.1
         self.services: Services | None = None
         self.bot: AlphapyBot | None = None
         self._task: asyncio.Task[None] | None = None

@@ -397,6 +397,16 @@ class CommandTracker:
             )
         return left
 
+    async def flush(self, timeout: float = 10.0) -> int:
+        """Write everything queued now and keep running; returns rows not written.
+
+        For readers that must see this process's latest uses (``/command_stats``, the
+        demo, tests) without waiting for the next interval.
+        """
+        left = await self.stop(timeout)
+        await self.start()
+        return left
+
     # --- the writer --------------------------------------------------------------------
     def _backoff(self, failures: int) -> float:
         delay = min(self.retry_max, self.retry_initial * 2 ** min(failures - 1, 30))

@@ -20,7 +20,13 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
-_COMMAND_MODULES = ("alphapy.cli.db", "alphapy.cli.plugins", "alphapy.cli.backup", "alphapy.cli.settings")
+_COMMAND_MODULES = (
+    "alphapy.cli.run",
+    "alphapy.cli.db",
+    "alphapy.cli.plugins",
+    "alphapy.cli.settings",
+    "alphapy.cli.backup",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -29,6 +29,7 @@ class StatsCog(commands.Cog):
                             period: Literal["24h", "7d", "30d"] = "7d") -> None:
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.bot.tracker.flush()  # include this process's latest uses
         report = await self.bot.tracker.usage(interaction.guild_id, PERIODS[period], top=15)
         embed = discord.Embed(title=f"Command use — last {period}")
         if not report.commands:
@@ -43,7 +44,9 @@ class StatsCog(commands.Cog):
 
     @app_commands.command(name="ping", description="Check that the bot answers")
     async def ping_slash(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(f"Pong ({self.bot.latency * 1000:.0f} ms).", ephemeral=True)
+        latency = self.bot.latency
+        shown = f" ({latency * 1000:.0f} ms)" if latency == latency and latency != float("inf") else ""
+        await interaction.response.send_message(f"Pong{shown}.", ephemeral=True)
 
     @commands.command(name="ping", help="Check that the bot answers")
     async def ping_text(self, ctx: commands.Context[AlphapyBot]) -> None:
