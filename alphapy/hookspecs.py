@@ -69,6 +69,17 @@ def register_routes(app: web.Application) -> None:
 
 
 @hookspec
+def register_cli(commands: Any) -> None:
+    """Add operator commands to the ``alphapy`` command line.
+
+    ``commands`` is argparse's sub-parser collection: ``commands.add_parser("tickets", ...)``.
+    Set ``handler=`` with ``parser.set_defaults`` to a function of the parsed arguments
+    returning an exit code; use :func:`alphapy.cli.context.run` to get the database and
+    settings the bot uses. Keep imports inside the handler: ``alphapy --help`` loads this.
+    """
+
+
+@hookspec
 def startup(bot: Any) -> None:
     """*async* The bot is about to connect: start background tasks here.
 
@@ -99,10 +110,10 @@ def health(bot: Any) -> dict[str, Any] | None:
 def premium_status(user_id: int, guild_id: int) -> Any:
     """*async* Answer whether ``user_id`` has premium in ``guild_id``.
 
-    Implemented by the premium plugin; other plugins ask ``bot.premium_status(...)``,
-    never the premium plugin itself. Return ``None`` when this implementation has no
-    opinion, else a mapping or object with ``active`` (bool), ``tier``, ``status``,
-    ``expires_at`` and ``source``. The first non-``None`` answer wins.
+    Implemented by the premium plugin; other plugins ask ``bot.premium_status(...)`` (or
+    :func:`alphapy.premium.has_premium`), never the premium plugin itself. Return
+    ``None`` when this implementation has no opinion, else an
+    :class:`alphapy.premium.PremiumStatus`. The first non-``None`` answer wins.
     """
 
 
@@ -110,8 +121,11 @@ def premium_status(user_id: int, guild_id: int) -> Any:
 def ticket_summarized(ticket: Any, summary: Any) -> None:
     """*async* A support ticket was closed and summarised.
 
-    Fired by the tickets plugin with the ticket row and its summary (``summary``,
-    ``similarity_key``); the FAQ plugin proposes entries from it.
+    Fired by the tickets plugin. ``ticket`` is a dict of the ``support_tickets`` row
+    (``id``, ``guild_id``, ``user_id``, ``username``, ``description``, ``status``,
+    ``created_at``, ``claimed_by`` ...); ``summary`` is a dict with ``ticket_id``,
+    ``summary`` and ``similarity_key`` (the ``ticket_summaries`` row). The FAQ plugin
+    proposes entries from it.
     """
 
 

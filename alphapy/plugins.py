@@ -8,7 +8,6 @@ try/except; a broken plugin is logged and listed as failed, the others load.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import time
 import traceback
@@ -73,11 +72,8 @@ class PluginManager:
         self.infos: dict[str, PluginInfo] = {}
 
     # --- loading --------------------------------------------------------------------
-    def load_entrypoints(self, only: Iterable[str] | None = None) -> list[PluginInfo]:
+    def load_entrypoints(self, only: Iterable[str] | None = None, *, log_failures: bool = True) -> list[PluginInfo]:
         """Load installed plugins, sorted by name; ``only`` limits which (empty: none)."""
-        from alphapy.log import get_logger
-
-        log = get_logger(__name__)
         wanted = None if only is None else {name.strip() for name in only if name.strip()}
         found: dict[str, EntryPoint] = {}
         for ep in entry_points(group=ENTRY_POINT_GROUP):
@@ -92,15 +88,17 @@ class PluginManager:
             try:
                 plugin = ep.load()
             except Exception as exc:  # a broken plugin must not stop the others
-                log.error("plugin.load_failed", plugin=name, error=_describe_error(exc),
-                          traceback="".join(traceback.format_exception(exc)))
+                from alphapy.log import get_logger
+
+                if log_failures:
+                        get_logger(__name__).error("plugin.load_failed", plugin=name, error=_describe_error(exc),
+                                               traceback="".join(traceback.format_exception(exc)))
                 self.infos[name] = PluginInfo(name, "failed", version, ep.value, description,
                                               _describe_error(exc))
                 continue
             self.register(plugin, name, version=version, description=description)
         for name in sorted((wanted or set()) - set(found)):
             self.infos[name] = PluginInfo(name, "missing", error="ALPHAPY_PLUGINS names it, but it is not installed")
-            log.warning("plugin.missing", plugin=name)
         return list(self.infos.values())
 
     def register(self, plugin: Any, name: str, *, version: str | None = None,
@@ -170,6 +168,8 @@ class PluginManager:
         With ``concurrent`` the plugins run side by side (health checks); without, one
         after another in name order (startup, shutdown).
         """
+        import asyncio
+
         impls = self._impls(hook_name)
         if concurrent:
             return list(await asyncio.gather(*(self._invoke(hook_name, i, timeout, kwargs) for i in impls)))
@@ -186,6 +186,8 @@ class PluginManager:
 
     async def _invoke(self, hook_name: str, impl: Any, timeout: float,
                       kwargs: dict[str, Any]) -> HookResult:
+        import asyncio
+
         from alphapy.log import get_logger, log_context
 
         args = {name: kwargs[name] for name in impl.argnames if name in kwargs}

@@ -100,12 +100,9 @@ class Services:
         return await self.plugins.call_first("premium_status", user_id=user_id, guild_id=guild_id)
 
     async def _premium_allows(self, guild_id: int, user_id: int) -> bool:
-        status = await self.premium_status(user_id, guild_id)
-        if status is None:
-            return False
-        if isinstance(status, dict):
-            return bool(status.get("active"))
-        return bool(getattr(status, "active", False))
+        from alphapy.premium import is_active
+
+        return is_active(await self.premium_status(user_id, guild_id))
 
     # --- figures for health and metrics -------------------------------------------------
     def guild_count(self) -> int | None:

@@ -41,7 +41,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     for module_name in _COMMAND_MODULES:
         import_module(module_name).add_parser(commands)
+    _add_plugin_commands(commands)
     return parser
+
+
+def _add_plugin_commands(commands: Any) -> None:
+    """Plugins' operator commands (``register_cli``), from the plugins that would load."""
+    import os
+
+    from alphapy.plugins import PluginManager
+
+    only = os.environ.get("ALPHAPY_PLUGINS")
+    manager = PluginManager()
+    manager.load_entrypoints(None if only is None else only.split(","), log_failures=False)
+    for result in manager.call_each("register_cli", commands=commands):
+        if result.error is not None:
+            print(f"alphapy: plugin {result.plugin} could not add its commands: {result.error}", file=sys.stderr)
 
 
 def fail(message: str, code: int = EXIT_FAILURE) -> int:

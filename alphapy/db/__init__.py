@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from alphapy.db.pool import Database, DatabaseUnavailable
-
 if TYPE_CHECKING:
     from alphapy.config import Config
     from alphapy.db.embedded import EmbeddedPostgres
+    from alphapy.db.pool import Database, DatabaseUnavailable
 
 __all__ = ["Database", "DatabaseUnavailable", "resolve_database"]
+
+
+def __getattr__(name: str) -> object:
+    # Lazy: the migration runner and the CLI's --help must not pay for asyncio/asyncpg.
+    if name in ("Database", "DatabaseUnavailable"):
+        from alphapy.db import pool
+
+        return getattr(pool, name)
+    raise AttributeError(name)
 
 
 def resolve_database(config: Config) -> tuple[str, EmbeddedPostgres | None]:
