@@ -177,8 +177,13 @@ class _AlphapyMixin:
         self.services.tracker.record(guild_id, user_id, name, kind, ok, error)
         self.services.metrics.command(name, ok)
 
-    async def on_app_command_completion(self, interaction: discord.Interaction, command: Any) -> None:
-        self.record_command(interaction.guild_id, interaction.user.id, command.qualified_name, SLASH, True)
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        # Record completions right here, on the command's own task: a listener would cost
+        # every command a task of its own just to append one row to a queue.
+        if event_name == "app_command_completion":
+            interaction, command = args
+            self.record_command(interaction.guild_id, interaction.user.id, command.qualified_name, SLASH, True)
+        super().dispatch(event_name, *args, **kwargs)  # type: ignore[misc]
 
     async def on_command_completion(self, ctx: commands.Context[Any]) -> None:
         if ctx.command is not None:

@@ -44,21 +44,28 @@ class BotRunner:
         self.services: Services | None = None
         self.bot: AlphapyBot | None = None
         self._task: asyncio.Task[None] | None = None
+        #: seconds from start() to: migrations done, services up, bot ready (and bot start to ready)
+        self.timings: dict[str, float] = {}
 
     @property
     def config(self) -> Any:
         return self.runtime.config
 
     async def start(self, *, ready_timeout: float = 60.0) -> AlphapyBot:
+        import time
+
         from alphapy.bot import build_bot
         from alphapy.services import Services
 
+        started = time.perf_counter()
         url = await asyncio.to_thread(lambda: self.runtime.database_url)
         applied = await asyncio.to_thread(self.runtime.migrate)
         if applied:
             log.info("migrations.applied", count=len(applied), migrations=applied)
+        self.timings["migrations"] = time.perf_counter() - started
         self.services = Services(self.config, self.runtime.plugins, url)
         await self.services.start(health=self.health)
+        self.timings["services"] = time.perf_counter() - started
         if self.emulator is not None:
             configure_endpoints(self.emulator.api_base, self.emulator.gateway_url)
             token = self.emulator.token
@@ -69,6 +76,7 @@ class BotRunner:
             token = self.config.discord_token.get_secret_value()
         self.bot = build_bot(self.services, emulated=self.emulator is not None,
                              guild_ready_timeout=self.guild_ready_timeout)
+        bot_started = time.perf_counter()
         self._task = asyncio.create_task(self._run_bot(token), name="alphapy-bot")
         ready = asyncio.create_task(self.bot.wait_until_ready())
         done, _ = await asyncio.wait({ready, self._task}, timeout=ready_timeout,
@@ -78,6 +86,10 @@ class BotRunner:
             if self._task in done:
                 self._task.result()  # raises the reason the bot stopped
             raise TimeoutError(f"the bot was not ready after {ready_timeout:g} s")
+        now = time.perf_counter()
+        self.timings["bot_start_to_ready"] = now - bot_started
+        self.timings["ready"] = now - started
+        log.info("bot.started", **{k: round(v, 3) for k, v in self.timings.items()})
         return self.bot
 
     async def _run_bot(self, token: str) -> None:
