@@ -142,16 +142,19 @@ def register_demo(tour: Any) -> None:
 
 
 @hookspec
-def user_data(user_id: int) -> dict[str, Any] | None:
+def user_data(user_id: int, db: Any) -> dict[str, Any] | None:
     """*async* Export what this plugin holds about a person (data subject access).
 
-    Return a JSON-serialisable dict, or ``None`` when the plugin holds nothing.
+    ``db`` is the core's :class:`alphapy.db.Database` (the bot's, or the command line's),
+    so that a plugin reaches its tables without keeping a global. Return a
+    JSON-serialisable dict, or ``None`` when the plugin holds nothing.
     """
 
 
 @hookspec
-def forget_user(user_id: int, guild_id: int | None) -> int | None:
+def forget_user(user_id: int, guild_id: int | None, db: Any) -> int | None:
     """*async* Erase what this plugin holds about a person, in one guild or (``None``) all.
 
-    Return the number of records removed or anonymised.
+    ``db`` is the core's :class:`alphapy.db.Database`, as for :func:`user_data`. Return
+    the number of records removed or anonymised.
     """
