@@ -150,6 +150,17 @@ class Gate:
         who = "server managers (Manage Server)" if level == "manage_guild" else "staff"
         raise AccessDenied(f"Only {who} can use this command.")
 
+    async def is_staff(self, member: discord.Member, plugin: str | None = None) -> bool:
+        """Whether ``member`` counts as staff for ``plugin``, by the rule ``@staff_only()`` uses.
+
+        For components and listeners, which have no declaration to enforce: a plugin can
+        refuse a button with its own sentence ("Only staff can claim tickets.").
+        """
+        permissions = member.guild_permissions
+        if permissions.manage_guild or permissions.administrator:
+            return True
+        return await self._is_staff(member, plugin)
+
     async def _is_staff(self, member: discord.Member, plugin: str | None) -> bool:
         role_ids = {role.id for role in member.roles}
         staff_roles = [await self.settings.get(member.guild.id, "core", "staff_role")]

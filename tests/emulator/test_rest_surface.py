@@ -265,3 +265,22 @@ async def test_bans_and_reactions_by_people(emu: DiscordEmulator, world, bot) ->
     assert {u.id async for u in message.reactions[0].users()} == {alice.id, guild_state.owner.id}
     await emu.unreact(poll, "👍", by=alice)
     assert poll.reactions["👍"] == {guild_state.owner.id}
+
+
+async def test_channel_limits_of_a_category_and_a_guild(emu: DiscordEmulator, world, bot) -> None:
+    guild_state = world["guild"]
+    full = guild_state.add_category("Full")
+    for number in range(50):
+        guild_state.add_text_channel(f"t-{number}", category=full)
+    await emu.settle()
+    cached = bot.get_guild(guild_state.id)
+    assert cached is not None
+    with pytest.raises(discord.HTTPException) as caught:
+        await cached.create_text_channel("one-too-many", category=cached.get_channel(full.id))
+    assert caught.value.code == 50035 and "Maximum number of channels in category reached (50)" in caught.value.text
+    await cached.create_text_channel("outside")  # the guild itself still has room
+    while sum(1 for c in guild_state.channels.values() if not c.is_thread) < 500:
+        guild_state.add_text_channel(f"filler-{len(guild_state.channels)}")
+    with pytest.raises(discord.HTTPException) as guild_full:
+        await cached.create_text_channel("past-500")
+    assert guild_full.value.code == 30013

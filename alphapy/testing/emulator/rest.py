@@ -40,6 +40,9 @@ from .state import (
     snowflake_time_ms,
 )
 
+MAX_GUILD_CHANNELS = 500
+MAX_CATEGORY_CHANNELS = 50
+
 if TYPE_CHECKING:
     from .emulator import DiscordEmulator
 
@@ -839,6 +842,7 @@ class RestAPI:
         parent = guild.channels.get(int(parent_id)) if parent_id else None
         if parent_id and (parent is None or parent.type != GUILD_CATEGORY):
             raise errors.invalid_form_body("parent_id", "Category does not exist.")
+        self._check_channel_room(guild, parent)
         raw_overwrites = body.get("permission_overwrites")
         channel = Channel(
             self.state.ids.next(),
@@ -860,6 +864,15 @@ class RestAPI:
         self.state.channels[channel.id] = channel
         self.state.dispatch("CHANNEL_CREATE", channel.payload, guild.id)
         return json_response(channel.payload(), 201)
+
+    def _check_channel_room(self, guild: Guild, parent: Channel | None) -> None:
+        """Discord's limits: 500 channels in a guild, 50 in a category (threads not counted)."""
+        channels = [c for c in guild.channels.values() if not c.is_thread]
+        if len(channels) >= MAX_GUILD_CHANNELS:
+            raise errors.bad_request(f"Maximum number of guild channels reached ({MAX_GUILD_CHANNELS})", 30013)
+        if parent is not None and sum(1 for c in channels if c.parent_id == parent.id) >= MAX_CATEGORY_CHANNELS:
+            raise errors.invalid_form_body(
+                "parent_id", f"Maximum number of channels in category reached ({MAX_CATEGORY_CHANNELS})")
 
     async def move_channels(self, request: web.Request) -> web.Response:
         guild = self._guild(request)
