@@ -11,6 +11,11 @@ pluggy itself knows nothing of asyncio. Hooks marked *async* may be implemented 
 :meth:`alphapy.plugins.PluginManager.call_async`, which awaits each answer, isolates
 each plugin's exception and timeout, and never lets one plugin break another. So no
 hook here uses ``firstresult``: a coroutine would count as an answer.
+
+Some arguments are supplied by the core rather than by whoever fires the hook
+(:meth:`alphapy.plugins.PluginManager.provide`): ``bot`` (the running bot, ``None`` on
+the command line) and ``db`` (the core's pools). A plugin firing ``ticket_summarized``
+passes only the ticket and the summary; an implementation names ``bot`` to get it.
 """
 
 from __future__ import annotations
@@ -118,14 +123,15 @@ def premium_status(user_id: int, guild_id: int) -> Any:
 
 
 @hookspec
-def ticket_summarized(ticket: Any, summary: Any) -> None:
+def ticket_summarized(ticket: Any, summary: Any, bot: Any) -> None:
     """*async* A support ticket was closed and summarised.
 
     Fired by the tickets plugin. ``ticket`` is a dict of the ``support_tickets`` row
     (``id``, ``guild_id``, ``user_id``, ``username``, ``description``, ``status``,
     ``created_at``, ``claimed_by`` ...); ``summary`` is a dict with ``ticket_id``,
     ``summary`` and ``similarity_key`` (the ``ticket_summaries`` row). The FAQ plugin
-    proposes entries from it.
+    proposes entries from it. ``bot`` is supplied by the core: fire it with
+    ``await bot.plugins.call_async("ticket_summarized", ticket=..., summary=...)``.
     """
 
 
@@ -143,11 +149,12 @@ def register_demo(tour: Any) -> None:
 
 @hookspec
 def user_data(user_id: int, db: Any) -> dict[str, Any] | None:
-    """*async* Export what this plugin holds about a person (data subject access).
+    """*async* Export what this plugin holds about a person (a data subject access request).
 
-    ``db`` is the core's :class:`alphapy.db.Database` (the bot's, or the command line's),
-    so that a plugin reaches its tables without keeping a global. Return a
-    JSON-serialisable dict, or ``None`` when the plugin holds nothing.
+    ``db`` is the core's :class:`alphapy.db.Database` (the hook also runs from the
+    ``alphapy user-data`` command, where no bot exists). Return a JSON-serialisable dict
+    of this plugin's records about ``user_id`` (across guilds), or ``None`` when the
+    plugin holds nothing.
     """
 
 
@@ -155,6 +162,6 @@ def user_data(user_id: int, db: Any) -> dict[str, Any] | None:
 def forget_user(user_id: int, guild_id: int | None, db: Any) -> int | None:
     """*async* Erase what this plugin holds about a person, in one guild or (``None``) all.
 
-    ``db`` is the core's :class:`alphapy.db.Database`, as for :func:`user_data`. Return
-    the number of records removed or anonymised.
+    ``db`` is the core's :class:`alphapy.db.Database`. Delete or anonymise the records
+    and return how many were affected. Runs from ``alphapy forget-user``.
     """
