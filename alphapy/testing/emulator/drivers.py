@@ -31,7 +31,14 @@ from .interactions import (
     AutocompleteChoice,
     Interaction,
 )
-from .messages import SELECT_TYPES, UploadedFile, create_message, walk_components
+from .interactions import delete_message as remove_message
+from .messages import (
+    SELECT_TYPES,
+    UploadedFile,
+    apply_edit,
+    create_message,
+    walk_components,
+)
 from .permissions import P
 from .state import (
     DM,
@@ -893,6 +900,46 @@ class DriversMixin:
         if settle:
             await self.settle()
         return message
+
+    async def edit_message(
+        self: DiscordEmulator,
+        message: Message,
+        content: str | None = None,
+        *,
+        embeds: Sequence[Any] | None = None,
+        settle: bool = True,
+    ) -> Message:
+        """The author (a person, another bot or a webhook) edits ``message``; MESSAGE_UPDATE
+        goes to the bot with the whole new message, as Discord sends it. Only what is
+        given changes (``embeds=[]`` removes them)."""
+        body: dict[str, Any] = {}
+        if content is not None:
+            body["content"] = content
+        if embeds is not None:
+            body["embeds"] = [e.to_dict() if hasattr(e, "to_dict") else dict(e) for e in embeds]
+        apply_edit(self.state, message, body)
+        if settle:
+            await self.settle()
+        return message
+
+    async def delete_message(self: DiscordEmulator, message: Message, *, settle: bool = True) -> None:
+        """The author or a moderator deletes ``message`` (MESSAGE_DELETE)."""
+        remove_message(self.state, message)
+        if settle:
+            await self.settle()
+
+    async def delete_channel(self: DiscordEmulator, channel: Channel, *, settle: bool = True) -> None:
+        """A moderator deletes ``channel`` (CHANNEL_DELETE); its messages go with it and the
+        bot's later requests to it answer ``404 10003 Unknown Channel``."""
+        guild = channel.guild
+        if guild is None:
+            raise ValueError("only a guild channel can be deleted")
+        payload = channel.payload()
+        guild.channels.pop(channel.id, None)
+        self.state.channels.pop(channel.id, None)
+        self.state.dispatch("CHANNEL_DELETE", payload, guild.id)
+        if settle:
+            await self.settle()
 
     async def react(
         self: DiscordEmulator, message: Message | Interaction, emoji: str, *, by: Member | User, settle: bool = True

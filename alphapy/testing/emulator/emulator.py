@@ -56,6 +56,7 @@ class DiscordEmulator(DriversMixin):
         enforce_intents: bool = True,
         request_log_size: int = 50_000,
         rate_limit_per_window: int = 10_000,
+        global_rate_limit: int | None = None,
         port: int = 0,
     ) -> None:
         self.state = EmulatorState(bot_name=bot_name, bot_permissions=bot_permissions)
@@ -75,7 +76,7 @@ class DiscordEmulator(DriversMixin):
         self.quiet_period = quiet_period
         self.token = token or self.state.bot_token
         self.strict_token = strict_token
-        self.ratelimiter = RateLimiter(limit=rate_limit_per_window)
+        self.ratelimiter = RateLimiter(limit=rate_limit_per_window, global_limit=global_rate_limit)
         self.interactions = InteractionLog(self.state, deadline=interaction_deadline)
         self.gateway = Gateway(self.state, url=lambda: self.gateway_url, on_activity=self._touch)
         self.gateway.enforce_intents = enforce_intents

@@ -60,14 +60,24 @@ def bucket_hash(method: str, template: str) -> str:
 
 
 class RateLimiter:
-    """Counts requests per bucket and serves the 429s tests asked for."""
+    """Counts requests per bucket and serves the 429s tests asked for.
 
-    def __init__(self, *, limit: int = 10_000, window: float = 1.0) -> None:
+    ``global_limit`` (requests per second, ``None``: off) models Discord's global limit
+    of 50 requests per second per bot: once a second's budget is spent, every further
+    request in that second answers a global 429 (``X-RateLimit-Global``) until the next
+    second starts. Interaction callbacks and follow-ups are exempt, as on Discord.
+    """
+
+    def __init__(self, *, limit: int = 10_000, window: float = 1.0, global_limit: int | None = None) -> None:
         self.limit = limit
         self.window = window
+        self.global_limit = global_limit
+        #: global 429s answered so far
+        self.global_hits = 0
         self.rules: list[RateLimitRule] = []
         self._buckets: dict[tuple[str, str], list[float]] = {}
         self._hashes: dict[tuple[str, str], str] = {}
+        self._global_window = (0.0, 0)  # (start, requests counted in it)
 
     def add(
         self,
@@ -93,6 +103,21 @@ class RateLimiter:
                 rule.hits.append(time.monotonic())
                 return rule
         return None
+
+    def take_global(self, path: str) -> RateLimitRule | None:
+        """A global 429 for this request when the second's budget is spent, else None."""
+        if self.global_limit is None or path.startswith(("/interactions/", "/webhooks/")):
+            return None
+        now = time.monotonic()
+        start, count = self._global_window
+        if now >= start + 1.0:
+            start, count = now, 0
+        if count < self.global_limit:
+            self._global_window = (start, count + 1)
+            return None
+        self.global_hits += 1
+        retry_after = round(max(0.001, start + 1.0 - now), 3)
+        return RateLimitRule("*", "*", _pattern_regex("*"), 0, retry_after, "global", True, [now])
 
     def _hash(self, method: str, template: str) -> str:
         key = (method, template)

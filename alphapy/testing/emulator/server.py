@@ -171,7 +171,7 @@ def make_middleware(emu: DiscordEmulator) -> Callable[[web.Request, Handler], Aw
                 body, files, ctype = await read_body(request)
                 request[BODY_KEY] = body
                 request[FILES_KEY] = files
-                rule = emu.ratelimiter.take(method, api_path, template)
+                rule = emu.ratelimiter.take(method, api_path, template) or emu.ratelimiter.take_global(api_path)
                 if rule is not None:
                     resp: web.StreamResponse = json_response(
                         emu.ratelimiter.limited_body(rule),
