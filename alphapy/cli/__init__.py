@@ -26,6 +26,7 @@ _COMMAND_MODULES = (
     "alphapy.cli.plugins",
     "alphapy.cli.settings",
     "alphapy.cli.backup",
+    "alphapy.cli.privacy",
 )
 
 
