@@ -13,11 +13,8 @@ import pytest
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
-SHARED = REPO.parent / "shared"
 TEST_PLUGINS = TESTS / "plugins"
 
-os.environ.setdefault("ALPHAPY_DISCORD_OPENAPI", str(SHARED / "discord" / "openapi.json"))
-os.environ.setdefault("ALPHAPY_SCHEMA_REFERENCE", str(SHARED / "reference" / "database-schema.txt"))
 
 
 def _write_dist_info(site: Path, project_dir: Path) -> None:
