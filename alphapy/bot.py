@@ -74,6 +74,7 @@ class _AlphapyMixin:
         self.identify_delay = identify_delay
         self.gateway_lost = False
         services.bot = self
+        services.plugins.provide(bot=self)
         services.settings.reference_check = self._reference_exists
         state = self._connection  # type: ignore[attr-defined]
         self.gate.install_component_gate(state, lambda coro: self.loop.create_task(coro))  # type: ignore[attr-defined]

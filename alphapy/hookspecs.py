@@ -65,11 +65,12 @@ def register_cogs(bot: Any) -> Any:
 
 
 @hookspec
-def register_routes(app: web.Application) -> None:
+def register_routes(app: web.Application, db: Any) -> None:
     """Add aiohttp routes (webhooks, JSON APIs) to the core's health server.
 
     Use paths under ``/api/<plugin>/``. The server listens on ``HEALTH_HOST`` (loopback
-    by default); routes that take input from the outside must authenticate it.
+    by default); routes that take input from the outside must authenticate it. ``db``
+    (supplied by the core) is the process's :class:`alphapy.db.Database`, for handlers.
     """
 
 
@@ -112,13 +113,15 @@ def health(bot: Any) -> dict[str, Any] | None:
 
 
 @hookspec
-def premium_status(user_id: int, guild_id: int) -> Any:
+def premium_status(user_id: int, guild_id: int, bot: Any, db: Any) -> Any:
     """*async* Answer whether ``user_id`` has premium in ``guild_id``.
 
     Implemented by the premium plugin; other plugins ask ``bot.premium_status(...)`` (or
     :func:`alphapy.premium.has_premium`), never the premium plugin itself. Return
     ``None`` when this implementation has no opinion, else an
     :class:`alphapy.premium.PremiumStatus`. The first non-``None`` answer wins.
+    ``bot`` and ``db`` are supplied by the core (see above), so that the answering
+    plugin reaches its own tables without a global.
     """
 
 

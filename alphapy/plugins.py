@@ -70,6 +70,17 @@ class PluginManager:
         self.pm = pluggy.PluginManager(PROJECT_NAME)
         self.pm.add_hookspecs(hookspecs)
         self.infos: dict[str, PluginInfo] = {}
+        self.context: dict[str, Any] = {}
+
+    def provide(self, **values: Any) -> None:
+        """Offer ``values`` (``bot=``, ``db=``) to every hook implementation that names them.
+
+        Event hooks are fired by other plugins (``ticket_summarized``) or by the core
+        (``user_data``) with only their own arguments; an implementation that needs the
+        running bot or the database asks for it by name, as it would for ``health(bot)``.
+        An argument given at the call wins over a provided one.
+        """
+        self.context.update(values)
 
     # --- loading --------------------------------------------------------------------
     def load_entrypoints(self, only: Iterable[str] | None = None, *, log_failures: bool = True) -> list[PluginInfo]:
@@ -148,11 +159,16 @@ class PluginManager:
         # pluggy calls implementations last-registered first; we call in name order.
         return sorted(caller.get_hookimpls(), key=lambda impl: impl.plugin_name)
 
+    def _arguments(self, impl: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """What ``impl`` names, from the call's arguments or else from :meth:`provide`."""
+        offered = {**self.context, **kwargs}
+        return {name: offered[name] for name in impl.argnames if name in offered}
+
     def call_each(self, hook_name: str, **kwargs: Any) -> list[HookResult]:
         """Call a synchronous hook on every plugin, each isolated from the others."""
         results = []
         for impl in self._impls(hook_name):
-            args = {name: kwargs[name] for name in impl.argnames if name in kwargs}
+            args = self._arguments(impl, kwargs)
             started = time.perf_counter()
             try:
                 value = impl.function(**args)
@@ -190,7 +206,7 @@ class PluginManager:
 
         from alphapy.log import get_logger, log_context
 
-        args = {name: kwargs[name] for name in impl.argnames if name in kwargs}
+        args = self._arguments(impl, kwargs)
         started = time.perf_counter()
         with log_context(plugin=impl.plugin_name):
             try:

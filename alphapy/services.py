@@ -41,6 +41,7 @@ class Services:
         self.config = config
         self.plugins = plugins
         self.db = Database.from_config(database_url, config)
+        plugins.provide(db=self.db, bot=None)
         self.registry = build_registry(plugins, plugins_enabled_by_default=config.plugins_enabled_by_default)
         self.settings = SettingsService(self.db, self.registry, premium_check=self._premium_allows)
         self.tracker = CommandTracker.from_config(self.db, config)

@@ -112,6 +112,24 @@ async def test_first_non_none_answer_wins() -> None:
     assert await empty.call_first("premium_status", user_id=1, guild_id=2) is None
 
 
+async def test_provided_arguments_reach_the_implementations_that_name_them() -> None:
+    async def with_bot(ticket, summary, bot):
+        return (ticket["id"], summary["similarity_key"], bot)
+
+    async def without_bot(ticket):
+        return ticket["id"]
+
+    manager = PluginManager()
+    manager.register(_plugin("faq", ticket_summarized=with_bot), "faq")
+    manager.register(_plugin("other", ticket_summarized=without_bot), "other")
+    manager.provide(bot="the bot")
+    fired = await manager.call_async("ticket_summarized", ticket={"id": 7}, summary={"similarity_key": "vpn"})
+    assert [r.value for r in fired] == [(7, "vpn", "the bot"), 7]
+    explicit = await manager.call_async("ticket_summarized", ticket={"id": 7}, summary={"similarity_key": "vpn"},
+                                        bot="another bot")
+    assert explicit[0].value == (7, "vpn", "another bot")  # the caller's argument wins
+
+
 def test_a_hook_with_a_wrong_signature_fails_registration() -> None:
     def health(bot, unexpected_argument):
         return None

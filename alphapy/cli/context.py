@@ -53,6 +53,7 @@ async def cli_services() -> AsyncIterator[CliServices]:
         try:
             registry = build_registry(runtime.plugins,
                                       plugins_enabled_by_default=runtime.config.plugins_enabled_by_default)
+            runtime.plugins.provide(db=db, bot=None)
             yield CliServices(runtime, db, SettingsService(db, registry))
         finally:
             await db.close()
