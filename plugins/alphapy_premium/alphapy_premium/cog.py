@@ -1,0 +1,146 @@
+"""``/premium`` and ``/premium_transfer``: a member's own premium, and moving it here."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import discord
+from discord import app_commands
+
+from alphapy.cog import PluginCog
+from alphapy.errors import UserError
+
+from alphapy_premium import store
+from alphapy_premium.ledger import Refusal
+from alphapy_premium.model import Subscription
+from alphapy_premium.service import BILLING, ENTITLEMENT, PremiumService, service_for
+from alphapy_premium.views import DYNAMIC_ITEMS, NO_MENTIONS, transfer_view
+
+SOURCES = {
+    BILLING: "the billing service",
+    "local": "this bot's records",
+    ENTITLEMENT: "your Discord subscription",
+}
+
+
+class PremiumCog(PluginCog, plugin="premium"):
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
+
+    @property
+    def service(self) -> PremiumService:
+        service = service_for(self.bot.db)
+        if service is None:
+            raise UserError("Premium is not available right now; the server's operators have been told.")
+        return service
+
+    # --- helpers ----------------------------------------------------------------------
+    async def _when(self, guild_id: int, moment: datetime) -> str:
+        """A wall-clock time in the server's timezone, and Discord's relative form."""
+        name = await self.bot.settings.get(guild_id, "core", "timezone")
+        local = moment.astimezone(ZoneInfo(name))
+        return f"**{local:%Y-%m-%d %H:%M} {local.tzname()}** (<t:{int(moment.timestamp())}:R>)"
+
+    def _guild_name(self, guild_id: int) -> str:
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return f"another server (id {guild_id})"
+        return f"**{discord.utils.escape_mentions(discord.utils.escape_markdown(guild.name))}**"
+
+    async def _cooldown(self, *guild_ids: int) -> timedelta:
+        """The stricter of the servers' cooldowns, so no server can be used to hop faster."""
+        days = [await self.setting(gid, "transfer_cooldown_days") for gid in guild_ids]
+        return timedelta(days=max(days))
+
+    # --- /premium ---------------------------------------------------------------------
+    @app_commands.command(name="premium", description="Your premium status in this server")
+    @app_commands.guild_only()
+    async def premium(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        guild_id, user_id = interaction.guild_id, interaction.user.id
+        overview = await self.service.overview(user_id, guild_id)
+        here, current = overview.here, overview.current
+        now = datetime.now(timezone.utc)
+        lines: list[str] = []
+        if here.active:
+            tier = f" ({here.tier})" if here.tier else ""
+            if here.source == ENTITLEMENT:
+                lines.append("✨ You have **Premium** here through a Discord subscription"
+                             + (f", until {await self._when(guild_id, here.expires_at)}." if here.expires_at else "."))
+            elif here.expires_at is None:
+                lines.append(f"✨ You have **Premium**{tier} in this server, with no end date.")
+            elif here.status == "cancelled":
+                lines.append(f"✨ You have **Premium**{tier} in this server until "
+                             f"{await self._when(guild_id, here.expires_at)}. It was cancelled and will not renew.")
+            elif here.expires_at > now:
+                lines.append(f"✨ You have **Premium**{tier} in this server; it renews "
+                             f"{await self._when(guild_id, here.expires_at)}.")
+            else:
+                lines.append(f"✨ You have **Premium**{tier} in this server. It was due to renew "
+                             f"{await self._when(guild_id, here.expires_at)}; it stays on while the payment "
+                             "goes through.")
+        else:
+            lines.append("You do not have premium in this server.")
+            if current is not None and current.guild_id != guild_id:
+                lines.append(f"Your **{current.tier}** subscription applies to {self._guild_name(current.guild_id)}. "
+                             "Use `/premium_transfer` here to move it to this server.")
+            elif here.status in ("expired", "cancelled") and here.expires_at is not None:
+                lines.append(f"Your subscription here ended {await self._when(guild_id, here.expires_at)}.")
+        lines.append(f"-# Checked with {SOURCES.get(here.source if here.active else overview.source, 'nothing')}.")
+        await interaction.response.send_message("\n".join(lines), ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    # --- /premium_transfer --------------------------------------------------------------
+    @app_commands.command(name="premium_transfer", description="Move your premium subscription to this server")
+    @app_commands.guild_only()
+    async def premium_transfer(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        guild_id, user_id = interaction.guild_id, interaction.user.id
+        row = await store.active_of(self.bot.db, user_id)
+        if row is None:
+            raise UserError("You have no active subscription to move. "
+                            "(A cancelled subscription stays in its server until it ends.)")
+        sub = Subscription.from_row(row)
+        if sub.guild_id == guild_id:
+            raise UserError("Your subscription is already in this server.")
+        if not sub.grants_premium(datetime.now(timezone.utc), timedelta(0)):
+            raise UserError("Your subscription has run out; renew it before moving it.")
+        cooldown = await self._cooldown(sub.guild_id, guild_id)
+        last = sub.last_transferred_at
+        if last is not None and datetime.now(timezone.utc) < last + cooldown:
+            raise UserError(f"You moved your subscription {await self._when(guild_id, last)}; you can move it "
+                            f"again {await self._when(guild_id, last + cooldown)}.")
+        days = cooldown.days
+        await interaction.response.send_message(
+            f"Move your **{sub.tier}** premium from {self._guild_name(sub.guild_id)} to **this server**?\n"
+            "Premium features there switch off from then on; nothing anyone made there is deleted, and it comes "
+            f"back if you move your subscription back. After a move you can move it again in {days} "
+            f"day{'s' if days != 1 else ''}.",
+            view=transfer_view(sub.id or 0), ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    async def confirm_transfer(self, interaction: discord.Interaction, sub_id: int) -> None:
+        """The ``premium:transfer:<id>`` button: every rule again, under a row lock."""
+        guild_id = interaction.guild_id
+        if guild_id is None:
+            raise UserError("Subscriptions move between servers; click this in a server.")
+        await interaction.response.defer()  # the billing service may take a moment
+        try:
+            row = await store.get(self.bot.db, sub_id) if 0 < sub_id < 2**31 else None
+            if row is None or row["user_id"] != interaction.user.id:
+                raise Refusal("That subscription does not exist (any more).")
+            cooldown = await self._cooldown(row["guild_id"], guild_id)
+            done = await self.service.transfer(sub_id=sub_id, user_id=interaction.user.id, guild_id=guild_id,
+                                               cooldown=cooldown)
+        except Refusal as refusal:
+            await self._edit(interaction, str(refusal))
+            return
+        await self._edit(interaction,
+                         f"✅ Your **{done.subscription.tier}** premium now applies to **this server**. Premium "
+                         f"features in {self._guild_name(done.from_guild_id)} are off from now on; nothing there "
+                         "was deleted.")
+
+    async def _edit(self, interaction: discord.Interaction, content: str) -> None:
+        await interaction.edit_original_response(content=content, view=None, allowed_mentions=NO_MENTIONS)

@@ -1,0 +1,2 @@
+DROP TABLE premium_webhook_events;
+DROP TABLE premium_subs;

@@ -1,0 +1,109 @@
+"""The confirmation buttons of ``/premium_transfer``, persistent across restarts.
+
+Custom ids carry everything: ``premium:transfer:<subscription id>`` moves that
+subscription to the server the button is clicked in, ``premium:keep:<id>`` dismisses the
+question. Whoever clicks must own the subscription; every condition is checked again at
+the click, under a row lock, because a prompt can be old. Any other ``premium:`` id (a
+button from a future version, a forged one) answers that the button is no longer valid
+instead of leaving the member with "interaction failed".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import discord
+
+from alphapy.errors import report_interaction_error
+
+PLUGIN = "premium"
+TRANSFER = "transfer"
+KEEP = "keep"
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def transfer_view(sub_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(TransferButton(sub_id))
+    view.add_item(KeepButton(sub_id))
+    return view
+
+
+class _Guarded:
+    """Refusals and bugs in a button are answered like a command's (the view's default
+    error handler would only log them)."""
+
+    action = ""
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.run(interaction)
+        except Exception as exc:
+            await report_interaction_error(interaction, exc, plugin=PLUGIN, command=f"button {PLUGIN}:{self.action}")
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        raise NotImplementedError
+
+
+class TransferButton(_Guarded, discord.ui.DynamicItem[discord.ui.Button[Any]],
+                     template=r"premium:transfer:(?P<sub_id>[0-9]{1,10})"):
+    action = TRANSFER
+
+    def __init__(self, sub_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Move it here", style=discord.ButtonStyle.primary,
+                                           custom_id=f"{PLUGIN}:{TRANSFER}:{sub_id}"))
+        self.sub_id = sub_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: re.Match[str]) -> TransferButton:
+        return cls(int(match["sub_id"]))
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        from alphapy_premium.cog import PremiumCog
+
+        cog = interaction.client.get_cog(PremiumCog.qualified_name)  # type: ignore[attr-defined]
+        if cog is None:
+            raise RuntimeError("the premium cog is not loaded")
+        await cog.confirm_transfer(interaction, self.sub_id)
+
+
+class KeepButton(_Guarded, discord.ui.DynamicItem[discord.ui.Button[Any]],
+                 template=r"premium:keep:(?P<sub_id>[0-9]{1,10})"):
+    action = KEEP
+
+    def __init__(self, sub_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Keep it where it is", style=discord.ButtonStyle.secondary,
+                                           custom_id=f"{PLUGIN}:{KEEP}:{sub_id}"))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: re.Match[str]) -> KeepButton:
+        return cls(int(match["sub_id"]))
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        await interaction.response.edit_message(content="Nothing was moved.", view=None,
+                                                allowed_mentions=NO_MENTIONS)
+
+
+class StaleButton(_Guarded, discord.ui.DynamicItem[discord.ui.Button[Any]],
+                  template=r"premium:(?!(?:transfer|keep):[0-9]{1,10}$).*"):
+    """Every other ``premium:`` id: answered, never acted on."""
+
+    action = "stale"
+
+    def __init__(self, custom_id: str) -> None:
+        super().__init__(discord.ui.Button(label="?", custom_id=custom_id[:100]))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: re.Match[str]) -> StaleButton:
+        return cls(match.group(0))
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("This button is no longer valid. Run `/premium_transfer` again.",
+                                                ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+DYNAMIC_ITEMS = (TransferButton, KeepButton, StaleButton)
