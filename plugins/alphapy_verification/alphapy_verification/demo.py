@@ -1,0 +1,1 @@
+"""The verification chapter of ``alphapy demo`` (filled in below)."""

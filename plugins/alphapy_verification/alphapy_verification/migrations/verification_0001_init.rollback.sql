@@ -1,0 +1,2 @@
+DROP TABLE verification_image_hashes;
+DROP TABLE verification_tickets;

@@ -1,0 +1,133 @@
+"""The verification plugin under test: the real bot, the emulator, PostgreSQL and a fake AI.
+
+``world`` is a configured server: a Staff role with a staff member, a Verified role, the
+plugin's settings pointing at them, and channels that close at once (delay 0).
+``receipt()`` draws a screenshot with Pillow, different for each seed, so no binary
+fixtures are needed.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from PIL import Image, ImageDraw
+
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+os.environ.setdefault("ALPHAPY_DISCORD_OPENAPI", str(SHARED / "discord" / "openapi.json"))
+os.environ.setdefault("ALPHAPY_SCHEMA_REFERENCE", str(SHARED / "reference" / "database-schema.txt"))
+
+
+@pytest.fixture
+def alphapy_plugins() -> list[tuple[str, Any]]:
+    from alphapy_verification import plugin
+
+    return [("verification", plugin)]
+
+
+@pytest.fixture
+def alphapy_config(fake_ai: Any) -> dict[str, Any]:
+    # A short AI budget, so that the "slow model" tests are quick; no retries to wait for.
+    return {**fake_ai.config_overrides(), "openai_timeout": 1.5, "openai_max_retries": 0}
+
+
+# --- screenshots ----------------------------------------------------------------------------
+def receipt(seed: int, size: tuple[int, int] = (540, 960), fmt: str = "PNG", *, mode: str = "RGB") -> bytes:
+    """A receipt-like screenshot: a coloured header and lines of text and bars."""
+    rng = random.Random(seed)
+    image = Image.new(mode, size, "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, size[0], size[1] // 9), fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)))
+    y = size[1] // 7
+    while y < size[1] - 40:
+        width = rng.randrange(size[0] // 5, size[0] * 4 // 5)
+        draw.rectangle((30, y, 30 + width, y + 16), fill=(40, 40, 40))
+        draw.text((40 + width, y), f"{rng.randrange(10**6)}", fill=(0, 0, 0))
+        y += 36 + rng.randrange(16)
+    out = io.BytesIO()
+    image.save(out, format=fmt, **({"quality": 80} if fmt == "JPEG" else {}))
+    return out.getvalue()
+
+
+def noise_png(side: int, seed: int = 0) -> bytes:
+    """An incompressible PNG (random pixels): about 3 bytes per pixel."""
+    rng = random.Random(seed)
+    image = Image.frombytes("RGB", (side, side), rng.randbytes(side * side * 3))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def answer(can_verify: bool, needs_manual_review: bool, reason: str = "A paid receipt for the product.") -> dict[str, Any]:
+    return {"can_verify": can_verify, "needs_manual_review": needs_manual_review, "reason": reason}
+
+
+# --- a configured server --------------------------------------------------------------------
+@dataclass
+class World:
+    bot: Any
+    emulator: Any
+    guild: Any
+    host: Any
+    member: Any
+    staff: Any
+    staff_role: Any
+    verified_role: Any
+    fake_ai: Any
+
+    async def configure(self, **values: Any) -> None:
+        for key, value in values.items():
+            await self.bot.settings.set(self.guild.id, "verification", key, value)
+
+    async def open(self, who: Any = None) -> tuple[Any, Any]:
+        """``who`` runs /verify; returns (the ticket row, its channel in the emulator)."""
+        who = who or self.member
+        reply = await self.emulator.slash(who, "verify")
+        assert reply.ephemeral, reply.content
+        row = await self.ticket_of(who)
+        assert row is not None, reply.content
+        return row, self.emulator.state.channels[row["channel_id"]]
+
+    async def ticket_of(self, who: Any) -> Any:
+        return await self.bot.db.fetchrow(
+            "SELECT * FROM verification_tickets WHERE guild_id = $1 AND user_id = $2 ORDER BY id DESC LIMIT 1",
+            who.guild.id, who.id)
+
+    async def ticket(self, ticket_id: int) -> Any:
+        return await self.bot.db.fetchrow("SELECT * FROM verification_tickets WHERE id = $1", ticket_id)
+
+    async def upload(self, channel: Any, data: bytes, filename: str = "receipt.png",
+                     content_type: str | None = "image/png", who: Any = None) -> Any:
+        return await self.emulator.post(channel, "", author=who or self.member,
+                                        attachments=[(filename, data, content_type)])
+
+    async def settled_status(self, ticket_id: int, *, leaving: str = "pending") -> Any:
+        """Wait until the ticket has left ``leaving`` (and the bot is quiet); return the row."""
+        async def moved() -> Any:
+            row = await self.ticket(ticket_id)
+            return row if row["status"] != leaving and row["processing_since"] is None else None
+
+        row = await self.emulator.wait_until(moved, timeout=10)
+        await self.emulator.settle()
+        return await self.ticket(ticket_id)
+
+    def review_message(self, channel: Any) -> Any:
+        return next(m for m in reversed(channel.messages) if "Approve" in m.button_labels)
+
+
+@pytest_asyncio.fixture
+async def world(bot: Any, emulator: Any, guild: Any, host: Any, member: Any, fake_ai: Any) -> World:
+    staff_role = guild.add_role("Staff")
+    verified_role = guild.add_role("Verified")
+    staff = guild.add_member("sam", roles=[staff_role])
+    await emulator.settle()
+    made = World(bot, emulator, guild, host, member, staff, staff_role, verified_role, fake_ai)
+    await made.configure(staff_role=staff_role.id, verified_role=verified_role.id, close_delay_seconds=0,
+                         mode="auto")
+    return made
