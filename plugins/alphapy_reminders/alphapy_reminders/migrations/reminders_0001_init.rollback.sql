@@ -1,0 +1,2 @@
+DROP TABLE reminder_images;
+DROP TABLE reminders;

@@ -1,0 +1,115 @@
+"""Hook implementations of the reminders plugin: what it contributes to the core.
+
+Kept light on purpose: ``alphapy --help`` imports this module for ``register_cli``, so
+discord.py, the cog and dateparser are imported inside the hooks that need them.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Any
+
+from alphapy import hookimpl
+
+PLUGIN = "reminders"
+COG = "RemindersCog"
+
+
+@hookimpl
+def register_migrations() -> Any:
+    return files(__package__) / "migrations"
+
+
+@hookimpl
+def register_settings(register: Any) -> None:
+    register("watch_channels", "channels", default=[],
+             help="channels whose announcements (embeds) become one-off event reminders")
+    register("event_channel", "channel",
+             help="where event reminders are posted (default: the announcement's own channel)")
+    register("event_role", "role", help="a role mentioned in event reminders (default: nobody)")
+    register("lead_minutes", "int", default=60, min=0, max=10080,
+             help="how many minutes before an announced event its reminder is posted")
+    register("grace_minutes", "int", default=10, min=0, max=1440,
+             help="a reminder missed (bot offline) by less than this is still sent, marked late")
+    register("max_per_guild", "int", default=50, min=1, max=10000, help="how many reminders this server may keep")
+    register("premium_max_per_guild", "int", default=500, min=1, max=100000,
+             help="the limit when the member adding a reminder has premium")
+    register("log_channel", "channel",
+             help="where the bot reports a stopped reminder when it cannot tell its creator privately")
+    register("staff_role", "role", help="who may manage reminders, besides Manage Server and core.staff_role")
+
+
+@hookimpl
+def register_cogs(bot: Any) -> Any:
+    from alphapy_reminders.cog import RemindersCog
+
+    return RemindersCog(bot)
+
+
+@hookimpl
+async def startup(bot: Any) -> None:
+    """Deliver due reminders, and forget events that ended a day ago, every hour."""
+    from datetime import UTC, datetime, timedelta
+
+    from alphapy_reminders import store
+
+    bot.scheduler.add_due_work(bot.get_cog(COG).delivery.due_work())
+
+    async def purge_past_events() -> None:
+        async with bot.db.acquire() as conn:
+            await store.purge_past_events(conn, datetime.now(UTC) - timedelta(days=1))
+
+    bot.scheduler.every("reminders.purge_past_events", 3600, purge_past_events)
+
+
+@hookimpl
+async def health(bot: Any) -> dict[str, Any]:
+    """Overdue reminders (scheduled more than five minutes ago and unsent) degrade health."""
+    from datetime import UTC, datetime, timedelta
+
+    from alphapy_reminders import store
+
+    async with bot.db.acquire() as conn:
+        counts = await store.health_counts(conn, datetime.now(UTC) - timedelta(minutes=5))
+    cog = bot.get_cog(COG)
+    return {
+        "status": "degraded" if counts["overdue"] else "ok",
+        **dict(counts),
+        "delivered_here": cog.delivery.health() if cog is not None else None,
+    }
+
+
+@hookimpl
+async def user_data(user_id: int, db: Any) -> dict[str, Any] | None:
+    from alphapy_reminders import store
+
+    async with db.acquire() as conn:
+        rows = await store.created_by(conn, user_id)
+    if not rows:
+        return None
+    return {"reminders_created": [
+        {key: (value.isoformat() if hasattr(value, "isoformat") else value) for key, value in dict(row).items()}
+        for row in rows
+    ]}
+
+
+@hookimpl
+async def forget_user(user_id: int, guild_id: int | None, db: Any) -> int:
+    from alphapy_reminders import store
+
+    async with db.acquire() as conn:
+        return await store.forget_creator(conn, user_id, guild_id)
+
+
+@hookimpl
+def register_cli(commands: Any) -> None:
+    from alphapy_reminders.cli import add_parser
+
+    add_parser(commands)
+
+
+@hookimpl
+def register_demo(tour: Any) -> None:
+    from alphapy_reminders.demo import chapter
+
+    tour.chapter("Reminders: a weekly reminder and an announced event", chapter)
