@@ -1,0 +1,183 @@
+"""Searching the FAQ: full text in the guild's language, keywords, and typo tolerance.
+
+One search is two indexed queries on one connection:
+
+1. the query's words are looked up in the vocabulary of the guild's and the global
+   entries by their one-deletion forms (``faq_term_variants``; plus pg_trgm's
+   similarity where the server has the extension); a word the vocabulary does not know
+   is corrected to its nearest known word within one edit (two for long words),
+   checked in Python with the optimal string alignment distance;
+2. the entries are matched with ``websearch_to_tsquery`` on the weighted vector of the
+   guild's language (any word matches; entries with every word rank higher) or on the
+   keyword array, and ranked in SQL.
+
+When nothing matches, near words that were too uncertain to apply on their own
+(short words, two edits) become "did you mean" suggestions, each checked to find
+something before it is offered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+from alphapy.log import get_logger
+
+from alphapy_faq import store
+from alphapy_faq.text import (
+    MAX_QUERY_CHARS,
+    VOCABULARY_MIN_CHARS,
+    allowed_distance,
+    clean,
+    deletions,
+    edit_distance,
+    phrase,
+    query_terms,
+)
+
+log = get_logger("alphapy.plugins.faq")
+
+DEFAULT_LIMIT = 5
+MAX_SUGGESTIONS = 3
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: int
+    guild_id: int | None
+    title: str
+    summary: str
+    keywords: list[str]
+    score: float
+
+
+@dataclass
+class SearchResult:
+    query: str  # the query as searched (cleaned, possibly shortened)
+    terms: list[str]
+    corrections: dict[str, str] = field(default_factory=dict)  # typed word -> word searched
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0  # every match, of which ``hits`` are the best
+    suggestions: list[str] = field(default_factory=list)  # "did you mean" queries
+
+
+@dataclass(frozen=True)
+class Options:
+    language: str = "english"
+    limit: int = DEFAULT_LIMIT
+    trigram: bool = False  # pg_trgm is installed: use it as a second source of near words
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+async def _vocabulary_near(conn: store.Conn, scopes: list[int], terms: list[str], trigram: bool) -> dict[str, int]:
+    """Known words near ``terms`` (the terms themselves included when known), with counts."""
+    lookup = [t for t in terms if len(t) >= VOCABULARY_MIN_CHARS]
+    if not lookup:
+        return {}
+    forms = set().union(*(deletions(t) for t in lookup))
+    near = {r["term"]: r["entries"] for r in await store.neighbours(conn, scopes, sorted(forms))}
+    unknown = [t for t in lookup if t not in near]
+    if trigram and unknown:
+        for r in await store.trigram_neighbours(conn, scopes, unknown):
+            near.setdefault(r["term"], r["entries"])
+    return near
+
+
+def _ranked(term: str, near: dict[str, int], limit: int) -> list[str]:
+    """Known words within ``limit`` edits of ``term``: nearest first, then most used."""
+    scored = []
+    for candidate, entries in near.items():
+        if candidate == term:
+            continue
+        distance = edit_distance(term, candidate, limit)
+        if distance <= limit:
+            scored.append((distance, -entries, candidate))
+    return [candidate for *_, candidate in sorted(scored)]
+
+
+async def _match(conn: store.Conn, guild_id: int, terms: list[str], corrections: dict[str, str],
+                 options: Options) -> list[asyncpg.Record]:
+    used = [corrections.get(t, t) for t in terms]
+    any_terms = _unique(terms + used)
+    return await store.search(conn, options.language, guild_id, " or ".join(any_terms), " ".join(used),
+                              any_terms, phrase(terms) + " ".join(used) + " ", options.limit)
+
+
+async def search(conn: store.Conn, guild_id: int, query: str, options: Options = Options()) -> SearchResult:
+    """The best entries for ``query`` among the guild's own and the global ones."""
+    if options.language not in store.LANGUAGES:
+        raise ValueError(f"unsupported search language {options.language!r}")
+    cleaned = clean(query, MAX_QUERY_CHARS)
+    result = SearchResult(cleaned, query_terms(cleaned))
+    if not result.terms:
+        return result
+    scopes = [store.GLOBAL_SCOPE, guild_id]
+    near = await _vocabulary_near(conn, scopes, result.terms, options.trigram)
+    for term in result.terms:
+        if term not in near and allowed_distance(term):
+            best = _ranked(term, near, allowed_distance(term))
+            if best:
+                result.corrections[term] = best[0]
+    rows = await _match(conn, guild_id, result.terms, result.corrections, options)
+    if not rows:
+        result.corrections = {}
+        result.suggestions = await _suggestions(conn, guild_id, result.terms, near, options)
+    result.total = rows[0]["total"] if rows else 0
+    result.hits = [Hit(r["id"], r["guild_id"], r["title"], r["summary"], list(r["keywords"] or []),
+                       float(r["score"])) for r in rows]
+    return result
+
+
+async def _suggestions(conn: store.Conn, guild_id: int, terms: list[str], near: dict[str, int],
+                       options: Options) -> list[str]:
+    """Queries one or two edits away that do find something ("did you mean ...?")."""
+    alternatives: dict[str, list[str]] = {}
+    for term in terms:
+        if term in near or len(term) < VOCABULARY_MIN_CHARS:
+            continue
+        found = _ranked(term, near, max(1, allowed_distance(term)) + (1 if len(term) >= 6 else 0))
+        if found:
+            alternatives[term] = found[:MAX_SUGGESTIONS]
+    if not alternatives:
+        return []
+    first = next(iter(alternatives))
+    suggestions: list[str] = []
+    for option in alternatives[first]:
+        replaced = {t: (option if t == first else words[0]) for t, words in alternatives.items()}
+        if await _match(conn, guild_id, terms, replaced, Options(options.language, 1)):
+            suggestions.append(" ".join(replaced.get(t, t) for t in terms))
+    return suggestions
+
+
+def like_pattern(text: str) -> str:
+    """``text`` with LIKE's wildcards and escape character taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def titles(conn: store.Conn, guild_id: int, typed: str, limit: int = 25) -> list[asyncpg.Record]:
+    """Titles for autocomplete: containing what was typed, those starting with it first."""
+    typed = like_pattern(clean(typed, 100))
+    return await store.titles_like(conn, guild_id, f"%{typed}%", f"{typed}%", limit)
+
+
+async def prepare_trigram(db: Any) -> bool:
+    """Use pg_trgm where the server has it: create it if allowed, else do without.
+
+    The migration never needs it (the embedded server ships no contrib extensions);
+    this runs at start, and any refusal (no extension, no right to create it) simply
+    leaves typo tolerance to the deletion neighbourhood.
+    """
+    try:
+        async with db.acquire() as conn:
+            if not await store.pg_trgm_available(conn):
+                return False
+            await store.install_pg_trgm(conn)
+            return True
+    except asyncpg.PostgresError as exc:  # not permitted, or another process is creating it
+        log.info("faq.pg_trgm_install_skipped", reason=str(exc).splitlines()[0])
+    async with db.acquire() as conn:
+        return await store.pg_trgm_installed(conn) and await store.trigram_index_exists(conn)

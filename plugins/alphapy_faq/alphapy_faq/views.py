@@ -1,0 +1,180 @@
+"""What the FAQ plugin shows in Discord: embeds, proposal buttons and entry forms.
+
+Every component carries what it needs in its custom id (``faq:proposal-add:12``), and
+forms are answered from their custom id too (``faq:entry-edit:7``) by the cog's
+interaction listener, never by an object kept in memory: a proposal posted last week
+and a form opened just before a restart both still work.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from alphapy_faq.entries import SUMMARY_MAX, TITLE_MAX
+from alphapy_faq.proposals import SHOWN_SUMMARIES
+from alphapy_faq.text import clean
+
+if TYPE_CHECKING:
+    from alphapy_faq.cog import FaqCog
+    from alphapy_faq.search import SearchResult
+
+BLURPLE = 0x5865F2
+GREEN = 0x57F287
+GREY = 0x99AAB5
+
+FIELD_TITLE = "title"
+FIELD_KEYWORDS = "keywords"
+FIELD_ANSWER = "answer"
+
+ADD_FORM = "faq:entry-add"
+EDIT_FORM = re.compile(r"faq:entry-edit:(?P<id>\d{1,10})")
+PROPOSAL_FORM = re.compile(r"faq:proposal-save:(?P<id>\d{1,10})")
+
+
+def safe(text: str, limit: int) -> str:
+    """People's text for a message: printable, no markdown or mentions, at most ``limit``."""
+    cleaned = "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text)
+    if len(cleaned) > limit:
+        cleaned = cleaned[: limit - 1].rstrip() + "…"
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(cleaned))
+
+
+def _cog(interaction: discord.Interaction) -> FaqCog:
+    cog = interaction.client.get_cog("FaqCog")  # type: ignore[attr-defined]
+    if cog is None:
+        raise RuntimeError("the FAQ cog is not loaded")
+    return cog
+
+
+# --- proposals ---------------------------------------------------------------------------
+
+class ProposalAddButton(discord.ui.DynamicItem[discord.ui.Button], template=r"faq:proposal-add:(?P<id>\d{1,10})"):
+    def __init__(self, proposal_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Add to FAQ", style=discord.ButtonStyle.success,
+                                           custom_id=f"faq:proposal-add:{proposal_id}"))
+        self.proposal_id = proposal_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> ProposalAddButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _cog(interaction).guarded(interaction, "proposal add", _cog(interaction).open_proposal_form,
+                                        self.proposal_id)
+
+
+class ProposalDismissButton(discord.ui.DynamicItem[discord.ui.Button],
+                            template=r"faq:proposal-dismiss:(?P<id>\d{1,10})"):
+    def __init__(self, proposal_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Dismiss", style=discord.ButtonStyle.secondary,
+                                           custom_id=f"faq:proposal-dismiss:{proposal_id}"))
+        self.proposal_id = proposal_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> ProposalDismissButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _cog(interaction).guarded(interaction, "proposal dismiss", _cog(interaction).dismiss_proposal,
+                                        self.proposal_id)
+
+
+def proposal_view(proposal_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(ProposalAddButton(proposal_id))
+    view.add_item(ProposalDismissButton(proposal_id))
+    return view
+
+
+def proposal_embed(proposal_id: int, topic: str, summaries: list[Any], count: int,
+                   outcome: str | None = None) -> discord.Embed:
+    description = (f"{count} closed tickets were about **{safe(topic, 100)}**, and no FAQ entry covers it yet. "
+                   "Add an entry so the next person finds the answer with `/faq search`.")
+    embed = discord.Embed(title="FAQ proposal", description=description, colour=GREY if outcome else BLURPLE)
+    for row in summaries[:SHOWN_SUMMARIES]:
+        embed.add_field(name=f"Ticket #{row['ticket_id']}", value=safe(row["summary"], 300) or "—", inline=False)
+    if outcome:
+        embed.add_field(name="Outcome", value=outcome, inline=False)
+    embed.set_footer(text=f"proposal #{proposal_id}")
+    return embed
+
+
+# --- forms -------------------------------------------------------------------------------
+
+def entry_form(custom_id: str, heading: str, *, title: str = "", keywords: str = "",
+               answer: str = "") -> discord.ui.Modal:
+    """A form whose answer the cog reads from its custom id (see the module docstring)."""
+    modal = discord.ui.Modal(title=heading[:45], custom_id=custom_id, timeout=None)
+    modal.add_item(discord.ui.TextInput(label="Title", custom_id=FIELD_TITLE, default=title[:TITLE_MAX] or None,
+                                        max_length=TITLE_MAX, placeholder="How do I reset my password?"))
+    modal.add_item(discord.ui.TextInput(label="Keywords (comma-separated)", custom_id=FIELD_KEYWORDS,
+                                        default=keywords[:300] or None, required=False, max_length=300,
+                                        placeholder="password, login, 2fa"))
+    modal.add_item(discord.ui.TextInput(label="Answer", custom_id=FIELD_ANSWER, default=answer[:SUMMARY_MAX] or None,
+                                        style=discord.TextStyle.paragraph, max_length=SUMMARY_MAX))
+    modal.stop()  # answered by custom id: discord.py need not (and must not) keep it in memory
+    return modal
+
+
+def form_values(data: dict[str, Any]) -> dict[str, str]:
+    """Text fields of a submitted form by custom id (action rows and labels alike)."""
+    values: dict[str, str] = {}
+
+    def visit(component: dict[str, Any]) -> None:
+        if component.get("custom_id") is not None and isinstance(component.get("value"), str):
+            values[component["custom_id"]] = component["value"]
+        for child in component.get("components") or []:
+            visit(child)
+        if isinstance(component.get("component"), dict):
+            visit(component["component"])
+
+    for component in data.get("components") or []:
+        visit(component)
+    return values
+
+
+# --- entries and results -----------------------------------------------------------------
+
+def _scope_label(record: Any) -> str:
+    return "global entry" if record["guild_id"] is None else "this server's entry"
+
+
+def entry_embed(record: Any) -> discord.Embed:
+    embed = discord.Embed(title=safe(record["title"], 256), description=safe(record["summary"], 4000),
+                          colour=GREEN)
+    if record["keywords"]:
+        embed.add_field(name="Keywords", value=safe(", ".join(record["keywords"]), 1000), inline=False)
+    embed.set_footer(text=f"FAQ #{record['id']} · {_scope_label(record)}")
+    return embed
+
+
+def results_embed(result: SearchResult) -> discord.Embed:
+    shown = safe(result.query, 80)
+    if not result.hits:
+        lines = [f"Nothing in the FAQ matches “{shown}”."]
+        if result.suggestions:
+            lines.append("Did you mean " + " or ".join(f"**{safe(s, 80)}**" for s in result.suggestions) + "?")
+        else:
+            lines.append("Try other words, or ask the staff: unanswered searches help them decide what to write.")
+        return discord.Embed(title="FAQ search", description="\n".join(lines), colour=GREY)
+    more = f" (best {len(result.hits)} of {result.total})" if result.total > len(result.hits) else ""
+    lines = []
+    if result.corrections:
+        fixed = ", ".join(f"{safe(typed, 40)} → **{safe(used, 40)}**" for typed, used in result.corrections.items())
+        lines.append(f"Also searched for: {fixed}")
+    embed = discord.Embed(title=f"FAQ search: {clean(result.query, 200)}"[:256], colour=BLURPLE,
+                          description="\n".join(lines) or None)
+    for hit in result.hits:
+        name = f"#{hit.id} · {clean(hit.title, 200)}"
+        value = safe(hit.summary, 300)
+        if hit.keywords:
+            value += f"\n*{safe(', '.join(hit.keywords), 150)}*"
+        embed.add_field(name=name[:256], value=value[:1024] or "—", inline=False)
+    embed.set_footer(text=f"{result.total} match{'es' if result.total != 1 else ''}{more} · /faq show <id> "
+                          "posts an answer for everyone")
+    return embed
