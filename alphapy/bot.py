@@ -217,7 +217,7 @@ class _AlphapyMixin:
 
         error_id = new_error_id()
         exc = sys.exc_info()[1]
-        log.error("event.failed", error_id=error_id, event=event_method,
+        log.error("event.failed", error_id=error_id, handler=event_method,
                   error=f"{type(exc).__name__}: {exc}" if exc else None,
                   traceback=traceback.format_exc())
 

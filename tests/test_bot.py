@@ -158,6 +158,19 @@ async def test_a_bug_gets_an_error_id_and_a_logged_traceback(bot, emulator, memb
     assert rows[-1]["success"] is False and rows[-1]["error_message"] == "RuntimeError: the hello plugin has a bug"
 
 
+async def test_a_failing_listener_is_logged_with_an_error_id(bot, emulator, member, channel) -> None:
+    stream = io.StringIO()
+    configure_logging("info", "json", stream=stream)
+    try:
+        await emulator.post(channel, "hello crash", author=member)
+    finally:
+        configure_logging("warning", "json")
+    events = [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
+    failure = next(e for e in events if e.get("event") == "event.failed")
+    assert failure["handler"] == "on_message" and failure["error_id"]
+    assert "RuntimeError: the hello listener has a bug" in failure["traceback"]
+
+
 async def test_a_refusal_is_shown_as_written(bot, emulator, member) -> None:
     reply = await emulator.slash(member, "hello_refuse")
     assert reply.ephemeral and reply.content == "That greeting does not exist in this server."

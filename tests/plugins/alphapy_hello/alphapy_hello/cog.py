@@ -59,6 +59,9 @@ class HelloCog(PluginCog, plugin="hello"):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if message.author.bot or message.content != "hello bot":
+        if message.author.bot:
             return
-        await message.channel.send(f"hi {message.author.display_name}")
+        if message.content == "hello crash":
+            raise RuntimeError("the hello listener has a bug")
+        if message.content == "hello bot":
+            await message.channel.send(f"hi {message.author.display_name}")
