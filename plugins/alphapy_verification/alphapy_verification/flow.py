@@ -281,23 +281,26 @@ class Verifications:
                 await self._send_to_staff(channel, back)
             return False
         delay = await self.setting(row["guild_id"], "close_delay_seconds")
-        async with self.bot.db.transaction() as conn:
-            await store.schedule_close(conn, row["guild_id"], row["id"], delay)
         await self._clear_evidence(channel, row)
         by = f" by <@{decided_by}>" if decided_by else ""
         await channel.send(f"✅ <@{row['user_id']}>, you are verified{by} and have the **{safe(role.name, 80)}** role. "
                            f"This channel closes in {duration(delay)}.",
                            allowed_mentions=discord.AllowedMentions(users=[discord.Object(row["user_id"])]))
+        await self._schedule_close(row, delay)
         log.info("verification.verified", ticket_id=row["id"], guild_id=row["guild_id"],
                  decision=row["decision"], decided_by=decided_by)
         return True
+
+    async def _schedule_close(self, row: Any, delay: float) -> None:
+        """Always the last step: with no delay the channel goes at once."""
+        async with self.bot.db.transaction() as conn:
+            await store.schedule_close(conn, row["guild_id"], row["id"], delay)
 
     async def _send_to_staff(self, channel: Any, row: Any) -> None:
         from alphapy_verification.views import review_embed, review_view
 
         staff_role_id = await self.setting(row["guild_id"], "staff_role")
         ping = f"<@&{staff_role_id}>" if staff_role_id else "Staff"
-        waiting = "an error" if row["status"] == "error" else "a review"
         message = await channel.send(
             f"{ping}: verification #{row['id']} of <@{row['user_id']}> needs your decision. "
             f"<@{row['user_id']}>, staff will answer here.",
@@ -308,7 +311,7 @@ class Verifications:
         async with self.bot.db.acquire() as conn:
             await store.set_review_message(conn, row["guild_id"], row["id"], message.id)
         log.info("verification.to_staff", ticket_id=row["id"], guild_id=row["guild_id"], status=row["status"],
-                 cause=row["review_cause"], waiting=waiting)
+                 cause=row["review_cause"])
 
     async def _clear_evidence(self, channel: Any, row: Any) -> None:
         async with self.bot.db.acquire() as conn:
@@ -351,8 +354,7 @@ class Verifications:
         await interaction.response.defer()
         async with self.bot.db.transaction() as conn:
             row = await store.resolve(conn, interaction.guild_id, ticket_id, status="verified", decision="approved",
-                                      decided_by=interaction.user.id, from_statuses=store.WITH_STAFF,
-                                      close_delay=None)
+                                      decided_by=interaction.user.id, from_statuses=store.WITH_STAFF)
         if row is None:
             raise UserError("Someone else decided this verification a moment ago.")
         if await self._grant(interaction.channel, row, decided_by=interaction.user.id):
@@ -378,7 +380,7 @@ class Verifications:
         async with self.bot.db.transaction() as conn:
             row = await store.resolve(conn, interaction.guild_id, ticket_id, status="closed_manual",
                                       decision="rejected", decided_by=interaction.user.id,
-                                      from_statuses=store.WITH_STAFF, close_delay=delay, staff_reason=staff_reason)
+                                      from_statuses=store.WITH_STAFF, staff_reason=staff_reason)
         if row is None:
             raise UserError("Someone else decided this verification a moment ago.")
         log.info("verification.rejected", ticket_id=row["id"], guild_id=row["guild_id"], decided_by=interaction.user.id)
@@ -398,6 +400,7 @@ class Verifications:
                            allowed_mentions=discord.AllowedMentions(users=[discord.Object(row["user_id"])]))
         await self._tell_member(row, f"Your verification in **{safe(interaction.guild.name, 80)}** was not "  # type: ignore[union-attr]
                                      f"accepted: {safe(staff_reason, 500)}.{again}")
+        await self._schedule_close(row, delay)
 
     async def cancel(self, interaction: discord.Interaction, ticket_id: int) -> None:
         assert interaction.guild is not None
@@ -414,13 +417,14 @@ class Verifications:
         async with self.bot.db.transaction() as conn:
             row = await store.resolve(conn, interaction.guild.id, ticket_id, status="closed_manual",
                                       decision="cancelled", decided_by=interaction.user.id,
-                                      from_statuses=store.OPEN, close_delay=delay)
+                                      from_statuses=store.OPEN)
         if row is None:
             raise UserError("This verification is already closed.")
         log.info("verification.cancelled", ticket_id=row["id"], guild_id=row["guild_id"])
         await interaction.response.edit_message(view=None)
         await self._clear_evidence(interaction.channel, row)
         await interaction.followup.send(f"Verification cancelled. This channel closes in {duration(delay)}.")
+        await self._schedule_close(row, delay)
 
     async def _tell_member(self, row: Any, text: str) -> None:
         user = self.bot.get_user(row["user_id"])

@@ -212,28 +212,22 @@ async def resolve(
     decision: str,
     decided_by: int | None,
     from_statuses: tuple[str, ...],
-    close_delay: float | None,
     staff_reason: str | None = None,
 ) -> asyncpg.Record | None:
     """Move a ticket to ``verified`` or ``closed_manual`` if it is in one of ``from_statuses``.
 
     Returns the updated row, or None when someone else decided first (or the id is not
-    this guild's). Schedules the channel's deletion ``close_delay`` seconds from now
-    (None: not yet; an approval schedules it once the role is granted).
+    this guild's). The channel's closing is scheduled afterwards (:func:`schedule_close`),
+    once the member has been told.
     """
-    row = await conn.fetchrow(
+    return await conn.fetchrow(
         """UPDATE verification_tickets
               SET status = $3, decision = $4, decided_by = $5, staff_reason = $6, resolved_at = now(),
-                  processing_since = NULL,
-                  close_at = CASE WHEN $8::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $8) END
+                  processing_since = NULL
             WHERE guild_id = $1 AND id = $2 AND status = ANY($7::text[])
         RETURNING *""",
         guild_id, ticket_id, status, decision, decided_by, staff_reason, list(from_statuses),
-        None if close_delay is None else float(close_delay),
     )
-    if row is not None and close_delay is not None:
-        await notify_due(conn, CLOSE_CHANNEL)
-    return row
 
 
 async def channel_deleted(conn: Conn, guild_id: int, channel_id: int) -> asyncpg.Record | None:
