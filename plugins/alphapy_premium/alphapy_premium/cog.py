@@ -126,11 +126,11 @@ class PremiumCog(PluginCog, plugin="premium"):
         guild_id = interaction.guild_id
         if guild_id is None:
             raise UserError("Subscriptions move between servers; click this in a server.")
+        row = await store.get(self.bot.db, sub_id) if 0 < sub_id < 2**31 else None
+        if row is None or row["user_id"] != interaction.user.id:  # not theirs: say as little as for a missing one
+            raise UserError("That subscription does not exist (any more).")
         await interaction.response.defer()  # the billing service may take a moment
         try:
-            row = await store.get(self.bot.db, sub_id) if 0 < sub_id < 2**31 else None
-            if row is None or row["user_id"] != interaction.user.id:
-                raise Refusal("That subscription does not exist (any more).")
             cooldown = await self._cooldown(row["guild_id"], guild_id)
             done = await self.service.transfer(sub_id=sub_id, user_id=interaction.user.id, guild_id=guild_id,
                                                cooldown=cooldown)

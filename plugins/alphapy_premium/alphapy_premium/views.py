@@ -63,7 +63,7 @@ class TransferButton(_Guarded, discord.ui.DynamicItem[discord.ui.Button[Any]],
     async def run(self, interaction: discord.Interaction) -> None:
         from alphapy_premium.cog import PremiumCog
 
-        cog = interaction.client.get_cog(PremiumCog.qualified_name)  # type: ignore[attr-defined]
+        cog = interaction.client.get_cog(PremiumCog.__cog_name__)  # type: ignore[attr-defined]
         if cog is None:
             raise RuntimeError("the premium cog is not loaded")
         await cog.confirm_transfer(interaction, self.sub_id)
@@ -88,7 +88,7 @@ class KeepButton(_Guarded, discord.ui.DynamicItem[discord.ui.Button[Any]],
 
 
 class StaleButton(_Guarded, discord.ui.DynamicItem[discord.ui.Button[Any]],
-                  template=r"premium:(?!(?:transfer|keep):[0-9]{1,10}$).*"):
+                  template=r"(?s)premium:(?!(?:transfer|keep):[0-9]{1,10}\Z).*"):
     """Every other ``premium:`` id: answered, never acted on."""
 
     action = "stale"
