@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any
-
-import pytest
 
 from alphapy.log import configure_logging
 
@@ -17,68 +14,22 @@ SOURCE = json.dumps([
 ])
 
 
-async def onboarding_row(bot: Any, guild: Any, member: Any) -> Any:
-    return await bot.db.fetchrow("SELECT responses, timestamp FROM onboarding WHERE guild_id = $1 AND user_id = $2",
-                                 guild.id, member.id)
-
-
-async def progress_row(bot: Any, guild: Any, member: Any) -> Any:
-    return await bot.db.fetchrow("SELECT answers, rules_accepted_at FROM onboarding_progress "
-                                 "WHERE guild_id = $1 AND user_id = $2", guild.id, member.id)
-
-
-async def add_question(emulator: Any, host: Any, **options: Any) -> int:
-    reply = await emulator.slash(host, "onboarding question add", options=options)  # "options" clashes
-    assert reply.content.startswith("Question `#"), reply.content
-    return int(reply.content.split("`#")[1].split("`")[0])
-
-
-async def start(emulator: Any, bot: Any, guild: Any, member: Any) -> Any:
-    """Press Start on the panel in #welcome; returns the member's (ephemeral) flow message."""
-    channel = guild.channel("welcome")
-    panel = next(m for m in reversed(channel.messages) if m.buttons)
-    return await emulator.click(panel, "Start", by=member)
-
-
-async def personalize(emulator: Any, screen: Any, member: Any, opt_in: str = "Yes, please!",
-                      language: str = "Nederlands") -> Any:
-    step = await emulator.click(screen, opt_in, by=member)
-    assert "✅ Saved" in step.content
-    return await emulator.click(step, language, by=member)
-
-
-@pytest.fixture
-def welcome(guild: Any) -> Any:
-    return guild.add_text_channel("welcome")
-
-
-@pytest.fixture
-async def setup(welcome: Any, bot: Any, emulator: Any, guild: Any, host: Any) -> Any:
-    await emulator.settle()  # the channel may have been made after the bot connected
-    await bot.settings.set(guild.id, "onboarding", "channel", welcome.id)
-    reply = await emulator.slash(host, "onboarding panel")
-    assert reply.content == f"The Start panel is in <#{welcome.id}>."
-    return welcome
-
-
-async def test_the_whole_flow_with_every_question_type(bot, emulator, guild, host, member, setup) -> None:
+async def test_the_whole_flow_with_every_question_type(bot, emulator, guild, member, ob) -> None:
     gamer = guild.add_role("Gamer")
     done = guild.add_role("Onboarded")
     await emulator.settle()
     await bot.settings.set(guild.id, "onboarding", "completed_role", done.id)
-    await emulator.slash(host, "onboarding rule add", title="Be kind", description="No harassment.",
-                         thumbnail_url="https://example.org/t.png", image_url="https://example.org/i.png")
-    await emulator.slash(host, "onboarding rule add", title="No spam", description="Keep it on topic.")
-    source = await add_question(emulator, host, question="How did you find us?", type="select", options=SOURCE,
-                                followup=json.dumps({"friend": {"question": "Who invited you?"}}))
-    games = await add_question(emulator, host, question="What do you like?", type="multiselect",
-                               options=json.dumps([{"label": "Games", "role": f"<@&{gamer.id}>"}, "Music", "Art"]),
-                               min_values=1, max_values=2)
-    intro = await add_question(emulator, host, question="Tell us about yourself", type="text", max_length=200)
-    mail = await add_question(emulator, host, question="Your e-mail for the newsletter?", type="email",
-                              required=False)
+    await ob.add_rule(title="Be kind", description="No harassment.", thumbnail_url="https://example.org/t.png",
+                      image_url="https://example.org/i.png")
+    await ob.add_rule(title="No spam", description="Keep it on topic.")
+    source = await ob.add_question(question="How did you find us?", type="select", options=SOURCE,
+                                   followup=json.dumps({"friend": {"question": "Who invited you?"}}))
+    games = await ob.add_question(question="What do you like?", type="multiselect", min_values=1, max_values=2,
+                                  options=json.dumps([{"label": "Games", "role": f"<@&{gamer.id}>"}, "Music", "Art"]))
+    intro = await ob.add_question(question="Tell us about yourself", type="text", max_length=200)
+    mail = await ob.add_question(question="Your e-mail for the newsletter?", type="email", required=False)
 
-    rules = await start(emulator, bot, guild, member)
+    rules = await ob.start(member)
     assert rules.ephemeral and [e["title"] for e in rules.embeds] == ["Be kind", "No spam"]
     assert rules.embeds[0]["thumbnail"]["url"] == "https://example.org/t.png"
     assert rules.embeds[0]["image"]["url"] == "https://example.org/i.png"
@@ -102,8 +53,8 @@ async def test_the_whole_flow_with_every_question_type(bot, emulator, guild, hos
     form = await emulator.click(third, "Answer", by=member)
     assert form.modal.fields[0].max_length == 200
     fourth = await emulator.submit_modal(form, {"answer": "I paint **birds** @everyone"}, by=member)
-    assert fourth.content == "✅ Saved: **I paint \\*\\*birds\\*\\* @\u200beveryone**"
-    assert "Skip" in fourth.response.button_labels  # optional e-mail
+    assert fourth.content == "✅ Saved: **I paint \\*\\*birds\\*\\* @\u200beveryone**"  # no markdown, no ping
+    assert "Skip" in fourth.response.button_labels  # the e-mail question is optional
 
     form = await emulator.click(fourth, "Enter e-mail address", by=member)
     bad = await emulator.submit_modal(form, {"answer": "not-an-address"}, by=member)
@@ -114,75 +65,67 @@ async def test_the_whole_flow_with_every_question_type(bot, emulator, guild, hos
     assert opt_in.content == "✅ Saved: **M•••@example.org**"  # masked, even to the member
     assert opt_in.embed["title"] == "Personalized reminders and tips"
 
-    finished = await personalize(emulator, opt_in, member)
-    await emulator.wait_until(lambda: finished.response.embeds and "complete" in finished.embed["title"])
+    finished = await ob.personalize(opt_in, member)
     assert f"<@&{gamer.id}>" in finished.embed["description"] and f"<@&{done.id}>" in finished.embed["description"]
     assert member.has_role("Gamer") and member.has_role("Onboarded")
 
-    row = await onboarding_row(bot, guild, member)
+    row = await ob.row(member)
     assert row["responses"] == {
         str(source): "friend", f"{source}.friend": "Alice", str(games): ["games", "music"],
         str(intro): "I paint **birds** @everyone", str(mail): "Member@example.org",
         "personalized_opt_in": "full", "preferred_language": "nl",
     }
     assert row["timestamp"] is not None and row["timestamp"].tzinfo is None  # TIMESTAMP, in UTC
-    assert await progress_row(bot, guild, member) is None
+    assert await ob.progress(member) is None
 
 
-async def test_skip_and_required(bot, emulator, guild, host, member, setup) -> None:
-    await add_question(emulator, host, question="Pick one", type="select", options='["A", "B"]')
-    optional = await add_question(emulator, host, question="Anything else?", type="text", required=False)
-    screen = await start(emulator, bot, guild, member)
+async def test_skip_an_optional_question(emulator, member, ob) -> None:
+    await ob.add_question(question="Pick one", type="select", options='["A", "B"]')
+    optional = await ob.add_question(question="Anything else?", type="text", required=False)
+    screen = await ob.start(member)
     assert screen.response.button_labels == []  # a select menu and no Skip
     screen = await emulator.select(screen, ["a"], by=member)
     skipped = await emulator.click(screen, "Skip", by=member)
     assert skipped.content == "✅ Saved: **skipped**"
-    await personalize(emulator, skipped, member, opt_in="No, thanks", language="English")
-    row = await emulator.wait_until(lambda: onboarding_row(bot, guild, member))
-    assert row["responses"][str(optional)] is None
-    assert row["responses"]["personalized_opt_in"] == "no" and row["responses"]["preferred_language"] == "en"
+    await ob.personalize(skipped, member, opt_in="No, thanks", language="English")
+    responses = (await ob.row(member))["responses"]
+    assert responses[str(optional)] is None
+    assert responses["personalized_opt_in"] == "no" and responses["preferred_language"] == "en"
 
 
-async def test_a_required_question_cannot_be_skipped_by_a_forged_click(bot, emulator, guild, host, member,
-                                                                        setup) -> None:
-    required = await add_question(emulator, host, question="Pick one", type="select", options='["A", "B"]')
-    screen = await start(emulator, bot, guild, member)
-    screen.response.components[0]["components"].append(  # a modified client adds a Skip button
-        {"type": 2, "style": 2, "label": "Skip", "custom_id": f"onboarding:skip:{guild.id}:{required}"})
-    screen.response.components[0]["components"] = screen.response.components[0]["components"][1:]
+async def test_a_required_question_cannot_be_skipped_by_a_forged_click(guild, emulator, member, ob) -> None:
+    required = await ob.add_question(question="Pick one", type="select", options='["A", "B"]')
+    screen = await ob.start(member)
+    row = screen.response.components[0]["components"]  # a modified client swaps the menu for a Skip button
+    row[:] = [{"type": 2, "style": 2, "label": "Skip", "custom_id": f"onboarding:skip:{guild.id}:{required}"}]
     refused = await emulator.click(screen, "Skip", by=member)
     assert refused.content == "⚠️ This question cannot be skipped."
-    assert (await progress_row(bot, guild, member))["answers"] == {}
+    assert (await ob.progress(member))["answers"] == {}
 
 
-async def test_other_language_and_events_only(bot, emulator, guild, member, setup) -> None:
-    screen = await start(emulator, bot, guild, member)  # no rules, no questions: personalization only
+async def test_another_language_and_events_only(emulator, member, ob) -> None:
+    screen = await ob.start(member)  # no rules, no questions: only the personalization
     assert screen.embed["title"] == "Personalized reminders and tips"
     language = await emulator.click(screen, "Only events and sessions", by=member)
     form = await emulator.click(language, "Another language…", by=member)
     assert form.modal.title == "Your language"
-    done = await emulator.submit_modal(form, {"answer": "Deutsch"}, by=member)
-    await emulator.wait_until(lambda: done.response.embeds and "complete" in done.embed["title"])
-    row = await onboarding_row(bot, guild, member)
+    await ob.finished(await emulator.submit_modal(form, {"answer": "Deutsch"}, by=member))
+    row = await ob.row(member)
     assert row["responses"] == {"personalized_opt_in": "events_only", "preferred_language": "other: Deutsch"}
 
 
-async def test_followup_on_any_answer_and_changed_mind_is_forgotten(bot, emulator, guild, host, member,
-                                                                    setup) -> None:
-    colour = await add_question(emulator, host, question="Favourite colour?", type="multiselect",
-                                options='["Red", "Blue", "Green"]',
-                                followup=json.dumps({"red": {"question": "Which red?", "type": "select",
-                                                             "options": ["Cherry", "Brick"]},
-                                                     "blue": {"question": "Your blue e-mail?", "type": "email"}}))
-    city = await add_question(emulator, host, question="Your city?", type="text",
-                              followup='{"*": "What do you love about it?"}')
-    screen = await start(emulator, bot, guild, member)
+async def test_followups_of_every_kind(emulator, member, ob) -> None:
+    colour = await ob.add_question(
+        question="Favourite colours?", type="multiselect", options='["Red", "Blue", "Green"]',
+        followup=json.dumps({"red": {"question": "Which red?", "type": "select", "options": ["Cherry", "Brick"]},
+                             "blue": {"question": "Your blue e-mail?", "type": "email"}}))
+    city = await ob.add_question(question="Your city?", type="text", followup='{"*": "What do you love about it?"}')
+    screen = await ob.start(member)
     red = await emulator.select(screen, ["red", "blue"], by=member)
     assert red.embed["description"] == "Which red?"
     blue = await emulator.select(red, ["brick"], by=member)
     assert blue.embed["description"] == "Your blue e-mail?"
     form = await emulator.click(blue, "Enter e-mail address", by=member)
-    assert form.modal is not None, (form.content, form.embeds, form.components)
     town = await emulator.submit_modal(form, {"answer": "blue@example.org"}, by=member)
     assert town.embed["description"] == "Your city?"
     form = await emulator.click(town, "Answer", by=member)
@@ -190,26 +133,38 @@ async def test_followup_on_any_answer_and_changed_mind_is_forgotten(bot, emulato
     assert love.embed["description"] == "What do you love about it?"
     form = await emulator.click(love, "Answer", by=member)
     end = await emulator.submit_modal(form, {"answer": "The canals"}, by=member)
-    await personalize(emulator, end, member)
-    row = await emulator.wait_until(lambda: onboarding_row(bot, guild, member))
-    assert row["responses"] == {
+    await ob.personalize(end, member)
+    assert (await ob.row(member))["responses"] == {
         str(colour): ["red", "blue"], f"{colour}.red": "brick", f"{colour}.blue": "blue@example.org",
         str(city): "Utrecht", f"{city}.*": "The canals", "personalized_opt_in": "full", "preferred_language": "nl"}
 
 
-async def test_answers_never_reach_the_logs(bot, emulator, guild, host, member, setup) -> None:
-    await add_question(emulator, host, question="E-mail?", type="email")
-    await add_question(emulator, host, question="Secret?", type="text")
+async def test_an_old_button_shows_where_the_member_really_is(emulator, member, ob) -> None:
+    await ob.add_question(question="First?", type="select", options='["Yes", "No"]')
+    await ob.add_question(question="Second?", type="select", options='["Yes", "No"]')
+    first = await ob.start(member)
+    old_menu = first.response.components  # the first question's menu, kept before it is replaced
+    second = await emulator.select(first, ["yes"], by=member)
+    assert second.embed["description"] == "Second?"
+    second.response.components = old_menu  # as if the member clicked an older copy of the message
+    again = await emulator.select(second, ["no"], by=member)
+    assert again.content == "That step is already behind you; here is where you are."
+    assert again.embed["description"] == "Second?"
+    assert list((await ob.progress(member))["answers"].values()) == ["yes"]  # the first answer stands
+
+
+async def test_answers_never_reach_the_logs(emulator, member, ob) -> None:
+    await ob.add_question(question="E-mail?", type="email")
+    await ob.add_question(question="Secret?", type="text")
     stream = io.StringIO()
     configure_logging("debug", "json", stream=stream)
     try:
-        screen = await start(emulator, bot, guild, member)
+        screen = await ob.start(member)
         form = await emulator.click(screen, "Enter e-mail address", by=member)
         screen = await emulator.submit_modal(form, {"answer": "hidden.person@example.org"}, by=member)
         form = await emulator.click(screen, "Answer", by=member)
         screen = await emulator.submit_modal(form, {"answer": "my-secret-answer"}, by=member)
-        done = await personalize(emulator, screen, member)
-        await emulator.wait_until(lambda: done.response.embeds and "complete" in done.embed["title"])
+        await ob.personalize(screen, member)
     finally:
         configure_logging("warning", "json")
     logs = stream.getvalue()
