@@ -56,10 +56,17 @@ class Hit:
 class SearchResult:
     query: str  # the query as searched (cleaned, possibly shortened)
     terms: list[str]
-    corrections: dict[str, str] = field(default_factory=dict)  # typed word -> word searched
+    expansions: dict[str, str] = field(default_factory=dict)  # unknown word -> nearest known word, searched too
     hits: list[Hit] = field(default_factory=list)
     total: int = 0  # every match, of which ``hits`` are the best
     suggestions: list[str] = field(default_factory=list)  # "did you mean" queries
+
+    @property
+    def corrections(self) -> dict[str, str]:
+        """Expansions worth telling the member: real typos, not another form of the
+        same word ("passwords" -> "password"), which stemming covers anyway."""
+        return {typed: used for typed, used in self.expansions.items()
+                if not (used.startswith(typed) or typed.startswith(used))}
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,7 @@ class Options:
     language: str = "english"
     limit: int = DEFAULT_LIMIT
     trigram: bool = False  # pg_trgm is installed: use it as a second source of near words
+    typos: bool = True  # look for near words at all (off: words must match as the language forms them)
 
 
 def _unique(items: list[str]) -> list[str]:
@@ -99,9 +107,9 @@ def _ranked(term: str, near: dict[str, int], limit: int) -> list[str]:
     return [candidate for *_, candidate in sorted(scored)]
 
 
-async def _match(conn: store.Conn, guild_id: int, terms: list[str], corrections: dict[str, str],
+async def _match(conn: store.Conn, guild_id: int, terms: list[str], expansions: dict[str, str],
                  options: Options) -> list[asyncpg.Record]:
-    used = [corrections.get(t, t) for t in terms]
+    used = [expansions.get(t, t) for t in terms]
     any_terms = _unique(terms + used)
     return await store.search(conn, options.language, guild_id, " or ".join(any_terms), " ".join(used),
                               any_terms, phrase(terms) + " ".join(used) + " ", options.limit)
@@ -116,16 +124,16 @@ async def search(conn: store.Conn, guild_id: int, query: str, options: Options =
     if not result.terms:
         return result
     scopes = [store.GLOBAL_SCOPE, guild_id]
-    near = await _vocabulary_near(conn, scopes, result.terms, options.trigram)
+    near = await _vocabulary_near(conn, scopes, result.terms, options.trigram) if options.typos else {}
     for term in result.terms:
         if term not in near and allowed_distance(term):
             best = _ranked(term, near, allowed_distance(term))
             if best:
-                result.corrections[term] = best[0]
-    rows = await _match(conn, guild_id, result.terms, result.corrections, options)
+                result.expansions[term] = best[0]
+    rows = await _match(conn, guild_id, result.terms, result.expansions, options)
     if not rows:
-        result.corrections = {}
-        result.suggestions = await _suggestions(conn, guild_id, result.terms, near, options)
+        result.expansions = {}
+        result.suggestions = await _suggestions(conn, guild_id, result.terms, near, options) if near else []
     result.total = rows[0]["total"] if rows else 0
     result.hits = [Hit(r["id"], r["guild_id"], r["title"], r["summary"], list(r["keywords"] or []),
                        float(r["score"])) for r in rows]
@@ -148,7 +156,7 @@ async def _suggestions(conn: store.Conn, guild_id: int, terms: list[str], near: 
     suggestions: list[str] = []
     for option in alternatives[first]:
         replaced = {t: (option if t == first else words[0]) for t, words in alternatives.items()}
-        if await _match(conn, guild_id, terms, replaced, Options(options.language, 1)):
+        if await _match(conn, guild_id, terms, replaced, Options(options.language, 1, typos=False)):
             suggestions.append(" ".join(replaced.get(t, t) for t in terms))
     return suggestions
 

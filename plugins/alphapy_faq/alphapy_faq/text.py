@@ -69,13 +69,19 @@ def vocabulary(title: str, summary: str, keywords: Iterable[str]) -> set[str]:
 
 
 def deletions(term: str) -> set[str]:
-    """The term and every form of it with one character deleted.
+    """The term and every form of it with up to ``allowed_distance`` characters deleted
+    (one for most words, two for long ones; short words still get one, for suggestions).
 
-    Two words within one edit (insertion, deletion, substitution, adjacent swap) always
-    share one of these forms, and many two-edit pairs do too, so an exact lookup of the
-    query word's forms finds its neighbours without scanning the vocabulary.
+    Two words within that many edits (insertions, deletions, substitutions, adjacent
+    swaps) always share one of these forms, so an exact lookup of the query word's
+    forms finds its neighbours without scanning the vocabulary (SymSpell's idea).
     """
-    return {term} | {term[:i] + term[i + 1:] for i in range(len(term))}
+    forms = {term}
+    frontier = {term}
+    for _ in range(max(1, allowed_distance(term))):
+        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        forms |= frontier
+    return forms
 
 
 def allowed_distance(term: str) -> int:

@@ -1,0 +1,231 @@
+"""Search quality on a fixed knowledge base, guild isolation, hostile queries, vocabulary upkeep.
+
+These talk to the search and the store directly on a real PostgreSQL (the embedded
+server: no pg_trgm), so each case reads as "this query finds that entry"; the Discord
+side is covered in test_faq_commands.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from alphapy.testing.schema import assert_tables_match_reference
+
+from alphapy_faq import entries, search
+from alphapy_faq.entries import Draft, EntryError
+from alphapy_faq.search import Options
+
+GUILD_A = 111_111_111_111_111_111
+GUILD_B = 222_222_222_222_222_222
+
+KNOWLEDGE = [  # (scope, title, keywords, answer)
+    (None, "How do I reset my password?", "password, login, account",
+     "Go to Settings, choose Account and press Reset password. We e-mail you a link that is valid for one hour."),
+    (None, "Can I get a refund?", "refund, billing, money back",
+     "Refunds are possible within 14 days of purchase. Open a ticket with your order number."),
+    (None, "Two-factor authentication", "2fa, security, authenticator",
+     "Turn on two-factor authentication in Settings, Security. Use any authenticator app and keep your backup "
+     "codes safe."),
+    (None, "Wachtwoord vergeten", "wachtwoord, inloggen",
+     "Klik op 'wachtwoord vergeten' op de inlogpagina. Je ontvangt een e-mail met een link om een nieuw "
+     "wachtwoord te kiezen. Nog steeds problemen? Open een ticket."),
+    (None, "Connecting to the VPN", "vpn, network",
+     "Install the VPN profile from the downloads page and connect with your account."),
+    (GUILD_A, "Server rules", "rules, ban, warning",
+     "Be kind. Spamming leads to a warning, repeated spam to a ban."),
+    (GUILD_B, "Secret raid schedule", "raid, schedule",
+     "Raids start on Fridays at 20:00 in the voice channel."),
+]
+
+
+@pytest.fixture
+async def ids(db: Any) -> dict[str, int]:
+    """The knowledge base, by title."""
+    found = {}
+    async with db.acquire() as conn:
+        for scope, title, keywords, answer in KNOWLEDGE:
+            record = await entries.add(conn, scope, Draft.parse(title, answer, keywords), by=42)
+            found[title] = record["id"]
+    return found
+
+
+async def run(db: Any, query: str, guild: int = GUILD_A, language: str = "english",
+              typos: bool = True) -> search.SearchResult:
+    async with db.acquire() as conn:
+        return await search.search(conn, guild, query, Options(language=language, limit=10, typos=typos))
+
+
+async def top(db: Any, query: str, **kwargs: Any) -> int | None:
+    result = await run(db, query, **kwargs)
+    return result.hits[0].id if result.hits else None
+
+
+# --- quality -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("query", "title"), [
+    ("reset password", "How do I reset my password?"),                 # exact words
+    ("How do I reset my password?", "How do I reset my password?"),    # the title itself
+    ("resetting passwords", "How do I reset my password?"),            # stemmed
+    ("refunds", "Can I get a refund?"),                                # stemmed
+    ("connected to vpn", "Connecting to the VPN"),                     # stemmed, several words
+    ("2fa", "Two-factor authentication"),                              # keyword only
+    ("money back", "Can I get a refund?"),                             # a two-word keyword
+    ("security", "Two-factor authentication"),                         # keyword and text
+])
+async def test_finds_the_right_entry_first(db, ids, query, title) -> None:
+    result = await run(db, query)
+    assert result.hits and result.hits[0].id == ids[title], [h.title for h in result.hits]
+    assert result.corrections == {}  # other forms of a word are not "typos" to point out
+
+
+@pytest.mark.parametrize(("query", "typed", "corrected", "title"), [
+    ("pasword", "pasword", "password", "How do I reset my password?"),            # a letter missing
+    ("passwrod reset", "passwrod", "password", "How do I reset my password?"),    # two letters swapped
+    ("refnud", "refnud", "refund", "Can I get a refund?"),                        # swapped
+    ("refumd", "refumd", "refund", "Can I get a refund?"),                        # one wrong letter
+    ("authentcation", "authentcation", "authentication", "Two-factor authentication"),
+    ("autentikation", "autentikation", "authentication", "Two-factor authentication"),  # two edits, long word
+    ("authhenticcation", "authhenticcation", "authentication", "Two-factor authentication"),  # two extra
+])
+async def test_typos_are_corrected(db, ids, query, typed, corrected, title) -> None:
+    result = await run(db, query)
+    assert result.corrections.get(typed) == corrected
+    assert result.hits[0].id == ids[title]
+
+
+async def test_title_outranks_keyword_outranks_answer(db, ids) -> None:
+    result = await run(db, "account")  # a keyword of the password entry, a word of the VPN entry's answer
+    assert [h.id for h in result.hits] == [ids["How do I reset my password?"], ids["Connecting to the VPN"]]
+    assert result.total == 2 and result.hits[0].score > result.hits[1].score
+
+
+async def test_every_word_matching_ranks_above_some_words_matching(db, ids) -> None:
+    result = await run(db, "vpn account")
+    assert result.hits[0].id == ids["Connecting to the VPN"]  # both words; the password entry has one
+
+
+async def test_other_forms_of_a_word_are_searched_but_not_called_typos(db, ids) -> None:
+    result = await run(db, "passwords")
+    assert result.expansions == {"passwords": "password"} and result.corrections == {}
+    assert result.hits[0].id == ids["How do I reset my password?"]
+
+
+async def test_dutch_uses_dutch_stemming(db, ids) -> None:
+    # Typo tolerance off, so that only the language's stemming can join "probleem" and "problemen".
+    dutch = await run(db, "probleem", language="dutch", typos=False)
+    assert [h.id for h in dutch.hits] == [ids["Wachtwoord vergeten"]]
+    assert (await run(db, "probleem", language="english", typos=False)).hits == []
+    assert (await run(db, "probleem", language="simple", typos=False)).hits == []
+    assert (await run(db, "probleem", language="english")).hits[0].id == ids["Wachtwoord vergeten"]  # typo path
+    plural = await run(db, "wachtwoorden vergeten", language="dutch")
+    assert plural.hits[0].id == ids["Wachtwoord vergeten"]
+    simple = await run(db, "ontvangt e-mail", language="simple")
+    assert simple.hits[0].id == ids["Wachtwoord vergeten"]
+
+
+async def test_no_result_is_empty_and_suggests_only_what_finds_something(db, ids) -> None:
+    nothing = await run(db, "quantum teleporter")
+    assert nothing.hits == [] and nothing.total == 0 and nothing.suggestions == []
+    short = await run(db, "vpm")  # too short to correct silently, close enough to suggest
+    assert short.hits == [] and short.suggestions == ["vpn"]
+    assert await top(db, short.suggestions[0]) == ids["Connecting to the VPN"]
+
+
+# --- isolation ---------------------------------------------------------------------------
+
+async def test_a_guild_sees_global_entries_and_its_own_only(db, ids) -> None:
+    assert await top(db, "server rules", guild=GUILD_A) == ids["Server rules"]
+    assert await top(db, "server rules", guild=GUILD_B) is None
+    assert await top(db, "raid schedule", guild=GUILD_A) is None
+    assert await top(db, "raid schedule", guild=GUILD_B) == ids["Secret raid schedule"]
+    assert await top(db, "refund", guild=GUILD_B) == ids["Can I get a refund?"]  # global: everyone's
+
+
+async def test_typo_correction_never_borrows_another_guilds_words(db, ids) -> None:
+    theirs = await run(db, "shedule", guild=GUILD_B)
+    assert theirs.corrections == {"shedule": "schedule"}
+    ours = await run(db, "shedule", guild=GUILD_A)
+    assert ours.corrections == {} and ours.hits == [] and ours.suggestions == []
+
+
+async def test_autocomplete_titles_are_isolated_and_literal(db, ids) -> None:
+    async with db.acquire() as conn:
+        a = [r["title"] for r in await search.titles(conn, GUILD_A, "r")]
+        b = [r["title"] for r in await search.titles(conn, GUILD_B, "r")]
+        wildcard = await search.titles(conn, GUILD_A, "%")
+        underscore = await search.titles(conn, GUILD_A, "_")
+    assert a[0] == "Server rules" and "Secret raid schedule" not in a  # starts with "r"... none; own first
+    assert "Secret raid schedule" in b and "Server rules" not in b
+    assert wildcard == [] and underscore == []  # LIKE wildcards are taken literally
+
+
+# --- hostile queries ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("query", [
+    "", "   ", "!&|:*", "'\"\\", "\\\\'", "(((", ")|(", "<->", "a:* & !b", "\x00\x07\x1b[31m",
+    "@everyone <@&1> **bold**", "ünïcödé ✨ 🙂", "x" * 1000, "reset " * 200, "-password", '"unterminated',
+])
+async def test_hostile_queries_answer_cleanly(db, ids, query) -> None:
+    result = await run(db, query)
+    assert len(result.query) <= 300 and len(result.terms) <= 16
+    assert all(t.isalnum() for t in result.terms)
+
+
+async def test_operators_in_a_query_are_plain_words(db, ids) -> None:
+    assert await top(db, "reset & password | !login:*") == ids["How do I reset my password?"]
+    assert await top(db, '"reset" -password') == ids["How do I reset my password?"]  # no negation
+
+
+# --- writing -----------------------------------------------------------------------------
+
+async def test_vocabulary_follows_edits_and_removals(db, ids) -> None:
+    refund = ids["Can I get a refund?"]
+    async with db.acquire() as conn:
+        await entries.edit(conn, refund, None, Draft.parse("Getting your money back", "Write to billing.",
+                                                           "billing"), by=7)
+    assert (await run(db, "refnud")).corrections == {}  # "refund" left the vocabulary with the edit
+    assert (await run(db, "biling")).corrections == {"biling": "billing"}
+    async with db.acquire() as conn:
+        assert await entries.remove(conn, refund, GUILD_A) is None  # a guild cannot remove a global entry
+        assert await entries.remove(conn, refund, None) is not None
+        left = await conn.fetchval("SELECT count(*) FROM faq_terms WHERE term = 'billing'")
+        orphans = await conn.fetchval("""SELECT count(*) FROM faq_term_variants v
+                                         WHERE NOT EXISTS (SELECT 1 FROM faq_terms t WHERE t.term = v.term)""")
+    assert left == 0 and orphans == 0
+    assert (await run(db, "biling")).corrections == {}
+
+
+async def test_word_counts_are_per_scope(db, ids) -> None:
+    async with db.acquire() as conn:
+        await entries.add(conn, GUILD_A, Draft.parse("VPN for staff", "Staff use the office VPN.", "vpn"), by=1)
+        counts = dict(await conn.fetch("SELECT guild_id, entries FROM faq_terms WHERE term = 'vpn'"))
+    assert counts == {0: 1, GUILD_A: 1}
+
+
+@pytest.mark.parametrize(("title", "answer", "keywords", "error"), [
+    ("", "answer", "", "needs a title"),
+    ("x" * 101, "answer", "", "at most 100"),
+    ("Title", "   \n  ", "", "needs an answer"),
+    ("Title", "a" * 4001, "", "at most 4000"),
+    ("Title", "answer", ",".join(f"k{i}" for i in range(21)), "at most 20 keywords"),
+])
+def test_drafts_are_validated(title, answer, keywords, error) -> None:
+    with pytest.raises(EntryError, match=error):
+        Draft.parse(title, answer, keywords)
+
+
+def test_drafts_are_normalised() -> None:
+    draft = Draft.parse("  Two\tspaces \x00 ", "line one  \r\nline two\x07", "2-FA, 2FA;  Login ,,login")
+    assert draft == Draft("Two spaces", "line one\nline two", ["2 fa", "2fa", "login"])
+
+
+async def test_a_title_is_unique_within_its_scope(db, ids) -> None:
+    async with db.acquire() as conn:
+        with pytest.raises(EntryError, match="already an entry titled"):
+            await entries.add(conn, None, Draft.parse("can i get a REFUND?", "again", ""), by=1)
+        await entries.add(conn, GUILD_A, Draft.parse("Can I get a refund?", "Our own policy.", ""), by=1)  # own scope
+
+
+async def test_tables_match_the_schema_reference(migrated_database_url) -> None:
+    assert_tables_match_reference(migrated_database_url, ["faq_entries", "faq_search_logs"])
