@@ -28,7 +28,14 @@ from alphapy_reminders import clock, embeds, schedule, store
 from alphapy_reminders import days as weekdays
 from alphapy_reminders.delivery import Delivery
 from alphapy_reminders.render import KeptImage, render, safe_filename
-from alphapy_reminders.views import ForgetEventButton, ListPageButton, clean, event_ack, list_page, schedule_text
+from alphapy_reminders.views import (
+    ForgetEventButton,
+    ListPageButton,
+    clean,
+    event_ack,
+    list_page,
+    schedule_text,
+)
 
 NAME_MAX = 100
 MESSAGE_MAX = 2000
@@ -138,7 +145,8 @@ class RemindersCog(PluginCog, plugin="reminders"):
 
     def _check_channel(self, interaction: discord.Interaction, channel: Any, *, image: bool) -> None:
         """The channel must be this server's, and both the creator and the bot must be able to post there."""
-        if getattr(channel, "guild", None) is None or channel.guild.id != interaction.guild_id:
+        guild = interaction.guild
+        if guild is None or guild.get_channel(getattr(channel, "id", 0)) is None:
             raise UserError("Pick a channel of this server.")
         member = interaction.user
         assert isinstance(member, discord.Member)
@@ -154,14 +162,17 @@ class RemindersCog(PluginCog, plugin="reminders"):
         if missing:
             raise UserError(f"I cannot post reminders in {channel.mention}: I am missing {', '.join(missing)}.")
 
-    def _check_mention(self, interaction: discord.Interaction, role: discord.Role | None) -> int | None:
+    def _check_mention(self, interaction: discord.Interaction, role: discord.Role | None,
+                       channel: Any) -> int | None:
+        """Members may only schedule the pings they could send themselves in that channel."""
         if role is None:
             return None
-        if role.guild.id != interaction.guild_id:
-            raise UserError("Pick a role of this server.")
+        if interaction.guild is None or interaction.guild.get_role(role.id) is None:
+            raise UserError("Pick a role of this server.")  # resolved data names the role, our cache knows it
         member = interaction.user
         assert isinstance(member, discord.Member)
-        if (role.is_default() or not role.mentionable) and not member.guild_permissions.mention_everyone:
+        allowed = channel.permissions_for(member).mention_everyone if channel is not None else False
+        if (role.is_default() or not role.mentionable) and not allowed:
             what = "@everyone" if role.is_default() else f"the role {clean(role.name)}"
             raise UserError(f"You may not mention {what} (that needs the Mention Everyone permission).")
         return role.id
@@ -214,7 +225,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
         day_list, at = checked_days(days), checked_time(time, "time")
         call = checked_time(call_time, "call time") if call_time is not None else at
         self._check_channel(interaction, channel, image=image is not None)
-        role_id = self._check_mention(interaction, mention)
+        role_id = self._check_mention(interaction, mention, channel)
         limit = await self._limit_for(guild_id, interaction.user.id)
         kept, url = await self._read_image(interaction, image, image_url)
         tz = await self._tz(guild_id)
@@ -292,7 +303,8 @@ class RemindersCog(PluginCog, plugin="reminders"):
         call = checked_time(call_time, "call time") if call_time is not None else row["call_time"]
         if channel is not None:
             self._check_channel(interaction, channel, image=image is not None or row["has_image"])
-        role_id = None if no_mention else (self._check_mention(interaction, mention) if mention is not None
+        target = channel or (interaction.guild.get_channel(row["channel_id"]) if interaction.guild else None)
+        role_id = None if no_mention else (self._check_mention(interaction, mention, target) if mention is not None
                                            else row["mention_role_id"])
         kept, new_url = await self._read_image(interaction, image, image_url)
         replaces_image = remove_image or kept is not None or new_url is not None

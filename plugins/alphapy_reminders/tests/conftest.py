@@ -1,4 +1,4 @@
-"""The reminders plugin under test, and helpers its tests share."""
+"""The reminders plugin under test, with a premium answer the tests control."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ import pytest
 
 
 @pytest.fixture
-def alphapy_plugins() -> list[tuple[str, Any]]:
+def premium() -> Any:
+    """Premium for the user ids a test adds to ``premium.users`` (nobody by default)."""
+    from reminders_helpers import PremiumStub
+
+    return PremiumStub()
+
+
+@pytest.fixture
+def alphapy_plugins(premium: Any) -> list[tuple[str, Any]]:
     from alphapy_reminders import plugin
 
-    return [("reminders", plugin)]
+    return [("reminders", plugin), ("premium_stub", premium)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import time
 
 import pytest
-
 from alphapy_reminders.clock import InvalidTime, format_time, parse_time
 from alphapy_reminders.days import InvalidDays, format_days, from_db, parse_days, to_db
 

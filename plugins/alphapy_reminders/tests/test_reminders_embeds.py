@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from alphapy_reminders.embeds import detect_event
 
 AMS = ZoneInfo("Europe/Amsterdam")

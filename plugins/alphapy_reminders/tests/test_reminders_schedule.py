@@ -6,9 +6,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from alphapy_reminders.delivery import LATE_AFTER, nonce_for, plan
-from alphapy_reminders.schedule import event_trigger, local_time_of, next_occurrence, resolve_local
+from alphapy_reminders.schedule import (
+    event_trigger,
+    local_time_of,
+    next_occurrence,
+    resolve_local,
+)
 
 AMS = ZoneInfo("Europe/Amsterdam")
 MON, SUN = 0, 6
