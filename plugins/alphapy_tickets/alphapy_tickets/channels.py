@@ -68,8 +68,8 @@ async def create(guild: discord.Guild, member: discord.Member, ticket: Ticket,
             overwrites[role] = PARTICIPANT
     categories: list[discord.CategoryChannel | None] = list(_categories(guild, placement.category_ids)) or [None]
     for category in categories:
-        where = category if category is not None else guild
-        if not where.permissions_for(guild.me).manage_channels:
+        mine = category.permissions_for(guild.me) if category is not None else guild.me.guild_permissions
+        if not mine.manage_channels:
             raise UserError(NEEDS_MANAGE_CHANNELS)
         if category is not None and len(category.channels) >= CATEGORY_LIMIT:
             continue
