@@ -108,12 +108,19 @@ class World:
                                         attachments=[(filename, data, content_type)])
 
     async def settled_status(self, ticket_id: int, *, leaving: str = "pending") -> Any:
-        """Wait until the ticket has left ``leaving`` (and the bot is quiet); return the row."""
-        async def moved() -> Any:
-            row = await self.ticket(ticket_id)
-            return row if row["status"] != leaving and row["processing_since"] is None else None
+        """Wait until the ticket has left ``leaving`` and the bot's last step is done; the row.
 
-        row = await self.emulator.wait_until(moved, timeout=10)
+        The last step is visible in the row: staff were sent the review message, or the
+        channel's closing was scheduled (always after the member was told).
+        """
+        async def finished() -> Any:
+            row = await self.ticket(ticket_id)
+            if row["status"] == leaving or row["processing_since"] is not None:
+                return None
+            done = row["review_message_id"] if row["status"] in ("manual_review", "error") else row["close_at"]
+            return row if done is not None else None
+
+        await self.emulator.wait_until(finished, timeout=10)
         await self.emulator.settle()
         return await self.ticket(ticket_id)
 
