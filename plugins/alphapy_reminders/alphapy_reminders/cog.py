@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -107,6 +108,17 @@ def _sniffed(data: bytes) -> str | None:
 # The cog
 # ---------------------------------------------------------------------------------------
 
+@dataclass
+class AnnouncementStats:
+    """What the announcement watcher did in this process (health, and tests wait on ``read``)."""
+
+    read: int = 0
+    created: int = 0
+    moved: int = 0
+    removed: int = 0
+    ignored: int = 0
+
+
 class RemindersCog(PluginCog, plugin="reminders"):
     """``/reminder add|list|edit|delete|pause|resume|test`` and the announcement watcher."""
 
@@ -116,6 +128,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
     def __init__(self, bot: Any) -> None:
         super().__init__(bot)
         self.delivery = Delivery(bot)  # its due work is registered by the plugin's startup hook
+        self.announcements = AnnouncementStats()
         # dateparser is synchronous and not documented as thread-safe: one worker thread.
         self._dates = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reminders-dates")
 
@@ -461,6 +474,13 @@ class RemindersCog(PluginCog, plugin="reminders"):
     async def _announcement(self, guild_id: int, channel_id: int, message_id: int, author_id: int,
                             embeds_data: list[dict[str, Any]], *, edited: bool) -> None:
         """Create, move or remove the event of one announcement."""
+        try:
+            await self._read_announcement(guild_id, channel_id, message_id, author_id, embeds_data, edited=edited)
+        finally:
+            self.announcements.read += 1
+
+    async def _read_announcement(self, guild_id: int, channel_id: int, message_id: int, author_id: int,
+                                 embeds_data: list[dict[str, Any]], *, edited: bool) -> None:
         tz = await self._tz(guild_id)
         now = datetime.now(UTC)
         event = await self._detect(embeds_data, tz, now)
@@ -469,6 +489,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
                 why = "it is in the past now" if event is not None else "I cannot read its date and time any more"
                 await self._remove_event(guild_id, message_id, why)
             else:
+                self.announcements.ignored += 1
                 self.log.info("reminders.announcement_ignored", guild_id=guild_id, message_id=message_id,
                               reason="past" if event is not None else "no clear date and time")
             return
@@ -480,6 +501,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
             existing = await store.event_of(conn, guild_id, message_id)
             if existing is None and await store.count_for_guild(conn, guild_id) >= await self._limit_for(
                     guild_id, author_id):
+                self.announcements.ignored += 1
                 self.log.warning("reminders.limit_reached", guild_id=guild_id, message_id=message_id)
                 return
             reminder_id, created, moved = await store.upsert_event(
@@ -490,6 +512,8 @@ class RemindersCog(PluginCog, plugin="reminders"):
                 mention_role_id=role, next_fire_at=fires)
         self.log.info("reminders.event_detected", guild_id=guild_id, message_id=message_id, reminder_id=reminder_id,
                       starts_at=event.starts_at.isoformat(), source=event.source, created=created, moved=moved)
+        self.announcements.created += created
+        self.announcements.moved += moved
         if created or moved:
             await self._acknowledge(guild_id, channel_id, message_id, reminder_id, event, fires, tz,
                                     ack_id=None if existing is None else existing["ack_message_id"], moved=moved)
@@ -518,6 +542,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
         async with self.bot.db.acquire() as conn:
             gone = await store.delete_by_origin(conn, guild_id, [message_id])
         for row in gone:
+            self.announcements.removed += 1
             self.log.info("reminders.event_removed", guild_id=guild_id, reminder_id=row["id"], reason=why)
             if row["ack_message_id"]:
                 embed = discord.Embed(title="📅 Reminder removed", colour=0x99AAB5,
@@ -532,6 +557,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
         async with self.bot.db.acquire() as conn:
             gone = await store.delete_by_origin(conn, guild_id, message_ids)
         for row in gone:
+            self.announcements.removed += 1
             self.log.info("reminders.event_removed", guild_id=guild_id, reminder_id=row["id"],
                           reason="announcement deleted")
             if row["ack_message_id"]:

@@ -65,6 +65,7 @@ async def startup(bot: Any) -> None:
 @hookimpl
 async def health(bot: Any) -> dict[str, Any]:
     """Overdue reminders (scheduled more than five minutes ago and unsent) degrade health."""
+    from dataclasses import asdict
     from datetime import UTC, datetime, timedelta
 
     from alphapy_reminders import store
@@ -76,6 +77,7 @@ async def health(bot: Any) -> dict[str, Any]:
         "status": "degraded" if counts["overdue"] else "ok",
         **dict(counts),
         "delivered_here": cog.delivery.health() if cog is not None else None,
+        "announcements_here": asdict(cog.announcements) if cog is not None else None,
     }
 
 
