@@ -65,6 +65,7 @@ async def test_the_whole_life_of_a_ticket(bot, emulator, desk: Desk, member) -> 
     expert = desk.guild.add_member("expert", roles=[escalation])
     await emulator.settle()
     await bot.settings.set(desk.guild.id, "tickets", "escalation_role", escalation.id)
+    await bot.settings.set(desk.guild.id, "tickets", "ai_summaries", True)  # on, but this host has no AI
     ticket_id, channel, control = await open_ticket(emulator, member)
     assert not channel.visible_to(expert)
     changes = [(await row(bot, ticket_id))["updated_at"]]
@@ -116,6 +117,7 @@ async def test_the_whole_life_of_a_ticket(bot, emulator, desk: Desk, member) -> 
     assert stored["status"] == "closed" and stored["closed_by"] == member.id and stored["closed_at"]
     assert control.button_labels == ["Archive"]
     assert channel.visible_to(member) and not channel.permissions_for(member) & P.SEND_MESSAGES
+    assert await bot.db.fetchval("SELECT count(*) FROM ticket_summaries") == 0  # no AI: no summary, still closed
     changes.append(stored["updated_at"])
 
     # closed -> archived: the transcript goes to the log channel, then the channel is deleted
