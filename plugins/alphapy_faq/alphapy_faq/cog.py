@@ -24,6 +24,7 @@ from alphapy_faq.views import (
     PROPOSAL_FORM,
     ProposalAddButton,
     ProposalDismissButton,
+    code,
     entry_embed,
     entry_form,
     form_values,
@@ -112,7 +113,8 @@ class FaqCog(PluginCog, plugin="faq"):
         async with self.bot.db.acquire() as conn:
             result = await search.search(conn, interaction.guild_id, query, options)
             if not result.terms:
-                raise UserError("Type a few words to search for, for example `reset password`.")
+                raise UserError("I found no words to search for in that. "
+                                "Try a few plain words, for example `reset password`.")
             await store.log_search(conn, interaction.guild_id, interaction.user.id, result.query, result.total)
         await interaction.response.send_message(embed=results_embed(result), ephemeral=True,
                                                 allowed_mentions=NO_MENTIONS)
@@ -180,9 +182,9 @@ class FaqCog(PluginCog, plugin="faq"):
             embed.description = (f"**{totals['searches']}** searches by **{totals['people']}** people; "
                                  f"**{totals['empty']}** ({rate:.0f}%) found nothing.")
             embed.add_field(name="Top searches", inline=False, value="\n".join(
-                f"`{safe(r['query'], 60).replace('`', 'ˋ')}` — {r['times']}×" for r in top) or "—")
+                f"{code(r['query'], 60)} — {r['times']}×" for r in top) or "—")
             embed.add_field(name="Found nothing (write these next)", inline=False, value="\n".join(
-                f"`{safe(r['query'], 60).replace('`', 'ˋ')}` — {r['times']}×" for r in missing) or "—")
+                f"{code(r['query'], 60)} — {r['times']}×" for r in missing) or "—")
         embed.set_footer(text=f"{own} entries of this server · {shared} global entries")
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 

@@ -42,6 +42,12 @@ def safe(text: str, limit: int) -> str:
     return discord.utils.escape_mentions(discord.utils.escape_markdown(cleaned))
 
 
+def code(text: str, limit: int) -> str:
+    """People's text inside a code span: shown literally, backticks swapped for a look-alike."""
+    cleaned = clean(text, limit).replace("`", "ˋ")
+    return f"`{discord.utils.escape_mentions(cleaned) or ' '}`"
+
+
 def _cog(interaction: discord.Interaction) -> FaqCog:
     cog = interaction.client.get_cog("FaqCog")  # type: ignore[attr-defined]
     if cog is None:
