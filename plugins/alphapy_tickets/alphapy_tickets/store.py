@@ -19,7 +19,7 @@ from typing import Any
 import asyncpg
 
 from alphapy.scheduler import notify_due
-from alphapy_tickets.lifecycle import ACTIVE, COLUMNS, TRANSITIONS, Status, Ticket
+from alphapy_tickets.lifecycle import ACTIVE, COLUMNS, TRANSITIONS, Ticket
 
 AUTOCLOSE_CHANNEL = "tickets_autoclose"
 #: A ticket row whose channel is still being created counts against the member's limit for
@@ -50,11 +50,11 @@ class OpenAttempt:
     retry_at: datetime | None
 
 
-_MEMBER_STATE = f"""
+_MEMBER_STATE = """
     SELECT coalesce(array_agg(channel_id ORDER BY created_at)
                     FILTER (WHERE status = ANY($3::text[])
                               AND (channel_id IS NOT NULL OR created_at > now() - $4::interval)),
-                    '{{}}') AS open_channels,
+                    '{}') AS open_channels,
            max(created_at) AS last_opened
       FROM support_tickets
      WHERE guild_id = $1 AND user_id = $2
@@ -367,7 +367,7 @@ async def user_data(conn: Any, user_id: int) -> dict[str, Any] | None:
         tickets.append(_jsonable(ticket))
     return {
         "tickets_opened": tickets,
-        "tickets_worked_on": [{k: row[k] for k in row.keys() if row[k] not in (None, False)} for row in worked],
+        "tickets_worked_on": [{k: v for k, v in row.items() if v not in (None, False)} for row in worked],
         "stats_snapshots_requested": [_jsonable(dict(r)) for r in snapshots],
     }
 

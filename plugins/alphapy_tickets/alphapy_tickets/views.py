@@ -56,7 +56,7 @@ async def run_guarded(interaction: discord.Interaction, work: Awaitable[Any], wh
     """Run a component handler; a refusal or a bug is told to the member as a command's would be."""
     try:
         await work
-    except Exception as exc:  # discord.py would only log it: the member would see "interaction failed"
+    except Exception as exc:  # noqa: BLE001 - discord.py would only log it; the member would see "interaction failed"
         await report_interaction_error(interaction, exc, plugin="tickets", command=what)
 
 

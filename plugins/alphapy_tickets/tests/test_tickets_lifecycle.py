@@ -7,9 +7,8 @@ import asyncio
 import re
 from typing import Any
 
-from conftest import Desk
-
 from alphapy.testing.emulator import P
+from conftest import Desk
 
 
 async def row(bot: Any, ticket_id: int) -> dict[str, Any]:
@@ -142,7 +141,7 @@ async def test_the_whole_life_of_a_ticket(bot, emulator, desk: Desk, member) -> 
 
 
 async def test_transcript_is_escaped(bot, emulator, desk: Desk, member) -> None:
-    ticket_id, channel, control = await open_ticket(emulator, member, "<b>bold</b> & co")
+    _ticket_id, channel, control = await open_ticket(emulator, member, "<b>bold</b> & co")
     await emulator.post(channel, "<script>alert('pwned')</script> @everyone", author=member,
                         attachments=[("<x>.txt", b"data", "text/plain")])
     await click(emulator, await click(emulator, control, "Close", by=desk.staff), "Yes, close it", by=desk.staff)
@@ -283,7 +282,7 @@ async def test_buttons_and_forms_survive_a_restart(emulator, guild, member, migr
         for key, value in {"category": category.id, "staff_role": support.id, "cooldown_minutes": 0,
                            "max_open_per_user": 2}.items():
             await first.bot.settings.set(guild.id, "tickets", key, value)
-        ticket_id, channel, control = await open_ticket(emulator, member)
+        ticket_id, _channel, control = await open_ticket(emulator, member)
         form = await emulator.slash(member, "ticket open")  # no description: the form
         await click(emulator, control, "Claim", by=sam)
     await emulator.wait_until(lambda: not emulator.gateway.connected_sessions)

@@ -9,12 +9,12 @@ import re
 from typing import Any
 
 import pytest
-from conftest import Desk
+from alphapy_tickets.channels import CATEGORY_FULL, NEEDS_MANAGE_CHANNELS
+from alphapy_tickets.views import confirm_view
 
 from alphapy.scheduler import notify_due
 from alphapy.testing.emulator import P
-from alphapy_tickets.channels import CATEGORY_FULL, NEEDS_MANAGE_CHANNELS
-from alphapy_tickets.views import confirm_view
+from conftest import Desk
 
 
 async def tickets(bot: Any, guild_id: int) -> list[dict[str, Any]]:

@@ -9,9 +9,9 @@ import re
 from typing import Any
 
 import pytest
-from conftest import Desk, SummaryRecorder
 
 from alphapy.log import configure_logging
+from conftest import Desk, SummaryRecorder
 
 
 @pytest.fixture

@@ -5,12 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
-from alphapy.errors import UserError
 from alphapy_tickets.desk import clean_text
 from alphapy_tickets.lifecycle import Status, Ticket
-from alphapy_tickets.summary import MAX_CONVERSATION, Said, conversation, redact, similarity_key
+from alphapy_tickets.summary import (
+    MAX_CONVERSATION,
+    Said,
+    conversation,
+    redact,
+    similarity_key,
+)
 from alphapy_tickets.transcript import Line, render
+
+from alphapy.errors import UserError
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -55,12 +61,14 @@ def test_conversation_is_redacted_anonymous_and_bounded() -> None:
 
 def _ticket(**changes: object) -> Ticket:
     now = datetime(2025, 3, 30, 0, 30, tzinfo=UTC)
-    values: dict[str, object] = dict(
-        id=7, guild_id=1, user_id=42, username="<b>mallory</b>", description="<script>alert('x')</script>\n@everyone",
-        status=Status.ARCHIVED, created_at=now, channel_id=5, claimed_by=43, claimed_at=now, updated_at=now,
-        escalated_to=None, archived_at=now + timedelta(hours=2), archived_by=43, message_id=6, escalated_at=None,
-        escalated_by=None, closed_at=now + timedelta(hours=1), closed_by=None, close_reason="\" onload=\"x",
-        autoclose_at=None)
+    values: dict[str, object] = {
+        "id": 7, "guild_id": 1, "user_id": 42, "username": "<b>mallory</b>",
+        "description": "<script>alert('x')</script>\n@everyone", "status": Status.ARCHIVED, "created_at": now,
+        "channel_id": 5, "claimed_by": 43, "claimed_at": now, "updated_at": now, "escalated_to": None,
+        "archived_at": now + timedelta(hours=2), "archived_by": 43, "message_id": 6, "escalated_at": None,
+        "escalated_by": None, "closed_at": now + timedelta(hours=1), "closed_by": None,
+        "close_reason": "\" onload=\"x", "autoclose_at": None,
+    }
     values.update(changes)
     return Ticket(**values)  # type: ignore[arg-type]
 
