@@ -80,6 +80,12 @@ def welcome(guild: Any) -> Any:
 
 
 @pytest.fixture
+def make_ob(emulator: Any, guild: Any, host: Any, welcome: Any) -> Any:
+    """``make_ob(bot)``: the helper for a bot of the test's own making (restart tests)."""
+    return lambda bot: Onboarding(bot, emulator, guild, host, welcome)
+
+
+@pytest.fixture
 async def ob(bot: Any, emulator: Any, guild: Any, host: Any, welcome: Any) -> Onboarding:
     """The bot with onboarding set up in the test guild: a welcome channel and its panel."""
     return await Onboarding(bot, emulator, guild, host, welcome).set_up()
