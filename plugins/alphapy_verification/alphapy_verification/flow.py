@@ -41,6 +41,13 @@ if TYPE_CHECKING:
 PLUGIN = "verification"
 DUPLICATE_DISTANCE = 25  # bits of 256 (about 10 %): re-encoded or rescaled copies stay well under
 NO_PINGS = discord.AllowedMentions.none()
+
+
+def pings(*, user: int | None = None, role: int | None = None) -> discord.AllowedMentions:
+    """Exactly these pings and no others, whatever text follows (names, reasons)."""
+    return discord.AllowedMentions(everyone=False, replied_user=False,
+                                   users=[discord.Object(user)] if user else False,
+                                   roles=[discord.Object(role)] if role else False)
 log = get_logger(f"alphapy.plugins.{PLUGIN}")
 
 
@@ -167,7 +174,7 @@ class Verifications:
             "Cover what you do not want to share, such as card numbers; I never keep the image."), inline=False)
         await channel.send(
             f"{member.mention}, this is your private verification channel: only you, staff and I can see it.",
-            embed=embed, view=intro_view(ticket_id), allowed_mentions=discord.AllowedMentions(users=[member]),
+            embed=embed, view=intro_view(ticket_id), allowed_mentions=pings(user=member.id),
         )
 
     # --- a screenshot --------------------------------------------------------------------
@@ -285,7 +292,7 @@ class Verifications:
         by = f" by <@{decided_by}>" if decided_by else ""
         await channel.send(f"✅ <@{row['user_id']}>, you are verified{by} and have the **{safe(role.name, 80)}** role. "
                            f"This channel closes in {duration(delay)}.",
-                           allowed_mentions=discord.AllowedMentions(users=[discord.Object(row["user_id"])]))
+                           allowed_mentions=pings(user=row["user_id"]))
         await self._schedule_close(row, delay)
         log.info("verification.verified", ticket_id=row["id"], guild_id=row["guild_id"],
                  decision=row["decision"], decided_by=decided_by)
@@ -305,8 +312,7 @@ class Verifications:
             f"{ping}: verification #{row['id']} of <@{row['user_id']}> needs your decision. "
             f"<@{row['user_id']}>, staff will answer here.",
             embed=review_embed(row), view=review_view(row["id"]),
-            allowed_mentions=discord.AllowedMentions(
-                roles=[discord.Object(staff_role_id)] if staff_role_id else False, users=False, everyone=False),
+            allowed_mentions=pings(role=staff_role_id),
         )
         async with self.bot.db.acquire() as conn:
             await store.set_review_message(conn, row["guild_id"], row["id"], message.id)
@@ -397,7 +403,7 @@ class Verifications:
         again = f" You can try again in {duration(cooldown * 60)}." if cooldown else ""
         text = f"❌ <@{row['user_id']}>, your verification was not accepted: {safe(staff_reason, 500)}.{again}"
         await channel.send(f"{text} This channel closes in {duration(delay)}.",  # type: ignore[union-attr]
-                           allowed_mentions=discord.AllowedMentions(users=[discord.Object(row["user_id"])]))
+                           allowed_mentions=pings(user=row["user_id"]))
         await self._tell_member(row, f"Your verification in **{safe(interaction.guild.name, 80)}** was not "  # type: ignore[union-attr]
                                      f"accepted: {safe(staff_reason, 500)}.{again}")
         await self._schedule_close(row, delay)

@@ -195,6 +195,8 @@ _HOLDER_LABELS = (
     "rekeninghouder", "kaarthouder", "naam rekeninghouder", "naam op kaart", "ten name van", "t.n.v.",
     "tnv", "paid by", "betaald door", "payer", "beneficiary", "begunstigde", "recipient", "ontvanger",
     "customer name", "klantnaam", "billed to", "bill to", "ship to", "sender", "afzender",
+    "belongs to", "belonging to", "owned by", "registered to", "in the name of", "on behalf of",
+    "op naam van", "namens", "van de rekening van",
 )
 # Ordinary words that only name a person on a form: "Name: ...".
 _FORM_LABELS = ("name", "naam", "full name", "volledige naam", "customer", "klant", "holder", "houder")
