@@ -15,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from typing import Any
+
+from alphapy_tickets import plugin
+from alphapy_tickets.metrics import take_snapshot
 
 from alphapy.db import Database
 from alphapy.db.migrate import MigrationRunner, core_source
@@ -24,8 +26,6 @@ from alphapy.plugins import PluginManager
 from alphapy.testing.bot import running_alphapy
 from alphapy.testing.database import TestDatabaseServer
 from alphapy.testing.emulator import DiscordEmulator
-from alphapy_tickets import plugin
-from alphapy_tickets.metrics import take_snapshot
 
 OPENINGS = 200
 WARM_UP = 20
