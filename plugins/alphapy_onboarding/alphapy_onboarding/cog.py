@@ -383,7 +383,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
                 continue
             try:
                 await self.keep_panel(guild)
-            except Exception as exc:  # one guild's trouble must not stop the others
+            except Exception as exc:  # noqa: BLE001 (one guild's trouble must not stop the others)
                 self.log.warning("onboarding.panel_failed", guild_id=guild.id, error=f"{type(exc).__name__}: {exc}")
 
     @PluginCog.listener()

@@ -44,8 +44,8 @@ def responses_csv(questions: Iterable[Question], rows: Iterable[Mapping[str, Any
         columns.append((question.key, f"{number}. {question.spec.text[:100]}", question.spec))
         for followup in question.followups:
             trigger = "any answer" if followup.when == "*" else question.spec.label_of(followup.when)
-            columns.append((f"{question.key}.{followup.when}", f"{number}. follow-up ({trigger[:40]}): "
-                            f"{followup.spec.text[:80]}", followup.spec))
+            columns.append((f"{question.key}.{followup.when}", (f"{number}. follow-up ({trigger[:40]}): "
+                            f"{followup.spec.text[:80]}"), followup.spec))
     rows = list(rows)
     known = {key for key, _, _ in columns} | {OPT_IN, LANGUAGE}
     extra = sorted({key for row in rows for key in (row["responses"] or {}) if key not in known})

@@ -7,14 +7,23 @@ echoed back are escaped and sent with no mentions allowed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import discord
 
 from alphapy_onboarding.flow import LANGUAGE_CHOICES, OPT_IN_CHOICES, Flow, Step, rule_pages
 from alphapy_onboarding.questions import CHOICE_TYPES
-from alphapy_onboarding.views import (AcceptRulesButton, AnswerSelect, ChooseButton, OpenFormButton, Ref,
-                                      RedoButton, RulesPageButton, SkipButton, StartButton)
+from alphapy_onboarding.views import (
+    AcceptRulesButton,
+    AnswerSelect,
+    ChooseButton,
+    OpenFormButton,
+    RedoButton,
+    Ref,
+    RulesPageButton,
+    SkipButton,
+    StartButton,
+)
 
 COLOUR = discord.Colour.blurple()
 DONE_COLOUR = discord.Colour.green()
@@ -146,7 +155,7 @@ def preview_finished(note: str = "") -> Screen:
 
 
 def already_done(ref: Ref, finished_at: datetime) -> Screen:
-    when = discord.utils.format_dt(finished_at.replace(tzinfo=timezone.utc), "D")
+    when = discord.utils.format_dt(finished_at.replace(tzinfo=UTC), "D")
     embed = discord.Embed(title="You already completed onboarding", colour=DONE_COLOUR, description=(
         f"You finished on {when}. Start again to change your answers; your previous answers stay until you "
         "finish the new run."))

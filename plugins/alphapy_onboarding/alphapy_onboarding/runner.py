@@ -16,8 +16,19 @@ import discord
 from alphapy.errors import PluginDisabled, UserError
 from alphapy.log import get_logger
 from alphapy_onboarding import render, roles, store
-from alphapy_onboarding.flow import (LANGUAGE, OTHER_LANGUAGE_MAX, RULES, AnswerError, Flow, Step, check_answer,
-                                     decode_choice, describe_answer, drop_untriggered, encode_choice)
+from alphapy_onboarding.flow import (
+    LANGUAGE,
+    OTHER_LANGUAGE_MAX,
+    RULES,
+    AnswerError,
+    Flow,
+    Step,
+    check_answer,
+    decode_choice,
+    describe_answer,
+    drop_untriggered,
+    encode_choice,
+)
 from alphapy_onboarding.questions import CHOICE_TYPES, EMAIL_MAX
 from alphapy_onboarding.render import Screen, safe
 from alphapy_onboarding.views import PLUGIN, Ref, form

@@ -82,7 +82,7 @@ async def run_safely(interaction: discord.Interaction, action: str, work: Any) -
         await work
     except UserError as refusal:
         await send_ephemeral(interaction, refusal.message)
-    except Exception as exc:  # a bug: the member gets an error id, the log the traceback
+    except Exception as exc:  # noqa: BLE001 (a bug: the member gets an error id, the log the traceback)
         await report_interaction_error(interaction, exc, plugin=PLUGIN, command=f"onboarding {action}")
 
 

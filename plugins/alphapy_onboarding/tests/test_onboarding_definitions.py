@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 import pytest
+from alphapy_onboarding.export import defuse
+from alphapy_onboarding.flow import (
+    AnswerError,
+    Flow,
+    check_answer,
+    decode_choice,
+    drop_untriggered,
+    encode_choice,
+    rule_pages,
+)
+from alphapy_onboarding.questions import (
+    FollowUp,
+    Option,
+    Question,
+    QuestionDraft,
+    QuestionSpec,
+    Rule,
+    check_image_url,
+    check_spec,
+    parse_followups,
+    parse_options,
+    with_type,
+)
 
 from alphapy.errors import UserError
-from alphapy_onboarding.export import defuse
-from alphapy_onboarding.flow import (AnswerError, Flow, check_answer, decode_choice, drop_untriggered, encode_choice,
-                                     rule_pages)
-from alphapy_onboarding.questions import (FollowUp, Option, Question, QuestionDraft, QuestionSpec, Rule, check_image_url,
-                                          check_spec, parse_followups, parse_options, with_type)
 
 
 def question(qid: int, kind: str = "select", options: tuple[str, ...] = ("a", "b"), *, required: bool = True,

@@ -131,7 +131,7 @@ async def test_many_long_rules_are_split_into_pages(emulator, member, ob) -> Non
 
 async def test_responses_csv_for_managers_only(bot, emulator, guild, host, member, ob) -> None:
     question = await ob.add_question(question="=Your mail?", type="email")
-    pick = await ob.add_question(question="Pick", type="multiselect", options='["One", "Two"]')
+    await ob.add_question(question="Pick", type="multiselect", options='["One", "Two"]')
     form = await emulator.click(await ob.start(member), "Enter e-mail address", by=member)
     screen = await emulator.submit_modal(form, {"answer": "csv.person@example.org"}, by=member)
     screen = await emulator.select(screen, ["one", "two"], by=member)
