@@ -18,9 +18,7 @@ local table and says so in the log. Snowflakes may be JSON strings or numbers.
 
 from __future__ import annotations
 
-import asyncio
 import json
-from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -101,7 +99,7 @@ class BillingClient:
             async with self._session_for_loop().request(method, url, json=body) as response:
                 raw = await response.content.read(MAX_BODY + 1)
                 status = response.status
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise BillingUnavailable(f"{method} {path}: {type(exc).__name__}: {exc}".rstrip(": ")) from None
         if len(raw) > MAX_BODY:
             raise BillingUnavailable(f"{method} {path}: answer larger than {MAX_BODY} bytes")
@@ -152,10 +150,3 @@ def _first_error(exc: ValidationError) -> str:
     where = ".".join(str(part) for part in error["loc"]) or "body"
     return f"{where}: {error['msg']}"
 
-
-def parse_time(value: str) -> datetime:
-    """An ISO 8601 instant with its offset (the billing service's format)."""
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError("a time needs its UTC offset")
-    return moment

@@ -97,7 +97,6 @@ def add_parser(commands: Any) -> None:
 def _run(body: Any, args: argparse.Namespace) -> int:
     from alphapy.cli import EXIT_USAGE, fail
     from alphapy.cli.context import run
-
     from alphapy_premium.config import PremiumConfigError, load_premium_config
     from alphapy_premium.ledger import AlreadyActive, Refusal
 
@@ -128,7 +127,6 @@ async def _grant(db: Any, config: Any, args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from alphapy.cli.output import print_json
-
     from alphapy_premium.ledger import grant
 
     sub = await grant(db, user_id=args.user, guild_id=args.guild, tier=args.tier, expires_at=args.expires,
@@ -143,7 +141,6 @@ async def _grant(db: Any, config: Any, args: argparse.Namespace) -> int:
 
 async def _revoke(db: Any, config: Any, args: argparse.Namespace) -> int:
     from alphapy.cli.output import print_json
-
     from alphapy_premium.ledger import revoke
 
     ended = await revoke(db, sub_id=args.id, user_id=args.user)
@@ -158,7 +155,6 @@ async def _revoke(db: Any, config: Any, args: argparse.Namespace) -> int:
 
 async def _list(db: Any, config: Any, args: argparse.Namespace) -> int:
     from alphapy.cli.output import print_json, print_table
-
     from alphapy_premium import store
     from alphapy_premium.model import Subscription
 
@@ -173,7 +169,6 @@ async def _list(db: Any, config: Any, args: argparse.Namespace) -> int:
 
 async def _show(db: Any, config: Any, args: argparse.Namespace) -> int:
     from alphapy.cli.output import print_json, print_table
-
     from alphapy_premium import store
     from alphapy_premium.model import Subscription
     from alphapy_premium.service import PremiumService

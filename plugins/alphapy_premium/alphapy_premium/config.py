@@ -31,13 +31,13 @@ class PremiumConfig(BaseSettings):
         validate_default=True,
     )
 
-    api_url: str | None = Field(None, description="base URL of the billing service (Core-API); unset: local table only")
+    api_url: str | None = Field(None, description="the billing service's base URL; unset: the local table only")
     api_token: SecretStr | None = Field(None, description="bearer token for the billing service")
     api_timeout: float = Field(2.0, gt=0, le=30, description="seconds one billing request may take")
     cache_seconds: float = Field(180.0, ge=0, le=3600, description="how long billing and Discord answers are reused")
     retry_seconds: float = Field(30.0, ge=0, le=3600,
                                  description="after a billing failure, answer from the local table this long")
-    webhook_secret: SecretStr | None = Field(None, description="shared secret of the signed webhook; unset: webhook off")
+    webhook_secret: SecretStr | None = Field(None, description="the signed webhook's shared secret; unset: webhook off")
     webhook_tolerance_seconds: int = Field(300, ge=1, le=3600, description="how old a webhook timestamp may be")
     sku_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="Discord SKU ids whose entitlements count as premium")

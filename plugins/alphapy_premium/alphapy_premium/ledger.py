@@ -25,7 +25,7 @@ from alphapy_premium.model import (
 )
 from alphapy_premium.store import AlreadyActive
 
-__all__ = ["AlreadyActive", "Refusal", "Transfer", "grant", "revoke", "transfer", "expire_due"]
+__all__ = ["AlreadyActive", "Refusal", "Transfer", "expire_due", "grant", "revoke", "transfer"]
 
 
 class Refusal(Exception):

@@ -31,7 +31,6 @@ from typing import Any, Generic, TypeVar
 
 from alphapy.log import get_logger
 from alphapy.premium import PremiumStatus
-
 from alphapy_premium import ledger, store
 from alphapy_premium.billing import BillingClient, BillingRefused, BillingUnavailable
 from alphapy_premium.config import PremiumConfig

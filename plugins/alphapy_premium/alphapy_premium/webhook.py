@@ -37,7 +37,6 @@ from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from alphapy.log import get_logger
-
 from alphapy_premium import store
 from alphapy_premium.config import PremiumConfig
 from alphapy_premium.model import MAX_EXTERNAL_ID, MAX_SNOWFLAKE, Subscription
@@ -113,9 +112,9 @@ class Event(BaseModel):
         data = self.data
         if self.type == "subscription.created" and (data.guild_id is None or data.tier is None):
             raise ValueError("subscription.created needs guild_id and tier")
-        if self.type in ("subscription.created", "subscription.renewed") and data.tier is not None:
-            if (data.tier == "lifetime") != (data.expires_at is None):
-                raise ValueError("expires_at is required for monthly and yearly and absent for lifetime")
+        if (self.type in ("subscription.created", "subscription.renewed") and data.tier is not None
+                and (data.tier == "lifetime") != (data.expires_at is None)):
+            raise ValueError("expires_at is required for monthly and yearly and absent for lifetime")
         if self.type == "subscription.renewed" and data.tier is None and data.expires_at is None:
             raise ValueError("subscription.renewed needs expires_at")
         return self

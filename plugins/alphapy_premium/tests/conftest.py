@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-
 from alphapy_premium.testing import FakeBilling
 
 WEBHOOK_SECRET = "test-webhook-secret-0123456789"

@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-
-from alphapy.premium import PremiumStatus, has_premium
-
 from alphapy_premium import ledger, store
 from alphapy_premium.testing import FakeBilling
+
+from alphapy.premium import PremiumStatus, has_premium
 
 SKU, OTHER_SKU = 1_300_000_000_000_000_001, 1_300_000_000_000_000_002
 
@@ -47,8 +46,8 @@ async def test_the_billing_service_moves_its_subscription_first(configured, bot,
     await emulator.click(asked, "Move it here")
     assert asked.response.content.startswith("✅ Your **monthly** premium now applies to **this server**.")
     moves = [r for r in configured.requests if r.method == "POST"]
-    assert [(r.path, r.body) for r in moves] == [
-        (f"/v1/premium/subscriptions/{sub.external_id}/transfer", {"user_id": str(member.id), "guild_id": str(guild.id)})]
+    assert [(r.path, r.body) for r in moves] == [(f"/v1/premium/subscriptions/{sub.external_id}/transfer",
+                                                  {"user_id": str(member.id), "guild_id": str(guild.id)})]
     assert (await store.get(bot.db, sub.id))["guild_id"] == guild.id
     asked_before = configured.asked()
     here = await bot.premium_status(member.id, guild.id)
@@ -57,8 +56,8 @@ async def test_the_billing_service_moves_its_subscription_first(configured, bot,
 
 
 @pytest.mark.parametrize(("trouble", "message"), [
-    ("down", "The billing service cannot be reached right now, so nothing was moved. "
-             "Please try again in a few minutes."),
+    ("down", ("The billing service cannot be reached right now, so nothing was moved. "
+              "Please try again in a few minutes.")),
     ("refuse", "The billing service refused the move: payment overdue"),
 ])
 async def test_without_the_billing_service_nothing_moves(configured, bot, emulator, member, elsewhere, trouble,

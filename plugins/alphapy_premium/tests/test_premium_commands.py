@@ -7,10 +7,9 @@ from typing import Any
 
 import discord
 import pytest
+from alphapy_premium import ledger, store
 
 from alphapy.premium import has_premium
-
-from alphapy_premium import ledger, store
 
 
 def now() -> datetime:
@@ -62,8 +61,8 @@ async def test_premium_points_to_the_server_it_applies_to(bot, emulator, member,
     reply = await emulator.slash(member, "premium")
     assert reply.content.splitlines()[:2] == [
         "You do not have premium in this server.",
-        "Your **yearly** subscription applies to **Elsewhere <@&1> \\*\\*bold\\*\\***. "
-        "Use `/premium_transfer` here to move it to this server.",
+        ("Your **yearly** subscription applies to **Elsewhere <@&1> \\*\\*bold\\*\\***. "
+         "Use `/premium_transfer` here to move it to this server."),
     ]
     assert not await has_premium(bot, member.id, guild.id) and await has_premium(bot, member.id, elsewhere.id)
 
@@ -151,17 +150,21 @@ async def post_buttons(bot: Any, channel: Any, *custom_ids: str) -> Any:
     return channel.messages[-1]
 
 
-@pytest.mark.parametrize("custom_id", [
+MALFORMED_IDS = [
     "premium:transfer:abc", "premium:transfer:", "premium:transfer:-1", "premium:transfer:99999999999",
     "premium:transfer:1:2", "premium:nope", "premium:", "premium:transfer:1\n", "premium:keep:x",
     "premium:transfer:" + "9" * 80,
-])
+]
+
+
 async def test_malformed_button_ids_are_answered_and_change_nothing(bot, emulator, member, channel,
-                                                                    elsewhere, custom_id) -> None:
+                                                                    elsewhere) -> None:
     sub = await grant(bot, member, elsewhere)
-    message = await post_buttons(bot, channel, custom_id)
-    reply = await emulator.click(message, custom_id, by=member)
-    assert reply.ephemeral and reply.content == "This button is no longer valid. Run `/premium_transfer` again."
+    message = await post_buttons(bot, channel, *MALFORMED_IDS)
+    for custom_id in MALFORMED_IDS:
+        reply = await emulator.click(message, custom_id, by=member)
+        assert reply.ephemeral, custom_id
+        assert reply.content == "This button is no longer valid. Run `/premium_transfer` again.", custom_id
     assert (await store.get(bot.db, sub.id))["guild_id"] == elsewhere.id
 
 

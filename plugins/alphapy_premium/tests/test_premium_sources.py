@@ -11,13 +11,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-
-from alphapy.premium import PremiumStatus
-
 from alphapy_premium import ledger, store
 from alphapy_premium.config import PremiumConfig, PremiumConfigError, load_premium_config
 from alphapy_premium.service import PremiumService
 from alphapy_premium.testing import FakeBilling
+
+from alphapy.premium import PremiumStatus
 
 USER, OTHER_USER = 111_222_333_444_555_666, 111_222_333_444_555_777
 GUILD, OTHER_GUILD = 900_000_000_000_000_001, 900_000_000_000_000_002
@@ -57,19 +56,22 @@ async def test_without_billing_the_local_table_answers(db) -> None:
     assert (await premium.status(OTHER_USER, GUILD)).active is False
 
 
-@pytest.mark.parametrize(("status", "expires_in", "grace_hours", "premium", "shown_status"), [
+STATES = [  # status, expires in, grace hours, premium?, status shown
     ("active", timedelta(days=3), 0, True, "active"),
     ("active", timedelta(hours=-2), 24, True, "active"),        # in the grace period: the renewal may be late
     ("active", timedelta(hours=-25), 24, False, "expired"),     # past the grace period, before the task ran
     ("cancelled", timedelta(hours=5), 24, True, "cancelled"),   # cancelled stays premium until expires_at
     ("cancelled", timedelta(minutes=-1), 24, False, "expired"),  # ... and not a moment longer (no grace)
     ("expired", timedelta(days=3), 24, False, None),            # expired never grants
-])
-async def test_what_each_state_means(db, status, expires_in, grace_hours, premium, shown_status) -> None:
-    await add(db, status=status, expires_at=now() + expires_in)
-    answer = await (await service(db, expiry_grace_hours=grace_hours)).status(USER, GUILD)
-    assert answer.active is premium and answer.source == "local"
-    assert answer.status == shown_status
+]
+
+
+async def test_what_each_state_means(db) -> None:
+    for n, (status, expires_in, grace_hours, premium, shown_status) in enumerate(STATES):
+        user = USER + n
+        await add(db, user=user, status=status, expires_at=now() + expires_in)
+        answer = await (await service(db, expiry_grace_hours=grace_hours)).status(user, GUILD)
+        assert (answer.active, answer.status, answer.source) == (premium, shown_status, "local"), STATES[n]
 
 
 async def test_lifetime_never_ends_and_a_cancelled_one_beside_an_active_one(db) -> None:
@@ -117,29 +119,34 @@ async def test_one_request_for_many_concurrent_questions(db, billing: FakeBillin
     assert billing.asked() == 1
 
 
-@pytest.mark.parametrize("mode", ["down", "slow", "garbage", "wrong", "other_user", "stopped", "bad_token"])
-async def test_when_billing_fails_the_local_table_answers(db, billing: FakeBilling, mode: str) -> None:
-    billing.subscribe(USER, OTHER_GUILD, tier="yearly")  # what billing would have said
-    local = await ledger.grant(db, user_id=USER, guild_id=GUILD, tier="monthly")
-    token = billing.token
-    if mode == "stopped":
-        await billing.stop()
-    elif mode == "bad_token":
-        token = "not-the-token-at-all"
-    else:
-        billing.mode, billing.delay = mode, 5.0
-    premium = await service(db, api_url=billing.url, api_token=token, api_timeout=0.3, retry_seconds=60)
-    try:
-        answer = await premium.status(USER, GUILD)
-        assert answer == PremiumStatus(True, "monthly", "active", local.expires_at, "local")
-        asked = billing.asked()
-        assert premium.counters.billing_failures == 1 and premium.counters.last_billing_error
-        assert premium.health()["status"] == "degraded" and premium.health()["billing"] == "unavailable"
-        # for the retry period the local table answers without waiting for the service again
-        assert (await premium.status(USER, GUILD)).source == "local"
-        assert billing.asked() == asked and premium.counters.billing_requests == 1
-    finally:
-        await premium.close()
+FAILURES = ["down", "slow", "garbage", "wrong", "other_user", "bad_token", "stopped"]  # "stopped" last
+
+
+async def test_when_billing_fails_the_local_table_answers(db, billing: FakeBilling) -> None:
+    for n, mode in enumerate(FAILURES):
+        user = USER + n
+        billing.subscribe(user, OTHER_GUILD, tier="yearly")  # what billing would have said
+        local = await ledger.grant(db, user_id=user, guild_id=GUILD, tier="monthly")
+        token = billing.token
+        if mode == "stopped":
+            await billing.stop()
+        elif mode == "bad_token":
+            token = "not-the-token-at-all"
+        else:
+            billing.mode, billing.delay = mode, 1.0  # the client gives up after 0.3 s
+        premium = await service(db, api_url=billing.url, api_token=token, api_timeout=0.3, retry_seconds=60)
+        try:
+            answer = await premium.status(user, GUILD)
+            assert answer == PremiumStatus(True, "monthly", "active", local.expires_at, "local"), mode
+            asked = billing.asked()
+            assert premium.counters.billing_failures == 1 and premium.counters.last_billing_error, mode
+            assert premium.health()["status"] == "degraded" and premium.health()["billing"] == "unavailable"
+            # for the retry period the local table answers without waiting for the service again
+            assert (await premium.status(user, GUILD)).source == "local"
+            assert billing.asked() == asked and premium.counters.billing_requests == 1, mode
+        finally:
+            await premium.close()
+        billing.mode = "up"
 
 
 async def test_billing_is_asked_again_after_the_retry_period(db, billing: FakeBilling) -> None:
