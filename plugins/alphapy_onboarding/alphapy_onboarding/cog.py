@@ -355,16 +355,12 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
         screen = render.panel(guild, await self.setting(guild.id, "panel_text"))
         async with self.bot.db.acquire() as conn:
             known = await store.panel(conn, guild.id)
-        if known is not None:
-            old = guild.get_channel(known["channel_id"])
-            if isinstance(old, discord.TextChannel):
-                message = old.get_partial_message(known["message_id"])
-                try:
-                    if old.id == channel.id:
-                        return await message.edit(**screen.kwargs())
-                    await message.delete()
-                except discord.HTTPException:
-                    pass  # gone or not ours to touch any more: post a new one
+        old = guild.get_channel(known["channel_id"]) if known is not None else None
+        if isinstance(old, discord.TextChannel) and old.id == channel.id:
+            try:
+                return await old.get_partial_message(known["message_id"]).edit(**screen.kwargs())
+            except discord.HTTPException:
+                pass  # deleted meanwhile: post a new one
         try:
             message = await channel.send(**screen.kwargs())
         except discord.Forbidden:
@@ -375,6 +371,11 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
             return None
         async with self.bot.db.acquire() as conn:
             await store.save_panel(conn, guild.id, channel.id, message.id)
+        if isinstance(old, discord.TextChannel) and old.id != channel.id:
+            try:  # only now, so that its deletion is not taken for a panel to restore
+                await old.get_partial_message(known["message_id"]).delete()
+            except discord.HTTPException:
+                pass
         return message
 
     async def keep_all_panels(self) -> None:
@@ -394,12 +395,20 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
 
     @PluginCog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
-        if payload.guild_id is None:
+        await self._restore_panel(payload.guild_id, {payload.message_id})
+
+    @PluginCog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        await self._restore_panel(payload.guild_id, payload.message_ids)
+
+    async def _restore_panel(self, guild_id: int | None, message_ids: set[int]) -> None:
+        """Someone deleted the panel: put it back."""
+        guild = self.bot.get_guild(guild_id) if guild_id else None
+        if guild is None:
             return
         async with self.bot.db.acquire() as conn:
-            ours = await store.is_panel(conn, payload.guild_id, payload.message_id)
-        guild = self.bot.get_guild(payload.guild_id)
-        if ours and guild is not None:
+            known = await store.panel(conn, guild.id)
+        if known is not None and known["message_id"] in message_ids:
             await self.keep_panel(guild)
 
     # --- members arriving ----------------------------------------------------------------------------

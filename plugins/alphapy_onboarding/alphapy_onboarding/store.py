@@ -290,11 +290,6 @@ async def save_panel(conn: Conn, guild_id: int, channel_id: int, message_id: int
         guild_id, channel_id, message_id)
 
 
-async def is_panel(conn: Conn, guild_id: int, message_id: int) -> bool:
-    return bool(await conn.fetchval("SELECT 1 FROM onboarding_panels WHERE guild_id = $1 AND message_id = $2",
-                                    guild_id, message_id))
-
-
 # --- roles the bot could not grant ---------------------------------------------------------------
 
 async def note_role_problem(conn: Conn, guild_id: int, role_id: int, problem: str) -> bool:

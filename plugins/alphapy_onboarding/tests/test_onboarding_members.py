@@ -203,6 +203,25 @@ async def test_the_panel_is_kept(bot, emulator, guild, host, ob) -> None:
     await emulator.slash(host, "onboarding panel")
     assert ob.panel.embeds[0]["description"] == "Hi there, press Start!"
 
+    async def reposted() -> bool:  # a new panel is up and recorded
+        shown = [m.id for m in ob.welcome.messages if m.buttons]
+        kept = await bot.db.fetchval("SELECT message_id FROM onboarding_panels WHERE guild_id = $1", guild.id)
+        return len(shown) == 1 and shown[0] == kept
+
     await bot.http.delete_message(ob.welcome.id, panel.id)  # someone deletes it
-    await emulator.wait_until(lambda: any(m.buttons for m in ob.welcome.messages))
+    await emulator.wait_until(reposted)
     assert ob.panel.id != panel.id and ob.panel.button_labels == ["Start"]
+    second = ob.panel.id
+    await bot.http.delete_messages(ob.welcome.id, [second, panel.id - 1])  # a purge takes it with others
+    await emulator.wait_until(lambda: any(m.buttons for m in ob.welcome.messages))
+    await emulator.wait_until(reposted)
+    assert ob.panel.id != second
+
+    lobby = guild.add_text_channel("lobby")  # the host moves the welcome channel
+    await emulator.settle()
+    await bot.settings.set(guild.id, "onboarding", "channel", lobby.id)
+    moved = await emulator.slash(host, "onboarding panel")
+    assert moved.content == f"The Start panel is in <#{lobby.id}>."
+    await emulator.settle()
+    assert [m.button_labels for m in lobby.messages] == [["Start"]]
+    assert not any(m.buttons for m in ob.welcome.messages)  # the old one is gone, and not put back
