@@ -87,8 +87,10 @@ class PremiumCog(PluginCog, plugin="premium"):
             if current is not None and current.guild_id != guild_id:
                 lines.append(f"Your **{current.tier}** subscription applies to {self._guild_name(current.guild_id)}. "
                              "Use `/premium_transfer` here to move it to this server.")
-            elif here.status in ("expired", "cancelled") and here.expires_at is not None:
-                lines.append(f"Your subscription here ended {await self._when(guild_id, here.expires_at)}.")
+            elif here.status == "expired":
+                ended = here.expires_at is not None and here.expires_at <= now
+                lines.append(f"Your subscription here ended {await self._when(guild_id, here.expires_at)}."
+                             if ended and here.expires_at else "Your subscription here has ended.")
         lines.append(f"-# Checked with {SOURCES.get(here.source if here.active else overview.source, 'nothing')}.")
         await interaction.response.send_message("\n".join(lines), ephemeral=True, allowed_mentions=NO_MENTIONS)
 

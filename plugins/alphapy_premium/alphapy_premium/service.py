@@ -172,7 +172,7 @@ class PremiumService:
         self.counters.local_answers += 1
         if want_current:
             rows = [Subscription.from_row(r) for r in await store.of_user(self.db, user_id)]
-            here = best_of([s for s in rows if s.guild_id == guild_id and s.status != "expired"], now, self.grace)
+            here = best_of([s for s in rows if s.guild_id == guild_id], now, self.grace)
             running = [s for s in rows if s.grants_premium(now, self.grace)]
             return LOCAL, here, best_of(running, now, self.grace)
         rows = [Subscription.from_row(r) for r in await store.in_guild(self.db, user_id, guild_id)]

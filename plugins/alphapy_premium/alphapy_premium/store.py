@@ -48,10 +48,10 @@ def is_one_active_violation(exc: BaseException) -> bool:
 # --- reading ------------------------------------------------------------------------------
 
 async def in_guild(conn: Conn, user_id: int, guild_id: int) -> list[asyncpg.Record]:
-    """The user's subscriptions in one guild that may still grant premium (the hook's query)."""
+    """The user's latest subscriptions in one guild (the hook's query, on idx_premium_subs_user_guild)."""
     return await conn.fetch(
-        f"SELECT {COLUMNS} FROM premium_subs WHERE user_id = $1 AND guild_id = $2 "
-        "AND status IN ('active', 'cancelled') ORDER BY id DESC LIMIT 20", user_id, guild_id)
+        f"SELECT {COLUMNS} FROM premium_subs WHERE user_id = $1 AND guild_id = $2 ORDER BY id DESC LIMIT 20",
+        user_id, guild_id)
 
 
 async def of_user(conn: Conn, user_id: int, *, limit: int = 100) -> list[asyncpg.Record]:

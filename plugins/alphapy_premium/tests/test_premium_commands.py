@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -9,6 +11,7 @@ import discord
 import pytest
 from alphapy_premium import ledger, store
 
+from alphapy.log import configure_logging
 from alphapy.premium import has_premium
 
 
@@ -56,6 +59,27 @@ async def test_premium_cancelled_and_lifetime(bot, emulator, member, host, guild
         "✨ You have **Premium** (lifetime) in this server, with no end date.")
 
 
+async def test_premium_after_the_end(bot, emulator, member, host, guild) -> None:
+    ended = datetime(2020, 5, 1, 12, 0, tzinfo=timezone.utc)
+    async with bot.db.transaction() as conn:
+        await store.insert(conn, user_id=member.id, guild_id=guild.id, tier="monthly", status="expired",
+                           expires_at=ended)
+    reply = await emulator.slash(member, "premium")
+    assert reply.content.splitlines()[:2] == ["You do not have premium in this server.",
+                                              "Your subscription here ended **2020-05-01 12:00 UTC** "
+                                              f"(<t:{int(ended.timestamp())}:R>)."]
+    revoked = await grant(bot, host, guild, tier="monthly")
+    await ledger.revoke(bot.db, sub_id=revoked.id)  # ended early: its expires_at is still ahead
+    assert (await emulator.slash(host, "premium")).content.splitlines()[1] == "Your subscription here has ended."
+
+
+async def test_the_cooldown_setting_refuses_hostile_values(bot, emulator, host, guild) -> None:
+    for value in ("-1", "366", "seven", "9" * 40, "7.5", "", "@everyone"):
+        reply = await emulator.slash(host, "settings set", setting="premium.transfer_cooldown_days", value=value)
+        assert reply.ephemeral and reply.content.startswith("premium.transfer_cooldown_days must be"), value
+    assert await bot.settings.get(guild.id, "premium", "transfer_cooldown_days") == 7
+
+
 async def test_premium_points_to_the_server_it_applies_to(bot, emulator, member, guild, elsewhere) -> None:
     await grant(bot, member, elsewhere)
     reply = await emulator.slash(member, "premium")
@@ -77,9 +101,18 @@ async def test_transfer_end_to_end(bot, emulator, member, guild, elsewhere) -> N
     assert "nothing anyone made there is deleted" in asked.content and "again in 7 days" in asked.content
     assert [b["custom_id"] for b in asked.response.buttons] == [f"premium:transfer:{sub.id}", f"premium:keep:{sub.id}"]
 
-    await emulator.click(asked, "Move it here")
+    stream = io.StringIO()
+    configure_logging("info", "json", stream=stream)
+    try:
+        await emulator.click(asked, "Move it here")
+    finally:
+        configure_logging("warning", "json")
     assert asked.response.content.startswith("✅ Your **yearly** premium now applies to **this server**.")
     assert asked.response.buttons == []  # the question is closed
+    logged = [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
+    moved = next(e for e in logged if e["event"] == "premium.transferred")
+    assert (moved["subscription_id"], moved["user_id"], moved["from_guild_id"], moved["to_guild_id"]) == (
+        sub.id, member.id, elsewhere.id, guild.id)
     row = await store.get(bot.db, sub.id)
     assert row["guild_id"] == guild.id and row["status"] == "active" and row["last_transferred_at"] is not None
     assert await has_premium(bot, member.id, guild.id) and not await has_premium(bot, member.id, elsewhere.id)

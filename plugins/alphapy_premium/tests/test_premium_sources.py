@@ -62,7 +62,7 @@ STATES = [  # status, expires in, grace hours, premium?, status shown
     ("active", timedelta(hours=-25), 24, False, "expired"),     # past the grace period, before the task ran
     ("cancelled", timedelta(hours=5), 24, True, "cancelled"),   # cancelled stays premium until expires_at
     ("cancelled", timedelta(minutes=-1), 24, False, "expired"),  # ... and not a moment longer (no grace)
-    ("expired", timedelta(days=3), 24, False, None),            # expired never grants
+    ("expired", timedelta(days=3), 24, False, "expired"),       # expired never grants
 ]
 
 
