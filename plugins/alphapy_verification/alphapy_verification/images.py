@@ -115,10 +115,10 @@ def _copy_for_model(image: Image.Image, kind: str) -> bytes:
     copy = image
     if max(image.size) > MAX_SIDE_FOR_MODEL:
         copy = image.copy()
-        copy.thumbnail((MAX_SIDE_FOR_MODEL, MAX_SIDE_FOR_MODEL), Image.Resampling.LANCZOS)
+        copy.thumbnail((MAX_SIDE_FOR_MODEL, MAX_SIDE_FOR_MODEL), Image.Resampling.BICUBIC, reducing_gap=2.0)
     out = io.BytesIO()
-    if kind == "PNG":  # screenshots: lossless keeps small print legible
-        copy.save(out, format="PNG", optimize=False)
+    if kind == "PNG":  # screenshots: lossless keeps small print legible; fast compression
+        copy.save(out, format="PNG", compress_level=1)
     else:  # photos: JPEG keeps the request small
         copy.save(out, format="JPEG", quality=90)
     return out.getvalue()
