@@ -125,6 +125,10 @@ class Delivery:
 
     async def _deliver_one(self, row: asyncpg.Record) -> None:
         async with self._slots:
+            if self.bot.is_closed():  # stopping (a deploy): hand the claim back rather than let the lease run out
+                async with self.bot.db.acquire() as conn:
+                    await store.release(conn, row["guild_id"], row["id"], row["next_fire_at"])
+                return
             try:
                 await self.deliver(row)
             except Exception:  # a temporary failure: the lease expires and the row is claimed again

@@ -110,17 +110,30 @@ async def mark_skipped(conn: Any, guild_id: int, reminder_id: int, occurrence: d
 async def disable(conn: Any, guild_id: int, reminder_id: int, occurrence: datetime, reason: str) -> bool:
     """Stop delivering a reminder Discord refuses (deleted channel, missing permission).
 
-    True only for the call that disabled it, so the creator is told once.
+    True only for the call that disabled it, so the creator is told once; a row that was
+    already disabled keeps its first reason and loses its schedule all the same.
     """
-    done = await conn.fetchval(
-        """UPDATE reminders
-              SET disabled_reason = $4, next_fire_at = NULL, claimed_at = NULL, claimed_by = NULL,
-                  updated_at = now()
-            WHERE id = $1 AND guild_id = $2 AND next_fire_at = $3 AND disabled_reason IS NULL
-        RETURNING id""",
+    return bool(await conn.fetchval(
+        """WITH before AS (
+               SELECT id, disabled_reason FROM reminders
+                WHERE id = $1 AND guild_id = $2 AND next_fire_at = $3 FOR UPDATE)
+           UPDATE reminders r
+              SET disabled_reason = coalesce(before.disabled_reason, $4), next_fire_at = NULL,
+                  claimed_at = NULL, claimed_by = NULL, updated_at = now()
+             FROM before
+            WHERE r.id = before.id
+        RETURNING before.disabled_reason IS NULL""",
         reminder_id, guild_id, occurrence, reason[:300],
+    ))
+
+
+async def release(conn: Any, guild_id: int, reminder_id: int, occurrence: datetime) -> None:
+    """Give a claim back unsent (this process is stopping), for another process to take at once."""
+    await conn.execute(
+        "UPDATE reminders SET claimed_at = NULL, claimed_by = NULL WHERE id = $1 AND guild_id = $2 AND next_fire_at = $3",
+        reminder_id, guild_id, occurrence,
     )
-    return done is not None
+    await notify_due(conn, CHANNEL)
 
 
 async def image_of(conn: Any, guild_id: int, reminder_id: int) -> asyncpg.Record | None:

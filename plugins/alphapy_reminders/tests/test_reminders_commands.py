@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from typing import Any
 
-import pytest
 from reminders_helpers import PNG, row
 
 
@@ -256,25 +255,30 @@ async def test_images_need_premium_and_are_kept_as_bytes(bot, emulator, host, ch
     assert "image" not in plain.embed  # kept, but shown only while the creator has premium
 
 
-@pytest.mark.parametrize(("image", "image_url", "refusal"), [
+BAD_IMAGES = [
     (("notes.txt", b"hello", "text/plain"), None, "The image must be a PNG, JPEG, GIF or WebP file of at most 8 MB."),
-    (("fake.png", b"GIF89a" + b"\x00" * 10, "image/png"), None, None),  # sniffed: a GIF is fine, named .gif
+    (("fake.png", b"RIFF\x00\x00\x00\x00WAVE", "image/png"), None,
+     "The image must be a PNG, JPEG, GIF or WebP file of at most 8 MB."),
     (None, "http://example.com/a.png", "The image URL must be an https:// link of at most 500 characters."),
     (None, "javascript:alert(1)", "The image URL must be an https:// link of at most 500 characters."),
     (None, "https://user:pw@example.com/a.png", "The image URL must be an https:// link of at most 500 characters."),
     (None, "https://" + "a" * 600 + ".com", "The image URL must be an https:// link of at most 500 characters."),
+    (None, "https://exa mple.com/a.png", "The image URL must be an https:// link of at most 500 characters."),
     (("a.png", PNG, "image/png"), "https://example.com/a.png", "Give either an image file or an image URL, not both."),
-])
-async def test_bad_images_are_refused(bot, emulator, host, channel, premium, image, image_url, refusal) -> None:
+]
+
+
+async def test_bad_images_are_refused(bot, emulator, host, channel, premium) -> None:
     premium.users.add(host.id)
-    options = {k: v for k, v in {"image": image, "image_url": image_url}.items() if v is not None}
-    reply = await add(emulator, host, channel, **options)
-    if refusal is None:
-        assert reply.content.startswith("Saved")
-        assert await bot.db.fetchval("SELECT filename FROM reminder_images") == "fake.gif"
-    else:
-        assert reply.ephemeral and reply.content == refusal
-        assert await bot.db.fetchval("SELECT count(*) FROM reminders") == 0
+    for image, image_url, refusal in BAD_IMAGES:
+        options = {k: v for k, v in {"image": image, "image_url": image_url}.items() if v is not None}
+        reply = await add(emulator, host, channel, **options)
+        assert reply.ephemeral and reply.content == refusal, options
+    assert await bot.db.fetchval("SELECT count(*) FROM reminders") == 0
+    # the bytes decide, not the name: a GIF called .png is kept as a GIF
+    gif = await add(emulator, host, channel, image=("fake.png", b"GIF89a" + b"\x00" * 10, "image/png"))
+    assert gif.content.startswith("Saved")
+    assert await bot.db.fetchval("SELECT filename FROM reminder_images") == "fake.gif"
 
 
 # --- guild isolation -------------------------------------------------------------------------
