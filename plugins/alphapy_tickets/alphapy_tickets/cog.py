@@ -3,7 +3,7 @@ that move tickets on their own (a member answering, leaving, a channel deleted b
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
@@ -31,6 +31,9 @@ from alphapy_tickets.views import (
     run_guarded,
 )
 
+if TYPE_CHECKING:
+    from alphapy.bot import AlphapyBot
+
 LIST_CHOICES = Literal["active", "open", "claimed", "waiting_for_user", "escalated", "closed", "archived"]
 PANEL_TEXT = ("Need help? Press the button and describe your problem: a private channel opens "
               "where staff will answer you.")
@@ -45,8 +48,8 @@ def _member(interaction: discord.Interaction) -> discord.Member:
 class TicketsCog(PluginCog, plugin="tickets"):
     ticket = app_commands.Group(name="ticket", description="Support tickets", guild_only=True)
 
-    def __init__(self, bot: discord.Client) -> None:
-        super().__init__(bot)  # type: ignore[arg-type]
+    def __init__(self, bot: AlphapyBot) -> None:
+        super().__init__(bot)
         self.desk = TicketDesk(self.bot)
 
     async def cog_load(self) -> None:
@@ -131,7 +134,7 @@ class TicketsCog(PluginCog, plugin="tickets"):
         guild_id = member.guild.id
         if action in ("close", "close_reason"):
             ticket = await self.desk.get(guild_id, ticket_id)
-            await self.desk.may_close(member, ticket)
+            await self.desk.authorise("close", member, ticket)
             if not ticket.active:
                 raise UserError(refusal("close", ticket))
         if action == "close":
@@ -143,7 +146,7 @@ class TicketsCog(PluginCog, plugin="tickets"):
         elif action == "close_confirm":
             await self._close(interaction, member, ticket_id, None)
         elif action == "archive":
-            await self.desk.require_staff(member, "archive tickets")
+            await self.desk.authorise("archive", member)
             ticket = await self.desk.get(guild_id, ticket_id)
             if ticket.status != Status.CLOSED:
                 raise UserError(f"Close ticket #{ticket_id} before archiving it.")

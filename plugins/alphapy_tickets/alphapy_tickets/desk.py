@@ -20,7 +20,7 @@ import discord
 from alphapy.errors import UserError
 from alphapy.log import get_logger
 from alphapy_tickets import channels, embeds, store, summary, transcript
-from alphapy_tickets.lifecycle import Status, Ticket, refusal
+from alphapy_tickets.lifecycle import TRANSITIONS, Status, Ticket, refusal
 from alphapy_tickets.views import DESCRIPTION_MAX, REASON_MAX, control_view
 
 if TYPE_CHECKING:
@@ -86,9 +86,15 @@ class TicketDesk:
     async def is_staff(self, member: discord.Member) -> bool:
         return await self.bot.gate.is_staff(member, PLUGIN)
 
-    async def require_staff(self, member: discord.Member, what: str) -> None:
-        if not await self.is_staff(member):
-            raise UserError(f"Only staff can {what}.")
+    async def authorise(self, action: str, actor: discord.Member, ticket: Ticket | None = None) -> None:
+        """Refuse ``actor`` unless :data:`TRANSITIONS` lets them take ``action`` (on ``ticket``)."""
+        rule = TRANSITIONS[action]
+        if rule.who == "staff" and not await self.is_staff(actor):
+            raise UserError(f"Only staff can {rule.staff_task}.")
+        if rule.who == "staff_or_owner":
+            assert ticket is not None
+            if actor.id != ticket.user_id and not await self.is_staff(actor):
+                raise UserError(f"Only staff or the member who opened ticket #{ticket.id} can {action} it.")
 
     async def _why(self, conn: Any, action: str, guild_id: int, ticket_id: int) -> str:
         ticket = await store.get(conn, guild_id, ticket_id)
@@ -170,7 +176,7 @@ class TicketDesk:
 
     # --- the transitions (each: who may, one guarded UPDATE, the refusal) ------------------
     async def claim(self, actor: discord.Member, ticket_id: int) -> Ticket:
-        await self.require_staff(actor, "claim tickets")
+        await self.authorise("claim", actor)
         async with self.bot.db.acquire() as conn:
             ticket = await store.claim(conn, ticket_id, actor.guild.id, actor.id)
             if ticket is None:
@@ -179,7 +185,7 @@ class TicketDesk:
         return ticket
 
     async def ask_member(self, actor: discord.Member, ticket_id: int) -> Ticket:
-        await self.require_staff(actor, "ask the member")
+        await self.authorise("ask", actor)
         hours = await self.bot.settings.get(actor.guild.id, PLUGIN, "autoclose_hours")
         async with self.bot.db.acquire() as conn:
             ticket = await store.ask_member(conn, ticket_id, actor.guild.id, actor.id,
@@ -190,7 +196,7 @@ class TicketDesk:
         return ticket
 
     async def escalate(self, actor: discord.Member, ticket_id: int) -> Ticket:
-        await self.require_staff(actor, "escalate a ticket")
+        await self.authorise("escalate", actor)
         role_id = await self.bot.settings.get(actor.guild.id, PLUGIN, "escalation_role")
         if role_id is None or actor.guild.get_role(role_id) is None:
             raise UserError("No escalation role is set here. A server manager can choose one with "
@@ -202,16 +208,12 @@ class TicketDesk:
         log.info("tickets.escalated", ticket_id=ticket_id, guild_id=actor.guild.id, by=actor.id, role_id=role_id)
         return ticket
 
-    async def may_close(self, actor: discord.Member, ticket: Ticket) -> None:
-        if actor.id != ticket.user_id and not await self.is_staff(actor):
-            raise UserError(f"Only staff or the member who opened ticket #{ticket.id} can close it.")
-
     async def close(self, actor: discord.Member | None, guild_id: int, ticket_id: int, reason: str | None, *,
                     only_from: list[str] | None = None) -> Ticket | None:
         """Close (``actor`` None: the bot itself). Returns None for the bot when the guard
         did not match (the member answered in time, somebody else closed it)."""
         if actor is not None:
-            await self.may_close(actor, await self.get(guild_id, ticket_id))
+            await self.authorise("close", actor, await self.get(guild_id, ticket_id))
         async with self.bot.db.acquire() as conn:
             ticket = await store.close(conn, ticket_id, guild_id, actor.id if actor else None, reason, only_from)
             if ticket is None:
@@ -258,7 +260,7 @@ class TicketDesk:
 
         The channel itself is deleted afterwards by :meth:`remove_channel`, once the staff
         member has been told where the transcript is."""
-        await self.require_staff(actor, "archive tickets")
+        await self.authorise("archive", actor)
         guild = actor.guild
         log_channel_id = await self.bot.settings.get(guild.id, PLUGIN, "log_channel")
         log_channel = guild.get_channel(log_channel_id) if log_channel_id else None

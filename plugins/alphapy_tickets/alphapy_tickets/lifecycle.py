@@ -48,18 +48,21 @@ class Transition:
     target: Status
     who: str  # "staff", "staff_or_owner" or "member" (the ticket's own member, by writing)
     participle: str  # "claimed", for "it can no longer be claimed"
+    staff_task: str = ""  # "claim tickets", for "Only staff can claim tickets."
 
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
-        Transition("claim", frozenset({Status.OPEN, Status.ESCALATED}), Status.CLAIMED, "staff", "claimed"),
-        Transition("ask", frozenset({Status.CLAIMED, Status.ESCALATED}), Status.WAITING, "staff", "put on hold"),
+        Transition("claim", frozenset({Status.OPEN, Status.ESCALATED}), Status.CLAIMED, "staff", "claimed",
+                   "claim tickets"),
+        Transition("ask", frozenset({Status.CLAIMED, Status.ESCALATED}), Status.WAITING, "staff", "put on hold",
+                   "ask the member"),
         Transition("reply", frozenset({Status.WAITING}), Status.CLAIMED, "member", "answered"),
         Transition("escalate", frozenset({Status.OPEN, Status.CLAIMED, Status.WAITING}), Status.ESCALATED,
-                   "staff", "escalated"),
+                   "staff", "escalated", "escalate a ticket"),
         Transition("close", frozenset(ACTIVE), Status.CLOSED, "staff_or_owner", "closed"),
-        Transition("archive", frozenset({Status.CLOSED}), Status.ARCHIVED, "staff", "archived"),
+        Transition("archive", frozenset({Status.CLOSED}), Status.ARCHIVED, "staff", "archived", "archive tickets"),
     )
 }
 

@@ -101,3 +101,15 @@ def test_clean_text_rules() -> None:
         clean_text(" \n ", limit=10, what="description", required=True)
     with pytest.raises(UserError, match=r"The description is too long \(4,001 characters; at most 4,000\)."):
         clean_text("x" * 4001, limit=4000, what="description", required=True)
+
+
+def test_the_buttons_of_each_status_are_transitions_it_allows() -> None:
+    from alphapy_tickets.lifecycle import ACTIONS_BY_STATUS, TRANSITIONS
+
+    for status, actions in ACTIONS_BY_STATUS.items():
+        for action in actions:
+            assert status in TRANSITIONS[action].sources, (status, action)
+    for action, rule in TRANSITIONS.items():
+        assert rule.target not in rule.sources, action
+        assert rule.who != "staff" or rule.staff_task, action  # every staff action can say who may take it
+    assert not ACTIONS_BY_STATUS[Status.ARCHIVED]
