@@ -309,6 +309,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
     async def responses(self, interaction: discord.Interaction) -> None:
         guild = interaction.guild
         assert guild is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)  # a big server's file takes a while
         async with self.bot.db.acquire() as conn:
             found = await store.questions(conn, guild.id)
             rows = await store.all_responses(conn, guild.id)
@@ -319,7 +320,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
             return member.display_name if member else ""
 
         data = responses_csv(found, rows, name_of)
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"{len(rows)} member{'s' if len(rows) != 1 else ''} finished onboarding; {running} in progress. "
             "The file holds personal data (e-mail addresses): keep it safe.",
             file=discord.File(io.BytesIO(data), filename=f"onboarding-{guild.id}.csv"), ephemeral=True)
