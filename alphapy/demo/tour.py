@@ -95,10 +95,13 @@ class TourContext:
                     where = f"#{channel.name}" if channel.name else "DM"
                     self._show_message(message, f"in {where}: ")
 
-    async def _act(self, who: Any, described: str, action: Awaitable[Any]) -> Any:
+    async def _act(self, who: Any, described: str, action: Awaitable[Any],
+                   until: Callable[[], Any] | None = None) -> Any:
         self._line(who.name if hasattr(who, "name") else str(who), "▸", described)
         before = self._snapshot()
         result = await action
+        if until is not None:  # the bot answers after slower work (parsing, AI): wait for it
+            await self.emulator.wait_until(until, timeout=15)
         await self.emulator.settle()
         shown: set[int] = set()
         response = getattr(result, "response", None)
@@ -127,11 +130,22 @@ class TourContext:
         return await self._act(who, f"fills in the form: {shown}",
                                self.emulator.submit_modal(result, values, by=who))
 
-    async def post(self, who: Any, content: str = "", **kwargs: Any) -> Any:
+    async def post(self, who: Any, content: str = "", *, until: Callable[[], Any] | None = None,
+                   **kwargs: Any) -> Any:
+        """``who`` posts in ``channel`` (default #general); ``until`` is a predicate to wait
+        for before showing what the bot did, when it answers after slow work."""
         channel = kwargs.pop("channel", self.channel)
-        extra = f" (+{len(kwargs['embeds'])} embed)" if kwargs.get("embeds") else ""
+        extra = ""
+        for embed in kwargs.get("embeds") or []:
+            data = embed.to_dict() if hasattr(embed, "to_dict") else embed
+            shown = " — ".join(p for p in (data.get("title"), data.get("description")) if p)
+            extra += f" [{_short(shown, 120)}]"
         return await self._act(who, f"writes in #{channel.name}: {_short(content, 100)!r}{extra}",
-                               self.emulator.post(channel, content, author=who, **kwargs))
+                               self.emulator.post(channel, content, author=who, **kwargs), until)
+
+    def show(self, message: Any, where: str = "") -> None:
+        """Print a message the bot wrote outside an exchange (a scheduled post, say)."""
+        self._show_message(message, f"in {where}: " if where else "")
 
     async def member_join(self, name: str, **kwargs: Any) -> Any:
         self._line(name, "▸", "joins the server")
