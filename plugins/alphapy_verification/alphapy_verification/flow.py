@@ -62,7 +62,7 @@ def _channel_name(member: discord.abc.User) -> str:
 
 def duration(seconds: float) -> str:
     """"45 s", "12 min", "3 h 5 min", "2 d 4 h"."""
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     if seconds < 60:
         return f"{seconds} s"
     minutes = seconds // 60

@@ -251,13 +251,10 @@ def _name_length(text: str, start: int, *, loose: bool) -> int:
         word = token.group()
         bare = word.rstrip(".-")
         initial = _INITIALS.fullmatch(word) is not None
-        if capitalised(word) and not lowercase:
-            pass
-        elif taken and bare.lower() in _PARTICLES and not lowercase and any(
-            capitalised(t.group()) for t in tokens[index + 1:index + 4]
-            if t.group().rstrip(".").lower() not in _PARTICLES
-        ):
-            pass
+        before_a_name = any(capitalised(t.group()) for t in tokens[index + 1:index + 4]
+                            if t.group().rstrip(".").lower() not in _PARTICLES)
+        if not lowercase and (capitalised(word) or (taken and bare.lower() in _PARTICLES and before_a_name)):
+            pass  # a capitalised word, or a particle such as "van den" before one
         elif loose and (lowercase or not taken) and (bare.isalpha() or initial) and bare.lower() not in _STOPWORDS:
             lowercase = True
         else:

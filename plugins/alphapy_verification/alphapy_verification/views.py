@@ -57,7 +57,8 @@ class StartButton(discord.ui.DynamicItem[discord.ui.Button], template=r"verifica
         await _run(interaction, "start", lambda flow: flow.open(interaction, interaction.user, by_staff=False))  # type: ignore[arg-type]
 
 
-class _TicketButton(discord.ui.DynamicItem[discord.ui.Button], template=r"verification:(?P<action>\w+):(?P<id>\d{1,9})"):
+class _TicketButton(discord.ui.DynamicItem[discord.ui.Button],
+                    template=r"verification:(?P<action>\w+):(?P<id>\d{1,9})"):
     """A button about one ticket: ``verification:<action>:<ticket id>``.
 
     The base is never registered (discord.py wants a template on it all the same); each

@@ -34,7 +34,7 @@ def alphapy_plugins() -> list[tuple[str, Any]]:
 @pytest.fixture
 def alphapy_config(fake_ai: Any) -> dict[str, Any]:
     # A short AI budget, so that the "slow model" tests are quick; no retries to wait for.
-    return {**fake_ai.config_overrides(), "openai_timeout": 1.5, "openai_max_retries": 0}
+    return {**fake_ai.config_overrides(), "openai_timeout": 3, "openai_max_retries": 0}
 
 
 # --- screenshots ----------------------------------------------------------------------------
@@ -64,7 +64,8 @@ def noise_png(side: int, seed: int = 0) -> bytes:
     return out.getvalue()
 
 
-def answer(can_verify: bool, needs_manual_review: bool, reason: str = "A paid receipt for the product.") -> dict[str, Any]:
+def answer(can_verify: bool, needs_manual_review: bool,
+           reason: str = "A paid receipt for the product.") -> dict[str, Any]:
     return {"can_verify": can_verify, "needs_manual_review": needs_manual_review, "reason": reason}
 
 

@@ -57,7 +57,7 @@ async def test_one_open_verification_per_member_and_attempt_limit(world: Any) ->
     assert len([c for c in world.guild.channels.values() if c.name.startswith("verify-")]) == 1
 
     await world.emulator.click(channel.messages[0], "Cancel verification", by=world.member)
-    second, channel2 = await world.open()
+    _second, channel2 = await world.open()
     await world.emulator.click(channel2.messages[0], "Cancel verification", by=world.member)
     await world.emulator.settle()
     refused = await world.emulator.slash(world.member, "verify")
@@ -73,7 +73,7 @@ async def test_one_open_verification_per_member_and_attempt_limit(world: Any) ->
 
 async def test_cooldown_after_rejection_only(world: Any) -> None:
     await world.configure(cooldown_minutes=30)
-    row, channel = await to_review(world)
+    _row, channel = await to_review(world)
     form = await world.emulator.click(world.review_message(channel), "Reject", by=world.staff)
     await world.emulator.submit_modal(form, {"reason": "Not a receipt"})
     await world.emulator.settle()
@@ -109,7 +109,7 @@ async def test_open_refuses_bots_and_verified_members(world: Any) -> None:
 async def test_hostile_names_are_shown_harmlessly(world: Any) -> None:
     evil = world.guild.add_member("@everyone **boss** <@&1>")
     await world.emulator.settle()
-    row, channel = await world.open(evil)
+    _row, channel = await world.open(evil)
     assert channel.name.startswith("verify-everyone-boss") and len(channel.name) <= 100
     opened = await world.emulator.slash(world.staff, "verification open", member=world.member)
     assert "@everyone" not in opened.content
@@ -135,7 +135,8 @@ async def test_pending_and_stats(world: Any) -> None:
 
     stats = await world.emulator.slash(world.staff, "verification stats")
     text = stats.embed["description"]
-    assert "Waiting for staff: **1**" in text and "Verified: **1**" in text and "Waiting for a screenshot: **0**" in text
+    assert "Waiting for staff: **1**" in text and "Verified: **1**" in text
+    assert "Waiting for a screenshot: **0**" in text
     fields = {f["name"]: f["value"] for f in stats.embed["fields"]}
     assert fields["Verified automatically"] == "1 of 1 (100%)"
     assert fields["Median time to a decision"].endswith(" s")
@@ -148,12 +149,15 @@ async def test_stats_median_and_share(world: Any) -> None:
     guild_id = world.guild.id
     await world.bot.db.execute(
         """INSERT INTO verification_tickets (guild_id, user_id, channel_id, status, decision, created_at, resolved_at)
-           VALUES ($1, 1, 11, 'verified', 'auto', now() - interval '1 hour', now() - interval '1 hour' + interval '10 seconds'),
-                  ($1, 2, 12, 'verified', 'approved', now() - interval '1 hour', now() - interval '1 hour' + interval '30 minutes'),
-                  ($1, 3, 13, 'closed_manual', 'rejected', now() - interval '1 hour', now() - interval '1 hour' + interval '2 hours'),
-                  ($1, 4, 14, 'closed_manual', 'cancelled', now() - interval '1 hour', now()),
-                  ($1, 5, 15, 'pending', NULL, now(), NULL),
-                  ($2, 6, 16, 'verified', 'auto', now(), now())""",
+           SELECT guild, n, 10 + n, status, decision, opened, opened + took
+             FROM (VALUES ($1::bigint, 1, 'verified', 'auto', interval '10 seconds'),
+                          ($1, 2, 'verified', 'approved', interval '30 minutes'),
+                          ($1, 3, 'closed_manual', 'rejected', interval '2 hours'),
+                          ($1, 4, 'closed_manual', 'cancelled', interval '1 hour'),
+                          ($1, 5, 'pending', NULL, NULL),
+                          ($2, 6, 'verified', 'auto', interval '1 second'))
+                  AS t(guild, n, status, decision, took),
+                  LATERAL (SELECT now() - interval '3 hours' AS opened) o""",
         guild_id, guild_id + 1)
     stats = await world.emulator.slash(world.staff, "verification stats")
     fields = {f["name"]: f["value"] for f in stats.embed["fields"]}
@@ -163,7 +167,7 @@ async def test_stats_median_and_share(world: Any) -> None:
 
 
 async def test_another_guilds_ticket_cannot_be_touched(world: Any) -> None:
-    row, channel = await to_review(world)
+    row, _channel = await to_review(world)
     other = world.emulator.add_guild("Other Guild", owner_name="intruder", text_channels=("lobby",))
     await world.emulator.settle()
     intruder = other.owner  # every permission there

@@ -72,7 +72,7 @@ def script_bad_key(fake: Any) -> None:
 
 
 def script_slow(fake: Any) -> None:
-    fake.delay(4)  # the bot's budget is 1.5 s (conftest)
+    fake.delay(5)  # the bot's budget is 3 s (conftest)
 
 
 NO_USABLE_ANSWER = [
