@@ -27,8 +27,12 @@ async def test_resume_after_a_restart_halfway(emulator, guild, member, welcome, 
         assert city_screen.content == "✅ Saved: **I like blue**"
         assert city_screen.embed["description"] == "And your city?"
 
+    welcome._remove(welcome.message(panel_id))  # deleted while the bot was down: nobody told it
+
     async with running_alphapy(emulator, migrated_database_url, plugins=alphapy_plugins) as runner:
         ob = make_ob(runner.bot)
+        await emulator.wait_until(lambda: any(m.buttons for m in welcome.messages))  # put back on start-up
+        assert ob.panel.id != panel_id
         resumed = await ob.start(member)
         assert resumed.content == "Welcome back! You continue where you stopped."
         assert resumed.embed["description"] == "And your city?"
