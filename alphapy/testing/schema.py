@@ -67,7 +67,7 @@ def default_reference_path() -> Path:
 
 
 _COLUMN = re.compile(r"^\s*•\s*(\w+)\s*\(([^)]*(?:\([^)]*\))?[^)]*)\)")
-_INDEX = re.compile(r"^\s*•\s*(\w+)\s*:?\s*(unique\s+)?on\s+(\([^)]*\)|\w+(?:\s+DESC)?)\s*(WHERE\s+(.+?))?\s*(\(enforces.*\))?$", re.I)
+_INDEX = re.compile(r"^\s*•\s*(\w+)\s*:?\s*(unique\s+)?on\s+(\([^)]*\)|\w+(?:\s+DESC)?)\s*(WHERE\s+(.+?))?\s*(\(enforces.*\))?$", re.IGNORECASE)
 _KEY_LIST = re.compile(r"\(([^)]*)\)")
 
 
@@ -190,6 +190,11 @@ def _normalise_predicate(text: str | None) -> str | None:
     return " ".join(text.split()).lower()
 
 
+def _unquote(column: str) -> str:
+    """``"time"`` -> ``time``: the catalog quotes column names that are reserved words."""
+    return re.sub(r'"((?:[^"]|"")+)"', lambda m: m[1].replace('""', '"'), column)
+
+
 def compare_table(conn: object, spec: TableSpec) -> list[str]:
     """Differences between the live table and its reference (empty when it conforms)."""
     problems: list[str] = []
@@ -212,7 +217,10 @@ def compare_table(conn: object, spec: TableSpec) -> list[str]:
         if column.default and not column.serial:
             if not default or column.default.lower().rstrip("()") not in default.lower():
                 problems.append(f"{spec.name}.{column.name}: default {default!r}, reference says {column.default}")
-    indexes = {row[0]: row[1:] for row in conn.execute(_INDEXES_SQL, (spec.name,)).fetchall()}  # type: ignore[attr-defined]
+    indexes = {
+        row[0]: (*row[1:4], [_unquote(c) for c in row[4]])
+        for row in conn.execute(_INDEXES_SQL, (spec.name,)).fetchall()  # type: ignore[attr-defined]
+    }
     if spec.primary_key:
         primary = [cols for (is_primary, _u, _w, cols) in indexes.values() if is_primary]
         if not primary or list(primary[0]) != spec.primary_key:
