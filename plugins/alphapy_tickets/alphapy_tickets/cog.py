@@ -149,7 +149,7 @@ class TicketsCog(PluginCog, plugin="tickets"):
             await self.desk.authorise("archive", member)
             ticket = await self.desk.get(guild_id, ticket_id)
             if ticket.status != Status.CLOSED:
-                raise UserError(f"Close ticket #{ticket_id} before archiving it.")
+                raise UserError(refusal("archive", ticket))
             await interaction.response.send_message(
                 f"Archive ticket #{ticket_id}? The transcript goes to the log channel and this channel is deleted.",
                 view=confirm_view(ticket_id, "archive_confirm"), ephemeral=True)

@@ -41,6 +41,12 @@ async def test_opening_creates_a_channel_only_the_member_staff_and_bot_can_see(b
     ticket_id, channel, control = await open_ticket(emulator, member, "My **order** never arrived")
 
     assert channel.name == f"ticket-{ticket_id}" and channel.category is desk.category
+    overwrites = channel.overwrites
+    assert overwrites[desk.guild.everyone.id].deny & P.VIEW_CHANNEL
+    for who in (member, desk.staff_role, desk.guild.me):
+        assert overwrites[who.id].allow & (P.VIEW_CHANNEL | P.SEND_MESSAGES | P.READ_MESSAGE_HISTORY) == (
+            P.VIEW_CHANNEL | P.SEND_MESSAGES | P.READ_MESSAGE_HISTORY), who
+    assert set(overwrites) == {desk.guild.everyone.id, member.id, desk.staff_role.id, desk.guild.me.id}
     assert channel.visible_to(member) and channel.visible_to(desk.staff) and channel.visible_to(desk.guild.me)
     assert not channel.visible_to(bystander)
     assert not channel.visible_to(host)  # Manage Server alone does not see tickets: the staff role does
