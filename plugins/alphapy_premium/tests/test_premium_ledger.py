@@ -194,3 +194,11 @@ async def test_export_and_forget_a_person(db, plugin_manager) -> None:
     assert (await forget_user(db, plugin_manager, USER, None))["premium"] == 1
     assert await store.of_user(db, USER) == []
     assert [r["id"] for r in await store.of_user(db, USER + 1)] == [kept.id]  # nobody else's rows
+
+
+async def test_processed_event_ids_are_kept_for_the_retention_only(db) -> None:
+    await db.execute("INSERT INTO premium_webhook_events (event_id, event_type, processed_at) VALUES "
+                     "('evt_old', 'subscription.created', now() - interval '31 days'), "
+                     "('evt_new', 'subscription.created', now() - interval '29 days')")
+    assert await store.purge_events(db, 30) == 1
+    assert await db.fetchval("SELECT array_agg(event_id) FROM premium_webhook_events") == ["evt_new"]
