@@ -65,9 +65,10 @@ async def test_premium_after_the_end(bot, emulator, member, host, guild) -> None
         await store.insert(conn, user_id=member.id, guild_id=guild.id, tier="monthly", status="expired",
                            expires_at=ended)
     reply = await emulator.slash(member, "premium")
-    assert reply.content.splitlines()[:2] == ["You do not have premium in this server.",
-                                              "Your subscription here ended **2020-05-01 12:00 UTC** "
-                                              f"(<t:{int(ended.timestamp())}:R>)."]
+    assert reply.content.splitlines()[:2] == [
+        "You do not have premium in this server.",
+        f"Your subscription here ended **2020-05-01 12:00 UTC** (<t:{int(ended.timestamp())}:R>).",
+    ]
     revoked = await grant(bot, host, guild, tier="monthly")
     await ledger.revoke(bot.db, sub_id=revoked.id)  # ended early: its expires_at is still ahead
     assert (await emulator.slash(host, "premium")).content.splitlines()[1] == "Your subscription here has ended."
