@@ -20,11 +20,14 @@ def gif() -> bytes:
     return out.getvalue()
 
 
-def reply_to(channel: Any, message: Any) -> str:
-    answers = [m for m in channel.messages if m.message_reference and str(m.message_reference.get("message_id"))
-               == str(message.id)]
-    assert answers, f"no reply to message {message.id}"
-    return answers[-1].content
+async def reply_to(world: Any, channel: Any, message: Any) -> str:
+    """The bot's reply to ``message`` (waited for: the upload is checked in a worker thread)."""
+    def answers() -> list[Any]:
+        return [m for m in channel.messages
+                if m.message_reference and str(m.message_reference.get("message_id")) == str(message.id)]
+
+    found = await world.emulator.wait_until(answers)
+    return found[-1].content
 
 
 async def test_files_that_are_not_screenshots_are_refused_and_removed(world: Any) -> None:
@@ -42,8 +45,8 @@ async def test_files_that_are_not_screenshots_are_refused_and_removed(world: Any
     ]
     for filename, data, content_type, expected in uploads:
         message = await world.upload(channel, data, filename=filename, content_type=content_type)
-        assert reply_to(channel, message) == expected, filename
-        assert channel.message(message.id) is None, f"{filename} was left in the channel"
+        assert await reply_to(world, channel, message) == expected, filename
+        await world.emulator.wait_until(lambda m=message: channel.message(m.id) is None)  # removed
     done = await world.ticket(row["id"])
     assert done["status"] == "pending" and done["evidence_message_ids"] == []
     assert world.fake_ai.requests == []  # nothing reached the model
@@ -61,8 +64,8 @@ async def test_an_oversized_screenshot_is_refused(world: Any) -> None:
     big = noise_png(700)
     assert len(big) > 1024 * 1024
     message = await world.upload(channel, big)
-    assert reply_to(channel, message) == "That file is too large: screenshots can be up to 1 MB."
-    assert channel.message(message.id) is None
+    assert await reply_to(world, channel, message) == "That file is too large: screenshots can be up to 1 MB."
+    await world.emulator.wait_until(lambda: channel.message(message.id) is None)
     assert (await world.ticket(row["id"]))["status"] == "pending" and world.fake_ai.requests == []
 
 
@@ -70,7 +73,7 @@ async def test_one_screenshot_per_message(world: Any) -> None:
     row, channel = await world.open()
     message = await world.emulator.post(channel, "", author=world.member, attachments=[
         ("a.png", receipt(62), "image/png"), ("b.png", receipt(63), "image/png")])
-    assert reply_to(channel, message) == "Please send one screenshot per message."
+    assert await reply_to(world, channel, message) == "Please send one screenshot per message."
     assert (await world.ticket(row["id"]))["status"] == "pending"
 
 
@@ -142,7 +145,7 @@ async def test_a_member_may_send_their_own_screenshot_again(world: Any) -> None:
     await world.upload(channel, receipt(71))
     assert (await world.settled_status(row["id"]))["status"] == "manual_review"
     again = await world.upload(channel, receipt(71))  # while staff look: added as evidence, no model call
-    assert reply_to(channel, again) == "Added for the staff's review."
+    assert await reply_to(world, channel, again) == "Added for the staff's review."
     done = await world.ticket(row["id"])
     assert done["review_cause"] == "ai_unsure" and len(done["evidence_message_ids"]) == 2
     assert len(world.fake_ai.requests) == 1
@@ -164,7 +167,8 @@ async def test_a_second_upload_while_the_first_is_checked_waits(world: Any) -> N
     await world.upload(channel, receipt(72))  # returns while the model thinks
     await world.emulator.wait_until(lambda: world.fake_ai.requests)
     second = await world.upload(channel, receipt(73))
-    assert reply_to(channel, second) == "I am still checking your previous screenshot; please wait for my answer."
+    still = await reply_to(world, channel, second)
+    assert still == "I am still checking your previous screenshot; please wait for my answer."
     release.set()
     assert (await world.settled_status(row["id"]))["status"] == "verified"
     assert len(world.fake_ai.requests) == 1
