@@ -238,8 +238,8 @@ class PremiumService:
             return None
         for scope, target in (("guild", guild_id), ("user", user_id)):
             found = await self._entitlement(scope, target)
-            if found is not None and found is not False and (found is True or found > now):
-                return PremiumStatus(True, None, "active", None if found is True else found, ENTITLEMENT)
+            if found is True or (isinstance(found, datetime) and found > now):
+                return PremiumStatus(True, None, "active", found if isinstance(found, datetime) else None, ENTITLEMENT)
         return None
 
     async def _entitlement(self, scope: str, target: int) -> datetime | bool | None:

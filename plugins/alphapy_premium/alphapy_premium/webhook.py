@@ -38,7 +38,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from alphapy.log import get_logger
 from alphapy_premium import store
-from alphapy_premium.config import PremiumConfig
 from alphapy_premium.model import MAX_EXTERNAL_ID, MAX_SNOWFLAKE, Subscription
 
 log = get_logger("alphapy.plugins.premium")
@@ -209,5 +208,4 @@ def add_route(app: web.Application, db: Any, config_source: Any) -> None:
     app.router.add_post(PATH, make_handler(db, config_source))
 
 
-__all__ = ["PATH", "SIGNATURE_HEADER", "TIMESTAMP_HEADER", "Event", "PremiumConfig", "apply", "sign",
-           "signed_headers", "verify"]
+__all__ = ["PATH", "SIGNATURE_HEADER", "TIMESTAMP_HEADER", "Event", "apply", "sign", "signed_headers", "verify"]
