@@ -105,6 +105,11 @@ async def test_a_second_process_within_the_interval_records_nothing(services: Se
 
 
 async def test_retention_deletes_only_rows_older_than_30_days(services: Services) -> None:
+    # The periodic purge also runs once at start; let it finish so that it cannot race ours.
+    for _ in range(500):
+        if services.scheduler.task_stats("core.health_history_purge").runs >= 1:
+            break
+        await asyncio.sleep(0.01)
     await services.db.execute(
         """INSERT INTO health_check_history (service, version, uptime_seconds, db_status, checked_at)
            VALUES ('alphapy', '0', 1, 'ok', now() - interval '31 days'),
