@@ -157,6 +157,10 @@ class Verifications:
         except discord.Forbidden:
             raise UserError("I cannot create the private channel: I need the Manage Channels and "
                             "Manage Roles permissions (in the verification category too).") from None
+        except discord.HTTPException as exc:  # e.g. the category holds 50 channels already
+            log.warning("verification.channel_failed", guild_id=guild.id, status=exc.status, code=exc.code)
+            raise UserError("I could not create your private channel just now (the verification category "
+                            "may be full). Please try again later, or tell staff.") from None
 
     async def _post_intro(self, channel: discord.TextChannel, member: discord.Member, ticket_id: int) -> None:
         from alphapy_verification.views import intro_view

@@ -54,9 +54,10 @@ async def startup(bot: Any) -> None:
 
 @hookimpl
 async def health(bot: Any) -> dict[str, Any]:
-    waiting = await bot.db.fetchval(
-        "SELECT count(*) FROM verification_tickets WHERE status IN ('manual_review', 'error')")
-    return {"status": "ok", "waiting_for_staff": waiting}
+    from alphapy_verification import store
+
+    async with bot.db.acquire() as conn:
+        return {"status": "ok", "waiting_for_staff": await store.waiting_everywhere(conn)}
 
 
 @hookimpl

@@ -317,6 +317,12 @@ async def waiting_for_staff(conn: Conn, guild_id: int, limit: int) -> tuple[list
     return rows, total
 
 
+async def waiting_everywhere(conn: Conn) -> int:
+    """For the operator's health report: verifications waiting for staff, all guilds."""
+    return await conn.fetchval(
+        "SELECT count(*) FROM verification_tickets WHERE status = ANY($1::text[])", list(WITH_STAFF))
+
+
 @dataclass(frozen=True)
 class Stats:
     counts: dict[str, int]

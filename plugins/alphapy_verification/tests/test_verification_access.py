@@ -142,6 +142,8 @@ async def test_pending_and_stats(world: Any) -> None:
     assert fields["Median time to a decision"].endswith(" s")
     recent = await world.emulator.slash(world.staff, "verification stats", days=7)
     assert recent.embed["title"] == "Verifications — last 7 days: 2"
+    (health,) = [r for r in await world.bot.plugins.call_async("health", bot=world.bot) if r.plugin == "verification"]
+    assert health.value == {"status": "ok", "waiting_for_staff": 1}
 
 
 async def test_stats_median_and_share(world: Any) -> None:
@@ -198,3 +200,22 @@ async def test_a_disabled_plugin_ignores_uploads(world: Any) -> None:
     assert (await world.ticket(row["id"]))["status"] == "pending" and world.fake_ai.requests == []
     refused = await world.emulator.click(channel.messages[0], "Cancel verification", by=world.member)
     assert refused.content == "The verification plugin is disabled in this server."
+
+
+async def test_when_the_channel_cannot_be_made(world: Any) -> None:
+    from alphapy.testing.emulator.permissions import P
+
+    full = world.guild.add_category("Verifications")
+    for number in range(50):
+        world.guild.add_text_channel(f"old-{number}", category=full)
+    await world.emulator.settle()
+    await world.configure(category=full.id)
+    refused = await world.emulator.slash(world.member, "verify")
+    assert refused.ephemeral and refused.content.startswith("I could not create your private channel just now")
+    assert await world.ticket_of(world.member) is None
+
+    await world.bot.settings.reset(world.guild.id, "verification", "category")
+    world.guild.bot_role.permissions &= ~P.MANAGE_CHANNELS
+    refused = await world.emulator.slash(world.member, "verify")
+    assert refused.content.startswith("I cannot create the private channel: I need the Manage Channels")
+    assert await world.ticket_of(world.member) is None
