@@ -1,19 +1,23 @@
 """Searching the FAQ: full text in the guild's language, keywords, and typo tolerance.
 
-One search is two indexed queries on one connection:
+A search is two or three indexed queries on one connection:
 
-1. the query's words are looked up in the vocabulary of the guild's and the global
-   entries by their one-deletion forms (``faq_term_variants``; plus pg_trgm's
-   similarity where the server has the extension); a word the vocabulary does not know
-   is corrected to its nearest known word within one edit (two for long words),
-   checked in Python with the optimal string alignment distance;
+1. how many entries of the guild and the global scope use each query word
+   (``faq_terms``). A word no entry uses is looked up by its deletion forms
+   (``faq_term_variants``; plus pg_trgm's similarity where the server has it) and
+   searched together with its nearest known word within one edit (two for words of
+   eight letters or more), checked in Python with the optimal string alignment distance;
 2. the entries are matched with ``websearch_to_tsquery`` on the weighted vector of the
-   guild's language (any word matches; entries with every word rank higher) or on the
-   keyword array, and ranked in SQL.
+   guild's language, or on the keyword array, and ranked in SQL: any word may match,
+   entries with every word and named keywords rank higher.
 
-When nothing matches, near words that were too uncertain to apply on their own
-(short words, two edits) become "did you mean" suggestions, each checked to find
-something before it is offered.
+Speed at scale comes from choosing the candidates well: a word that a great many entries
+use (``COMMON``, the knowledge base's own stop words) still counts in the rank but does
+not pull candidates in while rarer words are there; a query of common words only needs
+all of them; and no more than ``CANDIDATES`` entries are ever ranked.
+
+When nothing matches, near words too uncertain to apply on their own (short words,
+one edit further) become "did you mean" suggestions, each checked to find something.
 """
 
 from __future__ import annotations
@@ -31,8 +35,8 @@ from alphapy_faq.text import (
     allowed_distance,
     clean,
     deletions,
+    bigrams,
     edit_distance,
-    phrase,
     query_terms,
 )
 
@@ -40,6 +44,8 @@ log = get_logger("alphapy.plugins.faq")
 
 DEFAULT_LIMIT = 5
 MAX_SUGGESTIONS = 3
+COMMON = 250  # a word more entries than this use does not select candidates while rarer words are there
+CANDIDATES = 1000  # at most this many matching entries are ranked (the rest of a flood is not read)
 
 
 @dataclass(frozen=True)
@@ -81,16 +87,15 @@ def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-async def _vocabulary_near(conn: store.Conn, scopes: list[int], terms: list[str], trigram: bool) -> dict[str, int]:
-    """Known words near ``terms`` (the terms themselves included when known), with counts."""
+async def _near(conn: store.Conn, scopes: list[int], terms: list[str], trigram: bool) -> dict[str, int]:
+    """Known words near ``terms``, with how many entries use them."""
     lookup = [t for t in terms if len(t) >= VOCABULARY_MIN_CHARS]
     if not lookup:
         return {}
     forms = set().union(*(deletions(t) for t in lookup))
     near = {r["term"]: r["entries"] for r in await store.neighbours(conn, scopes, sorted(forms))}
-    unknown = [t for t in lookup if t not in near]
-    if trigram and unknown:
-        for r in await store.trigram_neighbours(conn, scopes, unknown):
+    if trigram:
+        for r in await store.trigram_neighbours(conn, scopes, lookup):
             near.setdefault(r["term"], r["entries"])
     return near
 
@@ -108,11 +113,18 @@ def _ranked(term: str, near: dict[str, int], limit: int) -> list[str]:
 
 
 async def _match(conn: store.Conn, guild_id: int, terms: list[str], expansions: dict[str, str],
-                 options: Options) -> list[asyncpg.Record]:
+                 uses: dict[str, int], options: Options) -> list[asyncpg.Record]:
+    """Rank the entries for ``terms`` (each also searched as its expansion, if any)."""
     used = [expansions.get(t, t) for t in terms]
-    any_terms = _unique(terms + used)
-    return await store.search(conn, options.language, guild_id, " or ".join(any_terms), " ".join(used),
-                              any_terms, phrase(terms) + " ".join(used) + " ", options.limit)
+    every_word = _unique(terms + used)
+    rare = [w for t in terms for w in _unique([t, expansions.get(t, t)])
+            if uses.get(expansions.get(t, t), 0) <= COMMON]
+    select = " or ".join(rare) if rare else " ".join(used)
+    pairs = bigrams(terms) + bigrams(used)
+    return await store.search(
+        conn, options.language, guild_id, select=select, every=" ".join(used), rank=" or ".join(every_word),
+        select_keywords=_unique(rare + pairs), bonus_keywords=_unique(every_word + pairs), cap=CANDIDATES,
+        limit=options.limit)
 
 
 async def search(conn: store.Conn, guild_id: int, query: str, options: Options = Options()) -> SearchResult:
@@ -124,30 +136,36 @@ async def search(conn: store.Conn, guild_id: int, query: str, options: Options =
     if not result.terms:
         return result
     scopes = [store.GLOBAL_SCOPE, guild_id]
-    near = await _vocabulary_near(conn, scopes, result.terms, options.trigram) if options.typos else {}
-    for term in result.terms:
-        if term not in near and allowed_distance(term):
-            best = _ranked(term, near, allowed_distance(term))
+    uses = {r["term"]: r["entries"] for r in await store.term_counts(conn, scopes, result.terms)}
+    unknown = [t for t in result.terms if t not in uses]
+    near: dict[str, int] = {}
+    if options.typos and any(allowed_distance(t) for t in unknown):
+        near = await _near(conn, scopes, [t for t in unknown if allowed_distance(t)], options.trigram)
+        for term in unknown:
+            best = _ranked(term, near, allowed_distance(term)) if allowed_distance(term) else []
             if best:
                 result.expansions[term] = best[0]
-    rows = await _match(conn, guild_id, result.terms, result.expansions, options)
+                uses[best[0]] = near[best[0]]
+    rows = await _match(conn, guild_id, result.terms, result.expansions, uses, options)
     if not rows:
         result.expansions = {}
-        result.suggestions = await _suggestions(conn, guild_id, result.terms, near, options) if near else []
+        if options.typos and unknown:
+            result.suggestions = await _suggestions(conn, guild_id, result.terms, unknown, near, options)
     result.total = rows[0]["total"] if rows else 0
     result.hits = [Hit(r["id"], r["guild_id"], r["title"], r["summary"], list(r["keywords"] or []),
                        float(r["score"])) for r in rows]
     return result
 
 
-async def _suggestions(conn: store.Conn, guild_id: int, terms: list[str], near: dict[str, int],
-                       options: Options) -> list[str]:
-    """Queries one or two edits away that do find something ("did you mean ...?")."""
+async def _suggestions(conn: store.Conn, guild_id: int, terms: list[str], unknown: list[str],
+                       near: dict[str, int], options: Options) -> list[str]:
+    """Queries one edit further that do find something ("did you mean ...?")."""
+    short = [t for t in unknown if not allowed_distance(t) and len(t) >= VOCABULARY_MIN_CHARS]
+    if short:
+        near = {**near, **await _near(conn, [store.GLOBAL_SCOPE, guild_id], short, options.trigram)}
     alternatives: dict[str, list[str]] = {}
-    for term in terms:
-        if term in near or len(term) < VOCABULARY_MIN_CHARS:
-            continue
-        found = _ranked(term, near, max(1, allowed_distance(term)) + (1 if len(term) >= 6 else 0))
+    for term in unknown:
+        found = _ranked(term, near, allowed_distance(term) + 1)
         if found:
             alternatives[term] = found[:MAX_SUGGESTIONS]
     if not alternatives:
@@ -156,7 +174,8 @@ async def _suggestions(conn: store.Conn, guild_id: int, terms: list[str], near: 
     suggestions: list[str] = []
     for option in alternatives[first]:
         replaced = {t: (option if t == first else words[0]) for t, words in alternatives.items()}
-        if await _match(conn, guild_id, terms, replaced, Options(options.language, 1, typos=False)):
+        check = Options(options.language, 1, typos=False)
+        if await _match(conn, guild_id, terms, replaced, {w: 0 for w in replaced.values()}, check):
             suggestions.append(" ".join(replaced.get(t, t) for t in terms))
     return suggestions
 

@@ -132,6 +132,13 @@ async def remove_terms(conn: Conn, scope: int, terms: Sequence[str]) -> None:
            AND NOT EXISTS (SELECT 1 FROM faq_terms t WHERE t.term = v.term)""", ordered)
 
 
+async def term_counts(conn: Conn, scopes: list[int], terms: Sequence[str]) -> list[asyncpg.Record]:
+    """How many entries of ``scopes`` use each of ``terms`` (unknown terms are absent)."""
+    return await conn.fetch(
+        """SELECT term, sum(entries)::int AS entries FROM faq_terms
+           WHERE guild_id = ANY($1::bigint[]) AND term = ANY($2::text[]) GROUP BY term""", scopes, list(terms))
+
+
 async def neighbours(conn: Conn, scopes: list[int], forms: Sequence[str]) -> list[asyncpg.Record]:
     """Vocabulary words of ``scopes`` sharing a deletion form with the query words."""
     return await conn.fetch(
@@ -178,40 +185,51 @@ async def trigram_index(conn: Conn) -> None:
 
 # --- search ------------------------------------------------------------------------------
 
-# $1 guild, $2 any-word query text, $3 all-words query text, $4 query words (keyword
-# array match), $5 the query's words as a padded phrase, $6 limit. Rank: full-text rank
-# (title A > keywords B > summary C) + 1 when every word matches + 0.5 per keyword
-# the query names. The keyword array arm lets a keyword that the text search config
-# would drop (a stop word, "it") still find its entry.
+# $1 guild, $2 the words that select candidates (websearch syntax, plain words only),
+# $3 every word (all must match for the bonus), $4 every word and near word (OR, for
+# the rank), $5 keywords that select candidates, $6 keywords that earn the bonus,
+# $7 candidate cap, $8 limit. Rank: full-text rank (title A > keywords B > summary C)
+# + 1 when every word matches + 0.5 when a keyword is named. Only ids and scores of the
+# candidates are carried to the sort; the texts are read for the winners alone. Each
+# tsquery is a scalar subquery (an InitPlan): computed once per search, also under the
+# generic plan PostgreSQL adopts for a prepared statement after five runs, where a bare
+# websearch_to_tsquery($n) would be parsed again for every candidate row.
 _SEARCH = """
-SELECT e.id, e.guild_id, e.title, e.summary, e.keywords, count(*) OVER () AS total,
-       ts_rank(e.tsv_{lang}, websearch_to_tsquery('{lang}', $2), 1)
-       + CASE WHEN e.tsv_{lang} @@ websearch_to_tsquery('{lang}', $3) THEN 1.0 ELSE 0.0 END
-       + 0.5 * (SELECT count(*) FROM unnest(e.keywords) AS k WHERE position(' ' || k || ' ' IN $5) > 0)
-       AS score
-FROM faq_entries e
-WHERE (e.guild_id = $1 OR e.guild_id IS NULL)
-  AND (e.tsv_{lang} @@ websearch_to_tsquery('{lang}', $2) OR e.keywords && $4::text[])
-ORDER BY score DESC, e.id
-LIMIT $6
+WITH ranked AS (
+    SELECT e.id,
+           ts_rank(e.tsv_{lang}, (SELECT websearch_to_tsquery('{lang}', $4)), 1)
+           + CASE WHEN e.tsv_{lang} @@ (SELECT websearch_to_tsquery('{lang}', $3)) THEN 1.0 ELSE 0.0 END
+           + CASE WHEN e.keywords && $6::text[] THEN 0.5 ELSE 0.0 END AS score
+    FROM faq_entries e
+    WHERE (e.guild_id = $1 OR e.guild_id IS NULL)
+      AND (e.tsv_{lang} @@ (SELECT websearch_to_tsquery('{lang}', $2)) OR e.keywords && $5::text[])
+    LIMIT $7
+)
+SELECT e.id, e.guild_id, e.title, e.summary, e.keywords, best.score, (SELECT count(*) FROM ranked) AS total
+FROM (SELECT id, score FROM ranked ORDER BY score DESC, id LIMIT $8) AS best
+JOIN faq_entries e ON e.id = best.id
+ORDER BY best.score DESC, e.id
 """
 SEARCH = {lang: _SEARCH.format(lang=lang) for lang in LANGUAGES}
+
 
 # Does an entry's title or keywords (weights A and B) contain every word of a topic?
 _COVERS = """
 SELECT e.id FROM faq_entries e
 WHERE (e.guild_id = $1 OR e.guild_id IS NULL)
   AND (e.topic_key = $2
-       OR (e.tsv_{lang} @@ websearch_to_tsquery('{lang}', $2)
-           AND ts_filter(e.tsv_{lang}, '{{a,b}}') @@ websearch_to_tsquery('{lang}', $2)))
+       OR (e.tsv_{lang} @@ (SELECT websearch_to_tsquery('{lang}', $2))
+           AND ts_filter(e.tsv_{lang}, '{{a,b}}') @@ (SELECT websearch_to_tsquery('{lang}', $2))))
 LIMIT 1
 """
 COVERS = {lang: _COVERS.format(lang=lang) for lang in LANGUAGES}
 
 
-async def search(conn: Conn, language: str, guild_id: int, any_words: str, all_words: str,
-                 terms: list[str], phrase: str, limit: int) -> list[asyncpg.Record]:
-    return await conn.fetch(SEARCH[language], guild_id, any_words, all_words, terms, phrase, limit)
+async def search(conn: Conn, language: str, guild_id: int, *, select: str, every: str, rank: str,
+                 select_keywords: list[str], bonus_keywords: list[str], cap: int,
+                 limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(SEARCH[language], guild_id, select, every, rank, select_keywords, bonus_keywords,
+                            cap, limit)
 
 
 async def covering_entry(conn: Conn, language: str, guild_id: int, topic: str) -> int | None:

@@ -112,9 +112,9 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return previous[-1] if previous[-1] <= limit else limit + 1
 
 
-def phrase(terms: Iterable[str]) -> str:
-    """Terms as a space-padded string, for whole-phrase keyword matching in SQL."""
-    return " " + " ".join(terms) + " "
+def bigrams(terms: list[str]) -> list[str]:
+    """Neighbouring word pairs ("money back"), so that two-word keywords match as such."""
+    return [f"{a} {b}" for a, b in zip(terms, terms[1:], strict=False)]
 
 
 def topic_key(raw: object) -> str:
