@@ -54,7 +54,6 @@ def add_parser(commands: Any) -> None:
 
 def _run(body: Any, args: argparse.Namespace) -> int:
     from alphapy.cli.context import run
-
     from alphapy_faq.entries import EntryError
 
     try:
@@ -72,7 +71,6 @@ def _show(record: Any) -> dict[str, Any]:
 
 async def _list(db: Any, args: argparse.Namespace) -> int:
     from alphapy.cli.output import print_json, print_table
-
     from alphapy_faq import store
 
     async with db.acquire() as conn:

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import discord
+from discord import app_commands
+
 from alphapy.cog import PluginCog
 from alphapy.errors import UserError, report_interaction_error
 from alphapy.gate import staff_only
-from discord import app_commands
-
 from alphapy_faq import entries, proposals, search, store
 from alphapy_faq.text import clean, topic_key
 from alphapy_faq.views import (
@@ -59,7 +59,7 @@ class FaqCog(PluginCog, plugin="faq"):
         """Run a button or form handler; refusals and bugs are answered as for commands."""
         try:
             await handler(interaction, *args)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - told to the member, logged with an id if a bug
             await report_interaction_error(interaction, exc, plugin=self.plugin, command=f"faq {action}")
 
     async def _staff(self, interaction: discord.Interaction) -> None:

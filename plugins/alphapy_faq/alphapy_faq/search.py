@@ -4,9 +4,9 @@ A search is two or three indexed queries on one connection:
 
 1. how many entries of the guild and the global scope use each query word
    (``faq_terms``). A word no entry uses is looked up by its deletion forms
-   (``faq_term_variants``; plus pg_trgm's similarity where the server has it) and
-   searched together with its nearest known word within one edit (two for words of
-   eight letters or more), checked in Python with the optimal string alignment distance;
+   (``faq_term_variants``: exact for every word within the allowed edits) and searched
+   together with its nearest known word within one edit (two for words of eight letters
+   or more), checked in Python with the optimal string alignment distance;
 2. the entries are matched with ``websearch_to_tsquery`` on the weighted vector of the
    guild's language, or on the keyword array, and ranked in SQL: any word may match,
    entries with every word and named keywords rank higher.
@@ -18,6 +18,8 @@ all of them; and no more than ``CANDIDATES`` entries are ever ranked.
 
 When nothing matches, near words too uncertain to apply on their own (short words,
 one edit further) become "did you mean" suggestions, each checked to find something.
+Where the server has pg_trgm, its similarity search widens that net (words three edits
+away that share most of their trigrams, "authentifikation" -> "authentication").
 """
 
 from __future__ import annotations
@@ -26,16 +28,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
-from alphapy.log import get_logger
 
+from alphapy.log import get_logger
 from alphapy_faq import store
 from alphapy_faq.text import (
     MAX_QUERY_CHARS,
     VOCABULARY_MIN_CHARS,
     allowed_distance,
+    bigrams,
     clean,
     deletions,
-    bigrams,
     edit_distance,
     query_terms,
 )
@@ -87,8 +89,10 @@ def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-async def _near(conn: store.Conn, scopes: list[int], terms: list[str], trigram: bool) -> dict[str, int]:
-    """Known words near ``terms``, with how many entries use them."""
+async def _near(conn: store.Conn, scopes: list[int], terms: list[str], *, trigram: bool = False) -> dict[str, int]:
+    """Known words near ``terms``, with how many entries use them: those sharing a
+    deletion form (exact within the allowed edits), and with ``trigram`` also those
+    pg_trgm finds similar (further away: only ever offered as "did you mean")."""
     lookup = [t for t in terms if len(t) >= VOCABULARY_MIN_CHARS]
     if not lookup:
         return {}
@@ -140,7 +144,7 @@ async def search(conn: store.Conn, guild_id: int, query: str, options: Options =
     unknown = [t for t in result.terms if t not in uses]
     near: dict[str, int] = {}
     if options.typos and any(allowed_distance(t) for t in unknown):
-        near = await _near(conn, scopes, [t for t in unknown if allowed_distance(t)], options.trigram)
+        near = await _near(conn, scopes, [t for t in unknown if allowed_distance(t)])
         for term in unknown:
             best = _ranked(term, near, allowed_distance(term)) if allowed_distance(term) else []
             if best:
@@ -160,9 +164,9 @@ async def search(conn: store.Conn, guild_id: int, query: str, options: Options =
 async def _suggestions(conn: store.Conn, guild_id: int, terms: list[str], unknown: list[str],
                        near: dict[str, int], options: Options) -> list[str]:
     """Queries one edit further that do find something ("did you mean ...?")."""
-    short = [t for t in unknown if not allowed_distance(t) and len(t) >= VOCABULARY_MIN_CHARS]
-    if short:
-        near = {**near, **await _near(conn, [store.GLOBAL_SCOPE, guild_id], short, options.trigram)}
+    again = [t for t in unknown if options.trigram or not allowed_distance(t)]
+    if again:
+        near = {**near, **await _near(conn, [store.GLOBAL_SCOPE, guild_id], again, trigram=options.trigram)}
     alternatives: dict[str, list[str]] = {}
     for term in unknown:
         found = _ranked(term, near, allowed_distance(term) + 1)

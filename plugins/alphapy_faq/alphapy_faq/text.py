@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from itertools import pairwise
 
 MAX_QUERY_CHARS = 300  # longer input (a pasted log) is searched by its beginning
 MAX_QUERY_TERMS = 16
@@ -114,7 +115,7 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 
 def bigrams(terms: list[str]) -> list[str]:
     """Neighbouring word pairs ("money back"), so that two-word keywords match as such."""
-    return [f"{a} {b}" for a, b in zip(terms, terms[1:], strict=False)]
+    return [f"{a} {b}" for a, b in pairwise(terms)]
 
 
 def topic_key(raw: object) -> str:

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alphapy_faq import search
+
 from alphapy.cli import main
 from alphapy.db import Database
-
-from alphapy_faq import search
 
 GUILD = 333_333_333_333_333_333
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-
 from alphapy_faq import entries
 from alphapy_faq.entries import Draft
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from alphapy_faq import entries
 from alphapy_faq.entries import Draft
 from alphapy_faq.proposals import DRAFT_SYSTEM, DraftAnswer

@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from alphapy.testing.schema import assert_tables_match_reference
-
 from alphapy_faq import entries, search
 from alphapy_faq.entries import Draft, EntryError
 from alphapy_faq.search import Options
+
+from alphapy.testing.schema import assert_tables_match_reference
 
 GUILD_A = 111_111_111_111_111_111
 GUILD_B = 222_222_222_222_222_222
@@ -25,11 +25,11 @@ KNOWLEDGE = [  # (scope, title, keywords, answer)
     (None, "Can I get a refund?", "refund, billing, money back",
      "Refunds are possible within 14 days of purchase. Open a ticket with your order number."),
     (None, "Two-factor authentication", "2fa, security, authenticator",
-     "Turn on two-factor authentication in Settings, Security. Use any authenticator app and keep your backup "
-     "codes safe."),
+     ("Turn on two-factor authentication in Settings, Security. Use any authenticator app and keep your backup "
+      "codes safe.")),
     (None, "Wachtwoord vergeten", "wachtwoord, inloggen",
-     "Klik op 'wachtwoord vergeten' op de inlogpagina. Je ontvangt een e-mail met een link om een nieuw "
-     "wachtwoord te kiezen. Nog steeds problemen? Open een ticket."),
+     ("Klik op 'wachtwoord vergeten' op de inlogpagina. Je ontvangt een e-mail met een link om een nieuw "
+      "wachtwoord te kiezen. Nog steeds problemen? Open een ticket.")),
     (None, "Connecting to the VPN", "vpn, network",
      "Install the VPN profile from the downloads page and connect with your account."),
     (GUILD_A, "Server rules", "rules, ban, warning",
