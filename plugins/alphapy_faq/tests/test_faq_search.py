@@ -229,3 +229,17 @@ async def test_a_title_is_unique_within_its_scope(db, ids) -> None:
 
 async def test_tables_match_the_schema_reference(migrated_database_url) -> None:
     assert_tables_match_reference(migrated_database_url, ["faq_entries", "faq_search_logs"])
+
+
+def test_the_migration_rolls_back_and_applies_again(database_url, plugin_manager) -> None:
+    import psycopg
+    from alphapy.db.migrate import MigrationRunner
+
+    runner = MigrationRunner(database_url, plugin_manager.migration_sources())
+    runner.apply()
+    assert runner.rollback("faq") == ["faq_0001_init"]
+    with psycopg.connect(database_url) as conn:
+        left = conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'faq%'").fetchone()
+        function = conn.execute("SELECT count(*) FROM pg_proc WHERE proname = 'faq_keywords_text'").fetchone()
+    assert left == (0,) and function == (0,)
+    assert runner.apply() == ["faq_0001_init"]
