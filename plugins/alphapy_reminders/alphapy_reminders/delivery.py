@@ -28,6 +28,7 @@ stale. Rate limits (429) are waited out by discord.py, per route and globally.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -51,14 +52,40 @@ log = get_logger("alphapy.plugins.reminders")
 PLUGIN = "reminders"
 #: Sent later than this after its time, a reminder says it is late.
 LATE_AFTER = timedelta(seconds=60)
-#: Sends in flight per process; discord.py paces each channel's bucket and the global limit.
+#: Sends in flight per process; each channel's own bucket is paced by discord.py.
 CONCURRENCY = 16
 BATCH_SIZE = 50
+#: Discord's global limit is 50 requests per second per bot, shared by all its processes.
+#: Reminder posts use at most 90 % of this process's share (its shards out of all), leaving
+#: room for everything else the bot does; discord.py waits out any 429 that still comes.
+GLOBAL_LIMIT = 50.0
+SHARE_OF_LIMIT = 0.9
 
 
 def nonce_for(reminder_id: int, occurrence: datetime) -> str:
     """The message nonce of one occurrence: the same on every retry, at most 25 characters."""
     return f"r{reminder_id}:{int(occurrence.timestamp())}"
+
+
+class Pacer:
+    """At most ``rate`` sends per second, evenly spaced (no bursts: Discord counts a global
+    limit per second, and a burst at the start of one would earn 429s)."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        now = time.monotonic()
+        slot = max(now, self._next)
+        self._next = slot + self.interval  # claimed before sleeping: one event loop, no lock needed
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
+def send_rate(shard_count: int, shard_ids: list[int]) -> float:
+    """This process's reminder posts per second: its shards' share of the global limit."""
+    return GLOBAL_LIMIT * SHARE_OF_LIMIT * len(shard_ids) / shard_count
 
 
 @dataclass
@@ -108,6 +135,7 @@ class Delivery:
         self.bot = bot
         self.stats = DeliveryStats()
         self._slots = asyncio.Semaphore(concurrency)
+        self.pacer = Pacer(send_rate(*bot.config.shard_filter()))
 
     def due_work(self) -> DueWork:
         return DueWork(
@@ -167,6 +195,7 @@ class Delivery:
                          image=image, show_image=show_image)
 
         channel = self.bot.get_partial_messageable(row["channel_id"], guild_id=guild_id)
+        await self.pacer.wait()
         try:
             await channel.send(nonce=nonce_for(reminder_id, decided.occurrence), **message.send_kwargs())
         except discord.NotFound:

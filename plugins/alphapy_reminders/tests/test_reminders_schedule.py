@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time as time_module
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
-from alphapy_reminders.delivery import LATE_AFTER, nonce_for, plan
+from alphapy_reminders.delivery import LATE_AFTER, Pacer, nonce_for, plan, send_rate
 from alphapy_reminders.schedule import (
     event_trigger,
     local_time_of,
@@ -146,3 +148,21 @@ def test_stale_one_off_is_skipped_and_never_rescheduled() -> None:
 def test_nonce_is_stable_and_short() -> None:
     assert nonce_for(2_147_483_647, utc(2099, 12, 31)) == nonce_for(2_147_483_647, utc(2099, 12, 31))
     assert len(nonce_for(2_147_483_647, utc(2099, 12, 31))) <= 25
+
+
+# --- pacing under Discord's global limit ----------------------------------------------------
+
+def test_each_process_takes_its_shards_share_of_the_global_limit() -> None:
+    assert send_rate(1, [0]) == 45.0                 # one process: 90 % of 50 per second
+    assert send_rate(2, [1]) == 22.5                 # two shard processes: half each
+    assert send_rate(4, [0, 1]) == send_rate(2, [0])
+
+
+async def test_the_pacer_spaces_sends_and_never_bursts() -> None:
+    pacer = Pacer(200.0)  # one send every 5 ms
+    stamps = []
+    for _ in range(8):
+        await pacer.wait()
+        stamps.append(time_module.monotonic())
+    gaps = [later - earlier for earlier, later in pairwise(stamps)]
+    assert min(gaps) >= 0.005 - 0.002  # a lower bound only: a busy machine makes gaps longer, never shorter

@@ -32,8 +32,8 @@ def test_constraints_keep_bad_rows_out(migrated_database_url: str) -> None:
         "INSERT INTO reminders (guild_id, name, channel_id, days, time) VALUES (1, '', 2, '{0}', '19:00')",
         "INSERT INTO reminders (guild_id, name, channel_id, days, time) VALUES (1, 'x', 2, '{7}', '19:00')",
         "INSERT INTO reminders (guild_id, name, channel_id, days) VALUES (1, 'x', 2, '{}')",  # neither kind
-        "INSERT INTO reminders (guild_id, name, channel_id, days, time, image_url) "
-        "VALUES (1, 'x', 2, '{0}', '19:00', 'http://insecure.example/a.png')",
+        ("INSERT INTO reminders (guild_id, name, channel_id, days, time, image_url) "
+         "VALUES (1, 'x', 2, '{0}', '19:00', 'http://insecure.example/a.png')"),
     ]
     for statement in bad:
         with psycopg.connect(migrated_database_url) as conn:
