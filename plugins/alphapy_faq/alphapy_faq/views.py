@@ -34,12 +34,29 @@ EDIT_FORM = re.compile(r"faq:entry-edit:(?P<id>\d{1,10})")
 PROPOSAL_FORM = re.compile(r"faq:proposal-save:(?P<id>\d{1,10})")
 
 
+def _clip(text: str, limit: int) -> str:
+    """Cut to ``limit`` characters with an ellipsis, never leaving half an escape."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if (len(cut) - len(cut.rstrip("\\"))) % 2:
+        cut = cut[:-1]
+    return cut.rstrip() + "…"
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text)
+
+
 def safe(text: str, limit: int) -> str:
-    """People's text for a message: printable, no markdown or mentions, at most ``limit``."""
-    cleaned = "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text)
-    if len(cleaned) > limit:
-        cleaned = cleaned[: limit - 1].rstrip() + "…"
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(cleaned))
+    """People's text for a message: printable, no markdown or mentions, at most ``limit``
+    characters once escaped (Discord's limits count the escapes too)."""
+    return _clip(discord.utils.escape_mentions(discord.utils.escape_markdown(_printable(text))), limit)
+
+
+def formatted(text: str, limit: int) -> str:
+    """Staff's own text (an entry's answer): their markdown stays, mentions never ping."""
+    return _clip(discord.utils.escape_mentions(_printable(text)), limit)
 
 
 def code(text: str, limit: int) -> str:
@@ -151,7 +168,7 @@ def _scope_label(record: Any) -> str:
 
 
 def entry_embed(record: Any) -> discord.Embed:
-    embed = discord.Embed(title=safe(record["title"], 256), description=safe(record["summary"], 4000),
+    embed = discord.Embed(title=formatted(record["title"], 256), description=formatted(record["summary"], 4096),
                           colour=GREEN)
     if record["keywords"]:
         embed.add_field(name="Keywords", value=safe(", ".join(record["keywords"]), 1000), inline=False)
@@ -173,14 +190,13 @@ def results_embed(result: SearchResult) -> discord.Embed:
     if result.corrections:
         fixed = ", ".join(f"{safe(typed, 40)} → **{safe(used, 40)}**" for typed, used in result.corrections.items())
         lines.append(f"Also searched for: {fixed}")
-    embed = discord.Embed(title=f"FAQ search: {clean(result.query, 200)}"[:256], colour=BLURPLE,
+    embed = discord.Embed(title=_clip(f"FAQ search: {clean(result.query, 200)}", 256), colour=BLURPLE,
                           description="\n".join(lines) or None)
-    for hit in result.hits:
-        name = f"#{hit.id} · {clean(hit.title, 200)}"
-        value = safe(hit.summary, 300)
+    for hit in result.hits:  # at most 10 fields of ~500 characters: within an embed's 6,000
+        value = safe(hit.summary, 280)
         if hit.keywords:
-            value += f"\n*{safe(', '.join(hit.keywords), 150)}*"
-        embed.add_field(name=name[:256], value=value[:1024] or "—", inline=False)
+            value += f"\n*{safe(', '.join(hit.keywords), 110)}*"
+        embed.add_field(name=f"#{hit.id} · {_clip(clean(hit.title, 100), 100)}", value=value or "—", inline=False)
     embed.set_footer(text=f"{result.total} match{'es' if result.total != 1 else ''}{more} · /faq show <id> "
                           "posts an answer for everyone")
     return embed

@@ -235,3 +235,21 @@ async def test_stats_show_top_and_unanswered_searches_of_this_server_only(bot, e
     assert theirs.embed["description"] == "**1** searches by **1** people; **0** (0%) found nothing."
     empty = await emulator.slash(host, "faq stats", period="24h", check_permissions=False)
     assert empty.embed["footer"]["text"] == "0 entries of this server · 1 global entries"
+
+
+def embed_size(embed: dict[str, Any]) -> int:
+    """What Discord counts against an embed's 6,000 characters."""
+    return (len(embed.get("title", "")) + len(embed.get("description", "") or "")
+            + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
+            + len(embed.get("footer", {}).get("text", "")))
+
+
+async def test_ten_markdown_heavy_results_fit_in_one_embed(bot, emulator, guild, member) -> None:
+    await bot.settings.set(guild.id, "faq", "results", 10)
+    for n in range(12):
+        await add_entry(bot, guild.id, f"*_~`|>#{n}" * 9, "**__~~`||>" * 390 + " markdown",
+                        ", ".join(f"*keyword*{n}_{k}" for k in range(20)))
+    reply = await emulator.slash(member, "faq search", query="markdown")
+    assert len(reply.embed["fields"]) == 10 and embed_size(reply.embed) <= 6000
+    shown = await emulator.slash(member, "faq show", entry="1")
+    assert len(shown.embed["description"]) <= 4096 and embed_size(shown.embed) <= 6000
