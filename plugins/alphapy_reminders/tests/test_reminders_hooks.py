@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -47,17 +48,21 @@ async def test_a_persons_data_is_exported_and_erased(bot, emulator, host, member
     await emulator.wait_until(lambda: any(m.embeds and m.embeds[0]["title"] == "⏰ Raid" for m in channel.messages))
 
 
+async def alphapy_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m alphapy ...`` in a worker thread, so that the bot keeps serving meanwhile."""
+    return await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "alphapy", *args], env=env,
+                                   capture_output=True, text=True, timeout=60, check=False)
+
+
 async def test_the_operator_lists_a_servers_reminders(bot, emulator, host, guild, channel,
                                                       migrated_database_url) -> None:
     await add(emulator, host, channel, "Raid night")
     env = {**os.environ, "DATABASE_URL": migrated_database_url, "ALPHAPY_PLUGINS": "reminders"}
     env.pop("LOG_LEVEL", None)
-    listed = subprocess.run([sys.executable, "-m", "alphapy", "reminders", "list", "--guild", str(guild.id)],
-                            env=env, capture_output=True, text=True, timeout=60)
+    listed = await alphapy_cli(env, "reminders", "list", "--guild", str(guild.id))
     assert listed.returncode == 0, listed.stderr
     header, row = listed.stdout.splitlines()
     assert header.split() == ["ID", "NAME", "CHANNEL", "DAYS", "TIME", "EVENT", "NEXT", "(UTC)", "STATE"]
     assert row.split()[:5] == ["1", "Raid", "night", str(channel.id), "Mon"]
-    as_json = subprocess.run([sys.executable, "-m", "alphapy", "reminders", "list", "--guild", "1", "--json"],
-                             env=env, capture_output=True, text=True, timeout=60)
+    as_json = await alphapy_cli(env, "reminders", "list", "--guild", "1", "--json")
     assert json.loads(as_json.stdout) == []  # another guild: nothing
