@@ -62,7 +62,8 @@ async def _count_words(conn: store.Conn, guild_id: int | None, added: set[str], 
     scope = scope_of(guild_id)
     await store.remove_terms(conn, scope, sorted(removed - added))
     new = await store.add_terms(conn, scope, sorted(added - removed))
-    pairs = [(variant, term) for term in new for variant in deletions(term)]
+    # In key order, so that two writers adding the same new words never wait on each other crosswise.
+    pairs = sorted((variant, term) for term in new for variant in deletions(term))
     await store.add_variants(conn, [p[0] for p in pairs], [p[1] for p in pairs])
 
 

@@ -196,6 +196,24 @@ async def test_vocabulary_follows_edits_and_removals(db, ids) -> None:
     assert (await run(db, "biling")).corrections == {}
 
 
+async def test_concurrent_writers_share_new_words_without_deadlock(db) -> None:
+    import asyncio
+
+    words = ["zeppelin", "quartz", "nebula", "harbour", "lantern", "meadow"]
+
+    async def write(n: int) -> None:
+        async with db.acquire() as conn:
+            text = " ".join(words[n % 3:] + words[:n % 3])  # the same words, in other orders
+            await entries.add(conn, GUILD_A, Draft.parse(f"Entry {n}", text, ",".join(reversed(words))), by=n)
+
+    await asyncio.gather(*(write(n) for n in range(8)))
+    async with db.acquire() as conn:
+        counts = {r["term"]: r["entries"] for r in await conn.fetch(
+            "SELECT term, entries FROM faq_terms WHERE guild_id = $1", GUILD_A)}
+    assert {w: counts[w] for w in words} == dict.fromkeys(words, 8) and counts["entry"] == 8
+    assert (await run(db, "zepelin")).corrections == {"zepelin": "zeppelin"}
+
+
 async def test_word_counts_are_per_scope(db, ids) -> None:
     async with db.acquire() as conn:
         await entries.add(conn, GUILD_A, Draft.parse("VPN for staff", "Staff use the office VPN.", "vpn"), by=1)
