@@ -89,10 +89,9 @@ class FaqCog(PluginCog, plugin="faq"):
         if interaction.guild_id is None:
             return []
         async with self.bot.db.acquire() as conn:
-            found = await search.titles(conn, interaction.guild_id, str(current or ""))
+            found = await search.titles(conn, interaction.guild_id, str(current or ""), own=own)
         return [app_commands.Choice(name=clean(f"#{r['id']} {r['title']}" if as_id else r["title"], 100),
-                                    value=str(r["id"]) if as_id else r["title"][:100])
-                for r in found if not own or r["guild_id"] is not None][:25]
+                                    value=str(r["id"]) if as_id else r["title"][:100]) for r in found]
 
     async def _title_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return await self._titles(interaction, current, own=False, as_id=False)

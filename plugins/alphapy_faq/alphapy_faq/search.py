@@ -189,10 +189,11 @@ def like_pattern(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-async def titles(conn: store.Conn, guild_id: int, typed: str, limit: int = 25) -> list[asyncpg.Record]:
+async def titles(conn: store.Conn, guild_id: int, typed: str, *, own: bool = False,
+                 limit: int = 25) -> list[asyncpg.Record]:
     """Titles for autocomplete: containing what was typed, those starting with it first."""
     typed = like_pattern(clean(typed, 100))
-    return await store.titles_like(conn, guild_id, f"%{typed}%", f"{typed}%", limit)
+    return await store.titles_like(conn, guild_id, f"%{typed}%", f"{typed}%", own=own, limit=limit)
 
 
 async def prepare_trigram(db: Any) -> bool:

@@ -84,13 +84,15 @@ async def count_entries(conn: Conn, guild_id: int) -> tuple[int, int]:
     return row["own"], row["global"]
 
 
-async def titles_like(conn: Conn, guild_id: int, pattern: str, prefix: str, limit: int = 25) -> list[asyncpg.Record]:
-    """Titles containing ``pattern`` (a LIKE pattern), those starting with ``prefix`` first."""
+async def titles_like(conn: Conn, guild_id: int, pattern: str, prefix: str, *, own: bool = False,
+                      limit: int = 25) -> list[asyncpg.Record]:
+    """Titles containing ``pattern`` (a LIKE pattern), those starting with ``prefix`` first;
+    with ``own`` the guild's entries only (the ones its staff may change)."""
     return await conn.fetch(
         r"""SELECT id, title, guild_id FROM faq_entries
-            WHERE (guild_id = $1 OR guild_id IS NULL) AND title ILIKE $2 ESCAPE '\'
+            WHERE (guild_id = $1 OR (guild_id IS NULL AND NOT $5)) AND title ILIKE $2 ESCAPE '\'
             ORDER BY title ILIKE $3 ESCAPE '\' DESC, guild_id IS NULL, lower(title), id LIMIT $4""",
-        guild_id, pattern, prefix, limit)
+        guild_id, pattern, prefix, limit, own)
 
 
 # --- vocabulary (typo tolerance) ---------------------------------------------------------

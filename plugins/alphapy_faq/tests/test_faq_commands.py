@@ -76,11 +76,13 @@ async def test_nothing_found_says_so_and_suggests(bot, emulator, member) -> None
     assert counts == [0, 0]
 
 
-async def test_autocomplete_offers_titles_of_this_server_and_global_ones(bot, emulator, member, other) -> None:
+async def test_autocomplete_offers_titles_of_this_server_and_global_ones(bot, emulator, host, member, other) -> None:
     await add_entry(bot, None, "Password reset", "Settings.")
-    await add_entry(bot, member.guild.id, "Passes for the event", "At the door.")
+    passes = await add_entry(bot, member.guild.id, "Passes for the event", "At the door.")
     choices = await emulator.autocomplete(member, "faq search", focused="query", value="pass")
     assert [c.name for c in choices] == ["Passes for the event", "Password reset"]
+    editable = await emulator.autocomplete(host, "faq edit", focused="entry", value="pass")
+    assert [(c.name, c.value) for c in editable] == [(f"#{passes} Passes for the event", str(passes))]
     ids = await emulator.autocomplete(member, "faq show", focused="entry", value="raid")
     assert ids == []  # the other server's "Secret raid schedule" stays there
     theirs = await emulator.autocomplete(other.member("stranger"), "faq show", focused="entry", value="raid")

@@ -251,6 +251,7 @@ async def test_tables_match_the_schema_reference(migrated_database_url) -> None:
 
 def test_the_migration_rolls_back_and_applies_again(database_url, plugin_manager) -> None:
     import psycopg
+
     from alphapy.db.migrate import MigrationRunner
 
     runner = MigrationRunner(database_url, plugin_manager.migration_sources())
