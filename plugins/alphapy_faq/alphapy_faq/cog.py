@@ -272,9 +272,8 @@ class FaqCog(PluginCog, plugin="faq"):
                                                   topic_key=topic_key(record["similarity_key"])))
             await store.decide_proposal(conn, proposal_id, interaction.guild_id, "added", interaction.user.id,
                                         entry["id"])
-            summaries = await store.topic_summaries(conn, interaction.guild_id, record["similarity_key"])
         outcome = f"Added as FAQ #{entry['id']} by {interaction.user.mention}."
-        await self._close_message(interaction, proposal_id, record["similarity_key"], summaries, outcome)
+        await self._close_message(interaction, proposal_id, record["similarity_key"], outcome)
         await interaction.followup.send(f"Added FAQ #{entry['id']}.", embed=entry_embed(entry), ephemeral=True,
                                         allowed_mentions=NO_MENTIONS)
 
@@ -284,14 +283,17 @@ class FaqCog(PluginCog, plugin="faq"):
         async with self.bot.db.transaction() as conn:
             record = await self._open_proposal(conn, interaction.guild_id, proposal_id, lock=True)
             await store.decide_proposal(conn, proposal_id, interaction.guild_id, "dismissed", interaction.user.id)
-            summaries = await store.topic_summaries(conn, interaction.guild_id, record["similarity_key"])
         outcome = f"Dismissed by {interaction.user.mention}; this topic will not be proposed again."
-        await self._close_message(interaction, proposal_id, record["similarity_key"], summaries, outcome)
+        await self._close_message(interaction, proposal_id, record["similarity_key"], outcome)
 
     async def _close_message(self, interaction: discord.Interaction, proposal_id: int, topic: str,
-                             summaries: list[Any], outcome: str) -> None:
+                             outcome: str) -> None:
         """Show the outcome on the proposal itself and take its buttons away."""
-        embed = proposal_embed(proposal_id, topic, summaries, len(summaries), outcome)
+        assert interaction.guild_id is not None
+        async with self.bot.db.acquire() as conn:
+            summaries = await store.topic_summaries(conn, interaction.guild_id, topic)
+            count = await store.count_topic(conn, interaction.guild_id, topic)
+        embed = proposal_embed(proposal_id, topic, summaries, count, outcome)
         if interaction.message is not None:
             await interaction.response.edit_message(embed=embed, view=None, allowed_mentions=NO_MENTIONS)
         else:

@@ -91,8 +91,9 @@ async def maybe_propose(bot: Any, guild_id: int, topic: str) -> int | None:
         if proposal_id is None:
             return None  # another process got there first
         summaries = await store.topic_summaries(conn, guild_id, topic)
+        count = await store.count_topic(conn, guild_id, topic)
     try:
-        message = await _post(bot, channel_id, proposal_id, topic, summaries)
+        message = await _post(bot, channel_id, proposal_id, topic, summaries, count)
     except (discord.HTTPException, LookupError) as exc:
         async with bot.db.acquire() as conn:
             await store.release_proposal(conn, proposal_id, guild_id)
@@ -107,13 +108,14 @@ async def maybe_propose(bot: Any, guild_id: int, topic: str) -> int | None:
     return proposal_id
 
 
-async def _post(bot: Any, channel_id: int, proposal_id: int, topic: str, summaries: list[Any]) -> discord.Message:
+async def _post(bot: Any, channel_id: int, proposal_id: int, topic: str, summaries: list[Any],
+                count: int) -> discord.Message:
     from alphapy_faq.views import proposal_embed, proposal_view
 
     channel = bot.get_channel(channel_id)
     if channel is None:
         raise LookupError(f"channel {channel_id} is not visible to the bot")
-    return await channel.send(embed=proposal_embed(proposal_id, topic, summaries, len(summaries)),
+    return await channel.send(embed=proposal_embed(proposal_id, topic, summaries, count),
                               view=proposal_view(proposal_id),
                               allowed_mentions=discord.AllowedMentions.none())
 

@@ -15,6 +15,7 @@ import discord
 
 from alphapy_faq.entries import SUMMARY_MAX, TITLE_MAX
 from alphapy_faq.proposals import SHOWN_SUMMARIES
+from alphapy_faq.search import CANDIDATES
 from alphapy_faq.text import clean
 
 if TYPE_CHECKING:
@@ -197,6 +198,7 @@ def results_embed(result: SearchResult) -> discord.Embed:
         if hit.keywords:
             value += f"\n*{safe(', '.join(hit.keywords), 110)}*"
         embed.add_field(name=f"#{hit.id} · {_clip(clean(hit.title, 100), 100)}", value=value or "—", inline=False)
-    embed.set_footer(text=f"{result.total} match{'es' if result.total != 1 else ''}{more} · /faq show <id> "
-                          "posts an answer for everyone")
+    total = f"{CANDIDATES}+ matches" if result.total >= CANDIDATES else \
+        f"{result.total} match{'es' if result.total != 1 else ''}{more}"
+    embed.set_footer(text=f"{total} · /faq show <id> posts an answer for everyone")
     return embed
