@@ -7,13 +7,17 @@ side is covered in test_faq_commands.py.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from alphapy_faq import entries, search
+from alphapy_faq import entries, plugin, search
 from alphapy_faq.entries import Draft, EntryError
 from alphapy_faq.search import Options
 
+from alphapy.db import Database
+from alphapy.plugins import PluginManager
 from alphapy.testing.schema import assert_tables_match_reference
 
 GUILD_A = 111_111_111_111_111_111
@@ -39,15 +43,47 @@ KNOWLEDGE = [  # (scope, title, keywords, answer)
 ]
 
 
-@pytest.fixture
-async def ids(db: Any) -> dict[str, int]:
-    """The knowledge base, by title."""
+async def _load(database: Any) -> dict[str, int]:
     found = {}
-    async with db.acquire() as conn:
+    async with database.acquire() as conn:
         for scope, title, keywords, answer in KNOWLEDGE:
             record = await entries.add(conn, scope, Draft.parse(title, answer, keywords), by=42)
             found[title] = record["id"]
     return found
+
+
+@pytest.fixture
+async def ids(db: Any) -> dict[str, int]:
+    """The knowledge base in this test's own database (for tests that change it)."""
+    return await _load(db)
+
+
+@pytest.fixture(scope="module")
+def knowledge(alphapy_test_server: Any) -> Iterator[tuple[str, dict[str, int]]]:
+    """One knowledge base shared by the tests that only read it."""
+    manager = PluginManager()
+    manager.register(plugin, "faq")
+    url = alphapy_test_server.migrated_database(manager.migration_sources())
+
+    async def load() -> dict[str, int]:
+        async with Database(url, min_size=1, max_size=1, tracker_size=1) as database:
+            return await _load(database)
+
+    try:
+        yield url, asyncio.run(load())
+    finally:
+        alphapy_test_server.drop_database(url)
+
+
+@pytest.fixture
+async def kb(knowledge: tuple[str, dict[str, int]]) -> AsyncIterator[Database]:
+    async with Database(knowledge[0], min_size=1, max_size=2, tracker_size=1) as database:
+        yield database
+
+
+@pytest.fixture
+def kb_ids(knowledge: tuple[str, dict[str, int]]) -> dict[str, int]:
+    return knowledge[1]
 
 
 async def run(db: Any, query: str, guild: int = GUILD_A, language: str = "english",
@@ -73,9 +109,9 @@ async def top(db: Any, query: str, **kwargs: Any) -> int | None:
     ("money back", "Can I get a refund?"),                             # a two-word keyword
     ("security", "Two-factor authentication"),                         # keyword and text
 ])
-async def test_finds_the_right_entry_first(db, ids, query, title) -> None:
-    result = await run(db, query)
-    assert result.hits and result.hits[0].id == ids[title], [h.title for h in result.hits]
+async def test_finds_the_right_entry_first(kb, kb_ids, query, title) -> None:
+    result = await run(kb, query)
+    assert result.hits and result.hits[0].id == kb_ids[title], [h.title for h in result.hits]
     assert result.corrections == {}  # other forms of a word are not "typos" to point out
 
 
@@ -88,69 +124,69 @@ async def test_finds_the_right_entry_first(db, ids, query, title) -> None:
     ("autentikation", "autentikation", "authentication", "Two-factor authentication"),  # two edits, long word
     ("authhenticcation", "authhenticcation", "authentication", "Two-factor authentication"),  # two extra
 ])
-async def test_typos_are_corrected(db, ids, query, typed, corrected, title) -> None:
-    result = await run(db, query)
+async def test_typos_are_corrected(kb, kb_ids, query, typed, corrected, title) -> None:
+    result = await run(kb, query)
     assert result.corrections.get(typed) == corrected
-    assert result.hits[0].id == ids[title]
+    assert result.hits[0].id == kb_ids[title]
 
 
-async def test_title_outranks_keyword_outranks_answer(db, ids) -> None:
-    result = await run(db, "account")  # a keyword of the password entry, a word of the VPN entry's answer
-    assert [h.id for h in result.hits] == [ids["How do I reset my password?"], ids["Connecting to the VPN"]]
+async def test_title_outranks_keyword_outranks_answer(kb, kb_ids) -> None:
+    result = await run(kb, "account")  # a keyword of the password entry, a word of the VPN entry's answer
+    assert [h.id for h in result.hits] == [kb_ids["How do I reset my password?"], kb_ids["Connecting to the VPN"]]
     assert result.total == 2 and result.hits[0].score > result.hits[1].score
 
 
-async def test_every_word_matching_ranks_above_some_words_matching(db, ids) -> None:
-    result = await run(db, "vpn account")
-    assert result.hits[0].id == ids["Connecting to the VPN"]  # both words; the password entry has one
+async def test_every_word_matching_ranks_above_some_words_matching(kb, kb_ids) -> None:
+    result = await run(kb, "vpn account")
+    assert result.hits[0].id == kb_ids["Connecting to the VPN"]  # both words; the password entry has one
 
 
-async def test_other_forms_of_a_word_are_searched_but_not_called_typos(db, ids) -> None:
-    result = await run(db, "passwords")
+async def test_other_forms_of_a_word_are_searched_but_not_called_typos(kb, kb_ids) -> None:
+    result = await run(kb, "passwords")
     assert result.expansions == {"passwords": "password"} and result.corrections == {}
-    assert result.hits[0].id == ids["How do I reset my password?"]
+    assert result.hits[0].id == kb_ids["How do I reset my password?"]
 
 
-async def test_dutch_uses_dutch_stemming(db, ids) -> None:
+async def test_dutch_uses_dutch_stemming(kb, kb_ids) -> None:
     # Typo tolerance off, so that only the language's stemming can join "probleem" and "problemen".
-    dutch = await run(db, "probleem", language="dutch", typos=False)
-    assert [h.id for h in dutch.hits] == [ids["Wachtwoord vergeten"]]
-    assert (await run(db, "probleem", language="english", typos=False)).hits == []
-    assert (await run(db, "probleem", language="simple", typos=False)).hits == []
-    assert (await run(db, "probleem", language="english")).hits[0].id == ids["Wachtwoord vergeten"]  # typo path
-    plural = await run(db, "wachtwoorden vergeten", language="dutch")
-    assert plural.hits[0].id == ids["Wachtwoord vergeten"]
-    simple = await run(db, "ontvangt e-mail", language="simple")
-    assert simple.hits[0].id == ids["Wachtwoord vergeten"]
+    dutch = await run(kb, "probleem", language="dutch", typos=False)
+    assert [h.id for h in dutch.hits] == [kb_ids["Wachtwoord vergeten"]]
+    assert (await run(kb, "probleem", language="english", typos=False)).hits == []
+    assert (await run(kb, "probleem", language="simple", typos=False)).hits == []
+    assert (await run(kb, "probleem", language="english")).hits[0].id == kb_ids["Wachtwoord vergeten"]  # typo path
+    plural = await run(kb, "wachtwoorden vergeten", language="dutch")
+    assert plural.hits[0].id == kb_ids["Wachtwoord vergeten"]
+    simple = await run(kb, "ontvangt e-mail", language="simple")
+    assert simple.hits[0].id == kb_ids["Wachtwoord vergeten"]
 
 
-async def test_no_result_is_empty_and_suggests_only_what_finds_something(db, ids) -> None:
-    nothing = await run(db, "quantum teleporter")
+async def test_no_result_is_empty_and_suggests_only_what_finds_something(kb, kb_ids) -> None:
+    nothing = await run(kb, "quantum teleporter")
     assert nothing.hits == [] and nothing.total == 0 and nothing.suggestions == []
-    short = await run(db, "vpm")  # too short to correct silently, close enough to suggest
+    short = await run(kb, "vpm")  # too short to correct silently, close enough to suggest
     assert short.hits == [] and short.suggestions == ["vpn"]
-    assert await top(db, short.suggestions[0]) == ids["Connecting to the VPN"]
+    assert await top(kb, short.suggestions[0]) == kb_ids["Connecting to the VPN"]
 
 
 # --- isolation ---------------------------------------------------------------------------
 
-async def test_a_guild_sees_global_entries_and_its_own_only(db, ids) -> None:
-    assert await top(db, "server rules", guild=GUILD_A) == ids["Server rules"]
-    assert await top(db, "server rules", guild=GUILD_B) is None
-    assert await top(db, "raid schedule", guild=GUILD_A) is None
-    assert await top(db, "raid schedule", guild=GUILD_B) == ids["Secret raid schedule"]
-    assert await top(db, "refund", guild=GUILD_B) == ids["Can I get a refund?"]  # global: everyone's
+async def test_a_guild_sees_global_entries_and_its_own_only(kb, kb_ids) -> None:
+    assert await top(kb, "server rules", guild=GUILD_A) == kb_ids["Server rules"]
+    assert await top(kb, "server rules", guild=GUILD_B) is None
+    assert await top(kb, "raid schedule", guild=GUILD_A) is None
+    assert await top(kb, "raid schedule", guild=GUILD_B) == kb_ids["Secret raid schedule"]
+    assert await top(kb, "refund", guild=GUILD_B) == kb_ids["Can I get a refund?"]  # global: everyone's
 
 
-async def test_typo_correction_never_borrows_another_guilds_words(db, ids) -> None:
-    theirs = await run(db, "shedule", guild=GUILD_B)
+async def test_typo_correction_never_borrows_another_guilds_words(kb, kb_ids) -> None:
+    theirs = await run(kb, "shedule", guild=GUILD_B)
     assert theirs.corrections == {"shedule": "schedule"}
-    ours = await run(db, "shedule", guild=GUILD_A)
+    ours = await run(kb, "shedule", guild=GUILD_A)
     assert ours.corrections == {} and ours.hits == [] and ours.suggestions == []
 
 
-async def test_autocomplete_titles_are_isolated_and_literal(db, ids) -> None:
-    async with db.acquire() as conn:
+async def test_autocomplete_titles_are_isolated_and_literal(kb, kb_ids) -> None:
+    async with kb.acquire() as conn:
         a = [r["title"] for r in await search.titles(conn, GUILD_A, "r")]
         b = [r["title"] for r in await search.titles(conn, GUILD_B, "r")]
         wildcard = await search.titles(conn, GUILD_A, "%")
@@ -166,15 +202,15 @@ async def test_autocomplete_titles_are_isolated_and_literal(db, ids) -> None:
     "", "   ", "!&|:*", "'\"\\", "\\\\'", "(((", ")|(", "<->", "a:* & !b", "\x00\x07\x1b[31m",
     "@everyone <@&1> **bold**", "ünïcödé ✨ 🙂", "x" * 1000, "reset " * 200, "-password", '"unterminated',
 ])
-async def test_hostile_queries_answer_cleanly(db, ids, query) -> None:
-    result = await run(db, query)
+async def test_hostile_queries_answer_cleanly(kb, kb_ids, query) -> None:
+    result = await run(kb, query)
     assert len(result.query) <= 300 and len(result.terms) <= 16
     assert all(t.isalnum() for t in result.terms)
 
 
-async def test_operators_in_a_query_are_plain_words(db, ids) -> None:
-    assert await top(db, "reset & password | !login:*") == ids["How do I reset my password?"]
-    assert await top(db, '"reset" -password') == ids["How do I reset my password?"]  # no negation
+async def test_operators_in_a_query_are_plain_words(kb, kb_ids) -> None:
+    assert await top(kb, "reset & password | !login:*") == kb_ids["How do I reset my password?"]
+    assert await top(kb, '"reset" -password') == kb_ids["How do I reset my password?"]  # no negation
 
 
 # --- writing -----------------------------------------------------------------------------
