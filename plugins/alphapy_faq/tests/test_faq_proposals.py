@@ -216,3 +216,13 @@ async def test_personal_data_export_and_erasure(bot, emulator, guild, member) ->
     assert removed == 2
     assert await bot.db.fetchval("SELECT count(*) FROM faq_search_logs") == 0
     assert await bot.db.fetchval("SELECT count(*) FROM faq_ticket_summaries") == 1  # someone else's
+
+
+async def test_a_server_that_switched_the_plugin_off_keeps_nothing(bot, emulator, guild) -> None:
+    room = await use_staff_room(bot, guild)
+    await bot.settings.set_enabled(guild.id, "faq", False)
+    for number, text in enumerate(SUMMARIES[:3], start=1):
+        await close_ticket(bot, guild, number, text)
+    await emulator.settle()
+    assert room.messages == []
+    assert await bot.db.fetchval("SELECT count(*) FROM faq_ticket_summaries") == 0
