@@ -116,13 +116,21 @@ def _ranked(term: str, near: dict[str, int], limit: int) -> list[str]:
     return [candidate for *_, candidate in sorted(scored)]
 
 
+def _common(terms: list[str], expansions: dict[str, str], uses: dict[str, int]) -> set[str]:
+    """The words too many entries use to pick candidates by (the knowledge base's stop words)."""
+    return {w for t in terms for w in (t, expansions.get(t, t)) if uses.get(expansions.get(t, t), 0) > COMMON}
+
+
 async def _match(conn: store.Conn, guild_id: int, terms: list[str], expansions: dict[str, str],
-                 uses: dict[str, int], options: Options) -> list[asyncpg.Record]:
-    """Rank the entries for ``terms`` (each also searched as its expansion, if any)."""
+                 common: set[str], options: Options) -> list[asyncpg.Record]:
+    """Rank the entries for ``terms`` (each also searched as its expansion, if any).
+
+    Candidates come from the words not in ``common``; when every word is common, from
+    entries that have them all.
+    """
     used = [expansions.get(t, t) for t in terms]
     every_word = _unique(terms + used)
-    rare = [w for t in terms for w in _unique([t, expansions.get(t, t)])
-            if uses.get(expansions.get(t, t), 0) <= COMMON]
+    rare = [w for w in every_word if w not in common]
     select = " or ".join(rare) if rare else " ".join(used)
     pairs = bigrams(terms) + bigrams(used)
     return await store.search(
@@ -150,7 +158,10 @@ async def search(conn: store.Conn, guild_id: int, query: str, options: Options =
             if best:
                 result.expansions[term] = best[0]
                 uses[best[0]] = near[best[0]]
-    rows = await _match(conn, guild_id, result.terms, result.expansions, uses, options)
+    common = _common(result.terms, result.expansions, uses)
+    rows = await _match(conn, guild_id, result.terms, result.expansions, common, options)
+    if not rows and common:  # the rarer words found nothing: let the common ones pick after all
+        rows = await _match(conn, guild_id, result.terms, result.expansions, set(), options)
     if not rows:
         result.expansions = {}
         if options.typos and unknown:
@@ -179,7 +190,7 @@ async def _suggestions(conn: store.Conn, guild_id: int, terms: list[str], unknow
     for option in alternatives[first]:
         replaced = {t: (option if t == first else words[0]) for t, words in alternatives.items()}
         check = Options(options.language, 1, typos=False)
-        if await _match(conn, guild_id, terms, replaced, {w: 0 for w in replaced.values()}, check):
+        if await _match(conn, guild_id, terms, replaced, set(), check):
             suggestions.append(" ".join(replaced.get(t, t) for t in terms))
     return suggestions
 

@@ -147,6 +147,16 @@ async def test_other_forms_of_a_word_are_searched_but_not_called_typos(kb, kb_id
     assert result.hits[0].id == kb_ids["How do I reset my password?"]
 
 
+async def test_common_words_count_but_rarer_words_choose(kb, kb_ids, monkeypatch) -> None:
+    monkeypatch.setattr(search, "COMMON", 1)  # here: a word two entries use is "common"
+    picked = await run(kb, "account vpn")  # "account": password and VPN entries; "vpn": the VPN entry only
+    assert [h.id for h in picked.hits] == [kb_ids["Connecting to the VPN"]]
+    fallback = await run(kb, "account xyzzyq")  # the rarer word finds nothing: the common one may pick
+    assert [h.id for h in fallback.hits] == [kb_ids["How do I reset my password?"], kb_ids["Connecting to the VPN"]]
+    monkeypatch.setattr(search, "COMMON", 250)
+    assert len((await run(kb, "account vpn")).hits) == 2
+
+
 async def test_dutch_uses_dutch_stemming(kb, kb_ids) -> None:
     # Typo tolerance off, so that only the language's stemming can join "probleem" and "problemen".
     dutch = await run(kb, "probleem", language="dutch", typos=False)
