@@ -149,6 +149,14 @@ class RemindersCog(PluginCog, plugin="reminders"):
             return await self.setting(guild_id, "premium_max_per_guild")
         return await self.setting(guild_id, "max_per_guild")
 
+    @staticmethod
+    async def _answer(interaction: discord.Interaction, content: str) -> None:
+        """The ephemeral answer, whether or not the command had to defer (image downloads)."""
+        if interaction.response.is_done():
+            await interaction.followup.send(content, ephemeral=True)
+        else:
+            await interaction.response.send_message(content, ephemeral=True)
+
     async def _existing(self, interaction: discord.Interaction, reminder_id: int) -> Any:
         async with self.bot.db.acquire() as conn:
             row = await store.get(conn, interaction.guild_id, reminder_id)
@@ -205,6 +213,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
         assert image is not None
         if image.size > IMAGE_MAX_BYTES:
             raise UserError(f"The image is too large: at most {IMAGE_MAX_BYTES // (1024 * 1024)} MB.")
+        await interaction.response.defer(ephemeral=True, thinking=True)  # a download may outlast Discord's 3 s
         try:
             data = await image.read()
         except discord.HTTPException:
@@ -254,10 +263,10 @@ class RemindersCog(PluginCog, plugin="reminders"):
             if kept is not None:
                 await store.put_image(conn, guild_id, reminder_id, kept.filename, kept.content_type, kept.data)
         row = {"event_time": None, "days": day_list, "time": at, "call_time": call}
-        await interaction.response.send_message(
+        await self._answer(
+            interaction,
             f"Saved reminder `#{reminder_id}` **{clean(clean_name)}**: {schedule_text(row)} ({tz.key}) in "
-            f"{channel.mention}. First one: <t:{int(fires.timestamp())}:F>.",
-            ephemeral=True)
+            f"{channel.mention}. First one: <t:{int(fires.timestamp())}:F>.")
 
     # --- /reminder list -----------------------------------------------------------------
     @reminder.command(name="list", description="Show this server's reminders")
@@ -340,8 +349,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
             elif replaces_image:  # removed, or replaced by a link
                 await store.drop_image(conn, guild_id, reminder)
         when = f" Next: <t:{int(next_fire.timestamp())}:F>." if next_fire is not None else ""
-        await interaction.response.send_message(f"Updated reminder `#{reminder}` **{clean(new_name)}**.{when}",
-                                                ephemeral=True)
+        await self._answer(interaction, f"Updated reminder `#{reminder}` **{clean(new_name)}**.{when}")
 
     # --- /reminder delete, pause, resume -----------------------------------------------------
     @reminder.command(name="delete", description="Delete a reminder")

@@ -117,8 +117,8 @@ def render(
     if row["location"]:
         embed.add_field(name="Where", value=row["location"][:1024], inline=False)
     if late:
-        embed.add_field(name="Sent late", value=f"This reminder was due <t:{int(occurrence.timestamp())}:t>; "
-                                                "I was offline then.", inline=False)
+        embed.add_field(name="Sent late", value=f"This reminder was due <t:{int(occurrence.timestamp())}:t>.",
+                        inline=False)
     kept = None
     if show_image:
         if image is not None and row.get("has_image", True):

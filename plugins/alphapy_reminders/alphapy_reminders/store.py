@@ -204,12 +204,12 @@ async def page(conn: Any, guild_id: int, offset: int, limit: int) -> tuple[int, 
 
 
 async def search(conn: Any, guild_id: int, text: str, limit: int = 25) -> list[asyncpg.Record]:
-    """Reminders whose name contains ``text`` (autocomplete), newest first."""
+    """Reminders whose name contains ``text``, or whose number it is (autocomplete), newest first."""
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return await conn.fetch(
         """SELECT id, name, event_time IS NOT NULL AS one_off FROM reminders
-            WHERE guild_id = $1 AND name ILIKE $2 ORDER BY id DESC LIMIT $3""",
-        guild_id, pattern, limit,
+            WHERE guild_id = $1 AND (name ILIKE $2 OR id::text = $4) ORDER BY id DESC LIMIT $3""",
+        guild_id, pattern, limit, text.strip(),
     )
 
 

@@ -159,8 +159,12 @@ async def test_an_event_close_at_hand_fires_now_rather_than_never(bot, emulator,
     # T-60 is already past: the reminder is due at once, and delivered once
     delivered = await emulator.wait_until(lambda: [m for m in bot_messages(emulator, watched)
                                                    if m.embeds and m.embeds[0]["title"] == "⏰ Pop-up quiz"])
-    [event] = await events(bot)
-    assert event["event_time"] == soon and event["next_fire_at"] is None and event["last_sent_at"] is not None
+    async def recorded() -> Any:
+        [event] = await events(bot)
+        return event if event["last_sent_at"] is not None else None
+
+    event = await emulator.wait_until(recorded)  # the post is visible a moment before it is recorded
+    assert event["event_time"] == soon and event["next_fire_at"] is None
     assert len(delivered) == 1 and f"<t:{int(soon.timestamp())}:F>" in delivered[0].embeds[0]["fields"][0]["value"]
 
 
