@@ -227,14 +227,18 @@ async def test_two_bot_processes_send_each_occurrence_once(bot, emulator, guild,
                                       at=time(19), call_time=time(19), days=["0"], message="m",
                                       created_by=host.id, mention_role_id=None, image_url=None, next_fire_at=now)
     async with running_alphapy(emulator, migrated_database_url, plugins=alphapy_plugins) as second:
-        await emulator.wait_until(lambda: sum(len(reminders_in(emulator, c)) for c in channels) >= 200, timeout=30)
-        await emulator.settle()
         first_stats = bot.get_cog("RemindersCog").delivery.stats
         second_stats = second.bot.get_cog("RemindersCog").delivery.stats
+        await emulator.wait_until(lambda: sum(len(reminders_in(emulator, c)) for c in channels) >= 200, timeout=30)
+        await emulator.wait_until(lambda: _count(bot, "last_sent_at IS NULL", 0))  # and every one recorded
+        await emulator.settle()
     titles = [m.embeds[0]["title"] for c in channels for m in reminders_in(emulator, c)]
     assert len(titles) == 200 and len(set(titles)) == 200  # every reminder, none twice
     assert first_stats.sent + second_stats.sent == 200, (first_stats, second_stats)
-    assert await bot.db.fetchval("SELECT count(*) FROM reminders WHERE last_sent_at IS NULL") == 0
+
+
+async def _count(bot: Any, where: str, expected: int) -> bool:
+    return await bot.db.fetchval(f"SELECT count(*) FROM reminders WHERE {where}") == expected
 
 
 async def test_a_crash_between_send_and_record_does_not_send_twice(bot_runner, emulator, guild, host, channel,
@@ -306,6 +310,8 @@ async def test_each_shard_process_delivers_only_its_own_guilds(emulator, migrate
                                shard_ids=[shard_of_guild]) as runner:
         mine, theirs = guilds[shard_of_guild], guilds[1 - shard_of_guild]
         await emulator.wait_until(lambda: len(reminders_in(emulator, mine.channel("general"))) == 5)
+        await emulator.wait_until(lambda: _count(runner.bot, f"guild_id = {mine.id} AND last_sent_at IS NULL", 0))
         await emulator.settle()
         assert reminders_in(emulator, theirs.channel("general")) == []
         assert runner.bot.get_cog("RemindersCog").delivery.stats.sent == 5
+        assert await _count(runner.bot, f"guild_id = {theirs.id} AND last_sent_at IS NULL", 5)  # left for shard 1
