@@ -21,15 +21,14 @@ import random
 import string
 import time
 from collections import defaultdict
-from typing import Any
+
+from alphapy_faq import entries, plugin, search, store
+from alphapy_faq.entries import Draft
 
 from alphapy.db import Database
 from alphapy.log import configure_logging
 from alphapy.plugins import PluginManager
 from alphapy.testing.database import TestDatabaseServer
-
-from alphapy_faq import entries, plugin, search, store
-from alphapy_faq.entries import Draft
 
 GUILD = 1_111_111_111_111_111_111
 OTHER = 2_222_222_222_222_222_222
