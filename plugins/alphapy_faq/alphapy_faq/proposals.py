@@ -27,6 +27,7 @@ log = get_logger("alphapy.plugins.faq")
 SUMMARY_CHARS = 2000  # a ticket summary as kept; longer ones are cut
 SHOWN_SUMMARIES = 5
 AI_TIMEOUT = 8.0  # the hook has 10 s; the fallback draft is always there
+STALE_POSTING = 600.0  # seconds after which a proposal still "posting" was left by a process that died
 
 DRAFT_SYSTEM = (
     "You write entries for a Discord server's FAQ. You get summaries of support tickets that were "
@@ -80,6 +81,7 @@ async def maybe_propose(bot: Any, guild_id: int, topic: str) -> int | None:
     async with bot.db.acquire() as conn:
         if await store.count_topic(conn, guild_id, topic) < threshold:
             return None
+        await store.release_stale_proposal(conn, guild_id, topic, STALE_POSTING)
         if await store.proposal_for_topic(conn, guild_id, topic) is not None:
             return None  # proposed once, ever (open, added or dismissed)
         if await store.covering_entry(conn, language, guild_id, topic) is not None:

@@ -301,6 +301,13 @@ async def claim_proposal(conn: Conn, guild_id: int, topic: str, channel_id: int)
         guild_id, topic, channel_id)
 
 
+async def release_stale_proposal(conn: Conn, guild_id: int, topic: str, seconds: float) -> None:
+    """A proposal left half-posted by a process that died: free its topic again."""
+    await conn.execute(
+        """DELETE FROM faq_proposals WHERE guild_id = $1 AND similarity_key = $2 AND status = 'posting'
+           AND created_at < now() - make_interval(secs => $3)""", guild_id, topic, seconds)
+
+
 async def release_proposal(conn: Conn, proposal_id: int, guild_id: int) -> None:
     """Posting failed: free the topic so that the next summary tries again."""
     await conn.execute("DELETE FROM faq_proposals WHERE id = $1 AND guild_id = $2 AND status = 'posting'",

@@ -226,3 +226,15 @@ async def test_a_server_that_switched_the_plugin_off_keeps_nothing(bot, emulator
     await emulator.settle()
     assert room.messages == []
     assert await bot.db.fetchval("SELECT count(*) FROM faq_ticket_summaries") == 0
+
+
+async def test_a_proposal_left_half_posted_by_a_crash_is_retried(bot, emulator, guild) -> None:
+    room = await use_staff_room(bot, guild)
+    await bot.db.execute("""INSERT INTO faq_proposals (guild_id, similarity_key, status, channel_id, created_at)
+                            VALUES ($1, 'vpn connection', 'posting', $2, now() - interval '1 hour')""",
+                         guild.id, room.id)
+    for number, text in enumerate(SUMMARIES[:3], start=1):
+        await close_ticket(bot, guild, number, text)
+    proposal = await emulator.wait_until(lambda: room.messages and room.messages[-1])
+    assert proposal.button_labels == ["Add to FAQ", "Dismiss"]
+    assert await bot.db.fetchval("SELECT status FROM faq_proposals") == "open"
