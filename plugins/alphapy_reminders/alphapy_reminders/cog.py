@@ -10,12 +10,10 @@ one one-off reminder per announcement in step with its edits and its deletion.
 from __future__ import annotations
 
 import asyncio
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import discord
@@ -25,9 +23,18 @@ from alphapy.cog import PluginCog
 from alphapy.errors import UserError
 from alphapy.gate import staff_only
 from alphapy.premium import has_premium
-from alphapy_reminders import clock, embeds, schedule, store
 from alphapy_reminders import days as weekdays
+from alphapy_reminders import embeds, schedule, store
 from alphapy_reminders.delivery import Delivery
+from alphapy_reminders.inputs import (
+    IMAGE_MAX_BYTES,
+    checked_days,
+    checked_image_url,
+    checked_message,
+    checked_name,
+    checked_time,
+    sniffed_image_type,
+)
 from alphapy_reminders.render import KeptImage, render, safe_filename
 from alphapy_reminders.views import (
     ForgetEventButton,
@@ -38,70 +45,7 @@ from alphapy_reminders.views import (
     schedule_text,
 )
 
-NAME_MAX = 100
-MESSAGE_MAX = 2000
-IMAGE_MAX_BYTES = 8 * 1024 * 1024
-IMAGE_URL_MAX = 500
-IMAGE_TYPES = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff", "image/gif": b"GIF8",
-               "image/webp": b"RIFF"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 NO_SUCH = "There is no reminder #{id} in this server."
-
-
-# ---------------------------------------------------------------------------------------
-# Checking what people typed
-# ---------------------------------------------------------------------------------------
-
-def checked_name(text: str) -> str:
-    name = " ".join(text.split())
-    if not name:
-        raise UserError("Give the reminder a name.")
-    if len(name) > NAME_MAX:
-        raise UserError(f"A reminder's name can be at most {NAME_MAX} characters (this one has {len(name)}).")
-    if _CONTROL.search(name):
-        raise UserError("The name contains control characters; please type it again.")
-    return name
-
-
-def checked_message(text: str | None) -> str | None:
-    if text is None:
-        return None
-    message = text.strip().replace("\\n", "\n")  # slash options are one line: "\n" asks for a line break
-    if len(message) > MESSAGE_MAX:
-        raise UserError(f"A reminder's message can be at most {MESSAGE_MAX:,} characters "
-                        f"(this one has {len(message):,}).")
-    if _CONTROL.search(message):
-        raise UserError("The message contains control characters; please type it again.")
-    return message or None
-
-
-def checked_days(text: str) -> list[str]:
-    try:
-        return weekdays.to_db(weekdays.parse_days(text))
-    except weekdays.InvalidDays as exc:
-        raise UserError(str(exc)) from None
-
-
-def checked_time(text: str, what: str) -> time:
-    try:
-        return clock.parse_time(text, what=what)
-    except clock.InvalidTime as exc:
-        raise UserError(str(exc)) from None
-
-
-def checked_image_url(url: str) -> str:
-    url = url.strip()
-    parts = urlsplit(url) if len(url) <= IMAGE_URL_MAX and not re.search(r"\s", url) else None
-    if parts is None or parts.scheme != "https" or not parts.hostname or parts.username or parts.password:
-        raise UserError(f"The image URL must be an https:// link of at most {IMAGE_URL_MAX} characters.")
-    return url
-
-
-def _sniffed(data: bytes) -> str | None:
-    for content_type, magic in IMAGE_TYPES.items():
-        if data.startswith(magic) and (content_type != "image/webp" or data[8:12] == b"WEBP"):
-            return content_type
-    return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -164,10 +108,12 @@ class RemindersCog(PluginCog, plugin="reminders"):
             raise UserError(NO_SUCH.format(id=reminder_id))
         return row
 
-    def _check_channel(self, interaction: discord.Interaction, channel: Any, *, image: bool) -> None:
-        """The channel must be this server's, and both the creator and the bot must be able to post there."""
+    def _check_channel(self, interaction: discord.Interaction, channel: Any, *, image: bool) -> Any:
+        """The channel must be this server's, and both the creator and the bot must be able to post
+        there; returns it from the bot's own cache."""
         guild = interaction.guild
-        if guild is None or guild.get_channel(getattr(channel, "id", 0)) is None:
+        channel = guild.get_channel(getattr(channel, "id", 0)) if guild is not None else None
+        if channel is None:  # another server's, or gone: judge by our own cache, not the interaction's words
             raise UserError("Pick a channel of this server.")
         member = interaction.user
         assert isinstance(member, discord.Member)
@@ -182,14 +128,16 @@ class RemindersCog(PluginCog, plugin="reminders"):
         missing = [name.replace("_", " ").title() for name, ok in needed.items() if not ok]
         if missing:
             raise UserError(f"I cannot post reminders in {channel.mention}: I am missing {', '.join(missing)}.")
+        return channel
 
     def _check_mention(self, interaction: discord.Interaction, role: discord.Role | None,
                        channel: Any) -> int | None:
         """Members may only schedule the pings they could send themselves in that channel."""
         if role is None:
             return None
-        if interaction.guild is None or interaction.guild.get_role(role.id) is None:
-            raise UserError("Pick a role of this server.")  # resolved data names the role, our cache knows it
+        role = interaction.guild.get_role(role.id) if interaction.guild is not None else None
+        if role is None:  # another server's role: judge by our own cache, not the interaction's words
+            raise UserError("Pick a role of this server.")
         member = interaction.user
         assert isinstance(member, discord.Member)
         allowed = channel.permissions_for(member).mention_everyone if channel is not None else False
@@ -218,7 +166,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
             data = await image.read()
         except discord.HTTPException:
             raise UserError("I could not download that image; please upload it again.") from None
-        content_type = _sniffed(data)
+        content_type = sniffed_image_type(data)
         if content_type is None or len(data) > IMAGE_MAX_BYTES:
             raise UserError("The image must be a PNG, JPEG, GIF or WebP file of at most 8 MB.")
         return KeptImage(safe_filename(image.filename, content_type), content_type, data), None
@@ -246,7 +194,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
         clean_name, text = checked_name(name), checked_message(message)
         day_list, at = checked_days(days), checked_time(time, "time")
         call = checked_time(call_time, "call time") if call_time is not None else at
-        self._check_channel(interaction, channel, image=image is not None)
+        channel = self._check_channel(interaction, channel, image=image is not None)
         role_id = self._check_mention(interaction, mention, channel)
         limit = await self._limit_for(guild_id, interaction.user.id)
         kept, url = await self._read_image(interaction, image, image_url)
@@ -324,7 +272,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
         at = checked_time(time, "time") if time is not None else row["time"]
         call = checked_time(call_time, "call time") if call_time is not None else row["call_time"]
         if channel is not None:
-            self._check_channel(interaction, channel, image=image is not None or row["has_image"])
+            channel = self._check_channel(interaction, channel, image=image is not None or row["has_image"])
         target = channel or (interaction.guild.get_channel(row["channel_id"]) if interaction.guild else None)
         role_id = None if no_mention else (self._check_mention(interaction, mention, target) if mention is not None
                                            else row["mention_role_id"])
@@ -394,19 +342,22 @@ class RemindersCog(PluginCog, plugin="reminders"):
                             "give it a new one with `/reminder edit`.")
         self._check_channel(interaction, channel, image=row["has_image"])
         now = datetime.now(UTC)
+        fires: datetime | None
         if row["event_time"] is not None:
             lead = timedelta(minutes=await self.setting(guild_id, "lead_minutes"))
             if row["event_time"] <= now:
                 raise UserError(f"The event of reminder `#{reminder}` has already started.")
-            fires = max(schedule.event_trigger(row["event_time"], lead), now)
+            # an event is reminded once: if that already happened, resuming sends nothing again
+            fires = None if row["last_sent_at"] is not None else max(
+                schedule.event_trigger(row["event_time"], lead), now)
         else:
             fires = schedule.next_occurrence(weekdays.from_db(row["days"]), row["time"], await self._tz(guild_id),
                                              now)
         async with self.bot.db.transaction() as conn:
             await store.set_schedule(conn, guild_id, reminder, paused=False, next_fire_at=fires)
-        await interaction.response.send_message(
-            f"Resumed reminder `#{reminder}` **{clean(row['name'])}**. Next: <t:{int(fires.timestamp())}:F>.",
-            ephemeral=True)
+        when = f"Next: <t:{int(fires.timestamp())}:F>." if fires else "Its reminder was already sent."
+        await interaction.response.send_message(f"Resumed reminder `#{reminder}` **{clean(row['name'])}**. {when}",
+                                                ephemeral=True)
 
     # --- /reminder test -------------------------------------------------------------------
     @reminder.command(name="test", description="Preview a reminder now, visible only to you")
