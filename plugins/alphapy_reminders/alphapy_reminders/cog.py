@@ -458,6 +458,12 @@ class RemindersCog(PluginCog, plugin="reminders"):
         role = await self.setting(guild_id, "event_role")
         async with self.bot.db.transaction() as conn:
             existing = await store.event_of(conn, guild_id, message_id)
+            if existing is None and await store.same_event_exists(conn, guild_id, event.title, event.starts_at):
+                # cross-posted, or another bot reminding of it: one reminder per event (and no ping-pong)
+                self.announcements.ignored += 1
+                self.log.info("reminders.announcement_ignored", guild_id=guild_id, message_id=message_id,
+                              reason="the same event already has a reminder")
+                return
             if existing is None and await store.count_for_guild(conn, guild_id) >= await self._limit_for(
                     guild_id, author_id):
                 self.announcements.ignored += 1

@@ -51,7 +51,7 @@ _LOCATION_LABELS = frozenset({
 })
 _LABELLED_LINE = re.compile(r"^\s*(?P<label>[^:\n]{1,30}?)\s*:\s*(?P<value>.+)$")
 _MARKDOWN = re.compile(r"(\*\*|__|~~|\|\||`+|^>\s*|^#+\s*|^[-*]\s+)", re.MULTILINE)
-_EMOJI = re.compile(r"<a?:\w+:\d+>|[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200d]")
+_EMOJI = re.compile(r"<a?:\w+:\d+>|[\U0001F000-\U0001FAFF\u2300-\u23FF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200d]")
 _TIME_OF_DAY = re.compile(
     r"\b(?:[01]?\d|2[0-3]):[0-5]\d\b|\b(?:1[0-2]|0?[1-9])(?::[0-5]\d)?\s*(?:am|pm|a\.m\.|p\.m\.)"
     r"|\b(?:[01]?\d|2[0-3])\s*uur\b",

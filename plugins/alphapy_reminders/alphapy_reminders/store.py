@@ -302,6 +302,18 @@ async def upsert_event(
     return row["id"], row["created"], moved
 
 
+async def same_event_exists(conn: Any, guild_id: int, name: str, event_time: datetime) -> bool:
+    """Whether this guild already has an event of that name (letters and digits compared) at
+    that instant: a cross-post, or another bot's reminder of it, makes no second reminder."""
+    return await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM reminders
+                           WHERE guild_id = $1 AND event_time = $3
+                             AND regexp_replace(lower(name), '[^[:alnum:]]', '', 'g')
+                                 = regexp_replace(lower($2), '[^[:alnum:]]', '', 'g'))""",
+        guild_id, name, event_time,
+    )
+
+
 async def event_of(conn: Any, guild_id: int, origin_message_id: int) -> asyncpg.Record | None:
     return await conn.fetchrow(
         f"SELECT {_COLUMNS} FROM reminders WHERE guild_id = $1 AND origin_message_id = $2",

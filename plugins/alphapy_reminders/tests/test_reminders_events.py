@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import discord
 import pytest
-from reminders_helpers import bot_messages
+from reminders_helpers import bot_messages, make_due
 
 AMS = ZoneInfo("Europe/Amsterdam")
 EN_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -216,3 +216,44 @@ async def test_a_disabled_plugin_reads_nothing(bot, emulator, host, guild, watch
     await announce(bot, emulator, watched, host, title="Quiz", description=english(in_days(4)))
     assert [e["name"] for e in await events(bot)] == ["Quiz"]  # the gate kept the first one from the listener
     assert bot.get_cog("RemindersCog").announcements.read == 1
+
+
+async def test_an_event_can_be_paused_and_is_never_reminded_twice(bot, emulator, host, watched) -> None:
+    start = in_days(3)
+    await announce(bot, emulator, watched, host, title="Raid", description=english(start))
+    assert (await emulator.slash(host, "reminder pause", reminder=1)).content.startswith("Paused")
+    assert (await events(bot))[0]["next_fire_at"] is None
+    resumed = await emulator.slash(host, "reminder resume", reminder=1)
+    trigger = start.astimezone(UTC) - timedelta(hours=1)
+    assert resumed.content == f"Resumed reminder `#1` **Raid**. Next: <t:{int(trigger.timestamp())}:F>."
+    await make_due(bot.db, 1)  # the hour before the event comes: reminded once
+    await emulator.wait_until(lambda: [m for m in bot_messages(emulator, watched) if m.embeds[0]["title"] == "⏰ Raid"])
+    await emulator.wait_until(lambda: _sent(bot))
+    await emulator.slash(host, "reminder pause", reminder=1)
+    again = await emulator.slash(host, "reminder resume", reminder=1)
+    assert again.content == "Resumed reminder `#1` **Raid**. Its reminder was already sent."
+    assert (await events(bot))[0]["next_fire_at"] is None
+    moved = await emulator.slash(host, "reminder edit", reminder=1, time="10:00")
+    assert moved.content == "This reminder belongs to an announced event: edit the announcement to move it."
+
+
+async def _sent(bot: Any) -> bool:
+    [event] = await events(bot)
+    return event["last_sent_at"] is not None
+
+
+async def test_one_reminder_per_event_even_when_it_is_announced_twice(bot, emulator, host, guild, watched) -> None:
+    second = guild.add_text_channel("events")
+    await emulator.settle()
+    await bot.settings.set(guild.id, "reminders", "watch_channels", [watched.id, second.id])
+    start = in_days(5)
+    await announce(bot, emulator, watched, host, title="Raid night", description=english(start))
+    await announce(bot, emulator, second, host, title="RAID NIGHT!", description=english(start))  # a cross-post
+    # another reminder bot's post about the same event (the shape of our own reminders, too)
+    stamp = int(start.timestamp())
+    await read(bot, emulator, emulator.post(watched, "", webhook=True, embeds=[
+        {"title": "⏰ Raid night", "fields": [{"name": "When", "value": f"<t:{stamp}:F> (<t:{stamp}:R>)"}]}]))
+    assert [e["origin_channel_id"] for e in await events(bot)] == [watched.id]
+    assert bot.get_cog("RemindersCog").announcements.ignored == 2
+    await announce(bot, emulator, second, host, title="Quiz night", description=english(start))  # another event
+    assert len(await events(bot)) == 2
