@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-
-from alphapy import hookimpl
-
-
-class SummaryRecorder:
-    """A tiny plugin that implements ``ticket_summarized``, as the FAQ plugin does."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[dict[str, Any], dict[str, Any]]] = []
-
-    @hookimpl
-    async def ticket_summarized(self, ticket: dict[str, Any], summary: dict[str, Any]) -> None:
-        self.calls.append((ticket, summary))
+from tickets_helpers import Desk, SummaryRecorder
 
 
 @pytest.fixture
@@ -31,19 +18,6 @@ def alphapy_plugins(summaries: SummaryRecorder) -> list[tuple[str, Any]]:
     from alphapy_tickets import plugin
 
     return [("tickets", plugin), ("summary_recorder", summaries)]
-
-
-@dataclass
-class Desk:
-    """The test guild set up for tickets: a category, staff, a log channel."""
-
-    guild: Any
-    category: Any
-    staff_role: Any
-    staff: Any
-    other_staff: Any
-    log: Any
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -61,7 +35,3 @@ async def desk(bot: Any, emulator: Any, guild: Any) -> Desk:
                        "cooldown_minutes": 0}.items():
         await bot.settings.set(guild.id, "tickets", key, value)
     return Desk(guild, category, staff_role, staff, other_staff, log)
-
-
-def ticket_channel(guild: Any, ticket_id: int) -> Any:
-    return guild.channel(f"ticket-{ticket_id}")

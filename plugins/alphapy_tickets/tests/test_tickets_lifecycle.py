@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from alphapy.testing.emulator import P
-from conftest import Desk
+from tickets_helpers import Desk
 
 
 async def row(bot: Any, ticket_id: int) -> dict[str, Any]:

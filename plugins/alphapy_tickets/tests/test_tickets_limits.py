@@ -14,7 +14,7 @@ from alphapy_tickets.views import confirm_view
 
 from alphapy.scheduler import notify_due
 from alphapy.testing.emulator import P
-from conftest import Desk
+from tickets_helpers import Desk
 
 
 async def tickets(bot: Any, guild_id: int) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from alphapy_tickets import store
 from alphapy_tickets.metrics import take_snapshot
 
 from alphapy.testing.schema import assert_tables_match_reference
-from conftest import Desk
+from tickets_helpers import Desk
 
 TABLES = ["support_tickets", "ticket_summaries", "ticket_metrics"]
 GUILD_A = 1 << 40

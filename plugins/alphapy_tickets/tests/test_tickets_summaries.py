@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from alphapy.log import configure_logging
-from conftest import Desk, SummaryRecorder
+from tickets_helpers import Desk, SummaryRecorder
 
 
 @pytest.fixture

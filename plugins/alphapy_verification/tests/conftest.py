@@ -2,26 +2,16 @@
 
 ``world`` is a configured server: a Staff role with a staff member, a Verified role, the
 plugin's settings pointing at them, and channels that close at once (delay 0).
-``receipt()`` draws a screenshot with Pillow, different for each seed, so no binary
-fixtures are needed.
+Screenshots and model answers come from ``verification_helpers``.
 """
 
 from __future__ import annotations
 
-import io
-import os
-import random
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
-from PIL import Image, ImageDraw
-
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-os.environ.setdefault("ALPHAPY_DISCORD_OPENAPI", str(SHARED / "discord" / "openapi.json"))
-os.environ.setdefault("ALPHAPY_SCHEMA_REFERENCE", str(SHARED / "reference" / "database-schema.txt"))
 
 
 @pytest.fixture
@@ -37,36 +27,6 @@ def alphapy_config(fake_ai: Any) -> dict[str, Any]:
     return {**fake_ai.config_overrides(), "openai_timeout": 3, "openai_max_retries": 0}
 
 
-# --- screenshots ----------------------------------------------------------------------------
-def receipt(seed: int, size: tuple[int, int] = (540, 960), fmt: str = "PNG", *, mode: str = "RGB") -> bytes:
-    """A receipt-like screenshot: a coloured header and lines of text and bars."""
-    rng = random.Random(seed)
-    image = Image.new(mode, size, "white")
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 0, size[0], size[1] // 9), fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)))
-    y = size[1] // 7
-    while y < size[1] - 40:
-        width = rng.randrange(size[0] // 5, size[0] * 4 // 5)
-        draw.rectangle((30, y, 30 + width, y + 16), fill=(40, 40, 40))
-        draw.text((40 + width, y), f"{rng.randrange(10**6)}", fill=(0, 0, 0))
-        y += 36 + rng.randrange(16)
-    out = io.BytesIO()
-    image.save(out, format=fmt, **({"quality": 80} if fmt == "JPEG" else {}))
-    return out.getvalue()
-
-
-def noise_png(side: int, seed: int = 0) -> bytes:
-    """An incompressible PNG (random pixels): about 3 bytes per pixel."""
-    rng = random.Random(seed)
-    image = Image.frombytes("RGB", (side, side), rng.randbytes(side * side * 3))
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
-
-
-def answer(can_verify: bool, needs_manual_review: bool,
-           reason: str = "A paid receipt for the product.") -> dict[str, Any]:
-    return {"can_verify": can_verify, "needs_manual_review": needs_manual_review, "reason": reason}
 
 
 # --- a configured server --------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from alphapy_verification.views import review_view
-from conftest import answer, receipt
+from verification_helpers import answer, receipt
 
 
 async def to_review(world: Any, who: Any = None, seed: int = 80) -> tuple[Any, Any]:

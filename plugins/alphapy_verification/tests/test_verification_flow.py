@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import answer, receipt
+from verification_helpers import answer, receipt
 
 
 async def channel_gone(world: Any, row: Any) -> None:

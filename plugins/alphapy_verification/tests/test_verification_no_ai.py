@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from conftest import receipt
+from verification_helpers import receipt
 
 
 @pytest.fixture

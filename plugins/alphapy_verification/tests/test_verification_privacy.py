@@ -11,7 +11,7 @@ from typing import Any
 
 from alphapy.log import configure_logging
 from alphapy.testing.schema import assert_tables_match_reference
-from conftest import answer, receipt
+from verification_helpers import answer, receipt
 
 SENSITIVE = [
     "4111 1111 1111 1111", "4111111111111111",  # a Luhn-valid card number

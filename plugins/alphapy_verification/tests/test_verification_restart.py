@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from alphapy.testing.bot import running_alphapy
-from conftest import answer, receipt
+from verification_helpers import answer, receipt
 
 
 async def test_buttons_forms_and_closings_survive_a_restart(emulator: Any, guild: Any, fake_ai: Any,

@@ -12,7 +12,7 @@ from PIL import Image
 
 from alphapy_verification.assess import Assessment, ModelView, decide, user_prompt
 from alphapy_verification.images import MAX_PIXELS, NotAcceptable, check_screenshot, hamming, sniff
-from conftest import noise_png, receipt
+from verification_helpers import noise_png, receipt
 
 MB = 1024 * 1024
 

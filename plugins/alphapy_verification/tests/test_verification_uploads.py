@@ -8,7 +8,7 @@ from typing import Any
 
 from PIL import Image
 
-from conftest import answer, noise_png, receipt
+from verification_helpers import answer, noise_png, receipt
 
 NOT_READABLE = "That file is not a screenshot I can read: please send a PNG, JPEG or WebP image."
 DAMAGED = "That image could not be read (it may be damaged): please send a PNG, JPEG or WebP screenshot."
