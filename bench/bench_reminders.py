@@ -1,10 +1,11 @@
 """Reminders figures (issue 5). Prints ``name: value unit`` lines (plans as ``#`` lines).
 
 - **Idle with 100,000 reminders** (none due for an hour): the real bot on a real
-  PostgreSQL, against the emulator. CPU the whole bot process used over a 10-second
-  window, the due-work loop's claims meanwhile (it sleeps until the next due time, so
-  none), and the plans and execution times of the claim and ``next_due`` queries
-  (``EXPLAIN ANALYZE``: index scans of the partial ``idx_reminders_next_fire``).
+  PostgreSQL, against the emulator. CPU this process used over a 10-second window (the bot
+  *and* the emulator with its gateway heartbeats: an upper bound for the bot), the
+  due-work loop's claims meanwhile (it sleeps until the next due time, so none), and the
+  plans and execution times of the claim and ``next_due`` queries (``EXPLAIN ANALYZE``:
+  index scans of the partial ``idx_reminders_next_fire``).
 - **1,000 reminders due at the same minute across 1,000 channels**: two bot processes
   (``plugins/alphapy_reminders/tests/reminders_worker.py``, separate OS processes sharing
   the database, serving shard 0 and shard 1 of two, with half the guilds each) against an
@@ -90,7 +91,7 @@ async def idle(server: TestDatabaseServer) -> None:
                 await asyncio.sleep(10.0)
                 stats = runner.bot.scheduler.stats()["due_work"]["reminders"]
                 cpu = time.process_time() - cpu_before
-                print(f"idle_100k_bot_process_cpu: {cpu * 1000:.1f} ms per 10 s")
+                print(f"idle_100k_process_cpu: {cpu * 1000:.1f} ms per 10 s (bot and emulator)")
                 print(f"idle_100k_due_claims: {stats['claims'] - claims_before} claims in 10 s")
                 print(f"idle_100k_loop_state: {stats['state']} (until {stats['sleeping_until']:%H:%M:%S} UTC)")
             async with db.acquire() as conn:
