@@ -357,12 +357,19 @@ async def created_by(conn: Any, user_id: int) -> list[asyncpg.Record]:
 
 
 async def forget_creator(conn: Any, user_id: int, guild_id: int | None) -> int:
-    """Anonymise a person's reminders (the reminders are the guild's; who made them is theirs)."""
-    result = await conn.execute(
-        "UPDATE reminders SET created_by = NULL WHERE created_by = $1 AND ($2::bigint IS NULL OR guild_id = $2)",
+    """Anonymise a person's reminders and delete the images they uploaded (the reminders are
+    the guild's; who made them, and their pictures, are theirs). Returns the records changed."""
+    row = await conn.fetchrow(
+        """WITH theirs AS (
+               UPDATE reminders SET created_by = NULL, updated_at = now()
+                WHERE created_by = $1 AND ($2::bigint IS NULL OR guild_id = $2)
+            RETURNING id),
+           images AS (
+               DELETE FROM reminder_images WHERE reminder_id IN (SELECT id FROM theirs) RETURNING 1)
+           SELECT (SELECT count(*) FROM theirs) AS reminders, (SELECT count(*) FROM images) AS images""",
         user_id, guild_id,
     )
-    return int(result.split()[-1])
+    return row["reminders"] + row["images"]
 
 
 async def health_counts(conn: Any, overdue_before: datetime) -> asyncpg.Record:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from typing import Any
 
-from reminders_helpers import make_due
+from reminders_helpers import PNG, make_due
 
 
 async def add(emulator: Any, who: Any, channel: Any, name: str) -> None:
@@ -35,15 +35,20 @@ async def test_health_reports_scheduled_and_overdue(bot, emulator, host, channel
     assert degraded["status"] == "degraded" and degraded["overdue"] == 1
 
 
-async def test_a_persons_data_is_exported_and_erased(bot, emulator, host, member, guild, channel) -> None:
-    await add(emulator, host, channel, "Raid")
+async def test_a_persons_data_is_exported_and_erased(bot, emulator, host, member, guild, channel,
+                                                     premium) -> None:
+    premium.users.add(host.id)
+    reply = await emulator.slash(host, "reminder add", name="Raid", channel=channel, days="mon", time="19:00",
+                                 message="m", image=("me.png", PNG, "image/png"))
+    assert reply.content.startswith("Saved")
     exported = await plugin_answers(bot, "user_data", user_id=host.id, db=bot.db)
     [item] = exported["reminders_created"]
     assert item["name"] == "Raid" and item["guild_id"] == guild.id and json.dumps(exported)
     assert await plugin_answers(bot, "user_data", user_id=member.id, db=bot.db) is None
     assert await plugin_answers(bot, "forget_user", user_id=host.id, guild_id=guild.id + 1, db=bot.db) == 0
-    assert await plugin_answers(bot, "forget_user", user_id=host.id, guild_id=guild.id, db=bot.db) == 1
+    assert await plugin_answers(bot, "forget_user", user_id=host.id, guild_id=guild.id, db=bot.db) == 2
     assert await bot.db.fetchval("SELECT created_by FROM reminders") is None  # the guild keeps its reminder
+    assert await bot.db.fetchval("SELECT count(*) FROM reminder_images") == 0  # but not their picture
     await make_due(bot.db, 1)  # an anonymous reminder is still delivered (without premium extras)
     await emulator.wait_until(lambda: any(m.embeds and m.embeds[0]["title"] == "⏰ Raid" for m in channel.messages))
 
