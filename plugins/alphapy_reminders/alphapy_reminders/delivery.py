@@ -72,6 +72,7 @@ class Pacer:
     limit per second, and a burst at the start of one would earn 429s)."""
 
     def __init__(self, rate: float) -> None:
+        self.rate = rate
         self.interval = 1.0 / rate
         self._next = 0.0
 
@@ -144,7 +145,8 @@ class Delivery:
             next_due=store.next_due,
             handle=self.handle,
             channel=store.CHANNEL,
-            batch_size=BATCH_SIZE,
+            # a batch is sent within about ten seconds, far inside the lease, whatever the pace
+            batch_size=max(1, min(BATCH_SIZE, int(self.pacer.rate * 10))),
             poll_interval=300.0,
         )
 
