@@ -73,6 +73,8 @@ class _AlphapyMixin:
         self.gate = Gate(services.settings)
         self.identify_delay = identify_delay
         self.gateway_lost = False
+        self.ready_once = asyncio.Event()
+        services.scheduler.hold_due_work(self.ready_once)  # due work acts on Discord: wait for the cache
         services.bot = self
         services.plugins.provide(bot=self)
         services.settings.reference_check = self._reference_exists
@@ -224,6 +226,7 @@ class _AlphapyMixin:
     # --- gateway state (for /readyz) ------------------------------------------------------
     async def on_ready(self) -> None:
         self.gateway_lost = False
+        self.ready_once.set()
         log.info("bot.ready", user=str(self.user), guilds=len(self.guilds))  # type: ignore[attr-defined]
 
     async def on_resumed(self) -> None:

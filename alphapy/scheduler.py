@@ -253,7 +253,7 @@ class DueWorkStats:
     next_due queries (the loop backs off and retries); ``wakeups`` notifications received.
     """
 
-    state: str = "stopped"  # stopped | claiming | handling | sleeping | backoff
+    state: str = "stopped"  # stopped | waiting (for the bot) | claiming | handling | sleeping | backoff
     claims: int = 0
     claimed: int = 0
     batches: int = 0
@@ -372,6 +372,16 @@ class Scheduler:
         self._listening: set[str] = set()
         self._listener_poke: asyncio.Event | None = None
         self._listener_lost = False
+        self._due_gate: asyncio.Event | None = None
+
+    def hold_due_work(self, gate: asyncio.Event) -> None:
+        """Start due-work loops only once ``gate`` is set (the bot sets it when ready).
+
+        Due work usually acts on Discord (post a reminder, delete a channel); before the
+        gateway is ready, discord.py's cache is empty and such work would find nothing.
+        Periodic maintenance tasks are not held.
+        """
+        self._due_gate = gate
 
     @classmethod
     def from_config(cls, db: Database | Any, config: Config, **kwargs: Any) -> Scheduler:
@@ -614,6 +624,9 @@ class Scheduler:
     async def _due_loop(self, runtime: _DueRuntime, generation: int) -> None:
         work, stats = runtime.work, runtime.stats
         errors_in_row = 0
+        if self._due_gate is not None:
+            stats.state = "waiting"
+            await self._due_gate.wait()
         while not self._halted(generation):
             runtime.wake.clear()
             runtime.busy = True

@@ -748,3 +748,19 @@ async def test_the_documented_reminders_store_works(db: Database) -> None:
         await eventually(lambda: sent == [mine], what="the retried reminder")
     left = await db.fetch("SELECT id, claimed_at FROM reminders")
     assert [(r["id"], r["claimed_at"]) for r in left] == [(theirs, None)]
+
+
+async def test_due_work_waits_for_the_gate(due_db: Database) -> None:
+    """The bot holds due work until it is ready: before that, discord.py's cache is empty."""
+    items = Items(due_db)
+    await insert_item(due_db, due_in=0.0)
+    gate = asyncio.Event()
+    scheduler = Scheduler(due_db)
+    scheduler.hold_due_work(gate)
+    scheduler.add_due_work(items.work())
+    async with scheduler:
+        await eventually(lambda: scheduler.due_stats("items").state == "waiting", what="the loop to wait")
+        await asyncio.sleep(0.2)  # a window in which an ungated loop would have claimed the row
+        assert items.claim_calls == 0 and items.handled == []
+        gate.set()
+        await eventually(lambda: len(items.handled) == 1, what="the row handled once the gate opens")

@@ -466,10 +466,9 @@ class Verifications:
 
     async def _close_channels(self, rows: list[Any]) -> None:
         for row in rows:
-            channel = self.bot.get_channel(row["channel_id"])
             try:
-                if channel is not None:
-                    await channel.delete(reason=f"verification #{row['id']} closed")
+                # By id, not through the cache: after a restart the cache may not hold it yet.
+                await self.bot.http.delete_channel(row["channel_id"], reason=f"verification #{row['id']} closed")
             except discord.NotFound:
                 pass
             except discord.Forbidden:

@@ -21,7 +21,7 @@ from alphapy.scheduler import notify_due
 OPEN = ("pending", "manual_review", "error")
 WITH_STAFF = ("manual_review", "error")
 CLOSE_CHANNEL = "verification_close_due"
-CLOSE_LEASE = "5 minutes"
+CLOSE_LEASE_SECONDS = 300.0  # a claimed closing not finished by then is claimed again
 PROCESSING_LEASE = "5 minutes"
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -245,13 +245,13 @@ async def channel_deleted(conn: Conn, guild_id: int, channel_id: int) -> asyncpg
 
 
 # --- closing channels (the scheduler's due work) --------------------------------------------
-_CLAIM_CLOSE = f"""
+_CLAIM_CLOSE = """
     UPDATE verification_tickets
        SET close_claimed_at = now()
      WHERE id IN (
            SELECT id FROM verification_tickets
             WHERE close_at <= $1 AND closed_at IS NULL
-              AND (close_claimed_at IS NULL OR close_claimed_at < now() - interval '{CLOSE_LEASE}')
+              AND (close_claimed_at IS NULL OR close_claimed_at < now() - make_interval(secs => $5))
               AND ((guild_id >> 22) % $2) = ANY($3::int[])
             ORDER BY close_at
               FOR UPDATE SKIP LOCKED
@@ -259,7 +259,7 @@ _CLAIM_CLOSE = f"""
     RETURNING id, guild_id, channel_id, status
 """
 
-_NEXT_CLOSE = f"""
+_NEXT_CLOSE = """
     SELECT least(
            (SELECT min(close_at) FROM verification_tickets
              WHERE close_at IS NOT NULL AND closed_at IS NULL AND close_claimed_at IS NULL
@@ -267,17 +267,17 @@ _NEXT_CLOSE = f"""
            (SELECT min(close_claimed_at) FROM verification_tickets
              WHERE close_at IS NOT NULL AND closed_at IS NULL AND close_claimed_at IS NOT NULL
                AND ((guild_id >> 22) % $1) = ANY($2::int[]))
-           + interval '{CLOSE_LEASE}')
+           + make_interval(secs => $3))
 """
 
 
 async def claim_closing(conn: Conn, now: datetime, shard_count: int, shard_ids: list[int],
                         limit: int) -> list[asyncpg.Record]:
-    return await conn.fetch(_CLAIM_CLOSE, now, shard_count, shard_ids, limit)
+    return await conn.fetch(_CLAIM_CLOSE, now, shard_count, shard_ids, limit, CLOSE_LEASE_SECONDS)
 
 
 async def next_closing(conn: Conn, shard_count: int, shard_ids: list[int]) -> datetime | None:
-    return await conn.fetchval(_NEXT_CLOSE, shard_count, shard_ids)
+    return await conn.fetchval(_NEXT_CLOSE, shard_count, shard_ids, CLOSE_LEASE_SECONDS)
 
 
 async def mark_closed(conn: Conn, guild_id: int, ticket_id: int) -> None:
