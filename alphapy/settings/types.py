@@ -172,14 +172,16 @@ def _snowflake(value: Any, mention: re.Pattern[str]) -> int | None:
 
 
 @dataclass(frozen=True)
-class ChannelType(SettingType):
-    """A channel of the guild; whether it exists there is checked by the bot, not here."""
+class _ReferenceType(SettingType):
+    """Something of the guild referred to by id or mention; the bot checks it belongs there."""
 
-    name: ClassVar[str] = "channel"
-    _MENTION: ClassVar[re.Pattern[str]] = re.compile(r"<#(\d+)>")
+    _MENTION: ClassVar[re.Pattern[str]]
+    _SHOWN: ClassVar[str]  # the mention markup, with {} for the id
+    _WHAT: ClassVar[str]
+    _HINT: ClassVar[str]  # how a person sees a mention of it
 
     def expected(self) -> str:
-        return "a channel of this server (a #channel mention or its id)"
+        return f"a {self._WHAT} of this server (a {self._HINT} mention or its id)"
 
     def validate(self, value: Any) -> int:
         number = _snowflake(value, self._MENTION)
@@ -188,25 +190,25 @@ class ChannelType(SettingType):
         return number
 
     def display(self, value: Any) -> str:
-        return "not set" if value is None else f"<#{value}>"
+        return "not set" if value is None else self._SHOWN.format(value)
 
 
 @dataclass(frozen=True)
-class RoleType(SettingType):
+class ChannelType(_ReferenceType):
+    name: ClassVar[str] = "channel"
+    _MENTION: ClassVar[re.Pattern[str]] = re.compile(r"<#(\d+)>")
+    _SHOWN: ClassVar[str] = "<#{}>"
+    _WHAT: ClassVar[str] = "channel"
+    _HINT: ClassVar[str] = "#channel"
+
+
+@dataclass(frozen=True)
+class RoleType(_ReferenceType):
     name: ClassVar[str] = "role"
     _MENTION: ClassVar[re.Pattern[str]] = re.compile(r"<@&(\d+)>")
-
-    def expected(self) -> str:
-        return "a role of this server (a @role mention or its id)"
-
-    def validate(self, value: Any) -> int:
-        number = _snowflake(value, self._MENTION)
-        if number is None:
-            raise self.fail()
-        return number
-
-    def display(self, value: Any) -> str:
-        return "not set" if value is None else f"<@&{value}>"
+    _SHOWN: ClassVar[str] = "<@&{}>"
+    _WHAT: ClassVar[str] = "role"
+    _HINT: ClassVar[str] = "@role"
 
 
 @dataclass(frozen=True)
