@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import traceback
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from discord import app_commands
@@ -115,3 +117,24 @@ async def report_interaction_error(
         "Please try again; if it keeps happening, give this id to the server's staff.",
     )
     return error_id
+
+
+@asynccontextmanager
+async def answering_errors(interaction: discord.Interaction, action: str) -> AsyncIterator[None]:
+    """Run a button, select or form handler so that failures are answered like a command's.
+
+    discord.py only logs an exception raised in a component callback (the member sees
+    "This interaction failed"); inside this block a :class:`UserError` is shown as
+    written and a bug gets an error id. The plugin is read from the custom id's prefix
+    (``tickets:claim:42`` -> ``tickets``)::
+
+        async def callback(self, interaction):
+            async with answering_errors(interaction, "claim"):
+                ...
+    """
+    try:
+        yield
+    except Exception as exc:
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        plugin = custom_id.split(":", 1)[0] or None
+        await report_interaction_error(interaction, exc, plugin=plugin, command=f"{plugin} {action}")

@@ -171,6 +171,14 @@ async def test_a_failing_listener_is_logged_with_an_error_id(bot, emulator, memb
     assert "RuntimeError: the hello listener has a bug" in failure["traceback"]
 
 
+async def test_component_failures_are_answered_like_commands(bot, emulator, member) -> None:
+    posted = await emulator.slash(member, "hello_trouble")
+    refused = await emulator.click(posted.response, "Refuse", by=member)
+    assert refused.ephemeral and refused.content == "You cannot wave twice."
+    bug = await emulator.click(posted.response, "Bug", by=member)
+    assert bug.ephemeral and bug.content.startswith("Sorry, something went wrong on my side (error id `")
+
+
 async def test_a_refusal_is_shown_as_written(bot, emulator, member) -> None:
     reply = await emulator.slash(member, "hello_refuse")
     assert reply.ephemeral and reply.content == "That greeting does not exist in this server."

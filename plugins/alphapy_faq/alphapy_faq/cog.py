@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 
 from alphapy.cog import PluginCog
-from alphapy.errors import UserError, report_interaction_error
+from alphapy.errors import UserError, answering_errors
 from alphapy.gate import staff_only
 from alphapy_faq import entries, proposals, search, store
 from alphapy_faq.text import clean, topic_key
@@ -57,10 +57,8 @@ class FaqCog(PluginCog, plugin="faq"):
     async def guarded(self, interaction: discord.Interaction, action: str,
                       handler: Callable[..., Awaitable[None]], *args: Any) -> None:
         """Run a button or form handler; refusals and bugs are answered as for commands."""
-        try:
+        async with answering_errors(interaction, action):
             await handler(interaction, *args)
-        except Exception as exc:  # noqa: BLE001 - told to the member, logged with an id if a bug
-            await report_interaction_error(interaction, exc, plugin=self.plugin, command=f"faq {action}")
 
     async def _staff(self, interaction: discord.Interaction) -> None:
         await self.bot.gate.check_access(interaction, "staff", self.plugin)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from alphapy.errors import UserError, report_interaction_error, send_ephemeral
+from alphapy.errors import UserError, answering_errors
 
 if TYPE_CHECKING:
     from alphapy_onboarding.runner import Runner
@@ -78,12 +78,8 @@ def runner_of(interaction: discord.Interaction) -> Runner:
 
 async def run_safely(interaction: discord.Interaction, action: str, work: Any) -> None:
     """Run a component's work with the core's way of answering refusals and bugs."""
-    try:
+    async with answering_errors(interaction, action):
         await work
-    except UserError as refusal:
-        await send_ephemeral(interaction, refusal.message)
-    except Exception as exc:  # noqa: BLE001 (a bug: the member gets an error id, the log the traceback)
-        await report_interaction_error(interaction, exc, plugin=PLUGIN, command=f"onboarding {action}")
 
 
 class StartButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"{PLUGIN}:start:{_GUILD}"):

@@ -15,7 +15,7 @@ from typing import Any
 
 import discord
 
-from alphapy.errors import report_interaction_error
+from alphapy.errors import answering_errors
 
 PLUGIN = "premium"
 TRANSFER = "transfer"
@@ -37,10 +37,8 @@ class _Guarded:
     action = ""
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        try:
+        async with answering_errors(interaction, f"button {self.action}"):
             await self.run(interaction)
-        except Exception as exc:
-            await report_interaction_error(interaction, exc, plugin=PLUGIN, command=f"button {PLUGIN}:{self.action}")
 
     async def run(self, interaction: discord.Interaction) -> None:
         raise NotImplementedError

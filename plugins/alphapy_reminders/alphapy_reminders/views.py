@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import discord
 
+from alphapy.errors import answering_errors
 from alphapy_reminders import clock, store
 from alphapy_reminders import days as weekdays
 
@@ -96,8 +97,9 @@ class ListPageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"remin
 
     async def callback(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        embed, view = await list_page(interaction.client, interaction.guild_id, self.page)
-        await interaction.response.edit_message(embed=embed, view=view)
+        async with answering_errors(interaction, "list page"):
+            embed, view = await list_page(interaction.client, interaction.guild_id, self.page)
+            await interaction.response.edit_message(embed=embed, view=view)
 
 
 def event_ack(event_id: int, title: str, starts_at: datetime, fires_at: datetime | None, location: str | None,
@@ -136,14 +138,16 @@ class ForgetEventButton(discord.ui.DynamicItem[discord.ui.Button], template=r"re
 
     async def callback(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        async with interaction.client.db.acquire() as conn:  # type: ignore[attr-defined]
-            deleted = await store.delete(conn, interaction.guild_id, self.reminder_id)
-        embed = discord.Embed(
-            title="📅 Reminder removed" if deleted else "📅 Reminder already gone",
-            description=f"Removed by {interaction.user.mention}." if deleted else "Nothing to remove.",
-            colour=0x99AAB5,
-        )
-        await interaction.response.edit_message(embed=embed, view=None, allowed_mentions=discord.AllowedMentions.none())
+        async with answering_errors(interaction, "forget event"):
+            async with interaction.client.db.acquire() as conn:  # type: ignore[attr-defined]
+                deleted = await store.delete(conn, interaction.guild_id, self.reminder_id)
+            embed = discord.Embed(
+                title="📅 Reminder removed" if deleted else "📅 Reminder already gone",
+                description=f"Removed by {interaction.user.mention}." if deleted else "Nothing to remove.",
+                colour=0x99AAB5,
+            )
+            await interaction.response.edit_message(embed=embed, view=None,
+                                                    allowed_mentions=discord.AllowedMentions.none())
 
 
 async def _staff(interaction: discord.Interaction) -> bool:

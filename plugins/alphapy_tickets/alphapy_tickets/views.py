@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from alphapy.errors import UserError, report_interaction_error
+from alphapy.errors import UserError, answering_errors
 from alphapy_tickets.lifecycle import ACTIONS_BY_STATUS, Ticket
 
 if TYPE_CHECKING:
@@ -54,10 +54,8 @@ def tickets_cog(interaction: discord.Interaction) -> TicketsCog:
 
 async def run_guarded(interaction: discord.Interaction, work: Awaitable[Any], what: str) -> None:
     """Run a component handler; a refusal or a bug is told to the member as a command's would be."""
-    try:
+    async with answering_errors(interaction, what):
         await work
-    except Exception as exc:  # noqa: BLE001 - discord.py would only log it; the member would see "interaction failed"
-        await report_interaction_error(interaction, exc, plugin="tickets", command=what)
 
 
 class TicketButton(discord.ui.DynamicItem[discord.ui.Button],

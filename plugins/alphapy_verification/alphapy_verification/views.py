@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from alphapy.cogs.text import safe
-from alphapy.errors import report_interaction_error
+from alphapy.errors import answering_errors
 
 from alphapy_verification.assess import CAUSES
 
@@ -33,12 +33,10 @@ REASON_FIELD = "reason"
 async def _run(interaction: discord.Interaction, action: str,
                work: Callable[[Verifications], Awaitable[None]]) -> None:
     cog: Any = interaction.client.get_cog(COG)  # type: ignore[attr-defined]
-    try:
+    async with answering_errors(interaction, action):
         if cog is None:
             raise RuntimeError("the verification cog is not loaded")
         await work(cog.flow)
-    except Exception as exc:  # noqa: BLE001 - every failure is answered, bugs with an error id
-        await report_interaction_error(interaction, exc, plugin=PLUGIN, command=f"verification {action}")
 
 
 class StartButton(discord.ui.DynamicItem[discord.ui.Button], template=r"verification:start"):

@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from alphapy.cog import PluginCog
-from alphapy.errors import UserError
+from alphapy.errors import UserError, answering_errors
 from alphapy.gate import manage_guild_only, staff_only
 
 
@@ -24,9 +24,27 @@ class WaveButton(discord.ui.DynamicItem[discord.ui.Button], template=r"hello:wav
         await interaction.response.send_message(f"👋 #{self.n}", ephemeral=True)
 
 
+class TroubleButton(discord.ui.DynamicItem[discord.ui.Button], template=r"hello:trouble:(?P<kind>refuse|bug)"):
+    """A component whose handler fails: answered through the core's ``answering_errors``."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(discord.ui.Button(label=kind.title(), custom_id=f"hello:trouble:{kind}"))
+        self.kind = kind
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match: re.Match[str]):
+        return cls(match["kind"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        async with answering_errors(interaction, "trouble"):
+            if self.kind == "refuse":
+                raise UserError("You cannot wave twice.")
+            raise RuntimeError("the button has a bug")
+
+
 class HelloCog(PluginCog, plugin="hello"):
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(WaveButton)
+        self.bot.add_dynamic_items(WaveButton, TroubleButton)
 
     @app_commands.command(name="hello", description="Say hello")
     async def hello(self, interaction: discord.Interaction) -> None:
@@ -56,6 +74,13 @@ class HelloCog(PluginCog, plugin="hello"):
         view = discord.ui.View(timeout=None)
         view.add_item(WaveButton(7))
         await interaction.response.send_message("Wave at me", view=view)
+
+    @app_commands.command(name="hello_trouble", description="Post buttons that fail")
+    async def hello_trouble(self, interaction: discord.Interaction) -> None:
+        view = discord.ui.View(timeout=None)
+        view.add_item(TroubleButton("refuse"))
+        view.add_item(TroubleButton("bug"))
+        await interaction.response.send_message("Trouble ahead", view=view)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
