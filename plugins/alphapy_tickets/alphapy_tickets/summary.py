@@ -1,14 +1,16 @@
-"""The AI summary of a closed ticket, and the redaction that keeps personal data out of it.
+"""The AI summary of a closed ticket, with personal data kept out of it.
 
 Only when the host switched ``tickets.ai_summaries`` on does the conversation leave the
-server, and even then with e-mail addresses, phone numbers and card/account numbers
-removed first (data minimisation), and without names: people are "Member" and "Staff".
-The answer is untrusted too: it is redacted again before it is stored, since a model can
-repeat what it was told not to.
+server, and even then with personal and payment data removed first by the core's
+:mod:`alphapy.personal_data` (data minimisation: e-mail addresses, phone numbers, card
+numbers, IBANs, labelled names and order ids, long numbers), and without names: people
+are "Member" and "Staff". The answer is untrusted too: it goes through the same removal
+before it is stored, since a model can repeat what it was told not to.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +19,7 @@ import pydantic
 
 from alphapy.ai import AIError
 from alphapy.log import get_logger
+from alphapy.personal_data import one_line, remove_personal_data
 
 log = get_logger("alphapy.plugins.tickets")
 
@@ -43,43 +46,9 @@ class TicketSummary(pydantic.BaseModel):
     similarity_key: str = pydantic.Field(description="topic key, lowercase words joined by hyphens")
 
 
-# --- redaction ----------------------------------------------------------------------------
-
-_EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.IGNORECASE)
-# IBAN-like: two letters, two check digits, then 11 to 30 letters/digits, written in one
-# piece or in groups of four; at least eight digits, so that ordinary words never match.
-_IBAN = re.compile(r"\b[a-z]{2}\d{2}(?:[a-z0-9]{11,30}|(?: ?[a-z0-9]{4}){2,7}(?: ?[a-z0-9]{1,3})?)\b", re.IGNORECASE)
-# Card numbers: 13 to 19 digits, optionally grouped by spaces or dashes.
-_CARD = re.compile(r"(?<![\w])(?:\d[ -]?){12,18}\d(?![\w])")
-# Phone numbers: an optional +, then at least 7 digits with the usual separators.
-_PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d ().-]{5,}\d(?![\w])")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _phone(match: re.Match[str]) -> str:
-    text = match.group(0)
-    digits = sum(ch.isdigit() for ch in text)
-    if digits < 7 or _ISO_DATE.fullmatch(text.strip()):
-        return text
-    return "[phone number removed]"
-
-
-def _account(match: re.Match[str]) -> str:
-    text = match.group(0)
-    return "[account number removed]" if sum(ch.isdigit() for ch in text) >= 8 else text
-
-
-def redact(text: str) -> str:
-    """``text`` without e-mail addresses, phone numbers, card or bank account numbers."""
-    text = _EMAIL.sub("[e-mail removed]", text)
-    text = _IBAN.sub(_account, text)
-    text = _CARD.sub("[card number removed]", text)
-    return _PHONE.sub(_phone, text)
-
-
 def similarity_key(raw: str) -> str | None:
     """A short normalised topic key: casefolded words joined by hyphens, digits kept out."""
-    words = [w for w in re.split(r"[\W_]+", redact(raw).casefold()) if w and not w.isdigit()]
+    words = [w for w in re.split(r"[\W_]+", remove_personal_data(raw).casefold()) if w and not w.isdigit()]
     key = "-".join(words)[:MAX_KEY].strip("-")
     return key or None
 
@@ -95,11 +64,24 @@ class Said:
 
 
 def conversation(description: str, messages: list[Said]) -> str:
-    """What the model reads: the description, then the messages, newest kept if too long."""
-    head = f"Ticket description (Member): {redact(description)}\n\nConversation:\n"
-    lines = [f"{'Member' if m.by_member else 'Staff'}: {redact(m.text)}" for m in messages if m.text.strip()]
-    body = "\n".join(lines) or "(no messages)"
+    """What the model reads: the description, then the messages, newest kept if too long.
+
+    Messages are cleaned newest first, and only until the room is full: cleaning is the
+    costly part, and a long ticket's early messages would be cut anyway.
+    """
+    head = f"Ticket description (Member): {remove_personal_data(description)}\n\nConversation:\n"
     room = max(MAX_CONVERSATION - len(head), 1_000)
+    newest_first: list[str] = []
+    size = -1  # the joining line breaks: one fewer than the lines
+    for message in reversed(messages):
+        if size > room:
+            break
+        if not message.text.strip():
+            continue
+        who = "Member" if message.by_member else "Staff"
+        newest_first.append(f"{who}: {remove_personal_data(message.text)}")
+        size += len(newest_first[-1]) + 1
+    body = "\n".join(reversed(newest_first)) or "(no messages)"
     if len(body) > room:
         body = "…" + body[-room:]
     return head[:MAX_CONVERSATION] + body
@@ -108,18 +90,18 @@ def conversation(description: str, messages: list[Said]) -> str:
 async def summarise(ai: Any, description: str, messages: list[Said], *, ticket_id: int,
                     guild_id: int) -> tuple[str, str | None] | None:
     """``(summary, similarity_key)``, or None when AI failed (logged; closing never depends on it)."""
+    # The thorough clean-up takes a moment on a long ticket: off the event loop.
+    user = await asyncio.to_thread(conversation, description, messages)
     try:
-        answer = await ai.structured(TicketSummary, system=SYSTEM, user=conversation(description, messages),
+        answer = await ai.structured(TicketSummary, system=SYSTEM, user=user,
                                      task="ticket_summary", max_tokens=500)
     except AIError as exc:
         log.warning("tickets.summary_failed", ticket_id=ticket_id, guild_id=guild_id,
                     reason=type(exc).__name__, error=str(exc))
         return None
-    summary = " ".join(redact(answer.summary).split())
+    summary = one_line(answer.summary, limit=MAX_SUMMARY)
     if not summary:
         log.warning("tickets.summary_failed", ticket_id=ticket_id, guild_id=guild_id,
                     reason="empty", error="the model answered an empty summary")
         return None
-    if len(summary) > MAX_SUMMARY:
-        summary = summary[: MAX_SUMMARY - 1] + "…"
     return summary, similarity_key(answer.similarity_key)

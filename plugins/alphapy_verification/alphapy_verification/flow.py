@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from alphapy import personal_data
 from alphapy.cogs.text import clip, safe
 from alphapy.errors import UserError
 from alphapy.log import get_logger
@@ -33,7 +34,6 @@ from alphapy.scheduler import DueWork
 from alphapy_verification import store
 from alphapy_verification.assess import CAUSES, ModelView, ask_model, decide
 from alphapy_verification.images import NotAcceptable, Screenshot, check_screenshot, describe_limit
-from alphapy_verification.sanitize import sanitize
 
 if TYPE_CHECKING:
     from alphapy.bot import AlphapyBot
@@ -245,7 +245,8 @@ class Verifications:
                 view = await ask_model(self.bot.ai, await self.setting(guild_id, "instructions"), screenshot.for_model)
         decision = decide(mode, view, duplicate=duplicate_of is not None)
         assessment = view.assessment if view else None
-        reason = sanitize(assessment.reason) if assessment else (CAUSES[view.failure] if view and view.failure else None)
+        reason = (personal_data.one_line(assessment.reason) if assessment
+                  else CAUSES[view.failure] if view and view.failure else None)
         outcome = store.Outcome(decision.status, decision.cause,
                                 assessment.can_verify if assessment else None,
                                 assessment.needs_manual_review if assessment else None,
@@ -385,7 +386,7 @@ class Verifications:
         from alphapy_verification.views import decided_embed
 
         await self._staff_ticket(interaction, ticket_id, "reject")
-        staff_reason = sanitize(reason, limit=500) or "No reason given."
+        staff_reason = personal_data.one_line(reason, limit=500) or "No reason given."
         delay = await self.setting(interaction.guild_id, "close_delay_seconds")  # type: ignore[arg-type]
         async with self.bot.db.transaction() as conn:
             row = await store.resolve(conn, interaction.guild_id, ticket_id, status="closed_manual",

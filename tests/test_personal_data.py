@@ -1,10 +1,14 @@
-"""The sanitiser on realistic text: what a model or a staff member writes about a receipt."""
+"""Removing personal and payment data on realistic text: what a model or a staff member
+writes about a receipt, and what people write in a support ticket."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
-from alphapy_verification.sanitize import iban_valid, luhn_valid, sanitize
+from alphapy.personal_data import iban_valid, luhn_valid, one_line, remove_personal_data
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -46,31 +50,35 @@ from alphapy_verification.sanitize import iban_valid, luhn_valid, sanitize
     ("between 2024-05-01 2024-06-01 for €1.234,56", "between 2024-05-01 2024-06-01 for €1.234,56"),
     ("dated 01-05-2024 at 14:32, total 49.99 EUR", "dated 01-05-2024 at 14:32, total 49.99 EUR"),
 ])
-def test_sanitize(text: str, expected: str) -> None:
-    assert sanitize(text) == expected
+def test_one_line(text: str, expected: str) -> None:
+    assert one_line(text) == expected
 
 
 def test_a_realistic_model_reason() -> None:
     reason = ("Screenshot of a Shop Y order confirmation (Order #SY-20240501-7781) for 'Gold membership', "
               "paid 2024-05-01 by Account holder: J. Jansen with IBAN NL91ABNA0417164300; "
               "confirmation mailed to j.jansen@example.nl.")
-    assert sanitize(reason) == (
+    assert one_line(reason) == (
         "Screenshot of a Shop Y order confirmation (Order #[order id]) for 'Gold membership', "
         "paid 2024-05-01 by Account holder: [name] with IBAN [IBAN]; confirmation mailed to [e-mail].")
 
 
 def test_hidden_characters_do_not_hide_a_number() -> None:
     sneaky = "card 4111\u200b1111\u200b1111\u200b1111 and NL91\u202eABNA0417164300"
-    assert sanitize(sneaky) == "card [card number] and [IBAN]"
+    assert one_line(sneaky) == "card [card number] and [IBAN]"
+    joined = "call 06\u206012345678, card 4111\u00ad1111\ufeff1111 1111"  # word joiner, soft hyphen, BOM
+    assert remove_personal_data(joined) == "call [phone], card [card number]"
 
 
 def test_cut_after_masking_and_idempotent() -> None:
     text = "x" * 290 + " 4111 1111 1111 1111"
-    once = sanitize(text)
+    once = one_line(text)
     assert len(once) <= 300 and "4111" not in once and once.endswith("…")
     sample = "Order ID: XK-2024-99 by Account holder: Jan de Vries, IBAN NL91 ABNA 0417 1643 00"
-    assert sanitize(sanitize(sample)) == sanitize(sample)
-    assert sanitize(None) == "" and sanitize("") == ""
+    assert one_line(one_line(sample)) == one_line(sample)
+    assert remove_personal_data(remove_personal_data(sample)) == remove_personal_data(sample)
+    assert one_line(None) == "" and one_line("") == "" and remove_personal_data("") == ""
+    assert one_line("Name: John Smith, IBAN NL91ABNA0417164300", limit=20) == "Name: [name], IBAN…"
 
 
 def test_checksums() -> None:
@@ -79,3 +87,34 @@ def test_checksums() -> None:
     assert not iban_valid("NL91ABNA0417164301")  # one digit off
     assert not iban_valid("NL91ABNA041716430")  # the Dutch length is 18
     assert not iban_valid("NL91ABNA04171643OO")  # letters where digits belong break the checksum
+
+
+def test_a_conversation_keeps_its_lines() -> None:
+    said = ("Member: Name: Jan de Vries\r\n"
+            "Staff: What is your order number?\n"
+            "Member: Order\n"
+            "12345, paid from NL91 ABNA 0417 1643 00\n"
+            "Member: call me on 06 12345678 or mail jan@example.nl\r"
+            "Staff: Refunded on 2024-05-01.")
+    assert remove_personal_data(said).split("\n") == [
+        "Member: Name: [name]",
+        "Staff: What is your order number?",
+        "Member: Order",
+        "[order id], paid from [IBAN]",  # a label's value may be on the next line
+        "Member: call me on [phone] or mail [e-mail]",
+        "Staff: Refunded on 2024-05-01.",
+    ]
+
+
+def test_ordinary_support_text_is_left_alone() -> None:
+    for text in ("on 2024-05-01 at 12:30, version 1.2.3, room 101",
+                 "Ticket #1234 was solved in 3 days\nab12 this that word; call me at noon",
+                 "an order for the Gold plan; the name of the shop; 49.99 EUR"):
+        assert remove_personal_data(text) == text
+
+
+def test_importing_is_cheap() -> None:
+    code = ("import sys, alphapy.personal_data as p; assert 'phonenumbers' not in sys.modules; "
+            "p.remove_personal_data('Name: Jan'); assert 'phonenumbers' not in sys.modules; "
+            "p.remove_personal_data('call 06 12345678'); assert 'phonenumbers' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)

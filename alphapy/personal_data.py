@@ -1,23 +1,37 @@
-"""Take payment details and personal data out of text before it is stored, shown or logged.
+"""Take personal and payment data out of text before it is stored, shown, logged or sent to AI.
 
-The model's reason, and a staff member's reason for a rejection, may quote what the
-screenshot showed: a card number, an IBAN, the account holder's name. The
-``verification_tickets`` table promises "no raw payment details", so every such text goes
-through :func:`sanitize` first, and only the result is kept anywhere.
+Two plugins handle text that may quote such data, and both use this module, so that what
+counts as personal data, and how it reads once removed, is decided in one place:
+
+* verification: the model's reason for a payment screenshot, and a staff member's reason
+  for a rejection, may quote what the screenshot showed (a card number, an IBAN, the
+  account holder's name); its table promises "no raw payment details". Those reasons are
+  short, stored in one column and shown in an embed: :func:`one_line`.
+* tickets: a closed ticket's conversation goes to the AI for a summary (data
+  minimisation), and the model's answer is cleaned again before it is stored, since a
+  model can repeat what it was told not to. A conversation must keep its lines, so that
+  the model still sees who said what: :func:`remove_personal_data`.
 
 What is removed, each replaced by a short placeholder so that the sentence still reads:
 
-* card numbers that pass the Luhn check, with or without spaces or dashes;
-* IBANs whose mod-97 checksum holds (with the country's length where known);
-* e-mail addresses;
+* card numbers that pass the Luhn check, with or without spaces or dashes: ``[card number]``;
+* IBANs whose mod-97 checksum holds (with the country's length where known): ``[IBAN]``;
+* e-mail addresses: ``[e-mail]``;
 * phone numbers in local and international formats, as the ``phonenumbers`` library
-  (Google's libphonenumber) recognises them for the regions members here pay from;
-* names after an account-holder label ("Name:", "Account holder", "Rekeninghouder", ...);
-* order, invoice and transaction ids after their label ("Order #", "Bestelnummer", ...);
-* any other run of ten or more digits (an account or card number the checks missed).
+  (Google's libphonenumber) recognises them for the regions members here pay from: ``[phone]``;
+* names after an account-holder label ("Name:", "Account holder", "Rekeninghouder", ...): ``[name]``;
+* order, invoice and transaction ids after their label ("Order #", "Bestelnummer", ...): ``[order id]``;
+* any other run of ten or more digits (an account or card number the checks missed): ``[number]``.
+
+A name written without such a label is not recognised: telling "Jan" the person from
+"Jan" the month needs more than patterns. Dates, times, amounts and version numbers are
+kept, since a text without them rarely still serves its reader.
 
 Erring on the side of removal is deliberate: a reason that lost a harmless number still
 serves staff; a stored card number cannot be taken back.
+
+Importing this module is cheap: ``phonenumbers`` (its metadata is several megabytes) is
+imported on the first text with enough digits to hold a phone number.
 """
 
 from __future__ import annotations
@@ -25,7 +39,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-import phonenumbers
+__all__ = [
+    "CARD", "EMAIL", "IBAN", "NAME", "NUMBER", "ORDER", "PHONE", "PHONE_REGIONS",
+    "iban_valid", "luhn_valid", "one_line", "remove_personal_data",
+]
 
 CARD = "[card number]"
 IBAN = "[IBAN]"
@@ -150,10 +167,12 @@ def _mask_emails(text: str) -> str:
 
 
 # --- phone numbers ------------------------------------------------------------------------
-def _phone_spans(text: str, regions: Iterable[str]) -> list[tuple[int, int]]:
+def _phone_spans(line: str, regions: Iterable[str]) -> list[tuple[int, int]]:
+    import phonenumbers  # lazily: its metadata is large, and most texts never get this far
+
     spans: list[tuple[int, int]] = []
     for region in regions:
-        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
+        for match in phonenumbers.PhoneNumberMatcher(line, region, leniency=phonenumbers.Leniency.VALID):
             if not _is_date(match.raw_string):  # "01-05-2024" is a valid Italian number too
                 spans.append((match.start, match.end))
     return spans
@@ -176,10 +195,15 @@ def _replace_spans(text: str, spans: list[tuple[int, int]], placeholder: str) ->
     return "".join(out)
 
 
+def _mask_phone_line(line: str) -> str:
+    if sum(ch.isdigit() for ch in line) < 6:
+        return line  # nothing a phone number could be made of
+    return _replace_spans(line, _phone_spans(line, PHONE_REGIONS), PHONE)
+
+
 def _mask_phones(text: str) -> str:
-    if sum(ch.isdigit() for ch in text) < 6:
-        return text  # nothing a phone number could be made of
-    return _replace_spans(text, _phone_spans(text, PHONE_REGIONS), PHONE)
+    # Line by line: a match can then never swallow a line break (a conversation keeps its lines).
+    return "\n".join(_mask_phone_line(line) for line in text.split("\n"))
 
 
 # --- labelled names and ids ------------------------------------------------------------------
@@ -218,6 +242,7 @@ _TOKEN = re.compile(r"'?[^\W\d_][\w'’.\-]*")
 
 
 _INITIALS = re.compile(r"(?:[^\W\d_]{1,2}\.)+")
+_GAP = re.compile(r"[ \t]+")  # between the words of a name: never a line break
 
 
 def _name_length(text: str, start: int, *, loose: bool) -> int:
@@ -230,10 +255,10 @@ def _name_length(text: str, start: int, *, loose: bool) -> int:
     tokens: list[re.Match[str]] = []
     position = start
     while len(tokens) < 8:
-        gap = re.match(r"[ \t]+", text[position:]) if tokens else None
+        gap = _GAP.match(text, position) if tokens else None
         if tokens and gap is None:
             break
-        token = _TOKEN.match(text, position + (gap.end() if gap else 0))
+        token = _TOKEN.match(text, gap.end() if gap else position)
         if token is None:
             break
         tokens.append(token)
@@ -337,8 +362,13 @@ def _mask_long_numbers(text: str) -> str:
 
 
 # --- the whole pass -------------------------------------------------------------------------
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Control characters (but tab and line breaks) and invisible or direction-changing
+# characters: "4111\u200b1111..." or a right-to-left override would hide digits from the
+# patterns above while still showing them to a reader.
+_HIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
+# E-mail first (its digits would look like a phone), then the checksummed numbers, then the
+# labelled values, then phones, and whatever long numbers are left last.
 _STEPS: tuple[Callable[[str], str], ...] = (
     _mask_emails,
     _mask_ibans,
@@ -350,19 +380,30 @@ _STEPS: tuple[Callable[[str], str], ...] = (
 )
 
 
-def sanitize(text: str | None, *, limit: int = 300) -> str:
-    """``text`` without payment details or personal data, on one line, at most ``limit`` long.
+def remove_personal_data(text: str | None) -> str:
+    """``text`` without payment details or personal data, with its lines kept.
 
-    Control and bidirectional-override characters are dropped first (they can hide
-    digits from a pattern); the result is cut after masking, so a cut never reveals a
-    partial number.
+    For texts whose lines matter, such as a conversation (one message a line). Hidden
+    characters are dropped first (they can hide digits from a pattern), line endings
+    become ``\\n``; a labelled value ends at its line, so "Name: Jan" never takes the
+    next line with it. Applying it twice changes nothing more.
     """
     if not text:
         return ""
-    cleaned = _CONTROL.sub("", text).replace("\r", "\n")
+    cleaned = _HIDDEN.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
     for step in _STEPS:
-        cleaned = step(cleaned)  # on the original lines: a label's value ends at its line
-    cleaned = " ".join(cleaned.split())
+        cleaned = step(cleaned)
+    return cleaned
+
+
+def one_line(text: str | None, *, limit: int = 300) -> str:
+    """``text`` without payment details or personal data, on one line, at most ``limit`` long.
+
+    For a short text kept in one column and shown in an embed (a reason, a summary). The
+    data is removed on the original lines, then the whitespace is folded; the result is
+    cut after removal, with "…", so that a cut never leaves part of a number behind.
+    """
+    cleaned = " ".join(remove_personal_data(text).split())
     if len(cleaned) > limit:
         cleaned = cleaned[: limit - 1].rstrip() + "…"
     return cleaned
