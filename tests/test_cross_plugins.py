@@ -71,6 +71,8 @@ class TestTicketsBecomeFaq:
         assert "password reset" in proposal.embed["description"]
         assert await bot.db.fetchval("SELECT count(*) FROM ticket_summaries") == 3
 
+        # The proposal is posted first and drafted by the AI right after: wait for the draft.
+        await emulator.wait_until(lambda: bot.db.fetchval("SELECT draft_title IS NOT NULL FROM faq_proposals"))
         form = await emulator.click(proposal, "Add to FAQ", by=host)
         assert form.modal.field("Title").value == "I cannot log in"
         await emulator.submit_modal(form, {})
