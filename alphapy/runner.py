@@ -103,6 +103,10 @@ class BotRunner:
                 await self._task
 
     async def stop(self) -> None:
+        # Due work acts on Discord: let a batch in progress finish and claim no more
+        # while the bot can still send; only then close the bot and the other services.
+        if self.services is not None:
+            await self.services.scheduler.stop()
         if self.bot is not None and not self.bot.is_closed():
             await self.bot.close()
         if self._task is not None:

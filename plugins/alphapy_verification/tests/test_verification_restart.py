@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from alphapy.db import Database
 from alphapy.testing.bot import running_alphapy
 from verification_helpers import answer, receipt
 
@@ -49,9 +50,10 @@ async def test_buttons_forms_and_closings_survive_a_restart(emulator: Any, guild
         assert rejected.content.startswith("Rejected verification #")
         assert (await ticket_of(bot, other))["status"] == "closed_manual"
         assert (await ticket_of(bot, member))["close_at"] is not None
-        # An hour passes while the bot is down (the due time is a column).
-        await bot.db.execute("UPDATE verification_tickets SET close_at = now() - interval '1 second'")
     assert member_channel.id in emulator.state.channels
+    # An hour passes while the bot is down (the due time is a column).
+    async with Database(migrated_database_url, min_size=1, max_size=1) as db:
+        await db.execute("UPDATE verification_tickets SET close_at = now() - interval '1 second'")
 
     async with start() as third:
         # The third process closes what the second scheduled.
