@@ -4,7 +4,7 @@
   screenshot (magic bytes, full decode, 256-bit dHash, the re-encoded copy for the model);
   ``screenshot_check_photo_jpeg_p50``: the same for a 4000 x 3000 JPEG photo (scaled to
   2048 px for the model). Runs in a worker thread in the bot, off the event loop.
-- ``sanitize_reason_p50``: the sanitiser on a 300-character reason full of card numbers,
+- ``sanitize_reason_p50``: the personal-data removal (``alphapy.personal_data.one_line``) on a 300-character reason full of card numbers,
   IBANs, e-mail addresses, phone numbers, names and order ids.
 - ``duplicate_lookup_10k_p50`` / ``duplicate_lookup_100k_p50``: the near-duplicate query
   (Hamming distance on ``BIT(256)`` in SQL) over 10,000 and 100,000 hashes of one guild.
@@ -25,7 +25,7 @@ from typing import Any
 
 from alphapy_verification import plugin, store
 from alphapy_verification.images import check_screenshot
-from alphapy_verification.sanitize import sanitize
+from alphapy.personal_data import one_line
 from PIL import Image, ImageDraw
 
 from alphapy.db import Database
@@ -80,7 +80,7 @@ def local_figures() -> None:
     print(f"screenshot_check_phone_png_p95: {percentile(png, 0.95):.1f} ms")
     jpeg = timed(lambda: check_screenshot(photo, limit), 10)
     print(f"screenshot_check_photo_jpeg_p50: {statistics.median(jpeg):.1f} ms ({len(photo) // 1024} KB file)")
-    clean = timed(lambda: sanitize(REASON), 500)
+    clean = timed(lambda: one_line(REASON), 500)
     print(f"sanitize_reason_p50: {statistics.median(clean) * 1000:.0f} us")
 
 
