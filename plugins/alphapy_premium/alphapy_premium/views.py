@@ -30,24 +30,8 @@ def transfer_view(sub_id: int) -> discord.ui.View:
     return view
 
 
-class _Guarded:
-    """Refusals and bugs in a button are answered like a command's (the view's default
-    error handler would only log them)."""
-
-    action = ""
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        async with answering_errors(interaction, f"button {self.action}"):
-            await self.run(interaction)
-
-    async def run(self, interaction: discord.Interaction) -> None:
-        raise NotImplementedError
-
-
-class TransferButton(_Guarded, discord.ui.DynamicItem[discord.ui.Button[Any]],
+class TransferButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                      template=r"premium:transfer:(?P<sub_id>[0-9]{1,10})"):
-    action = TRANSFER
-
     def __init__(self, sub_id: int) -> None:
         super().__init__(discord.ui.Button(label="Move it here", style=discord.ButtonStyle.primary,
                                            custom_id=f"{PLUGIN}:{TRANSFER}:{sub_id}"))
@@ -58,19 +42,18 @@ class TransferButton(_Guarded, discord.ui.DynamicItem[discord.ui.Button[Any]],
                              match: re.Match[str]) -> TransferButton:
         return cls(int(match["sub_id"]))
 
-    async def run(self, interaction: discord.Interaction) -> None:
+    async def callback(self, interaction: discord.Interaction) -> None:
         from alphapy_premium.cog import PremiumCog
 
-        cog = interaction.client.get_cog(PremiumCog.__cog_name__)  # type: ignore[attr-defined]
-        if cog is None:
-            raise RuntimeError("the premium cog is not loaded")
-        await cog.confirm_transfer(interaction, self.sub_id)
+        async with answering_errors(interaction, f"button {TRANSFER}"):
+            cog = interaction.client.get_cog(PremiumCog.__cog_name__)  # type: ignore[attr-defined]
+            if cog is None:
+                raise RuntimeError("the premium cog is not loaded")
+            await cog.confirm_transfer(interaction, self.sub_id)
 
 
-class KeepButton(_Guarded, discord.ui.DynamicItem[discord.ui.Button[Any]],
+class KeepButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                  template=r"premium:keep:(?P<sub_id>[0-9]{1,10})"):
-    action = KEEP
-
     def __init__(self, sub_id: int) -> None:
         super().__init__(discord.ui.Button(label="Keep it where it is", style=discord.ButtonStyle.secondary,
                                            custom_id=f"{PLUGIN}:{KEEP}:{sub_id}"))
@@ -80,16 +63,15 @@ class KeepButton(_Guarded, discord.ui.DynamicItem[discord.ui.Button[Any]],
                              match: re.Match[str]) -> KeepButton:
         return cls(int(match["sub_id"]))
 
-    async def run(self, interaction: discord.Interaction) -> None:
-        await interaction.response.edit_message(content="Nothing was moved.", view=None,
-                                                allowed_mentions=NO_MENTIONS)
+    async def callback(self, interaction: discord.Interaction) -> None:
+        async with answering_errors(interaction, f"button {KEEP}"):
+            await interaction.response.edit_message(content="Nothing was moved.", view=None,
+                                                    allowed_mentions=NO_MENTIONS)
 
 
-class StaleButton(_Guarded, discord.ui.DynamicItem[discord.ui.Button[Any]],
+class StaleButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                   template=r"(?s)premium:(?!(?:transfer|keep):[0-9]{1,10}\Z).*"):
     """Every other ``premium:`` id: answered, never acted on."""
-
-    action = "stale"
 
     def __init__(self, custom_id: str) -> None:
         super().__init__(discord.ui.Button(label="?", custom_id=custom_id[:100]))
@@ -99,9 +81,11 @@ class StaleButton(_Guarded, discord.ui.DynamicItem[discord.ui.Button[Any]],
                              match: re.Match[str]) -> StaleButton:
         return cls(match.group(0))
 
-    async def run(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message("This button is no longer valid. Run `/premium_transfer` again.",
-                                                ephemeral=True, allowed_mentions=NO_MENTIONS)
+    async def callback(self, interaction: discord.Interaction) -> None:
+        async with answering_errors(interaction, "button stale"):
+            await interaction.response.send_message(
+                "This button is no longer valid. Run `/premium_transfer` again.",
+                ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 DYNAMIC_ITEMS = (TransferButton, KeepButton, StaleButton)
