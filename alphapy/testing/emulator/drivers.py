@@ -458,20 +458,25 @@ class DriversMixin:
             raise PermissionError(f"button {label_or_custom_id!r} is disabled")
         if not button.get("custom_id"):
             raise ValueError(f"button {label_or_custom_id!r} is a link/premium button; it sends no interaction")
-        member, user, guild = self._actor(by, msg)
         data = {"custom_id": button["custom_id"], "component_type": 2}
         if isinstance(button.get("id"), int):
             data["id"] = button["id"]
+        name = f"button {button.get('label') or button['custom_id']!r}"
+        return await self._use_component(msg, by, lambda _guild: data, name, timeout)
+
+    async def _use_component(
+        self: DiscordEmulator,
+        msg: Message,
+        by: Member | User | None,
+        build: Any,
+        name: str,
+        timeout: float | None,
+    ) -> Interaction:
+        """Send the MESSAGE_COMPONENT interaction that ``build(guild)`` describes, by ``by``."""
+        member, user, guild = self._actor(by, msg)
         interaction = Interaction(
-            self.state.ids.next(),
-            MESSAGE_COMPONENT,
-            user,
-            member,
-            guild,
-            msg.channel,
-            data,
-            name=f"button {button.get('label') or button['custom_id']!r}",
-            message=msg,
+            self.state.ids.next(), MESSAGE_COMPONENT, user, member, guild, msg.channel, build(guild),
+            name=name, message=msg,
         )
         return await self._deliver(interaction, timeout)
 
@@ -507,24 +512,16 @@ class DriversMixin:
         low, high = menu.get("min_values", 1), menu.get("max_values", 1)
         if not low <= len(values) <= high:
             raise ValueError(f"select {menu.get('custom_id')!r} takes {low}..{high} values, got {len(values)}")
-        member, user, guild = self._actor(by, msg)
-        resolved: dict[str, dict[str, Any]] = {}
-        chosen = self._select_values(menu, values, guild, msg.channel, resolved)
-        data: dict[str, Any] = {"custom_id": menu["custom_id"], "component_type": menu["type"], "values": chosen}
-        if resolved:
-            data["resolved"] = resolved
-        interaction = Interaction(
-            self.state.ids.next(),
-            MESSAGE_COMPONENT,
-            user,
-            member,
-            guild,
-            msg.channel,
-            data,
-            name=f"select {menu['custom_id']!r}",
-            message=msg,
-        )
-        return await self._deliver(interaction, timeout)
+
+        def build(guild: Any) -> dict[str, Any]:
+            resolved: dict[str, dict[str, Any]] = {}
+            chosen = self._select_values(menu, values, guild, msg.channel, resolved)
+            data: dict[str, Any] = {"custom_id": menu["custom_id"], "component_type": menu["type"], "values": chosen}
+            if resolved:
+                data["resolved"] = resolved
+            return data
+
+        return await self._use_component(msg, by, build, f"select {menu['custom_id']!r}", timeout)
 
     def _select_values(
         self: DiscordEmulator,
