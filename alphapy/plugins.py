@@ -3,7 +3,8 @@
 Discovery is ours, not pluggy's ``load_setuptools_entrypoints``: that one stops at the
 first plugin that fails to import and loads in no fixed order. Here every entry point
 of the ``alphapy.plugins`` group is loaded in name order, each inside its own
-try/except; a broken plugin is logged and listed as failed, the others load.
+try/except; a broken plugin is logged and listed as failed, the others load. A name
+that several installed packages register is refused for all of them.
 """
 
 from __future__ import annotations
@@ -63,6 +64,19 @@ def _describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+_COUNT_WORDS = {2: "two", 3: "three", 4: "four"}
+
+
+def shared_name_reason(name: str, claims: Iterable[EntryPoint]) -> str:
+    """Why a plugin name claimed by several distributions is refused, naming each one."""
+    owners = sorted(
+        f"{ep.dist.name} {ep.dist.version}" if getattr(ep, "dist", None) is not None else ep.value
+        for ep in claims
+    )
+    count = _COUNT_WORDS.get(len(owners), str(len(owners)))
+    return f"{count} installed packages register the plugin name {name!r}: {', '.join(owners)}"
+
+
 class PluginManager:
     """pluggy's manager plus Alphapy's loading rules and async hook calls."""
 
@@ -86,13 +100,16 @@ class PluginManager:
     def load_entrypoints(self, only: Iterable[str] | None = None, *, log_failures: bool = True) -> list[PluginInfo]:
         """Load installed plugins, sorted by name; ``only`` limits which (empty: none)."""
         wanted = None if only is None else {name.strip() for name in only if name.strip()}
-        found: dict[str, EntryPoint] = {}
+        found: dict[str, list[EntryPoint]] = {}
         for ep in entry_points(group=ENTRY_POINT_GROUP):
-            found.setdefault(ep.name, ep)
+            found.setdefault(ep.name, []).append(ep)
         for name in sorted(found):
             if wanted is not None and name not in wanted:
                 continue
-            ep = found[name]
+            if len(found[name]) > 1:
+                self._refuse_shared_name(name, found[name], log_failures)
+                continue
+            ep = found[name][0]
             dist = getattr(ep, "dist", None)
             version = dist.version if dist is not None else None
             description = dist.metadata.get("Summary") if dist is not None else None
@@ -111,6 +128,19 @@ class PluginManager:
         for name in sorted((wanted or set()) - set(found)):
             self.infos[name] = PluginInfo(name, "missing", error="ALPHAPY_PLUGINS names it, but it is not installed")
         return list(self.infos.values())
+
+    def _refuse_shared_name(self, name: str, claims: list[EntryPoint], log_failures: bool) -> None:
+        """Several distributions claim one name: load none of them.
+
+        Which one would win depends on ``sys.path`` order, so the bot could run a
+        different package than the host believes; refusing all makes the clash visible.
+        """
+        reason = shared_name_reason(name, claims)
+        if log_failures:
+            from alphapy.log import get_logger
+
+            get_logger(__name__).error("plugin.name_clash", plugin=name, error=reason)
+        self.infos[name] = PluginInfo(name, "failed", error=reason)
 
     def register(self, plugin: Any, name: str, *, version: str | None = None,
                  description: str | None = None) -> PluginInfo:
@@ -136,14 +166,17 @@ class PluginManager:
             caller.name for caller in self.pm.get_hookcallers(plugin) or []
         )
 
-    def mark_failed(self, name: str, exc: BaseException) -> None:
-        """A plugin failed after loading (a bad hook answer): unregister and report it."""
+    def mark_failed(self, name: str, exc: BaseException | str) -> None:
+        """A plugin failed after loading (a bad hook answer): unregister and report it.
+
+        ``exc`` is the exception, or a reason already written for the host.
+        """
         plugin = self.pm.get_plugin(name)
         if plugin is not None:
             self.pm.unregister(plugin)
         info = self.infos.get(name) or PluginInfo(name, "failed")
         info.status = "failed"
-        info.error = _describe_error(exc)
+        info.error = exc if isinstance(exc, str) else _describe_error(exc)
         self.infos[name] = info
 
     @property

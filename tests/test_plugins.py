@@ -166,3 +166,28 @@ def test_plugins_command_lists_versions_hooks_migrations_and_errors(install_test
                            capture_output=True, text=True, timeout=60)
     assert re.search(r"^hello\s+0\.1\.0\s+loaded\s+0 applied, 1 pending", table.stdout, re.MULTILINE)
     assert "! broken: ImportError" in table.stdout
+
+
+HELLO_CLASH = ("two installed packages register the plugin name 'hello': "
+               "alphapy-hello 0.1.0, alphapy-hello-fork 2.0.0")
+
+
+def test_a_name_two_packages_register_is_refused_for_both(install_test_plugins) -> None:
+    install_test_plugins("hello", "hello_fork", "dependent")
+    manager = PluginManager()
+    manager.load_entrypoints()
+    hello = manager.infos["hello"]
+    assert (hello.status, hello.error) == ("failed", HELLO_CLASH)
+    assert "hello" not in manager.loaded and "dependent" in manager.loaded
+    assert manager.pm.get_plugin("hello") is None
+    assert not [m for m in sys.modules if m.startswith(("alphapy_hello.", "alphapy_hello_fork."))]
+
+
+def test_plugins_command_shows_a_name_clash(install_test_plugins) -> None:
+    pythonpath = install_test_plugins("hello", "hello_fork")
+    env = {**os.environ, "PYTHONPATH": pythonpath, "ALPHAPY_PLUGINS": "hello"}
+    done = subprocess.run([sys.executable, "-m", "alphapy", "plugins", "--offline"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert re.search(r"^hello\s+\S+\s+failed", done.stdout, re.MULTILINE)
+    assert f"! hello: {HELLO_CLASH}" in done.stdout

@@ -1,0 +1,1 @@
+"""A test plugin claiming the name ``hello``, which alphapy-hello registers too."""
