@@ -63,7 +63,7 @@ class BotRunner:
         if applied:
             log.info("migrations.applied", count=len(applied), migrations=applied)
         self.timings["migrations"] = time.perf_counter() - started
-        self.services = Services(self.config, self.runtime.plugins, url)
+        self.services = Services(self.config, self.runtime.plugins, url, self.runtime.registry)
         await self.services.start(health=self.health)
         self.timings["services"] = time.perf_counter() - started
         if self.emulator is not None:

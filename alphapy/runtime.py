@@ -12,19 +12,23 @@ from typing import TYPE_CHECKING, Any
 
 from alphapy.config import Config, load_config
 from alphapy.log import configure_logging
+from alphapy.plugin_checks import check_plugins
 from alphapy.plugins import PluginManager
 
 if TYPE_CHECKING:
     from alphapy.db.embedded import EmbeddedPostgres
     from alphapy.db.migrate import MigrationRunner
+    from alphapy.settings import SettingsRegistry
 
 
 @dataclass
 class Runtime:
-    """Config, the database URL in use (embedded or not) and the loaded plugins."""
+    """Config, the database URL in use (embedded or not), the loaded plugins and their settings."""
 
     config: Config
     plugins: PluginManager
+    #: every declared setting, built by the plugin checks of :func:`prepare`
+    registry: SettingsRegistry
     _database_url: str | None = None
     embedded: EmbeddedPostgres | None = None
     _closed: bool = field(default=False, repr=False)
@@ -68,10 +72,12 @@ def prepare(
     configure_logs: bool = True,
     log_level: str = "info",
 ) -> Runtime:
-    """Load config, set up logging and load plugins (entry points, or the ones given).
+    """Load config, set up logging, load plugins (entry points, or the ones given) and check them.
 
     ``plugins`` registers the given ``(name, module)`` pairs instead of discovering
-    entry points, which keeps tests independent of what is installed. ``log_level``
+    entry points, which keeps tests independent of what is installed. The checks
+    (:mod:`alphapy.plugin_checks`) run here, for the command line and the bot alike,
+    so both report the same state for every plugin. ``log_level``
     applies when ``LOG_LEVEL`` is unset: operator commands pass ``warning`` so that
     their output is not buried in log lines.
     """
@@ -84,4 +90,5 @@ def prepare(
     else:
         for name, plugin in plugins:
             manager.register(plugin, name)
-    return Runtime(config=config, plugins=manager, _database_url=config.database_url)
+    registry = check_plugins(manager, plugins_enabled_by_default=config.plugins_enabled_by_default)
+    return Runtime(config=config, plugins=manager, _database_url=config.database_url, registry=registry)

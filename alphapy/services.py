@@ -20,7 +20,7 @@ from alphapy.db import Database
 from alphapy.log import get_logger
 from alphapy.metrics import Metrics
 from alphapy.scheduler import Scheduler
-from alphapy.settings import SettingsService, build_registry
+from alphapy.settings import SettingsRegistry, SettingsService, build_registry
 from alphapy.tracking import CommandTracker
 
 if TYPE_CHECKING:
@@ -37,12 +37,16 @@ HEALTH_PURGE_INTERVAL = 3600.0
 class Services:
     """Database pools, settings, tracking, AI, scheduler, metrics and the health server."""
 
-    def __init__(self, config: Config, plugins: PluginManager, database_url: str) -> None:
+    def __init__(self, config: Config, plugins: PluginManager, database_url: str,
+                 registry: SettingsRegistry | None = None) -> None:
+        """``registry``: the one the start-up's plugin checks built (else it is built here)."""
         self.config = config
         self.plugins = plugins
         self.db = Database.from_config(database_url, config)
         plugins.provide(db=self.db, bot=None)
-        self.registry = build_registry(plugins, plugins_enabled_by_default=config.plugins_enabled_by_default)
+        if registry is None:
+            registry = build_registry(plugins, plugins_enabled_by_default=config.plugins_enabled_by_default)
+        self.registry = registry
         self.settings = SettingsService(self.db, self.registry, premium_check=self._premium_allows)
         self.tracker = CommandTracker.from_config(self.db, config)
         self.ai = AIClient(config)

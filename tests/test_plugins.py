@@ -191,3 +191,56 @@ def test_plugins_command_shows_a_name_clash(install_test_plugins) -> None:
     assert done.returncode == 1
     assert re.search(r"^hello\s+\S+\s+failed", done.stdout, re.MULTILINE)
     assert f"! hello: {HELLO_CLASH}" in done.stdout
+
+
+TWICE_REASON = "ValueError: setting twice.limit is declared twice"
+
+
+def test_the_command_line_and_the_bot_agree_on_every_plugin_state(install_test_plugins, monkeypatch) -> None:
+    from alphapy.config import load_config
+    from alphapy.runtime import prepare
+
+    pythonpath = install_test_plugins("hello", "twice", "broken")
+    env = {**os.environ, "PYTHONPATH": pythonpath, "ALPHAPY_PLUGINS": "hello,twice,broken"}
+    done = subprocess.run([sys.executable, "-m", "alphapy", "plugins", "--json", "--offline"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    command_line = {p["name"]: (p["status"], p["error"]) for p in json.loads(done.stdout)["plugins"]}
+
+    monkeypatch.setenv("ALPHAPY_PLUGINS", "hello,twice,broken")
+    runtime = prepare(load_config(_env_file=None), configure_logs=False)  # what `alphapy run` starts from
+    bot = {name: (info.status, info.error) for name, info in runtime.plugins.infos.items()}
+
+    assert command_line == bot
+    assert bot["twice"] == ("failed", TWICE_REASON)
+    assert runtime.plugins.pm.get_plugin("twice") is None  # no hook of it is ever called
+    assert ("plugins", "twice") not in runtime.registry  # nor can a server switch it on
+
+
+def test_registration_hooks_that_raise_or_do_not_exist_fail_the_plugin_at_start_up() -> None:
+    from alphapy.config import load_config
+    from alphapy.runtime import prepare
+
+    def broken_cli(commands):
+        raise RuntimeError("argparse exploded")
+
+    def broken_migrations():
+        raise OSError("no migrations folder")
+
+    def greet():
+        return {"status": "ok"}
+
+    plugins = [
+        ("cli", _plugin("cli", register_cli=broken_cli)),
+        ("migrations", _plugin("migrations", register_migrations=broken_migrations)),
+        ("typo", _plugin("typo", helth=greet)),
+        ("fine", _plugin("fine", health=greet)),
+    ]
+    runtime = prepare(load_config(_env_file=None), plugins=plugins, configure_logs=False)
+    errors = {name: info.error for name, info in runtime.plugins.infos.items() if info.status == "failed"}
+    assert errors == {
+        "cli": "RuntimeError: argparse exploded",
+        "migrations": "OSError: no migrations folder",
+        "typo": "it implements hooks that do not exist: helth",
+    }
+    assert runtime.plugins.loaded == ["fine"]
+    assert [s.owner for s in runtime.plugins.migration_sources()] == ["core"]

@@ -47,14 +47,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_plugin_commands(commands: Any) -> None:
-    """Plugins' operator commands (``register_cli``), from the plugins that would load."""
+    """Plugins' operator commands (``register_cli``), from the plugins that would load.
+
+    The plugins pass the same checks as at start-up first: a plugin that ``alphapy
+    plugins`` lists as failed adds no commands.
+    """
     import os
 
+    from alphapy.plugin_checks import check_plugins
     from alphapy.plugins import PluginManager
 
     only = os.environ.get("ALPHAPY_PLUGINS")
     manager = PluginManager()
     manager.load_entrypoints(None if only is None else only.split(","), log_failures=False)
+    check_plugins(manager, log_failures=False)
     for result in manager.call_each("register_cli", commands=commands):
         if result.error is not None:
             print(f"alphapy: plugin {result.plugin} could not add its commands: {result.error}", file=sys.stderr)

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from alphapy.db import Database
 from alphapy.runtime import Runtime, prepare
-from alphapy.settings import SettingsService, build_registry
+from alphapy.settings import SettingsService
 
 T = TypeVar("T")
 
@@ -51,10 +51,8 @@ async def cli_services() -> AsyncIterator[CliServices]:
                       connect_timeout=runtime.config.db_connect_timeout)
         await db.open()
         try:
-            registry = build_registry(runtime.plugins,
-                                      plugins_enabled_by_default=runtime.config.plugins_enabled_by_default)
             runtime.plugins.provide(db=db, bot=None)
-            yield CliServices(runtime, db, SettingsService(db, registry))
+            yield CliServices(runtime, db, SettingsService(db, runtime.registry))
         finally:
             await db.close()
     finally:

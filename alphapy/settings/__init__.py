@@ -37,11 +37,13 @@ __all__ = [
 ]
 
 
-def build_registry(plugins: PluginManager, *, plugins_enabled_by_default: bool = True) -> SettingsRegistry:
+def build_registry(plugins: PluginManager, *, plugins_enabled_by_default: bool = True,
+                   log_failures: bool = True) -> SettingsRegistry:
     """The core's settings, a switch per loaded plugin, and every plugin's own declarations.
 
     A plugin whose ``register_settings`` raises is marked failed and unloaded: running
-    it without its settings would only fail later, in front of a member.
+    it without its settings would only fail later, in front of a member. Without
+    ``log_failures`` (``alphapy --help``, before logging is set up) it is only marked.
     """
     registry = SettingsRegistry()
     declare_core_settings(registry)
@@ -50,9 +52,10 @@ def build_registry(plugins: PluginManager, *, plugins_enabled_by_default: bool =
         try:
             impl.function(register=registry.registrar(name))
         except Exception as exc:
-            from alphapy.log import get_logger
+            if log_failures:
+                from alphapy.log import get_logger
 
-            get_logger(__name__).error("plugin.settings_failed", plugin=name, error=str(exc))
+                get_logger(__name__).error("plugin.settings_failed", plugin=name, error=str(exc))
             plugins.mark_failed(name, exc)
     for name in plugins.loaded:
         registry.declare_plugin_switch(name, plugins_enabled_by_default)
