@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from alphapy import __version__
 from alphapy.log import get_logger
 
 if TYPE_CHECKING:
+    from alphapy.plugins import HookResult, PluginInfo
     from alphapy.services import Services
 
 log = get_logger(__name__)
@@ -41,6 +42,31 @@ WHERE NOT EXISTS (
 """
 
 _PURGE = "DELETE FROM health_check_history WHERE checked_at < now() - make_interval(days => $1)"
+
+
+#: the ``plugins`` statuses of a plugin that is not running at all (it never loaded)
+NOT_RUNNING = ("failed", "missing")
+
+
+def plugin_reports(infos: dict[str, PluginInfo], answers: list[HookResult]) -> dict[str, dict[str, Any]]:
+    """One entry per known plugin: its ``health`` answer, or why it is not running.
+
+    A loaded plugin without a ``health`` hook is ``ok``; one that failed to load (or is
+    named by ``ALPHAPY_PLUGINS`` but not installed) reports ``failed``/``missing`` and
+    the reason ``alphapy plugins`` shows.
+    """
+    reports: dict[str, dict[str, Any]] = {}
+    for name, info in sorted(infos.items()):
+        if info.status != "loaded":
+            reports[name] = {"status": info.status, "error": info.error}
+        else:
+            reports[name] = {"status": "ok"}
+    for result in answers:
+        if result.error is not None:
+            reports[result.plugin] = {"status": "down", "error": str(result.error) or type(result.error).__name__}
+        elif result.value is not None:
+            reports[result.plugin] = result.value
+    return reports
 
 
 @dataclass
@@ -147,12 +173,8 @@ class HealthServer:
         except Exception as exc:
             db_status = "down"
             log.warning("health.database_check_failed", error=str(exc))
-        plugins: dict[str, Any] = {}
-        for result in await services.plugins.call_async("health", timeout=3, bot=services.bot):
-            if result.error is not None:
-                plugins[result.plugin] = {"status": "down", "error": str(result.error) or type(result.error).__name__}
-            elif result.value is not None:
-                plugins[result.plugin] = result.value
+        plugins = plugin_reports(services.plugins.infos,
+                                 await services.plugins.call_async("health", timeout=3, bot=services.bot))
         gateway = services.gateway_status()
         ai_status = services.ai.status()
         statuses = [db_status, *(str(p.get("status", "ok")) for p in plugins.values())]
@@ -173,7 +195,7 @@ class HealthServer:
             "guilds": services.guild_count(),
             "commands_24h": commands_24h,
             "ai": ai_status,
-            "tracker": services.tracker.stats() if hasattr(services.tracker, "stats") else None,
+            "tracker": asdict(services.tracker.stats()),
             "plugins": plugins,
         }
         await self._maybe_record(report)
@@ -228,9 +250,13 @@ class HealthServer:
         if report["gateway"] not in ("ok", "none"):
             reasons.append(f"gateway {report['gateway']}")
         reasons += [f"plugin {name} down" for name, p in report["plugins"].items() if p.get("status") == "down"]
+        # A plugin that did not load leaves the others serving: ready, but say which and why.
+        unavailable = {name: p.get("error") for name, p in report["plugins"].items()
+                       if p.get("status") in NOT_RUNNING}
+        detail = {"failed_plugins": unavailable} if unavailable else {}
         if reasons:
-            return self._json({"status": "not_ready", "reasons": reasons}, 503)
-        return self._json({"status": "ready"})
+            return self._json({"status": "not_ready", "reasons": reasons, **detail}, 503)
+        return self._json({"status": "ready", **detail})
 
     async def _metrics(self, _request: web.Request) -> web.Response:
         from alphapy.metrics import CONTENT_TYPE

@@ -164,3 +164,32 @@ async def test_plugin_routes_and_a_failing_plugin_health(migrated_database_url: 
         assert status == 503 and body["reasons"] == ["plugin routes down"]
     finally:
         await services.stop()
+
+
+async def test_the_tracker_is_reported_as_a_json_object(services: Services) -> None:
+    services.tracker.record(5, 6, "ping", "slash", True)
+    await services.tracker.stop()
+    _, report = await get(services, "/api/health")
+    assert report["tracker"]["written"] == 1 and report["tracker"]["queued"] == 0
+    assert report["tracker"]["last_error"] is None
+
+
+async def test_a_failed_plugin_degrades_health_and_readyz_names_it(migrated_database_url: str) -> None:
+    from alphapy.runtime import prepare
+
+    config = load_config(_env_file=None, database_url=migrated_database_url, health_port=0,
+                         openai_api_key=None, openai_base_url=None)
+    runtime = prepare(config, plugins=[("hello", test_plugin("hello")), ("twice", test_plugin("twice"))],
+                      configure_logs=False)
+    services = Services(config, runtime.plugins, migrated_database_url, runtime.registry)
+    await services.start()
+    try:
+        reason = "ValueError: setting twice.limit is declared twice"
+        status, report = await get(services, "/api/health")
+        assert status == 200 and report["status"] == "degraded"
+        assert report["plugins"] == {"hello": {"status": "ok", "greeting": "hello"},
+                                     "twice": {"status": "failed", "error": reason}}
+        status, body = await get(services, "/readyz")  # the other plugins still serve
+        assert (status, body) == (200, {"status": "ready", "failed_plugins": {"twice": reason}})
+    finally:
+        await services.stop()
