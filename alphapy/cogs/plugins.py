@@ -24,6 +24,10 @@ class PluginsCog(commands.GroupCog, group_name="plugins", group_description="Swi
     def _known(self, name: str) -> str:
         plugins = self.bot.plugins.loaded
         if name not in plugins:
+            info = self.bot.plugins.infos.get(name)
+            if info is not None:
+                raise UserError(f"The plugin {safe(name, 40)} is unavailable because it did not load: "
+                                f"{safe(info.error or 'no reason given', 300)}")
             raise UserError(f"There is no plugin called {safe(name, 40)}. Installed: {', '.join(plugins) or 'none'}.")
         return name
 
@@ -42,6 +46,12 @@ class PluginsCog(commands.GroupCog, group_name="plugins", group_description="Swi
             on = await self.bot.settings.is_enabled(interaction.guild_id, name)
             description = f" — {info.description}" if info.description else ""
             lines.append(f"{'🟢' if on else '⚪'} **{name}** {info.version or ''}{description}")
+        # A host must see why a plugin is unavailable, not just miss it in the list.
+        for name, info in sorted(self.bot.plugins.infos.items()):
+            if info.status != "loaded":
+                version = f" {info.version}" if info.version else ""
+                lines.append(f"🔴 **{name}**{version} — did not load: "
+                             f"{safe(info.error or 'no reason given', 300)}")
         embed = discord.Embed(title="Plugins", description="\n".join(lines) or "No plugins are installed.")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
