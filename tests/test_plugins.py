@@ -229,11 +229,14 @@ def test_registration_hooks_that_raise_or_do_not_exist_fail_the_plugin_at_start_
     def greet():
         return {"status": "ok"}
 
+    optional = types.ModuleType("optional")
+    optional.other_plugins_hook = hookimpl(optionalhook=True)(greet)  # type: ignore[attr-defined]
     plugins = [
         ("cli", _plugin("cli", register_cli=broken_cli)),
         ("migrations", _plugin("migrations", register_migrations=broken_migrations)),
         ("typo", _plugin("typo", helth=greet)),
         ("fine", _plugin("fine", health=greet)),
+        ("optional", optional),
     ]
     runtime = prepare(load_config(_env_file=None), plugins=plugins, configure_logs=False)
     errors = {name: info.error for name, info in runtime.plugins.infos.items() if info.status == "failed"}
@@ -242,5 +245,5 @@ def test_registration_hooks_that_raise_or_do_not_exist_fail_the_plugin_at_start_
         "migrations": "OSError: no migrations folder",
         "typo": "it implements hooks that do not exist: helth",
     }
-    assert runtime.plugins.loaded == ["fine"]
+    assert runtime.plugins.loaded == ["fine", "optional"]
     assert [s.owner for s in runtime.plugins.migration_sources()] == ["core"]
