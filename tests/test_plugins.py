@@ -229,8 +229,11 @@ def test_registration_hooks_that_raise_or_do_not_exist_fail_the_plugin_at_start_
     def greet():
         return {"status": "ok"}
 
+    def answer_another_plugin():
+        return None
+
     optional = types.ModuleType("optional")
-    optional.other_plugins_hook = hookimpl(optionalhook=True)(greet)  # type: ignore[attr-defined]
+    optional.other_plugins_hook = hookimpl(optionalhook=True)(answer_another_plugin)  # type: ignore[attr-defined]
     plugins = [
         ("cli", _plugin("cli", register_cli=broken_cli)),
         ("migrations", _plugin("migrations", register_migrations=broken_migrations)),
