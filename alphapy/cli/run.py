@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import contextlib
 import signal
-import sys
 from typing import Any
 
 from alphapy.cli import EXIT_FAILURE, EXIT_OK
@@ -80,11 +79,13 @@ async def _serve() -> int:
         print("Alphapy stopped.", flush=True)
         return EXIT_OK
     except Exception as exc:
+        from alphapy.cli import fail
         from alphapy.db.pool import DatabaseUnavailable
 
         if isinstance(exc, (DatabaseUnavailable, RuntimeError, TimeoutError)):
-            print(f"alphapy: {exc}", file=sys.stderr)
-            return EXIT_FAILURE
+            return fail(str(exc))
+        if isinstance(exc, OSError):  # Discord (or DISCORD_API_BASE) unreachable
+            return fail(f"cannot connect: {exc}")
         raise
     finally:
         if emulator is not None:
