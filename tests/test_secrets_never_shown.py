@@ -116,3 +116,30 @@ def test_migrate_and_db_url_succeed_without_secrets(tmp_path: Path, database_url
     returncode, output = alphapy(tmp_path, database_url_with_password, "db", "url")
     assert (returncode, ":***@" in output) == (0, True), output
     assert_no_secret(output)
+
+
+LOG_AN_EXCEPTION = """
+from alphapy.log import get_logger
+from alphapy.runtime import prepare
+
+runtime = prepare(plugins=[])
+try:
+    raise ConnectionError("login failed with " + " and ".join(sys.argv[1:]))
+except ConnectionError:
+    get_logger("alphapy.test").exception("login.failed")
+runtime.close()
+"""
+
+
+@pytest.mark.parametrize("log_format", ["console", "json"])
+def test_an_exception_in_a_log_line_shows_no_secret(tmp_path: Path, database_url_with_password: str,
+                                                    log_format: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(OWN_VARIABLES)}
+    env.update(FAKES, DATABASE_URL=database_url_with_password, LOG_FORMAT=log_format)
+    done = subprocess.run([sys.executable, "-c", "import sys\n" + LOG_AN_EXCEPTION, *FAKES.values(),
+                           database_url_with_password], env=env, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=60)
+    output = done.stdout + done.stderr
+    assert (done.returncode, "login.failed" in output, "ConnectionError: login failed with ***" in output) == (
+        0, True, True), output
+    assert_no_secret(output)
