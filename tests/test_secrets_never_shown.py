@@ -143,3 +143,27 @@ def test_an_exception_in_a_log_line_shows_no_secret(tmp_path: Path, database_url
     assert (done.returncode, "login.failed" in output, "ConnectionError: login failed with ***" in output) == (
         0, True, True), output
     assert_no_secret(output)
+
+
+A_BUG_IN_A_COMMAND = """
+import os, sys
+import alphapy.cli.db
+
+def broken(args):
+    raise RuntimeError("bug while using " + os.environ["DISCORD_TOKEN"] + " at " + os.environ["OPENAI_BASE_URL"])
+
+alphapy.cli.db.migrate_command = broken
+from alphapy.cli import main
+sys.exit(main(["migrate"]))
+"""
+
+
+def test_an_unexpected_error_shows_its_traceback_without_secrets(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(OWN_VARIABLES)}
+    env.update(FAKES, ALPHAPY_PLUGINS="")
+    done = subprocess.run([sys.executable, "-c", A_BUG_IN_A_COMMAND], env=env, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback (most recent call last)" in output, output
+    assert "RuntimeError: bug while using *** at http://ai:***@127.0.0.1:9/v1" in output, output
+    assert_no_secret(output)
