@@ -176,8 +176,9 @@ class Config(BaseSettings):
     def secrets(self) -> list[str]:
         """Secret values that log redaction must hide wherever they appear."""
         found = [s.get_secret_value() for s in (self.discord_token, self.openai_api_key) if s]
-        urls = (self.database_url, self.openai_base_url, self.discord_api_base, self.discord_gateway_url)
-        found += secrets_in({f"url{i}": url for i, url in enumerate(urls)})
+        found += secrets_in({"DATABASE_URL": self.database_url, "OPENAI_BASE_URL": self.openai_base_url,
+                             "DISCORD_API_BASE": self.discord_api_base,
+                             "DISCORD_GATEWAY_URL": self.discord_gateway_url})  # their passwords
         return [s for s in found if len(s) >= 6]
 
     def shard_filter(self) -> tuple[int, list[int]]:

@@ -8,7 +8,7 @@ import contextlib
 import signal
 from typing import Any
 
-from alphapy.cli import EXIT_FAILURE, EXIT_OK
+from alphapy.cli import EXIT_OK
 
 
 def add_parser(commands: Any) -> None:
@@ -82,10 +82,9 @@ async def _serve() -> int:
         from alphapy.cli import fail
         from alphapy.db.pool import DatabaseUnavailable
 
-        if isinstance(exc, (DatabaseUnavailable, RuntimeError, TimeoutError)):
+        # OSError: Discord (DISCORD_API_BASE) unreachable, the health port taken, ...
+        if isinstance(exc, (DatabaseUnavailable, RuntimeError, OSError)):
             return fail(str(exc))
-        if isinstance(exc, OSError):  # Discord (or DISCORD_API_BASE) unreachable
-            return fail(f"cannot connect: {exc}")
         raise
     finally:
         if emulator is not None:
