@@ -9,6 +9,7 @@ containing any fake.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -166,4 +167,24 @@ def test_an_unexpected_error_shows_its_traceback_without_secrets(tmp_path: Path)
     output = done.stdout + done.stderr
     assert done.returncode == 1 and "Traceback (most recent call last)" in output, output
     assert "RuntimeError: bug while using *** at http://ai:***@127.0.0.1:9/v1" in output, output
+    assert_no_secret(output)
+
+
+def test_run_offline_shows_no_secret(tmp_path: Path, database_url_with_password: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(OWN_VARIABLES)}
+    env.update({k: v for k, v in FAKES.items() if k != "DISCORD_TOKEN"}, DATABASE_URL=database_url_with_password,
+               ALPHAPY_DATA_DIR=str(tmp_path / "data"), ALPHAPY_PLUGINS="premium", HEALTH_PORT="0",
+               LOG_LEVEL="debug", LOG_FORMAT="console")
+    process = subprocess.Popen([sys.executable, "-m", "alphapy", "run"], env=env, cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    lines = []
+    while line := process.stdout.readline():  # until the bot runs (or the process ends)
+        lines.append(line)
+        if line.startswith("Alphapy is running"):
+            break
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
+    output = "".join(lines) + out + err
+    assert (process.returncode, lines[-1].startswith("Alphapy is running")) == (0, True), output[-3000:]
     assert_no_secret(output)
