@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from alphapy.redaction import redact_text, register_environment_secrets, secrets_in
+
 DEFAULT_DISCORD_API_BASE = "https://discord.com/api/v10"
 DEFAULT_DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
 
@@ -121,7 +123,8 @@ class Config(BaseSettings):
         value = value.strip()
         scheme = value.split("://", 1)[0] if "://" in value else ""
         if scheme not in ("postgresql", "postgres"):
-            raise ValueError("must be a postgresql:// URL such as postgresql://user:password@host:5432/alphapy")
+            raise ValueError("must be a postgresql:// URL such as postgresql://alphapy@localhost:5432/alphapy "
+                             "(a password goes after the user name, user:password@)")
         return value
 
     @field_validator("discord_api_base", "openai_base_url")
@@ -132,6 +135,14 @@ class Config(BaseSettings):
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("discord_api_base")
+    @classmethod
+    def _no_credentials(cls, value: str | None) -> str | None:
+        # discord.py authenticates with the token alone and refuses a URL with user info.
+        if value is not None and "@" in value.split("://", 1)[-1].split("/", 1)[0]:
+            raise ValueError("must not contain a user name or password (the bot logs in with DISCORD_TOKEN)")
         return value
 
     @field_validator("discord_gateway_url")
@@ -165,6 +176,9 @@ class Config(BaseSettings):
     def secrets(self) -> list[str]:
         """Secret values that log redaction must hide wherever they appear."""
         found = [s.get_secret_value() for s in (self.discord_token, self.openai_api_key) if s]
+        found += secrets_in({"DATABASE_URL": self.database_url, "OPENAI_BASE_URL": self.openai_base_url,
+                             "DISCORD_API_BASE": self.discord_api_base,
+                             "DISCORD_GATEWAY_URL": self.discord_gateway_url})  # their passwords
         return [s for s in found if len(s) >= 6]
 
     def shard_filter(self) -> tuple[int, list[int]]:
@@ -182,14 +196,19 @@ def _describe(error: dict[str, Any]) -> str:
     got = error.get("input")
     shown = ""
     if name and got is not None and not isinstance(got, (dict, list)) and "secret" not in message.lower():
-        text = str(got)
         if not any(word in name for word in ("TOKEN", "KEY", "SECRET", "PASSWORD")):
-            shown = f" (got {text[:60]!r})"
+            # redact before cutting: a password cut in half is no longer recognisable
+            shown = f" (got {redact_text(str(got))[:60]!r})"
     return f"{name}: {message}{shown}" if name else message
 
 
 def load_config(**overrides: Any) -> Config:
-    """Read the configuration, raising :class:`ConfigError` with one line on bad values."""
+    """Read the configuration, raising :class:`ConfigError` with one line on bad values.
+
+    The environment's secrets are registered for redaction first: the line about a
+    malformed value must not show a password that the value carries.
+    """
+    register_environment_secrets(overrides.get("_env_file", ".env"))
     try:
         return Config(**overrides)
     except ValidationError as exc:

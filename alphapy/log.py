@@ -4,52 +4,22 @@ One structlog pipeline serves our own events and the standard-library loggers of
 discord.py, asyncpg and aiohttp alike, so that everything is redacted the same way and
 shares the guild/shard/plugin/command context bound through contextvars. Humans at a
 terminal get coloured console lines; anything else (containers, files) gets JSON lines.
+Both formats redact the same way (:mod:`alphapy.redaction`): the fields first, then the
+finished line, traceback included, so that no renderer can show a secret.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import sys
+import traceback
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Literal
 
 import structlog
 
-REDACTED = "***"
-
-# Keys whose values are secrets whatever they contain.
-# Whole words at the end of a key (``discord_token``, ``api_key``), not ``prompt_tokens``.
-_SECRET_KEY = re.compile(
-    r"(?:^|[_-])(token|secret|password|passwd|api[_-]?key|authorization|credentials?)$", re.I
-)
-
-# Secret-looking substrings inside any text: Discord bot tokens, OpenAI-style keys,
-# passwords in connection URLs, and Authorization header values.
-_SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"[MNO][A-Za-z\d_-]{23,27}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,40}"), REDACTED),
-    (re.compile(r"\bsk-[A-Za-z0-9_-]{16,}"), REDACTED),
-    (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@/\s]+(@)", re.I), r"\1" + REDACTED + r"\2"),
-    (re.compile(r"((?:Bot|Bearer)\s+)[A-Za-z0-9._~+/=-]{8,}"), r"\1" + REDACTED),
-)
-
-_known_secrets: set[str] = set()
-
-
-def register_secrets(values: Iterable[str]) -> None:
-    """Remember configured secret values so that they are hidden wherever they appear."""
-    _known_secrets.update(v for v in values if v and len(v) >= 6)
-
-
-def redact_text(text: str) -> str:
-    """Hide known secrets and secret-looking substrings in one string."""
-    for secret in _known_secrets:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    for pattern, replacement in _SECRET_PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
+from alphapy.redaction import REDACTED, SECRET_NAME, redact_text, register_secrets
 
 
 def _redact(value: Any, depth: int = 0) -> Any:
@@ -59,7 +29,7 @@ def _redact(value: Any, depth: int = 0) -> Any:
         return value
     if isinstance(value, Mapping):
         return {
-            k: REDACTED if isinstance(k, str) and _SECRET_KEY.search(k) else _redact(v, depth + 1)
+            k: REDACTED if isinstance(k, str) and SECRET_NAME.search(k) else _redact(v, depth + 1)
             for k, v in value.items()
         }
     if isinstance(value, (list, tuple)):
@@ -68,9 +38,9 @@ def _redact(value: Any, depth: int = 0) -> Any:
 
 
 def redact_event(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
-    """structlog processor: the last line of defence against secrets in logs."""
+    """structlog processor: secrets out of the event's fields, by key and by value."""
     for key, value in list(event.items()):
-        if _SECRET_KEY.search(key):
+        if SECRET_NAME.search(key):
             event[key] = REDACTED
         elif isinstance(value, BaseException):
             event[key] = redact_text(repr(value))
@@ -84,6 +54,16 @@ def _render_exception_then_redact(_logger: Any, _method: str, event: dict[str, A
     if "exception" in event and isinstance(event["exception"], str):
         event["exception"] = redact_text(event["exception"])
     return event
+
+
+def _redacted_traceback(sio: Any, exc_info: Any) -> None:
+    """The console renderer's exception formatter: a plain traceback, redacted."""
+    sio.write("\n" + redact_text("".join(traceback.format_exception(*exc_info))).rstrip("\n"))
+
+
+def _redact_rendered(_logger: Any, _method: str, line: Any) -> Any:
+    """The last step of either format: the finished line, whatever rendered it, redacted."""
+    return redact_text(line) if isinstance(line, str) else line
 
 
 def configure_logging(
@@ -109,7 +89,8 @@ def configure_logging(
         renderer = structlog.processors.JSONRenderer()
         tail: list[Any] = [structlog.processors.format_exc_info, _render_exception_then_redact]
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=hasattr(stream, "isatty") and stream.isatty())
+        renderer = structlog.dev.ConsoleRenderer(colors=hasattr(stream, "isatty") and stream.isatty(),
+                                                 exception_formatter=_redacted_traceback)
         tail = []
 
     structlog.configure(
@@ -120,7 +101,7 @@ def configure_logging(
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *tail, renderer],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *tail, renderer, _redact_rendered],
     )
     handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
@@ -140,6 +121,10 @@ def configure_logging(
 def _drop_voice_notice(record: logging.LogRecord) -> bool:
     """discord.py warns at every start that voice libraries are missing; we have no voice."""
     return not (record.name == "discord.client" and "voice will NOT be supported" in str(record.msg))
+
+
+__all__ = ["REDACTED", "configure_logging", "get_logger", "log_context", "redact_event", "redact_text",
+           "register_secrets"]
 
 
 def get_logger(name: str | None = None) -> Any:

@@ -65,3 +65,24 @@ def test_console_format_is_readable() -> None:
     configure_logging("info", "json")
     line = stream.getvalue()
     assert "hello" in line and "guild_id=1" in line and not line.startswith("{")
+
+
+@pytest.mark.parametrize("fmt", ["console", "json"])
+def test_exceptions_are_redacted_in_both_formats(fmt: str) -> None:
+    stream = io.StringIO()
+    configure_logging("info", fmt, secrets=["configured-secret-value"], stream=stream)
+    try:
+        try:
+            raise ConnectionError("cannot log in to postgresql://alphapy:url-password-42@db/alphapy "
+                                  "with configured-secret-value")
+        except ConnectionError as exc:
+            get_logger("test").exception("database.failed", error=str(exc))
+            logging.getLogger("asyncpg").error("stdlib failure", exc_info=True)
+    finally:
+        configure_logging("info", "json")
+    output = stream.getvalue()
+    for secret in ("url-password-42", "configured-secret-value"):
+        assert secret not in output, (secret, output)
+    # what went wrong is still there: the exception, its traceback and the URL without its password
+    assert output.count("ConnectionError: cannot log in to postgresql://alphapy:***@db/alphapy with ***") == 2
+    assert "Traceback (most recent call last)" in output.replace("\\n", "\n")

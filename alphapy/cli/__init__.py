@@ -63,13 +63,24 @@ def _add_plugin_commands(commands: Any) -> None:
     check_plugins(manager, log_failures=False)
     for result in manager.call_each("register_cli", commands=commands):
         if result.error is not None:
-            print(f"alphapy: plugin {result.plugin} could not add its commands: {result.error}", file=sys.stderr)
+            fail(f"plugin {result.plugin} could not add its commands: {result.error}")
 
 
 def fail(message: str, code: int = EXIT_FAILURE) -> int:
-    """Print one line for the user and return the exit code."""
-    print(f"alphapy: {message}", file=sys.stderr)
+    """Print one line for the user (secrets redacted) and return the exit code."""
+    from alphapy.redaction import redact_text
+
+    print(f"alphapy: {redact_text(message)}", file=sys.stderr)
     return code
+
+
+def _print_redacted_traceback(kind: type[BaseException], error: BaseException, tb: Any) -> None:
+    """``sys.excepthook`` for the CLI: a bug still shows its traceback, but no secret in it."""
+    import traceback
+
+    from alphapy.redaction import redact_text
+
+    sys.stderr.write(redact_text("".join(traceback.format_exception(kind, error, tb))))
 
 
 def run_handler(handler: Handler, args: argparse.Namespace) -> int:
@@ -95,6 +106,11 @@ def run_handler(handler: Handler, args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from alphapy.redaction import register_environment_secrets
+
+    # Before anything can fail: every error line and log line from here on is redacted.
+    register_environment_secrets()
+    sys.excepthook = _print_redacted_traceback
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Any = getattr(args, "handler", None)

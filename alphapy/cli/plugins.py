@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from alphapy.cli import EXIT_FAILURE, EXIT_OK
+from alphapy.redaction import redact_text
 
 
 def add_parser(commands: Any) -> None:
@@ -73,7 +74,7 @@ def plugins_command(args: argparse.Namespace) -> int:
                 )
             for r in rows:
                 if r["error"]:
-                    print(f"! {r['name']}: {r['error']}")
+                    print(f"! {r['name']}: {redact_text(r['error'])}")
             if problem:
                 print(f"! migrations: {problem}")
             elif "core" in migrations:

@@ -6,10 +6,9 @@ import argparse
 import asyncio
 import contextlib
 import signal
-import sys
 from typing import Any
 
-from alphapy.cli import EXIT_FAILURE, EXIT_OK
+from alphapy.cli import EXIT_OK
 
 
 def add_parser(commands: Any) -> None:
@@ -80,11 +79,12 @@ async def _serve() -> int:
         print("Alphapy stopped.", flush=True)
         return EXIT_OK
     except Exception as exc:
+        from alphapy.cli import fail
         from alphapy.db.pool import DatabaseUnavailable
 
-        if isinstance(exc, (DatabaseUnavailable, RuntimeError, TimeoutError)):
-            print(f"alphapy: {exc}", file=sys.stderr)
-            return EXIT_FAILURE
+        # OSError: Discord (DISCORD_API_BASE) unreachable, the health port taken, ...
+        if isinstance(exc, (DatabaseUnavailable, RuntimeError, OSError)):
+            return fail(str(exc))
         raise
     finally:
         if emulator is not None:

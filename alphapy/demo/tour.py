@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from alphapy.redaction import redact_text
+
 Steps = Callable[["TourContext"], Awaitable[None]]
 
 
@@ -175,9 +177,10 @@ async def run_tour(tour: Tour, context: TourContext) -> bool:
         try:
             await chapter.steps(context)
         except Exception as exc:  # a broken chapter is a failed demo, not a crash
-            context.failed.append(f"{chapter.title}: {type(exc).__name__}: {exc}")
-            context.out.write(f"    ✗ the chapter stopped: {type(exc).__name__}: {_short(str(exc), 300)}\n")
-            traceback.print_exception(exc, file=sys.stderr)
+            error = redact_text(f"{type(exc).__name__}: {exc}")
+            context.failed.append(f"{chapter.title}: {error}")
+            context.out.write(f"    ✗ the chapter stopped: {_short(error, 300)}\n")
+            sys.stderr.write(redact_text("".join(traceback.format_exception(exc))))
     elapsed = time.perf_counter() - started
     total = context.passed + len(context.failed)
     context.out.write(f"\n{context.passed} of {total} checks passed in {elapsed:.1f} s"

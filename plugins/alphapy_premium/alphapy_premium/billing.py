@@ -25,6 +25,7 @@ from urllib.parse import quote
 import aiohttp
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from alphapy.web import BodyTooLarge, read_body
 from alphapy_premium.model import MAX_EXTERNAL_ID, MAX_SNOWFLAKE, Subscription
 
 MAX_BODY = 64 * 1024
@@ -97,12 +98,12 @@ class BillingClient:
         url = f"{self.base_url}{path}"
         try:
             async with self._session_for_loop().request(method, url, json=body) as response:
-                raw = await response.content.read(MAX_BODY + 1)
+                raw = await read_body(response.content, MAX_BODY)
                 status = response.status
+        except BodyTooLarge:
+            raise BillingUnavailable(f"{method} {path}: answer larger than {MAX_BODY} bytes") from None
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise BillingUnavailable(f"{method} {path}: {type(exc).__name__}: {exc}".rstrip(": ")) from None
-        if len(raw) > MAX_BODY:
-            raise BillingUnavailable(f"{method} {path}: answer larger than {MAX_BODY} bytes")
         try:
             data = json.loads(raw) if raw else None
         except (ValueError, UnicodeDecodeError):

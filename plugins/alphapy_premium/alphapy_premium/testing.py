@@ -10,6 +10,7 @@ It speaks the contract of :mod:`alphapy_premium.billing` and can misbehave on pu
         billing.mode = "garbage"  # 200 with a body that is not JSON
         billing.mode = "wrong"    # 200 with JSON of the wrong shape
         billing.mode = "other_user"  # a well-formed answer about somebody else
+        billing.mode = "trickle"  # the right answer, chunked, a few bytes at a time
         await billing.stop()      # connection refused from now on
 
 ``billing.requests`` lists what was asked (method, path, authorization), so a test can
@@ -136,7 +137,22 @@ class FakeBilling:
         if self.mode == "other_user":
             return web.json_response({"user_id": str(user_id + 1), "subscription": None})
         sub = self.subscriptions.get(user_id)
-        return web.json_response({"user_id": str(user_id), "subscription": sub.payload() if sub else None})
+        answer = {"user_id": str(user_id), "subscription": sub.payload() if sub else None}
+        if self.mode == "trickle":
+            return await self._trickle(request, answer)
+        return web.json_response(answer)
+
+    async def _trickle(self, request: web.Request, answer: dict[str, Any]) -> web.StreamResponse:
+        """The answer in 16-byte chunks with pauses, as a slow proxy or a busy server sends it."""
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        body = json.dumps(answer).encode()
+        for start in range(0, len(body), 16):
+            await response.write(body[start:start + 16])
+            await asyncio.sleep(0.01)
+        await response.write_eof()
+        return response
 
     async def _transfer(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -16,12 +16,15 @@ and the body is one event::
 ``tier``), ``.cancelled`` (stays premium until ``expires_at``) or ``.expired``.
 
 Answers: ``200 {"status": "applied"}`` or ``{"status": "duplicate"}`` (that event id was
-applied before: nothing changes); ``400`` malformed JSON or event; ``401`` missing or
-wrong signature, or a timestamp more than five minutes away; ``404`` an unknown
-subscription (not recorded, so a retry after the ``created`` event applies); ``409`` the
-user already holds another active subscription; ``413`` a body over 64 KiB; ``503`` no
+applied before: nothing changes); ``400`` malformed JSON (or nested too deeply) or a
+malformed event; ``401`` missing or wrong signature, or a timestamp more than five
+minutes away; ``404`` an unknown subscription (not recorded, so a retry after the
+``created`` event applies); ``409`` the user already holds another active subscription;
+``413`` a body over 64 KiB, however it is framed (Content-Length or chunked); ``503`` no
 ``PREMIUM_WEBHOOK_SECRET`` configured. Only a 200 records the event id, in the same
 transaction as the change: a delivery is applied exactly once however often it comes.
+The whole body is read before the signature is checked, in as many TCP segments as
+it takes.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from alphapy.log import get_logger
+from alphapy.web import BodyTooLarge, NotJson, parse_json, read_body
 from alphapy_premium import store
 from alphapy_premium.model import MAX_EXTERNAL_ID, MAX_SNOWFLAKE, Subscription
 
@@ -173,18 +177,17 @@ def make_handler(db: Any, config_source: Any) -> Any:
         config, service = config_source()
         if config is None or config.webhook_secret is None:
             return _answer(503, {"error": "the premium webhook is not configured"})
-        if request.content_length is not None and request.content_length > MAX_BODY:
-            return _answer(413, {"error": "body too large"})
-        body = await request.content.read(MAX_BODY + 1)
-        if len(body) > MAX_BODY:
+        try:
+            body = await read_body(request, MAX_BODY)
+        except BodyTooLarge:
             return _answer(413, {"error": "body too large"})
         try:
             verify(config.webhook_secret.get_secret_value().encode(), request.headers, body,
                    now=time.time(), tolerance=config.webhook_tolerance_seconds)
             try:
-                raw = json.loads(body)
-            except (ValueError, UnicodeDecodeError):
-                raise Rejected(400, "the body is not JSON") from None
+                raw = parse_json(body)
+            except NotJson as exc:
+                raise Rejected(400, str(exc)) from None
             try:
                 event = Event.model_validate(raw)
             except ValidationError as exc:

@@ -119,6 +119,17 @@ async def test_one_request_for_many_concurrent_questions(db, billing: FakeBillin
     assert billing.asked() == 1
 
 
+async def test_an_answer_that_arrives_in_pieces_is_read_whole(db, billing: FakeBilling) -> None:
+    billing.subscribe(USER, GUILD, tier="lifetime")
+    billing.mode = "trickle"
+    premium = await service(db, api_url=billing.url, api_token=billing.token)
+    try:
+        answer = await premium.status(USER, GUILD)
+    finally:
+        await premium.close()
+    assert (answer.active, answer.tier, answer.source) == (True, "lifetime", "billing")
+
+
 FAILURES = ["down", "slow", "garbage", "wrong", "other_user", "bad_token", "stopped"]  # "stopped" last
 
 

@@ -188,6 +188,64 @@ async def test_a_body_over_64_kib_is_413(hook: Hook) -> None:
     assert status == 413 and await hook.events() == 0
 
 
+# --- how the body arrives: in pieces, chunked, nested ------------------------------------
+
+async def _post_in_pieces(url: str, body: bytes, headers: dict[str, str], pieces: int) -> tuple[int, Any]:
+    """POST over a raw socket, the body written in ``pieces`` separate writes."""
+    from urllib.parse import urlsplit
+
+    target = urlsplit(url)
+    reader, writer = await asyncio.open_connection(target.hostname, target.port)
+    head = "".join(f"{k}: {v}\r\n" for k, v in {**headers, "Content-Length": str(len(body)),
+                                                "Connection": "close"}.items())
+    writer.write(f"POST {target.path} HTTP/1.1\r\nHost: {target.netloc}\r\n{head}\r\n".encode())
+    await writer.drain()
+    step = -(-len(body) // pieces)
+    for start in range(0, len(body), step):
+        # The pause lets the server see a partial body (correct code passes without it).
+        await asyncio.sleep(0.05)
+        writer.write(body[start:start + step])
+        await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    head_text, _, payload = answer.partition(b"\r\n\r\n")
+    return int(head_text.split()[1]), json.loads(payload)
+
+
+async def _chunks(body: bytes, size: int) -> AsyncIterator[bytes]:
+    for start in range(0, len(body), size):
+        yield body[start:start + size]
+        await asyncio.sleep(0)
+
+
+async def test_a_body_in_several_segments_is_read_whole(hook: Hook) -> None:
+    body, headers = webhook_delivery(SECRET, "subscription.created", {**CREATED, "expires_at": iso(30)})
+    assert (await _post_in_pieces(hook.url, body, headers, pieces=4)) == (200, {"status": "applied",
+                                                                                "subscription": 1})
+    assert len(await hook.rows()) == 1
+
+
+async def test_a_chunked_body_is_read_whole(hook: Hook) -> None:
+    body, headers = webhook_delivery(SECRET, "subscription.created", {**CREATED, "expires_at": iso(30)})
+    async with hook.http.post(hook.url, data=_chunks(body, 40), headers=headers) as response:
+        assert response.request_info.headers.get("Transfer-Encoding") == "chunked"
+        assert (response.status, await response.json()) == (200, {"status": "applied", "subscription": 1})
+
+
+async def test_a_chunked_body_over_64_kib_is_413(hook: Hook) -> None:
+    body = json.dumps({"id": "evt", "padding": "x" * 200_000}).encode()
+    async with hook.http.post(hook.url, data=_chunks(body, 8192), headers=signed_headers(SECRET, body)) as response:
+        assert (response.status, await response.json()) == (413, {"error": "body too large"})
+    assert await hook.events() == 0
+
+
+async def test_json_nested_too_deeply_is_400(hook: Hook) -> None:
+    body = b"[" * 30_000 + b"]" * 30_000  # under 64 KiB, far deeper than the parser's recursion limit
+    status, answer = await hook.post(body, signed_headers(SECRET, body))
+    assert (status, answer) == (400, {"error": "the body is nested too deeply"})
+    assert await hook.events() == 0
+
+
 async def test_an_unknown_subscription_is_404_and_a_retry_applies(hook: Hook) -> None:
     renewal = {"subscription_id": "sub_9", "user_id": USER, "expires_at": iso(60), "event_id": "evt_renew"}
     assert (await hook.send("subscription.renewed", **dict(renewal)))[0] == 404
