@@ -21,6 +21,10 @@ CommaList = Annotated[list[str] | None, NoDecode]
 CommaInts = Annotated[list[int] | None, NoDecode]
 
 
+#: Variables where an empty value means something (ALPHAPY_PLUGINS= loads no plugin).
+_EMPTY_IS_A_VALUE = frozenset({"alphapy_plugins"})
+
+
 class ConfigError(Exception):
     """A configuration value is missing or malformed; the message is one line for humans."""
 
@@ -103,6 +107,21 @@ class Config(BaseSettings):
     )
     log_format: Literal["auto", "console", "json"] = "auto"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_unset(cls, data: Any) -> Any:
+        """``NAME=`` (as a ``.env`` template leaves it) means "not set", not an empty value.
+
+        An empty ``DISCORD_TOKEN`` must not be sent to Discord as a token, and an empty
+        ``SHARD_COUNT`` must not be a syntax error: dropping the key lets the default apply.
+        """
+        if not isinstance(data, dict):
+            return data
+        return {
+            key: value for key, value in data.items()
+            if not (isinstance(value, str) and not value.strip() and _field_name(key) not in _EMPTY_IS_A_VALUE)
+        }
+
     @field_validator("alphapy_plugins", "shard_ids", "dev_guild_ids", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
@@ -172,6 +191,16 @@ class Config(BaseSettings):
         count = self.shard_count or 1
         ids = self.shard_ids if self.shard_ids is not None else list(range(count))
         return count, ids
+
+
+def _field_name(key: str) -> str:
+    """The field a settings key stands for (keys arrive as field names or aliases, any case)."""
+    lowered = key.lower()
+    for name, info in Config.model_fields.items():
+        alias = info.validation_alias
+        if lowered == name or (isinstance(alias, str) and lowered == alias.lower()):
+            return name
+    return lowered
 
 
 def _describe(error: dict[str, Any]) -> str:

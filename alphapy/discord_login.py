@@ -1,0 +1,37 @@
+"""Why the bot could not connect to Discord, told in one line.
+
+A wrong token, a firewall or a DNS failure are operator mistakes, not bugs: ``alphapy
+run`` must name the cause and exit non-zero instead of printing discord.py's or
+aiohttp's traceback, which hides the one useful sentence at the bottom of a page.
+"""
+
+from __future__ import annotations
+
+
+class DiscordUnavailable(Exception):
+    """Discord refused the bot or could not be reached; the message is one line for humans."""
+
+
+def explain_connect_failure(exc: BaseException, api_base: str) -> DiscordUnavailable | None:
+    """The operator's sentence for a failed login or gateway connection; None for a bug."""
+    import aiohttp
+    import discord
+
+    if isinstance(exc, discord.LoginFailure):
+        return DiscordUnavailable(
+            f"Discord refused DISCORD_TOKEN (401 Unauthorized from {api_base}): "
+            "copy the bot token again from the Discord Developer Portal")
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
+        return DiscordUnavailable(
+            "Discord refused the privileged intents: enable Server Members and Message Content "
+            "for the bot in the Discord Developer Portal")
+    if isinstance(exc, discord.GatewayNotFound):
+        return DiscordUnavailable(f"cannot reach Discord's gateway via {api_base}: {exc}")
+    if isinstance(exc, discord.ConnectionClosed):
+        return DiscordUnavailable(f"Discord closed the gateway connection (code {exc.code}): {exc.reason or exc}")
+    if isinstance(exc, discord.HTTPException):
+        return DiscordUnavailable(f"Discord answered {exc.status} at {api_base} while logging in: {exc.text or exc}")
+    if isinstance(exc, (aiohttp.ClientError, OSError)):
+        reason = str(exc) or type(exc).__name__
+        return DiscordUnavailable(f"cannot reach Discord at {api_base}: {reason}")
+    return None
