@@ -116,3 +116,68 @@ def test_unreachable_discord_is_one_line_and_a_failure(tmp_path: Path, migrated_
                           capture_output=True, text=True, timeout=120)
     assert_one_line_failure(done.returncode, done.stdout, done.stderr,
                             f"cannot reach Discord at http://127.0.0.1:{port}/api/v10")
+
+
+# --- the embedded database ----------------------------------------------------------------
+
+def postmaster_pid(data_dir: Path) -> int | None:
+    pidfile = data_dir / "pgdata" / "postmaster.pid"
+    return int(pidfile.read_text().split()[0]) if pidfile.exists() else None
+
+
+def process_alive(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def stop_cleanly(process: subprocess.Popen[str]) -> tuple[str, str]:
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err[-3000:]
+    assert out.strip().endswith("Alphapy stopped."), out
+    return out, err
+
+
+def test_two_processes_start_together_on_a_new_data_folder(tmp_path: Path) -> None:
+    env = run_env(tmp_path)
+    first, second = start_run(tmp_path, env), start_run(tmp_path, env)
+    try:
+        for process in (first, second):
+            lines = read_until_running(process)
+            assert lines[-1].startswith(RUNNING), (lines, process.poll() is not None and process.communicate()[1])
+        server = postmaster_pid(tmp_path / "data")
+        assert server is not None and process_alive(server)
+    finally:
+        for process in (first, second):
+            if process.poll() is None:
+                stop_cleanly(process)
+    assert postmaster_pid(tmp_path / "data") is None and not process_alive(server)  # the last one stopped it
+
+
+def test_a_clean_exit_stops_the_server_adopted_after_a_kill_9(tmp_path: Path) -> None:
+    env = run_env(tmp_path)
+    killed = start_run(tmp_path, env)
+    try:
+        assert read_until_running(killed)[-1].startswith(RUNNING)
+    finally:
+        killed.kill()  # SIGKILL: no cleanup at all, the embedded server keeps running
+        killed.communicate(timeout=60)
+    orphan = postmaster_pid(tmp_path / "data")
+    assert orphan is not None and process_alive(orphan)
+
+    try:
+        again = start_run(tmp_path, env)
+        try:
+            assert read_until_running(again)[-1].startswith(RUNNING)
+            assert postmaster_pid(tmp_path / "data") == orphan  # adopted, not started anew
+        finally:
+            stop_cleanly(again)
+        assert postmaster_pid(tmp_path / "data") is None
+        assert not process_alive(orphan)
+    finally:
+        if process_alive(orphan):  # the test failed: leave no server behind
+            os.kill(orphan, signal.SIGTERM)
