@@ -41,6 +41,7 @@ async def startup(bot: Any) -> None:
     from alphapy_premium.service import PremiumService
 
     service = PremiumService(bot.db, load_premium_config(), bot=bot).attach()
+    await service.follow_changes(bot.settings)
     bot.add_listener(_entitlement_listener(service), "on_entitlement_create")
     bot.add_listener(_entitlement_listener(service), "on_entitlement_update")
     bot.add_listener(_entitlement_listener(service), "on_entitlement_delete")

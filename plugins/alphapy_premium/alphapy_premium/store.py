@@ -23,6 +23,8 @@ Conn = Any  # an asyncpg connection or the core's Database: both have fetch/fetc
 COLUMNS = ("id, user_id, guild_id, tier, status, stripe_subscription_id, expires_at, created_at, "
            "last_transferred_at, updated_at")
 ONE_ACTIVE_INDEX = "idx_premium_subs_one_active_per_user"
+# The trigger of migration premium_0002 sends "user_id:guild_id" here on every change.
+NOTIFY_CHANNEL = "alphapy_premium"
 EXTERNAL_ID_INDEX = "idx_premium_subs_external_id"
 
 
@@ -43,6 +45,15 @@ class DuplicateExternalId(Exception):
 def is_one_active_violation(exc: BaseException) -> bool:
     return (isinstance(exc, asyncpg.UniqueViolationError)
             and getattr(exc, "constraint_name", None) == ONE_ACTIVE_INDEX)
+
+
+def parse_change(payload: str) -> tuple[int, int] | None:
+    """``(user_id, guild_id)`` from a change notification; None for a payload we do not know."""
+    user, _, guild = payload.partition(":")
+    try:
+        return int(user), int(guild)
+    except ValueError:
+        return None
 
 
 # --- reading ------------------------------------------------------------------------------
