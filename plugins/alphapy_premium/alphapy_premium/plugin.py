@@ -51,7 +51,7 @@ async def startup(bot: Any) -> None:
 
 def _entitlement_listener(service: Any) -> Any:
     async def changed(entitlement: Any) -> None:
-        service.entitlement_changed(entitlement.user_id, entitlement.guild_id)
+        await service.announce_entitlement_change(entitlement.user_id, entitlement.guild_id)
 
     return changed
 

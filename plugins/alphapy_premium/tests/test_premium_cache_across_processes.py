@@ -8,6 +8,7 @@ webhook, a grant or a revoke applied by the first (``PREMIUM_CACHE_SECONDS`` is 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -24,15 +25,21 @@ SECRET = "whsec-test-0123456789abcdef"
 USER, GUILD = 222_000_000_000_000_007, 333_000_000_000_000_007
 
 
+@asynccontextmanager
+async def shard_processes(emulator: Any, database_url: str, plugins: Any) -> AsyncIterator[tuple[BotRunner, BotRunner]]:
+    """Shards 0 and 1 of one bot, each with its own services, as two processes run them."""
+    async with (running_alphapy(emulator, database_url, plugins=plugins, health=True,
+                                shard_count=2, shard_ids=[0]) as first,
+                running_alphapy(emulator, database_url, plugins=plugins, shard_count=2, shard_ids=[1]) as second):
+        yield first, second
+
+
 @pytest_asyncio.fixture
 async def two_bots(emulator: Any, guild: Any, migrated_database_url: str, alphapy_plugins: Any,
                    premium_env: Any, billing: FakeBilling) -> AsyncIterator[tuple[BotRunner, BotRunner]]:
     premium_env(webhook_secret=SECRET, api_url=billing.url, api_token=billing.token, cache_seconds=180)
-    async with (running_alphapy(emulator, migrated_database_url, plugins=alphapy_plugins, health=True,
-                                shard_count=2, shard_ids=[0]) as first,
-                running_alphapy(emulator, migrated_database_url, plugins=alphapy_plugins,
-                                shard_count=2, shard_ids=[1]) as second):
-        yield first, second
+    async with shard_processes(emulator, migrated_database_url, alphapy_plugins) as bots:
+        yield bots
 
 
 async def answer_becomes(emulator: Any, runner: BotRunner, active: bool) -> None:
@@ -84,3 +91,20 @@ async def test_the_cache_is_dropped_while_notifications_may_be_missed(
                               message="the premium cache survived a lost listener")
     await emulator.wait_until(lambda: second.services is not None and second.services.settings.listening,
                               timeout=30, message="the listener did not come back")
+
+
+async def test_an_entitlement_event_on_shard_0_reaches_the_other_shards_cache(
+        emulator: Any, guild: Any, member: Any, migrated_database_url: str, alphapy_plugins: Any,
+        premium_env: Any) -> None:
+    premium_env(sku_ids=emulator.state.application.sku_id, cache_seconds=180)
+    async with shard_processes(emulator, migrated_database_url, alphapy_plugins) as (_first, second):
+        assert second.bot is not None
+        assert (await second.bot.premium_status(member.id, guild.id)).active is False  # cached: no entitlement
+        await emulator.grant_entitlement(member)  # ENTITLEMENT_CREATE has no guild: Discord sends it to shard 0
+
+        async def second_sees_it() -> bool:
+            assert second.bot is not None
+            answer = await second.bot.premium_status(member.id, guild.id)
+            return answer.active and answer.source == "entitlement"
+
+        await emulator.wait_until(second_sees_it, timeout=10, message="shard 1 still serves its cached answer")
