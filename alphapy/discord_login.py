@@ -8,8 +8,11 @@ aiohttp's traceback, which hides the one useful sentence at the bottom of a page
 from __future__ import annotations
 
 
-class DiscordUnavailable(Exception):
-    """Discord refused the bot or could not be reached; the message is one line for humans."""
+class DiscordUnavailable(RuntimeError):
+    """Discord refused the bot or could not be reached; the message is one line for humans.
+
+    A RuntimeError, which ``alphapy run`` already prints as one line and exit status 1.
+    """
 
 
 def explain_connect_failure(exc: BaseException, api_base: str) -> DiscordUnavailable | None:

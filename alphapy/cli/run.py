@@ -81,9 +81,8 @@ async def _serve() -> int:
         return EXIT_OK
     except Exception as exc:
         from alphapy.db.pool import DatabaseUnavailable
-        from alphapy.discord_login import DiscordUnavailable
 
-        if isinstance(exc, (DatabaseUnavailable, DiscordUnavailable, RuntimeError, TimeoutError)):
+        if isinstance(exc, (DatabaseUnavailable, RuntimeError, TimeoutError)):
             print(f"alphapy: {exc}", file=sys.stderr)
             return EXIT_FAILURE
         raise
