@@ -9,7 +9,7 @@ errors into a :class:`ConfigError` that the CLI prints as that line.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -19,10 +19,6 @@ DEFAULT_DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
 
 CommaList = Annotated[list[str] | None, NoDecode]
 CommaInts = Annotated[list[int] | None, NoDecode]
-
-
-#: Variables where an empty value means something (ALPHAPY_PLUGINS= loads no plugin).
-_EMPTY_IS_A_VALUE = frozenset({"alphapy_plugins"})
 
 
 class ConfigError(Exception):
@@ -35,8 +31,41 @@ def _split_commas(value: Any) -> Any:
     return value
 
 
-class Config(BaseSettings):
+class ProcessSettings(BaseSettings):
+    """Base of every process configuration, the core's and plugins': ``NAME=`` means unset.
+
+    A ``.env`` template leaves ``DISCORD_TOKEN=`` or ``PREMIUM_CACHE_SECONDS=``; that must
+    not send an empty token to Discord nor fail as "not a number": an empty (or blank)
+    value is dropped, so the default applies. Fields where empty means something list
+    their names in ``empty_is_a_value``.
+    """
+
+    empty_is_a_value: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_unset(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        return {key: value for key, value in data.items()
+                if not (isinstance(value, str) and not value.strip()
+                        and cls._field_name(key) not in cls.empty_is_a_value)}
+
+    @classmethod
+    def _field_name(cls, key: str) -> str:
+        """The field a key stands for (keys arrive as field names or aliases, in any case)."""
+        lowered = key.lower()
+        for name, info in cls.model_fields.items():
+            alias = info.validation_alias
+            if lowered == name or (isinstance(alias, str) and lowered == alias.lower()):
+                return name
+        return lowered
+
+
+class Config(ProcessSettings):
     """All settings of one Alphapy process (not per guild: those are guild settings)."""
+
+    empty_is_a_value = frozenset({"alphapy_plugins"})  # ALPHAPY_PLUGINS= loads no plugin
 
     model_config = SettingsConfigDict(
         env_file=".env",
@@ -107,21 +136,6 @@ class Config(BaseSettings):
     )
     log_format: Literal["auto", "console", "json"] = "auto"
 
-    @model_validator(mode="before")
-    @classmethod
-    def _empty_means_unset(cls, data: Any) -> Any:
-        """``NAME=`` (as a ``.env`` template leaves it) means "not set", not an empty value.
-
-        An empty ``DISCORD_TOKEN`` must not be sent to Discord as a token, and an empty
-        ``SHARD_COUNT`` must not be a syntax error: dropping the key lets the default apply.
-        """
-        if not isinstance(data, dict):
-            return data
-        return {
-            key: value for key, value in data.items()
-            if not (isinstance(value, str) and not value.strip() and _field_name(key) not in _EMPTY_IS_A_VALUE)
-        }
-
     @field_validator("alphapy_plugins", "shard_ids", "dev_guild_ids", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
@@ -191,16 +205,6 @@ class Config(BaseSettings):
         count = self.shard_count or 1
         ids = self.shard_ids if self.shard_ids is not None else list(range(count))
         return count, ids
-
-
-def _field_name(key: str) -> str:
-    """The field a settings key stands for (keys arrive as field names or aliases, any case)."""
-    lowered = key.lower()
-    for name, info in Config.model_fields.items():
-        alias = info.validation_alias
-        if lowered == name or (isinstance(alias, str) and lowered == alias.lower()):
-            return name
-    return lowered
 
 
 def _describe(error: dict[str, Any]) -> str:
