@@ -211,8 +211,11 @@ class SettingsService:
                 conn = await connect(self.db.url, timeout=5)
                 conn.add_termination_listener(lambda _conn: lost.set())
                 await conn.add_listener(store.NOTIFY_CHANNEL, self._on_notify)
-                for channel in list(self._subscribers):
-                    await conn.add_listener(channel, self._on_subscribed_notify)
+                listened: set[str] = set()  # until none is missing: subscribe() may run meanwhile
+                while missing := [channel for channel in self._subscribers if channel not in listened]:
+                    for channel in missing:
+                        await conn.add_listener(channel, self._on_subscribed_notify)
+                        listened.add(channel)
             except Exception as exc:  # the server may be down: keep trying, with backoff
                 log.warning("settings.listener_connect_failed", error=str(exc), retry_in=round(delay, 2))
                 await asyncio.sleep(jittered(delay))
