@@ -8,6 +8,9 @@ aiohttp's traceback, which hides the one useful sentence at the bottom of a page
 from __future__ import annotations
 
 
+GATEWAY_AUTHENTICATION_FAILED = 4004  # the gateway's close code for a bad token
+
+
 class DiscordUnavailable(RuntimeError):
     """Discord refused the bot or could not be reached; the message is one line for humans.
 
@@ -20,9 +23,10 @@ def explain_connect_failure(exc: BaseException, api_base: str) -> DiscordUnavail
     import aiohttp
     import discord
 
-    if isinstance(exc, discord.LoginFailure):
+    if isinstance(exc, discord.LoginFailure) or (
+            isinstance(exc, discord.ConnectionClosed) and exc.code == GATEWAY_AUTHENTICATION_FAILED):
         return DiscordUnavailable(
-            f"Discord refused DISCORD_TOKEN (401 Unauthorized from {api_base}): "
+            f"Discord refused DISCORD_TOKEN ({_refusal(exc, api_base)}): "
             "copy the bot token again from the Discord Developer Portal")
     if isinstance(exc, discord.PrivilegedIntentsRequired):
         return DiscordUnavailable(
@@ -38,3 +42,9 @@ def explain_connect_failure(exc: BaseException, api_base: str) -> DiscordUnavail
         reason = str(exc) or type(exc).__name__
         return DiscordUnavailable(f"cannot reach Discord at {api_base}: {reason}")
     return None
+
+
+def _refusal(exc: BaseException, api_base: str) -> str:
+    if getattr(exc, "code", None) == GATEWAY_AUTHENTICATION_FAILED:
+        return f"the gateway closed with code {GATEWAY_AUTHENTICATION_FAILED}"
+    return f"401 Unauthorized from {api_base}"

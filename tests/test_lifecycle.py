@@ -107,6 +107,22 @@ async def test_a_token_discord_refuses_is_one_line_and_a_failure(tmp_path: Path,
     assert_one_line_failure(process.returncode, out.decode(), err.decode(), "Discord refused DISCORD_TOKEN")
 
 
+def test_a_gateway_refusing_the_token_reads_like_a_refused_login() -> None:
+    import discord
+
+    from alphapy.discord_login import GATEWAY_AUTHENTICATION_FAILED, explain_connect_failure
+
+    class ClosedSocket:
+        code = GATEWAY_AUTHENTICATION_FAILED
+
+    api_base = "http://127.0.0.1:1/api/v10"
+    closed = discord.ConnectionClosed(ClosedSocket(), shard_id=None,  # type: ignore[arg-type]
+                                      code=GATEWAY_AUTHENTICATION_FAILED)
+    explained = explain_connect_failure(closed, api_base)
+    assert explained is not None and str(explained).startswith("Discord refused DISCORD_TOKEN (the gateway closed")
+    assert explain_connect_failure(ValueError("a bug"), api_base) is None  # a bug keeps its traceback
+
+
 def test_unreachable_discord_is_one_line_and_a_failure(tmp_path: Path, migrated_database_url: str) -> None:
     port = closed_loopback_port()
     env = run_env(tmp_path, DATABASE_URL=migrated_database_url, DISCORD_TOKEN="some-token.abc.def",
