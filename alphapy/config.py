@@ -9,7 +9,7 @@ errors into a :class:`ConfigError` that the CLI prints as that line.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -33,8 +33,41 @@ def _split_commas(value: Any) -> Any:
     return value
 
 
-class Config(BaseSettings):
+class ProcessSettings(BaseSettings):
+    """Base of every process configuration, the core's and plugins': ``NAME=`` means unset.
+
+    A ``.env`` template leaves ``DISCORD_TOKEN=`` or ``PREMIUM_CACHE_SECONDS=``; that must
+    not send an empty token to Discord nor fail as "not a number": an empty (or blank)
+    value is dropped, so the default applies. Fields where empty means something list
+    their names in ``empty_is_a_value``.
+    """
+
+    empty_is_a_value: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_unset(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        return {key: value for key, value in data.items()
+                if not (isinstance(value, str) and not value.strip()
+                        and cls._field_name(key) not in cls.empty_is_a_value)}
+
+    @classmethod
+    def _field_name(cls, key: str) -> str:
+        """The field a key stands for (keys arrive as field names or aliases, in any case)."""
+        lowered = key.lower()
+        for name, info in cls.model_fields.items():
+            alias = info.validation_alias
+            if lowered == name or (isinstance(alias, str) and lowered == alias.lower()):
+                return name
+        return lowered
+
+
+class Config(ProcessSettings):
     """All settings of one Alphapy process (not per guild: those are guild settings)."""
+
+    empty_is_a_value = frozenset({"alphapy_plugins"})  # ALPHAPY_PLUGINS= loads no plugin
 
     model_config = SettingsConfigDict(
         env_file=".env",

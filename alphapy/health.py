@@ -41,6 +41,11 @@ WHERE NOT EXISTS (
 )
 """
 
+# Without it two processes check "no recent row" at the same moment and both insert:
+# the lock makes the second check wait for the first insert to commit, and the check
+# runs as its own statement after the lock so that its snapshot sees that row.
+_RECORD_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('alphapy.health_check_history:' || $1, 0))"
+
 _PURGE = "DELETE FROM health_check_history WHERE checked_at < now() - make_interval(days => $1)"
 
 
@@ -209,11 +214,13 @@ class HealthServer:
         if report["database"]["status"] != "ok":
             return  # nowhere to write it; the next successful check records
         try:
-            status = await self.services.db.execute(
-                _RECORD, self.service_name, __version__, report["uptime_seconds"], report["database"]["status"],
-                report["guilds"], report["commands_24h"], report["ai"],
-                report["database"]["pool"].get("size"), max(self.record_interval, 0.0),
-            )
+            async with self.services.db.transaction() as conn:
+                await conn.execute(_RECORD_LOCK, self.service_name)
+                status = await conn.execute(
+                    _RECORD, self.service_name, __version__, report["uptime_seconds"], report["database"]["status"],
+                    report["guilds"], report["commands_24h"], report["ai"],
+                    report["database"]["pool"].get("size"), max(self.record_interval, 0.0),
+                )
         except Exception as exc:
             log.warning("health.record_failed", error=str(exc))
             return

@@ -14,6 +14,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from alphapy.discord_endpoints import configure_endpoints
+from alphapy.discord_login import explain_connect_failure
 from alphapy.log import get_logger
 
 if TYPE_CHECKING:
@@ -67,12 +68,14 @@ class BotRunner:
         await self.services.start(health=self.health)
         self.timings["services"] = time.perf_counter() - started
         if self.emulator is not None:
-            configure_endpoints(self.emulator.api_base, self.emulator.gateway_url)
+            api_base = self.emulator.api_base
+            configure_endpoints(api_base, self.emulator.gateway_url)
             token = self.emulator.token
         else:
             if self.config.discord_token is None:
                 raise RuntimeError("DISCORD_TOKEN is not set and no emulator was given")
-            configure_endpoints(self.config.discord_api_base, self.config.discord_gateway_url)
+            api_base = self.config.discord_api_base
+            configure_endpoints(api_base, self.config.discord_gateway_url)
             token = self.config.discord_token.get_secret_value()
         self.bot = build_bot(self.services, emulated=self.emulator is not None,
                              guild_ready_timeout=self.guild_ready_timeout)
@@ -83,8 +86,11 @@ class BotRunner:
                                      return_when=asyncio.FIRST_COMPLETED)
         if ready not in done:
             ready.cancel()
-            if self._task in done:
-                self._task.result()  # raises the reason the bot stopped
+            if self._task in done and (failure := self._task.exception()) is not None:
+                explained = explain_connect_failure(failure, api_base)
+                if explained is not None:
+                    raise explained from None
+                raise failure
             raise TimeoutError(f"the bot was not ready after {ready_timeout:g} s")
         now = time.perf_counter()
         self.timings["bot_start_to_ready"] = now - bot_started

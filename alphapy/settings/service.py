@@ -6,6 +6,10 @@ the history row in the same transaction and sends ``NOTIFY``; each process liste
 dedicated connection and drops the guild from its cache when told. If that connection
 drops, notifications may have been missed: the cache is emptied and reads go straight
 to the database until the listener is back.
+
+Plugins with a cache of their own share that connection instead of opening another:
+:meth:`SettingsService.subscribe` passes them the notifications of their channel, and
+tells them to forget everything whenever notifications may have been missed.
 """
 
 from __future__ import annotations
@@ -38,6 +42,12 @@ log = get_logger(__name__)
 
 PremiumCheck = Callable[[int, int], Awaitable[bool]]
 """``(guild_id, user_id) -> bool``: may this user change premium settings here?"""
+
+OnNotify = Callable[[str], None]
+"""Called with the payload of each ``NOTIFY`` on a subscribed channel."""
+
+OnReset = Callable[[], None]
+"""Called whenever notifications may have been missed (listener connected or lost)."""
 
 ReferenceCheck = Callable[[int, str, int], Awaitable[bool]]
 """``(guild_id, "channel" | "role", id) -> bool``: does that channel/role belong to the guild?"""
@@ -100,6 +110,7 @@ class SettingsService:
         self._listener: asyncpg.Connection | None = None
         self._listener_task: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
+        self._subscribers: dict[str, list[tuple[OnNotify, OnReset]]] = {}
         self._stopping = False
         self.hits = 0
         self.misses = 0
@@ -142,6 +153,53 @@ class SettingsService:
             self._connected.set()
         else:
             self._connected.clear()
+        for subscribers in list(self._subscribers.values()):
+            for _on_notify, on_reset in list(subscribers):
+                self._call_subscriber(on_reset)
+
+    # --- sharing the listener ---------------------------------------------------------
+    async def subscribe(self, channel: str, on_notify: OnNotify, on_reset: OnReset) -> None:
+        """Hear ``NOTIFY channel`` from every process on this process's listening connection.
+
+        ``on_notify(payload)`` runs for each notification; ``on_reset()`` runs now and
+        whenever the connection is made or lost, because notifications may have been
+        missed then: a subscriber keeps a cache only as trustworthy as this one.
+        Both run on the event loop and must not block.
+        """
+        first = channel not in self._subscribers
+        self._subscribers.setdefault(channel, []).append((on_notify, on_reset))
+        conn = self._listener
+        if first and conn is not None and not conn.is_closed():
+            try:
+                await conn.add_listener(channel, self._on_subscribed_notify)
+            except Exception as exc:  # start over: the reconnect listens on every channel
+                log.warning("settings.subscribe_failed", channel=channel, error=str(exc))
+                conn.terminate()
+        self._call_subscriber(on_reset)
+
+    async def unsubscribe(self, channel: str, on_notify: OnNotify) -> None:
+        """Stop passing ``channel``'s notifications to ``on_notify`` (a plugin shutting down)."""
+        subscribers = [s for s in self._subscribers.get(channel, []) if s[0] != on_notify]
+        if subscribers:
+            self._subscribers[channel] = subscribers
+            return
+        self._subscribers.pop(channel, None)
+        conn = self._listener
+        if conn is not None and not conn.is_closed():
+            with contextlib.suppress(Exception):
+                await conn.remove_listener(channel, self._on_subscribed_notify)
+
+    def _on_subscribed_notify(self, _conn: Any, _pid: int, channel: str, payload: str) -> None:
+        for on_notify, _on_reset in list(self._subscribers.get(channel, [])):
+            self._call_subscriber(on_notify, payload)
+
+    @staticmethod
+    def _call_subscriber(callback: Callable[..., None], *args: str) -> None:
+        try:
+            callback(*args)
+        except Exception as exc:  # one plugin's bug must not stop the others' invalidation
+            log.error("settings.subscriber_failed", callback=getattr(callback, "__qualname__", repr(callback)),
+                      error=f"{type(exc).__name__}: {exc}")
 
     async def _listen_forever(self) -> None:
         from alphapy.db.pool import connect
@@ -153,6 +211,11 @@ class SettingsService:
                 conn = await connect(self.db.url, timeout=5)
                 conn.add_termination_listener(lambda _conn: lost.set())
                 await conn.add_listener(store.NOTIFY_CHANNEL, self._on_notify)
+                listened: set[str] = set()  # until none is missing: subscribe() may run meanwhile
+                while missing := [channel for channel in self._subscribers if channel not in listened]:
+                    for channel in missing:
+                        await conn.add_listener(channel, self._on_subscribed_notify)
+                        listened.add(channel)
             except Exception as exc:  # the server may be down: keep trying, with backoff
                 log.warning("settings.listener_connect_failed", error=str(exc), retry_in=round(delay, 2))
                 await asyncio.sleep(jittered(delay))

@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from alphapy.config import ProcessSettings
 
 MAX_SNOWFLAKE = (1 << 63) - 1
 
@@ -19,7 +21,7 @@ class PremiumConfigError(Exception):
     """A ``PREMIUM_*`` variable is malformed; the message is one line naming it."""
 
 
-class PremiumConfig(BaseSettings):
+class PremiumConfig(ProcessSettings):
     """``PREMIUM_API_URL``, ``PREMIUM_API_TOKEN``, ``PREMIUM_WEBHOOK_SECRET`` ..."""
 
     model_config = SettingsConfigDict(
@@ -55,11 +57,6 @@ class PremiumConfig(BaseSettings):
         if not value.startswith(("http://", "https://")) or len(value) > 2000:
             raise ValueError("must be an http:// or https:// URL")
         return value
-
-    @field_validator("api_token", "webhook_secret", mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value: Any) -> Any:
-        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("webhook_secret")
     @classmethod

@@ -41,6 +41,7 @@ async def startup(bot: Any) -> None:
     from alphapy_premium.service import PremiumService
 
     service = PremiumService(bot.db, load_premium_config(), bot=bot).attach()
+    await service.follow_changes(bot.settings)
     bot.add_listener(_entitlement_listener(service), "on_entitlement_create")
     bot.add_listener(_entitlement_listener(service), "on_entitlement_update")
     bot.add_listener(_entitlement_listener(service), "on_entitlement_delete")
@@ -50,7 +51,7 @@ async def startup(bot: Any) -> None:
 
 def _entitlement_listener(service: Any) -> Any:
     async def changed(entitlement: Any) -> None:
-        service.entitlement_changed(entitlement.user_id, entitlement.guild_id)
+        await service.announce_entitlement_change(entitlement.user_id, entitlement.guild_id)
 
     return changed
 

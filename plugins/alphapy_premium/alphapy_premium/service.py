@@ -14,6 +14,12 @@
    premium in that guild, a user subscription makes that user premium everywhere. Cached
    like billing answers, and dropped at once on ENTITLEMENT_CREATE/UPDATE/DELETE.
 
+Every change to ``premium_subs``, by any process, is announced by the database
+(``NOTIFY alphapy_premium``); :meth:`PremiumService.follow_changes` hears it on the
+core's shared listener and drops the cached billing answer about that user, so a grant,
+revoke, transfer or expiry counts everywhere at once, not after the cache time. An
+entitlement event, which reaches one shard only, is passed on the same way.
+
 One :class:`PremiumService` per process (per ``Database``), made at start-up; the hook,
 the cog and the webhook find it with :func:`service_for`.
 """
@@ -126,13 +132,37 @@ class PremiumService:
         self._entitlement_cache: TTLCache[tuple[str, int], datetime | bool | None] = TTLCache(config.cache_seconds)
         self._inflight: dict[Any, asyncio.Future[Any]] = {}
         self._billing_down_until = 0.0
+        self._changes_source: Any = None
 
     # --- lifecycle ------------------------------------------------------------------
     def attach(self) -> PremiumService:
         _services[self.db] = self
         return self
 
+    async def follow_changes(self, settings: Any) -> None:
+        """Drop cached answers when any process changes a subscription (the core's listener)."""
+        self._changes_source = settings
+        await settings.subscribe(store.NOTIFY_CHANNEL, self.subscription_changed, self.forget_all)
+
+    def subscription_changed(self, payload: str) -> None:
+        """A subscription or an entitlement changed somewhere: forget what we knew about it."""
+        changed = store.parse_change(payload)
+        if changed is None:
+            self.forget_all()
+        elif changed.entitlement:
+            self.entitlement_changed(changed.user_id, changed.guild_id)
+        elif changed.user_id is not None:
+            self.invalidate(changed.user_id)
+
+    def forget_all(self) -> None:
+        """Changes may have gone unheard (the listener reconnected): trust no cached answer."""
+        self._billing_cache.clear()
+        self._entitlement_cache.clear()
+
     async def close(self) -> None:
+        if self._changes_source is not None:
+            source, self._changes_source = self._changes_source, None
+            await source.unsubscribe(store.NOTIFY_CHANNEL, self.subscription_changed)
         if _services.get(self.db) is self:
             del _services[self.db]
         if self.billing is not None:
@@ -273,6 +303,14 @@ class PremiumService:
             if best is None or (best is not True and entitlement.ends_at > best):
                 best = entitlement.ends_at
         return best
+
+    async def announce_entitlement_change(self, user_id: int | None, guild_id: int | None) -> None:
+        """An entitlement event reached this shard: forget it here, and tell every other process."""
+        self.entitlement_changed(user_id, guild_id)
+        try:
+            await store.announce_entitlement_change(self.db, user_id, guild_id)
+        except Exception as exc:  # the others' answers live PREMIUM_CACHE_SECONDS at most
+            log.warning("premium.entitlement_announce_failed", error=f"{type(exc).__name__}: {exc}")
 
     def entitlement_changed(self, user_id: int | None, guild_id: int | None) -> None:
         """ENTITLEMENT_CREATE/UPDATE/DELETE: forget what we knew about that user and guild."""

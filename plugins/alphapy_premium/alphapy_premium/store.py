@@ -11,6 +11,7 @@ database itself refuse a second active subscription; callers turn that refusal i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,10 @@ Conn = Any  # an asyncpg connection or the core's Database: both have fetch/fetc
 COLUMNS = ("id, user_id, guild_id, tier, status, stripe_subscription_id, expires_at, created_at, "
            "last_transferred_at, updated_at")
 ONE_ACTIVE_INDEX = "idx_premium_subs_one_active_per_user"
+# The trigger of migration premium_0002 sends "user_id:guild_id" here on every change;
+# an entitlement event seen by one process goes out as "entitlement:user_id:guild_id".
+NOTIFY_CHANNEL = "alphapy_premium"
+ENTITLEMENT_PREFIX = "entitlement:"
 EXTERNAL_ID_INDEX = "idx_premium_subs_external_id"
 
 
@@ -43,6 +48,33 @@ class DuplicateExternalId(Exception):
 def is_one_active_violation(exc: BaseException) -> bool:
     return (isinstance(exc, asyncpg.UniqueViolationError)
             and getattr(exc, "constraint_name", None) == ONE_ACTIVE_INDEX)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a notification on :data:`NOTIFY_CHANNEL` says changed (ids may be None)."""
+
+    entitlement: bool
+    user_id: int | None
+    guild_id: int | None
+
+
+def parse_change(payload: str) -> Change | None:
+    """The change a notification announces; None for a payload we do not know."""
+    entitlement = payload.startswith(ENTITLEMENT_PREFIX)
+    user, separator, guild = payload.removeprefix(ENTITLEMENT_PREFIX).partition(":")
+    if not separator:
+        return None
+    try:
+        return Change(entitlement, int(user) if user else None, int(guild) if guild else None)
+    except ValueError:
+        return None
+
+
+async def announce_entitlement_change(conn: Conn, user_id: int | None, guild_id: int | None) -> None:
+    """Tell every process that Discord changed an entitlement (the event reaches one shard)."""
+    await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL,
+                       f"{ENTITLEMENT_PREFIX}{user_id or ''}:{guild_id or ''}")
 
 
 # --- reading ------------------------------------------------------------------------------

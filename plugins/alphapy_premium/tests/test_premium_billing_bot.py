@@ -49,9 +49,10 @@ async def test_the_billing_service_moves_its_subscription_first(configured, bot,
     assert [(r.path, r.body) for r in moves] == [(f"/v1/premium/subscriptions/{sub.external_id}/transfer",
                                                   {"user_id": str(member.id), "guild_id": str(guild.id)})]
     assert (await store.get(bot.db, sub.id))["guild_id"] == guild.id
-    asked_before = configured.asked()
+    # The move changed premium_subs: every process, this one included, drops its cached
+    # answer about the member on the database's notification and asks the billing service.
     here = await bot.premium_status(member.id, guild.id)
-    assert here.active and here.source == "billing" and configured.asked() == asked_before  # the move's answer, cached
+    assert here.active and here.source == "billing"
     assert not await has_premium(bot, member.id, elsewhere.id)
 
 

@@ -38,8 +38,8 @@ def test_the_table_is_the_reference_schema(migrated_database_url: str, plugin_ma
     from alphapy.db.migrate import MigrationRunner
 
     runner = MigrationRunner(migrated_database_url, plugin_manager.migration_sources())
-    assert runner.rollback("premium") == ["premium_0001_init"]
-    assert runner.apply() == ["premium_0001_init"]
+    assert runner.rollback("premium") == ["premium_0002_notify_changes", "premium_0001_init"]
+    assert runner.apply() == ["premium_0001_init", "premium_0002_notify_changes"]
     assert_tables_match_reference(migrated_database_url, ["premium_subs"])
 
 
