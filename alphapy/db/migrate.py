@@ -96,6 +96,14 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def _unknown_dependencies(migration: Any, known: dict[str, str]) -> list[str]:
+    """The declared dependencies of a migration yoyo could not load that nobody provides."""
+    declared = getattr(migration.module, "__depends__", None) or ()
+    if isinstance(declared, str):
+        declared = [declared]
+    return sorted(d for d in declared if d not in known)
+
+
 def _backend_class() -> Any:
     """yoyo's psycopg 3 backend, with apply+record (and rollback+unrecord) made atomic."""
     from yoyo.backends.core.postgresql import PostgresqlPsycopgBackend
@@ -217,11 +225,14 @@ class MigrationRunner:
             try:
                 migration.load()
             except Exception as exc:  # yoyo raises BadMigration for unknown dependencies
-                failures.add(owner, f"migration {migration.id!r} cannot be read: {exc}")
-                continue
-            # yoyo resolves dependencies through a process-wide registry, so an id read
-            # earlier from another set would satisfy it: check against this set only.
-            unknown = sorted(d.id for d in migration.depends if d.id not in seen)
+                unknown = _unknown_dependencies(migration, seen)
+                if not unknown:
+                    failures.add(owner, f"migration {migration.id!r} cannot be read: {exc}")
+                    continue
+            else:
+                # yoyo resolves dependencies through a process-wide registry, so an id read
+                # earlier from another set would satisfy it: check against this set only.
+                unknown = sorted(d.id for d in migration.depends if d.id not in seen)
             if unknown:
                 failures.add(owner,
                     f"migration {migration.id!r} depends on {', '.join(unknown)}, which no loaded "
@@ -362,7 +373,6 @@ class MigrationRunner:
                     reason = f"{migration.id}: {_first_line(exc)}"
                     if strict or owner == CORE_OWNER:
                         raise MigrationError(f"migration {reason}") from exc
-                    log.error("migration.failed", migration=migration.id, owner=owner, error=_first_line(exc))
                     failures.add(owner, reason)
                     self._fail_dependents(list(migrations), failures)
                     continue
