@@ -98,6 +98,8 @@ def test_a_failing_core_migration_stops_the_run(database_url: str, tmp_path: Pat
                        core_0002_broken="-- depends: core_0001_init\nCREATE TABLE oops (id INT;")
     runner = MigrationRunner(database_url, [core, source("hello")])
     with pytest.raises(MigrationError, match='^migration core_0002_broken: syntax error at or near ";"'):
+        runner.apply()
+    with pytest.raises(MigrationError, match='^migration core_0002_broken: syntax error at or near ";"'):
         runner.apply_isolating_plugins()
     assert "core_0002_broken" not in recorded(database_url)
 
