@@ -8,6 +8,7 @@ a run.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -152,6 +153,11 @@ def test_cli_commands_go_on_without_the_broken_plugins(alphapy_cli: Any) -> None
     assert lines[0].startswith("alphapy: plugin badprefix failed, its migrations are left out: migration '0001_init'")
     assert lines[1] == f"alphapy: plugin badsql failed, its migrations are left out: {SQL_ERROR}"
     assert len(lines) == 2
+
+    plugins = {row["name"]: row for row in json.loads(alphapy_cli("plugins", "--json").stdout)["plugins"]}
+    assert plugins["badprefix"]["status"] == "failed"
+    assert "migration '0001_init' of 'badprefix'" in plugins["badprefix"]["error"]
+    assert plugins["hello"]["status"] == "loaded"
 
     listed = alphapy_cli("migrate", "--list")
     assert listed.returncode == 0 and "hello_0001_init" in listed.stdout
