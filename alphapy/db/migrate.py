@@ -272,11 +272,11 @@ class MigrationRunner:
 
         try:
             backend = _backend_class()(parse_uri(yoyo_url(self.url)), MIGRATION_TABLE)
-            backend.init_database()
         except psycopg.OperationalError as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise MigrationError(f"cannot reach PostgreSQL at {describe_server(self.url)}: {reason}") from exc
         try:
+            backend.init_database()
             backend.execute("SELECT pg_advisory_lock(:key)", {"key": ADVISORY_LOCK_KEY})
             try:
                 self._clear_stale_lock(backend)
@@ -340,7 +340,6 @@ class MigrationRunner:
         """
         if self._everything_applied():
             return []
-        self.read()
         return self._apply(strict=True).applied
 
     def apply_isolating_plugins(self) -> MigrationReport:
@@ -359,26 +358,33 @@ class MigrationRunner:
 
         log = get_logger(__name__)
         migrations, failures = self._read()
+        if strict and failures.reasons:
+            raise MigrationError(next(iter(failures.reasons.values())))
         applied: list[str] = []
+
+        def attempt(backend: Any, migration: Any, *, mark: bool = True) -> bool:
+            """Apply one migration (or post-apply hook); a plugin's failure leaves it out."""
+            owner = self.owner(migration)
+            if owner in failures:
+                return False
+            log.info("migration.apply", migration=migration.id, owner=owner)
+            try:
+                backend.apply_one(migration, mark=mark)
+            except Exception as exc:
+                reason = f"{migration.id}: {_first_line(exc)}"
+                if strict or owner == CORE_OWNER:
+                    raise MigrationError(f"migration {reason}") from exc
+                failures.add(owner, reason)
+                self._fail_dependents(list(migrations), failures)
+                return False
+            return True
+
         with self._locked_backend() as backend, backend.lock():
             pending = backend.to_apply(migrations)
-            for migration in pending:
-                owner = self.owner(migration)
-                if owner in failures:
-                    continue
-                log.info("migration.apply", migration=migration.id, owner=owner)
-                try:
-                    backend.apply_one(migration)
-                except Exception as exc:
-                    reason = f"{migration.id}: {_first_line(exc)}"
-                    if strict or owner == CORE_OWNER:
-                        raise MigrationError(f"migration {reason}") from exc
-                    failures.add(owner, reason)
-                    self._fail_dependents(list(migrations), failures)
-                    continue
-                applied.append(migration.id)
-            if applied:
-                backend.run_post_apply(pending)
+            applied = [m.id for m in pending if attempt(backend, m)]
+            if applied:  # yoyo's post-apply hooks run after every run that applied something
+                for hook in pending.post_apply:
+                    attempt(backend, hook, mark=False)
         for owner, reason in failures.reasons.items():
             log.error("migration.plugin_failed", plugin=owner, reason=reason)
         self.failed = failures.reasons
