@@ -19,6 +19,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from alphapy import hookimpl
 from alphapy.db.migrate import MigrationError, MigrationRunner, MigrationSource, core_source
 from alphapy.testing.bot import running_alphapy
 from tests.conftest import TEST_PLUGINS, test_plugin
@@ -114,15 +115,25 @@ def test_an_unprefixed_core_migration_stops_the_run(database_url: str, tmp_path:
 
 # --- a bot start -----------------------------------------------------------------------
 
+class UnpackagedMigrations:
+    """A plugin whose ``register_migrations`` raises (its wheel forgot the folder)."""
+
+    @hookimpl
+    def register_migrations(self) -> Any:
+        raise FileNotFoundError("the migrations folder was not packaged")
+
+
 async def test_the_bot_starts_without_the_plugins_whose_migrations_fail(emulator: Any, guild: Any,
                                                                         member: Any, database_url: str) -> None:
     plugins = [(name, test_plugin(name)) for name in ("badprefix", "badsql", "hello")]
+    plugins.append(("unpackaged", UnpackagedMigrations()))
     async with running_alphapy(emulator, database_url, plugins=plugins) as runner:
         infos = runner.runtime.plugins.infos
         assert infos["badsql"].status == "failed"
         assert infos["badsql"].error.startswith("MigrationError: " + SQL_ERROR)
         assert infos["badprefix"].status == "failed"
         assert "migration '0001_init' of 'badprefix'" in infos["badprefix"].error
+        assert infos["unpackaged"].error == "FileNotFoundError: the migrations folder was not packaged"
         assert runner.runtime.plugins.loaded == ["hello"]
         assert (await emulator.slash(member, "hello")).content == "Hello, member!"
         registry = runner.services.settings.registry
