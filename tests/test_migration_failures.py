@@ -53,11 +53,13 @@ def recorded(url: str) -> set[str]:
 # --- the runner ------------------------------------------------------------------------
 
 def test_an_sql_error_leaves_out_that_plugin_and_its_dependents_only(database_url: str, tmp_path: Path) -> None:
-    needy = folder_with(tmp_path, "needy", needy_0001_init="-- depends: badsql_0001_init\nCREATE TABLE needy (id INT);")
+    needy = folder_with(tmp_path, "needy",
+                        needy_0001_init="-- depends: badsql_0001_init\nCREATE TABLE needy (id INT);")
     runner = MigrationRunner(database_url, [core_source(), source("badsql"), needy, source("hello"),
                                             source("dependent")])
     report = runner.apply_isolating_plugins()
-    assert set(report.applied) == {"core_0001_init", "badsql_0001_init", "hello_0001_init", "dependent_0001_replies"}
+    assert set(report.applied) == {"core_0001_init", "badsql_0001_init", "hello_0001_init",
+                                   "dependent_0001_replies"}
     assert report.failed["badsql"].startswith(SQL_ERROR)
     assert report.failed["needy"].startswith(
         "migration 'needy_0001_init' depends on badsql_0001_init of 'badsql', which failed: " + SQL_ERROR)
@@ -81,7 +83,8 @@ def test_a_plugin_that_cannot_be_read_is_left_out(database_url: str, tmp_path: P
         things = folder_with(tmp_path, "things", **{"0001_init": "CREATE TABLE things (id INT);"})
         reason = "migration '0001_init' of 'things' (.*) must be named things_<number>_<name>"
     elif broken == "missing dependency":
-        things = folder_with(tmp_path, "things", things_0001_init="-- depends: ghost_0001_init\nCREATE TABLE things (id INT);")
+        things = folder_with(tmp_path, "things",
+                             things_0001_init="-- depends: ghost_0001_init\nCREATE TABLE things (id INT);")
         reason = "migration 'things_0001_init' depends on ghost_0001_init, which no loaded plugin provides"
     else:
         things = MigrationSource("things", tmp_path / "nowhere")
@@ -161,7 +164,8 @@ def test_cli_commands_go_on_without_the_broken_plugins(alphapy_cli: Any) -> None
     assert migrated.returncode == 1
     assert migrated.stdout == "applied 3 migration(s): core_0001_init, badsql_0001_init, hello_0001_init\n"
     lines = [line for line in migrated.stderr.splitlines() if line.startswith("alphapy:")]  # not the log
-    assert lines[0].startswith("alphapy: plugin badprefix failed, its migrations are left out: migration '0001_init'")
+    assert lines[0].startswith(
+        "alphapy: plugin badprefix failed, its migrations are left out: migration '0001_init'")
     assert lines[1] == f"alphapy: plugin badsql failed, its migrations are left out: {SQL_ERROR}"
     assert len(lines) == 2
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -89,7 +89,7 @@ def public_tables(url: str) -> set[str]:
 
 
 @pytest.fixture
-def reset(database_url: str) -> Iterator[Callable[[], None]]:
+def reset(database_url: str) -> Callable[[], None]:
     """Empty the database again (faster than a new one per kill point)."""
 
     def empty() -> None:
@@ -97,7 +97,7 @@ def reset(database_url: str) -> Iterator[Callable[[], None]]:
             conn.execute("DROP SCHEMA public CASCADE")
             conn.execute("CREATE SCHEMA public")
 
-    yield empty
+    return empty
 
 
 def sweep(url: str, operation: str, owners: tuple[str, ...], prepare: Callable[[], None],
@@ -138,12 +138,15 @@ def test_a_killed_apply_is_completed_by_the_next_run(database_url: str, reset: C
     assert kills > 40  # every statement of the run, from connecting to the last record
 
 
-def test_a_killed_rollback_is_completed_by_the_next_run(database_url: str, reset: Callable[[], None]) -> None:
+def test_a_killed_rollback_is_completed_by_the_next_run(database_url: str) -> None:
     owners = ("alpha",)
+    logged_before: dict[str, int] = {}
 
     def applied_alpha() -> None:
-        reset()
-        assert MigrationRunner(database_url, sources(*owners)).apply() == list(ALPHA)
+        # The previous check re-applied alpha, so this is one query unless the counting run undid it.
+        assert MigrationRunner(database_url, sources(*owners)).apply() in ([], list(ALPHA))
+        logged_before.clear()
+        logged_before.update(logged(database_url, "rollback"))
 
     def rerun_and_check() -> None:
         runner = MigrationRunner(database_url, sources(*owners))
@@ -152,7 +155,8 @@ def test_a_killed_rollback_is_completed_by_the_next_run(database_url: str, reset
         assert sorted(undone) == sorted(before)  # what the killed run had not yet undone
         assert recorded(database_url) == {}
         assert not {"sweep_effects", "alpha_more"} & public_tables(database_url)
-        assert logged(database_url, "rollback") == dict.fromkeys(ALPHA, 1)
+        now = logged(database_url, "rollback")
+        assert {m: now.get(m, 0) - logged_before.get(m, 0) for m in ALPHA} == dict.fromkeys(ALPHA, 1)
         assert runner.apply() == list(ALPHA)
         assert effects(database_url) == dict.fromkeys(ALPHA, 1)
 
