@@ -111,7 +111,9 @@ def sweep(url: str, operation: str, owners: tuple[str, ...], prepare: Callable[[
         for statement in range(1, total + 1):
             prepare()
             code, output = killer.run(statement)
-            assert code == -signal.SIGKILL, (statement, output)
+            if code != -signal.SIGKILL:
+                broken.append(f"at statement {statement} the run was not killed but ended: {output[-1:]}")
+                continue
             try:
                 rerun_and_check()
             except Exception as exc:  # collect every bad kill point, not just the first
@@ -138,13 +140,20 @@ def test_a_killed_apply_is_completed_by_the_next_run(database_url: str, reset: C
     assert kills > 40  # every statement of the run, from connecting to the last record
 
 
-def test_a_killed_rollback_is_completed_by_the_next_run(database_url: str) -> None:
+def test_a_killed_rollback_is_completed_by_the_next_run(database_url: str, reset: Callable[[], None]) -> None:
     owners = ("alpha",)
+
+    def recorded_or_none() -> dict[str, int] | None:
+        return recorded(database_url) if "_yoyo_migration" in public_tables(database_url) else None
     logged_before: dict[str, int] = {}
 
     def applied_alpha() -> None:
-        # The previous check re-applied alpha, so this is one query unless the counting run undid it.
-        assert MigrationRunner(database_url, sources(*owners)).apply() in ([], list(ALPHA))
+        # The previous check re-applied alpha, so this is one query unless the counting run
+        # undid it; a database a failed check left inconsistent is rebuilt.
+        if recorded_or_none() != dict.fromkeys(ALPHA, 1) or \
+                not {"sweep_effects", "alpha_more"} <= public_tables(database_url):
+            reset()
+            assert MigrationRunner(database_url, sources(*owners)).apply() == list(ALPHA)
         logged_before.clear()
         logged_before.update(logged(database_url, "rollback"))
 
