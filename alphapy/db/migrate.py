@@ -119,6 +119,12 @@ def _backend_class() -> Any:
         yoyo's behaviour.
         """
 
+        def ensure_internal_schema_updated(self) -> None:
+            # yoyo asks information_schema before every record; once per runner is enough,
+            # since no other runner can change yoyo's tables while we hold the advisory lock.
+            super().ensure_internal_schema_updated()
+            self._internal_schema_updated = True
+
         def apply_one(self, migration: Any, force: bool = False, mark: bool = True) -> None:
             migration.load()
             if not mark or not migration.use_transactions:
