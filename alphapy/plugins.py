@@ -262,8 +262,9 @@ class PluginManager:
         """The core's migrations first, then each plugin's that declares some."""
         sources = [core_source()]
         for result in self.call_each("register_migrations"):
-            if result.error is not None:
-                raise result.error
+            if result.error is not None:  # that plugin cannot run; the others still can
+                self.mark_failed(result.plugin, result.error)
+                continue
             if result.value is None:
                 continue
             sources.append(MigrationSource(result.plugin, Path(str(result.value))))

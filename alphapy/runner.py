@@ -60,9 +60,9 @@ class BotRunner:
 
         started = time.perf_counter()
         url = await asyncio.to_thread(lambda: self.runtime.database_url)
-        applied = await asyncio.to_thread(self.runtime.migrate)
-        if applied:
-            log.info("migrations.applied", count=len(applied), migrations=applied)
+        migrated = await asyncio.to_thread(self.runtime.migrate)
+        if migrated.applied:
+            log.info("migrations.applied", count=len(migrated.applied), migrations=migrated.applied)
         self.timings["migrations"] = time.perf_counter() - started
         self.services = Services(self.config, self.runtime.plugins, url, self.runtime.registry)
         await self.services.start(health=self.health)

@@ -17,7 +17,7 @@ from alphapy.plugins import PluginManager
 
 if TYPE_CHECKING:
     from alphapy.db.embedded import EmbeddedPostgres
-    from alphapy.db.migrate import MigrationRunner
+    from alphapy.db.migrate import MigrationReport, MigrationRunner
     from alphapy.settings import SettingsRegistry
 
 
@@ -47,9 +47,23 @@ class Runtime:
 
         return MigrationRunner(self.database_url, self.plugins.migration_sources())
 
-    def migrate(self) -> list[str]:
-        """Apply the core's and every loaded plugin's pending migrations."""
-        return self.migration_runner().apply()
+    def migrate(self) -> MigrationReport:
+        """Apply the core's and every loaded plugin's pending migrations.
+
+        A plugin whose migrations cannot be applied is marked failed (with the migration
+        named) so that the bot starts without it; the core's failure raises.
+        """
+        report = self.migration_runner().apply_isolating_plugins()
+        self.mark_migration_failures(report.failed)
+        return report
+
+    def mark_migration_failures(self, failed: dict[str, str]) -> None:
+        """Take the plugins whose migrations failed out of this process, settings included."""
+        from alphapy.db.migrate import MigrationError
+
+        for plugin, reason in failed.items():
+            self.plugins.mark_failed(plugin, MigrationError(reason))
+            self.registry.withdraw(plugin)
 
     def close(self) -> None:
         """Stop the embedded server if this process started it."""

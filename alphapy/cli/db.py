@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from alphapy.cli import EXIT_OK
+from alphapy.cli import EXIT_FAILURE, EXIT_OK
 
 
 def add_parser(commands: Any) -> None:
@@ -37,6 +37,7 @@ def migrate_command(args: argparse.Namespace) -> int:
         runner = runtime.migration_runner()
         if args.list:
             states = runner.status()
+            _print_failures(runner.failed)
             if args.json:
                 print_json([state.__dict__ for state in states])
             else:
@@ -53,12 +54,19 @@ def migrate_command(args: argparse.Namespace) -> int:
             undone = runner.rollback(args.rollback)
             print(f"rolled back {len(undone)} migration(s) of {args.rollback}: {', '.join(undone) or 'none applied'}")
             return EXIT_OK
-        applied = runner.apply()
-        if applied:
-            print(f"applied {len(applied)} migration(s): {', '.join(applied)}")
-        else:
+        report = runner.apply_isolating_plugins()
+        if report.applied:
+            print(f"applied {len(report.applied)} migration(s): {', '.join(report.applied)}")
+        elif not report.failed:
             print("database is up to date")
-        return EXIT_OK
+        _print_failures(report.failed)
+        return EXIT_FAILURE if report.failed else EXIT_OK
+
+
+def _print_failures(failed: dict[str, str]) -> None:
+    """One line per plugin left out, naming the migration and the database's complaint."""
+    for plugin, reason in failed.items():
+        print(f"alphapy: plugin {plugin} failed, its migrations are left out: {reason}", file=sys.stderr)
 
 
 def db_url_command(args: argparse.Namespace) -> int:

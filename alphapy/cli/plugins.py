@@ -26,10 +26,12 @@ def _migration_summary(runtime: Any) -> tuple[dict[str, str], str | None]:
     """Per owner: 'n applied', 'n pending' ...; or an error line when it cannot be known."""
     from alphapy.db.migrate import MigrationError
 
+    runner = runtime.migration_runner()
     try:
-        states = runtime.migration_runner().status()
+        states = runner.status()
     except MigrationError as exc:
         return {}, str(exc)
+    runtime.mark_migration_failures(runner.failed)  # unreadable migrations: that plugin cannot run
     summary: dict[str, list[int]] = {}
     for state in states:
         applied, pending = summary.setdefault(state.owner, [0, 0])

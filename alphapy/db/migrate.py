@@ -3,7 +3,7 @@
 yoyo-migrations does the bookkeeping; this module adds what a plugin ecosystem needs on
 top of it:
 
-* every source is read in **one** ``read_migrations`` call, so that a plugin's
+* every source is read before any migration is loaded, so that a plugin's
   ``-- depends: core_0001_init`` resolves across folders;
 * migration ids share one namespace, so each must start with its owner's name
   (``core_0001_init``, ``reminders_0001_init``) and any other id is refused;
@@ -13,6 +13,13 @@ top of it:
   concurrent runners (several shard processes starting together) apply each migration
   exactly once, and a ``yoyo_lock`` row left by a killed runner is cleared instead of
   blocking every later start;
+* a migration and its record in ``_yoyo_migration`` commit in **one** transaction (yoyo
+  commits them separately, so a runner killed in between left tables that every later
+  run tried to create again); rolling back and un-recording likewise;
+* a plugin whose migrations cannot be read or applied (bad id, SQL error, missing
+  dependency) is reported as failed with the migration named, and so is every plugin
+  whose migrations depend on it; everyone else's migrations are applied. Only a problem
+  in the core's own migrations stops the run;
 * one owner's migrations can be rolled back, unless another owner's applied migration
   depends on them.
 
@@ -25,7 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
@@ -36,6 +43,7 @@ from alphapy.db.urls import describe_server, yoyo_url
 # An arbitrary constant shared by every Alphapy migration runner ("alphapy!" in ASCII).
 ADVISORY_LOCK_KEY = 0x616C70686170793F
 MIGRATION_TABLE = "_yoyo_migration"
+CORE_OWNER = "core"
 _OWNER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -62,13 +70,99 @@ class MigrationState:
     depends: tuple[str, ...]
 
 
+@dataclass
+class MigrationReport:
+    """What a run applied, and which plugins it had to leave out and why.
+
+    A plugin in ``failed`` must not run: its tables may be missing or half-way. The
+    reason names the migration (``reminders_0002_x: syntax error at or near ...``).
+    """
+
+    applied: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
 def core_source() -> MigrationSource:
     """The core's own migrations, shipped inside the ``alphapy`` package."""
-    return MigrationSource("core", Path(str(files("alphapy") / "migrations")))
+    return MigrationSource(CORE_OWNER, Path(str(files("alphapy") / "migrations")))
 
 
 def _owner_of(migration: Any, by_path: dict[str, str]) -> str:
     return by_path[str(Path(migration.source_dir).resolve())]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _unknown_dependencies(migration: Any, known: dict[str, str]) -> list[str]:
+    """The declared dependencies of a migration yoyo could not load that nobody provides."""
+    declared = getattr(migration.module, "__depends__", None) or ()
+    if isinstance(declared, str):
+        declared = [declared]
+    return sorted(d for d in declared if d not in known)
+
+
+def _backend_class() -> Any:
+    """yoyo's psycopg 3 backend, with apply+record (and rollback+unrecord) made atomic."""
+    from yoyo.backends.core.postgresql import PostgresqlPsycopgBackend
+
+    class AtomicPostgresqlBackend(PostgresqlPsycopgBackend):  # type: ignore[misc]
+        """yoyo runs a migration on a second connection, then records it in another
+        transaction: a runner killed between the two leaves tables nobody recorded, and
+        every later run fails on "already exists". Here the steps, the ``_yoyo_log``
+        line and the ``_yoyo_migration`` row share one transaction on one connection
+        (the steps' own transactions become savepoints inside it).
+
+        A migration declared ``-- transactional: false`` cannot be atomic and keeps
+        yoyo's behaviour.
+        """
+
+        def ensure_internal_schema_updated(self) -> None:
+            # yoyo asks information_schema before every record; once per runner is enough,
+            # since no other runner can change yoyo's tables while we hold the advisory lock.
+            super().ensure_internal_schema_updated()
+            self._internal_schema_updated = True
+
+        def apply_one(self, migration: Any, force: bool = False, mark: bool = True) -> None:
+            migration.load()
+            if not mark or not migration.use_transactions:
+                super().apply_one(migration, force=force, mark=mark)
+                return
+            self.ensure_internal_schema_updated()
+            with self.transaction():
+                migration.process_steps(self, "apply", force=force)
+                self.log_migration(migration, "apply")
+                self.mark_one(migration, log=False)
+
+        def rollback_one(self, migration: Any, force: bool = False) -> None:
+            migration.load()
+            if not migration.use_transactions:
+                super().rollback_one(migration, force=force)
+                return
+            self.ensure_internal_schema_updated()
+            with self.transaction():
+                migration.process_steps(self, "rollback", force=force)
+                self.log_migration(migration, "rollback")
+                self.unmark_one(migration, log=False)
+
+    return AtomicPostgresqlBackend
+
+
+class _Failures:
+    """Owners left out of a run, with the first reason; the core's problems raise."""
+
+    def __init__(self) -> None:
+        self.reasons: dict[str, str] = {}
+
+    def add(self, owner: str, reason: str) -> None:
+        if owner == CORE_OWNER:
+            raise MigrationError(reason)
+        self.reasons.setdefault(owner, reason)
+
+    def __contains__(self, owner: object) -> bool:
+        return owner in self.reasons
 
 
 class MigrationRunner:
@@ -78,52 +172,99 @@ class MigrationRunner:
         self.url = url
         self.sources = list(sources)
         self._by_path: dict[str, str] = {}
+        #: plugins whose migrations the last read or run had to leave out, with why
+        self.failed: dict[str, str] = {}
 
     # --- reading --------------------------------------------------------------------
     def read(self) -> Any:
         """All migrations of all sources, validated; raises :class:`MigrationError`."""
-        from yoyo import read_migrations
+        migrations, failures = self._read()
+        if failures.reasons:
+            raise MigrationError(next(iter(failures.reasons.values())))
+        return migrations
 
+    def _read(self) -> tuple[Any, _Failures]:
+        """The migrations of every healthy owner, and the owners that are not.
+
+        A problem in the core raises; a plugin's problem leaves that plugin (and every
+        plugin whose migrations depend on it) out, so that the others still migrate.
+        """
+        from yoyo import read_migrations
+        from yoyo.migrations import MigrationList
+
+        failures = _Failures()
         self._by_path = {}
+        readable: list[MigrationSource] = []
         for source in self.sources:
             if not _OWNER_NAME.match(source.owner):
-                raise MigrationError(
-                    f"migration owner {source.owner!r} must be lower-case letters, digits and _"
-                )
-            if not source.path.is_dir():
-                raise MigrationError(
-                    f"migration folder of {source.owner!r} does not exist: {source.path}"
-                )
-            self._by_path[str(source.path.resolve())] = source.owner
+                failures.add(source.owner,
+                             f"migration owner {source.owner!r} must be lower-case letters, digits and _")
+            elif not source.path.is_dir():
+                failures.add(source.owner, f"migration folder of {source.owner!r} does not exist: {source.path}")
+            else:
+                self._by_path[str(source.path.resolve())] = source.owner
+                readable.append(source)
 
-        migrations = read_migrations(*(str(s.path) for s in self.sources))
+        # One source at a time: yoyo refuses a whole merged list over one duplicate id.
+        everything: list[Any] = []
+        post_apply: list[Any] = []
+        for source in readable:
+            found = read_migrations(str(source.path))
+            everything.extend(found)
+            post_apply.extend(found.post_apply)
         seen: dict[str, str] = {}
-        for migration in [*migrations, *migrations.post_apply]:
-            owner = _owner_of(migration, self._by_path)
+        for migration in [*everything, *post_apply]:
+            owner = self.owner(migration)
             if not migration.id.startswith(owner + "_"):
-                raise MigrationError(
+                failures.add(owner,
                     f"migration {migration.id!r} of {owner!r} ({migration.path}) must be named "
-                    f"{owner}_<number>_<name>: ids share one namespace, so each starts with its owner"
-                )
-            if migration.id in seen:
-                raise MigrationError(
-                    f"migration id {migration.id!r} is declared twice ({seen[migration.id]} and {migration.path})"
-                )
-            seen[migration.id] = migration.path
-        for migration in migrations:
+                    f"{owner}_<number>_<name>: ids share one namespace, so each starts with its owner")
+            elif migration.id in seen:
+                failures.add(owner,
+                    f"migration id {migration.id!r} is declared twice ({seen[migration.id]} and {migration.path})")
+            else:
+                seen[migration.id] = migration.path
+        for migration in everything:
+            owner = self.owner(migration)
+            if owner in failures:
+                continue
             try:
                 migration.load()
             except Exception as exc:  # yoyo raises BadMigration for unknown dependencies
-                raise MigrationError(f"migration {migration.id!r} cannot be read: {exc}") from exc
-            # yoyo resolves dependencies through a process-wide registry, so an id read
-            # earlier from another set would satisfy it: check against this set only.
-            unknown = sorted(d.id for d in migration.depends if d.id not in seen)
+                unknown = _unknown_dependencies(migration, seen)
+                if not unknown:
+                    failures.add(owner, f"migration {migration.id!r} cannot be read: {exc}")
+                    continue
+            else:
+                # yoyo resolves dependencies through a process-wide registry, so an id read
+                # earlier from another set would satisfy it: check against this set only.
+                unknown = sorted(d.id for d in migration.depends if d.id not in seen)
             if unknown:
-                raise MigrationError(
+                failures.add(owner,
                     f"migration {migration.id!r} depends on {', '.join(unknown)}, which no loaded "
-                    "plugin provides (is the plugin it builds on installed and enabled?)"
-                )
-        return migrations
+                    "plugin provides (is the plugin it builds on installed and enabled?)")
+        self._fail_dependents(everything, failures)
+        self.failed = failures.reasons
+        healthy = MigrationList([m for m in everything if self.owner(m) not in failures],
+                                [m for m in post_apply if self.owner(m) not in failures])
+        return healthy, failures
+
+    def _fail_dependents(self, migrations: list[Any], failures: _Failures) -> None:
+        """Leave out every owner whose migrations build on a failed owner's, transitively."""
+        changed = True
+        while changed:
+            changed = False
+            for migration in migrations:
+                owner = self.owner(migration)
+                if owner in failures or not migration.loaded:
+                    continue
+                for dependency in sorted(migration.depends, key=lambda d: d.id):
+                    provider = self._by_path.get(str(Path(dependency.source_dir).resolve()))
+                    if provider in failures:
+                        failures.add(owner, f"migration {migration.id!r} depends on {dependency.id} of "
+                                            f"{provider!r}, which failed: {failures.reasons[provider]}")
+                        changed = True
+                        break
 
     def owner(self, migration: Any) -> str:
         return _owner_of(migration, self._by_path)
@@ -133,14 +274,15 @@ class MigrationRunner:
     def _locked_backend(self) -> Iterator[Any]:
         """A yoyo backend holding the advisory lock, with any stale yoyo lock cleared."""
         import psycopg
-        from yoyo import get_backend
+        from yoyo.connections import parse_uri
 
         try:
-            backend = get_backend(yoyo_url(self.url), migration_table=MIGRATION_TABLE)
+            backend = _backend_class()(parse_uri(yoyo_url(self.url)), MIGRATION_TABLE)
         except psycopg.OperationalError as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise MigrationError(f"cannot reach PostgreSQL at {describe_server(self.url)}: {reason}") from exc
         try:
+            backend.init_database()
             backend.execute("SELECT pg_advisory_lock(:key)", {"key": ADVISORY_LOCK_KEY})
             try:
                 self._clear_stale_lock(backend)
@@ -197,26 +339,70 @@ class MigrationRunner:
         return ids <= {row[0] for row in rows}
 
     def apply(self) -> list[str]:
-        """Apply every pending migration; returns the ids applied, in order."""
-        from alphapy.log import get_logger
+        """Apply every pending migration; returns the ids applied, in order.
 
+        Strict, for tools and tests: any owner's problem raises :class:`MigrationError`,
+        a problem found while reading before anything is applied.
+        """
         if self._everything_applied():
             return []
-        migrations = self.read()
+        return self._apply(strict=True).applied
+
+    def apply_isolating_plugins(self) -> MigrationReport:
+        """Apply what can be applied; a plugin's failure is reported, not raised.
+
+        What a bot start and ``alphapy migrate`` use: a plugin whose migration fails is
+        left out (with every plugin depending on it) and the others are migrated. A
+        problem in the core's migrations still raises :class:`MigrationError`.
+        """
+        if self._everything_applied():
+            return MigrationReport()
+        return self._apply(strict=False)
+
+    def _apply(self, *, strict: bool) -> MigrationReport:
+        from alphapy.log import get_logger
+
         log = get_logger(__name__)
+        migrations, failures = self._read()
+        if strict and failures.reasons:
+            raise MigrationError(next(iter(failures.reasons.values())))
+        applied: list[str] = []
+
+        def attempt(backend: Any, migration: Any, *, mark: bool = True) -> bool:
+            """Apply one migration (or post-apply hook); a plugin's failure leaves it out."""
+            owner = self.owner(migration)
+            if owner in failures:
+                return False
+            log.info("migration.apply", migration=migration.id, owner=owner)
+            try:
+                backend.apply_one(migration, mark=mark)
+            except Exception as exc:
+                reason = f"{migration.id}: {_first_line(exc)}"
+                if strict or owner == CORE_OWNER:
+                    raise MigrationError(f"migration {reason}") from exc
+                failures.add(owner, reason)
+                self._fail_dependents(list(migrations), failures)
+                return False
+            return True
+
         with self._locked_backend() as backend, backend.lock():
             pending = backend.to_apply(migrations)
-            for migration in pending:
-                log.info("migration.apply", migration=migration.id, owner=self.owner(migration))
-            try:
-                backend.apply_migrations(pending)
-            except Exception as exc:
-                raise MigrationError(f"migration failed: {str(exc).strip().splitlines()[0]}") from exc
-            return [m.id for m in pending]
+            applied = [m.id for m in pending if attempt(backend, m)]
+            if applied:  # yoyo's post-apply hooks run after every run that applied something
+                for hook in pending.post_apply:
+                    attempt(backend, hook, mark=False)
+        for owner, reason in failures.reasons.items():
+            log.error("migration.plugin_failed", plugin=owner, reason=reason)
+        self.failed = failures.reasons
+        return MigrationReport(applied, dict(failures.reasons))
 
     def status(self) -> list[MigrationState]:
-        """Every known migration with its owner and whether it is applied."""
-        migrations = self.read()
+        """Every migration of the healthy owners, with its owner and whether it is applied.
+
+        The migrations of a plugin that cannot be read are left out; :attr:`failed`
+        says which plugins and why.
+        """
+        migrations, _ = self._read()
         with self._locked_backend() as backend:
             applied_hashes = set(backend.get_applied_migration_hashes())
             applied_at = dict(
@@ -239,7 +425,9 @@ class MigrationRunner:
 
         from alphapy.log import get_logger
 
-        migrations = self.read()
+        migrations, failures = self._read()
+        if owner in failures:
+            raise MigrationError(f"cannot roll back {owner!r}: {failures.reasons[owner]}")
         mine = [m for m in migrations if self.owner(m) == owner]
         if not mine:
             owners = sorted({self.owner(m) for m in migrations})
@@ -253,13 +441,15 @@ class MigrationRunner:
                     f"cannot roll back {owner!r}: applied migrations of other owners depend on it: {names}"
                 )
             targets = backend.to_rollback(MigrationList(mine))
+            undone: list[str] = []
             for migration in targets:
                 get_logger(__name__).info("migration.rollback", migration=migration.id, owner=owner)
-            try:
-                backend.rollback_migrations(targets)
-            except Exception as exc:
-                raise MigrationError(f"rollback failed: {str(exc).strip().splitlines()[0]}") from exc
-            return [m.id for m in targets]
+                try:
+                    backend.rollback_one(migration)
+                except Exception as exc:
+                    raise MigrationError(f"rollback of {migration.id} failed: {_first_line(exc)}") from exc
+                undone.append(migration.id)
+            return undone
 
 
 def _dependents(migrations: Iterable[Any], roots: set[Any], applied: set[str], foreign: Any) -> list[Any]:

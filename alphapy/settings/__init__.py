@@ -57,6 +57,7 @@ def build_registry(plugins: PluginManager, *, plugins_enabled_by_default: bool =
 
                 get_logger(__name__).error("plugin.settings_failed", plugin=name, error=str(exc))
             plugins.mark_failed(name, exc)
+            registry.withdraw(name)
     for name in plugins.loaded:
         registry.declare_plugin_switch(name, plugins_enabled_by_default)
     return registry

@@ -69,6 +69,11 @@ class SettingsRegistry:
             help=f"whether the {plugin} plugin is enabled in this server",
         )
 
+    def withdraw(self, plugin: str) -> None:
+        """Forget a failed plugin's settings and its switch: nobody may set what nothing reads."""
+        for declared in [k for k in self._specs if k[0] == plugin or k == (PLUGINS_SCOPE, plugin)]:
+            del self._specs[declared]
+
     def lookup(self, scope: str, key: str) -> SettingSpec | None:
         """The spec, or None: the cheap form for hot paths."""
         return self._specs.get((scope, key))

@@ -1,0 +1,1 @@
+CREATE TABLE badprefix_things (id INT PRIMARY KEY);

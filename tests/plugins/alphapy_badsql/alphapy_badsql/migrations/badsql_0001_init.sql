@@ -1,0 +1,1 @@
+CREATE TABLE badsql_things (id INT PRIMARY KEY);
