@@ -21,7 +21,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from alphapy.errors import UserError, new_error_id, report_interaction_error, user_message
+from alphapy.errors import (
+    UNAVAILABLE_MESSAGE,
+    UserError,
+    database_outage,
+    new_error_id,
+    report_interaction_error,
+    user_message,
+)
 from alphapy.gate import Gate
 from alphapy.log import get_logger, log_context
 
@@ -48,6 +55,16 @@ class AlphapyTree(app_commands.CommandTree):
             if interaction.type is discord.InteractionType.autocomplete:
                 return False  # autocomplete cannot show a message: offer nothing
             raise
+        except app_commands.AppCommandError:
+            raise
+        except Exception as exc:  # the database is away, or a bug in a check
+            # discord.py only hands AppCommandError to on_error; anything else would die
+            # unseen in its task ("Task exception was never retrieved"), unanswered.
+            if interaction.type is discord.InteractionType.autocomplete:
+                await report_interaction_error(interaction, exc, plugin=bot.gate.plugin_of(command),
+                                               command=command.qualified_name)
+                return False
+            raise app_commands.CommandInvokeError(command, exc) from exc
         return True
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError, /) -> None:
@@ -56,9 +73,11 @@ class AlphapyTree(app_commands.CommandTree):
         name = command.qualified_name if command is not None else "unknown"
         plugin = bot.gate.plugin_of(command) if command is not None else None
         message = user_message(error)
+        original = getattr(error, "original", error)
+        if message is None and database_outage(error) is not None:
+            message = "DatabaseUnavailable"
         bot.record_command(interaction.guild_id, interaction.user.id, name, SLASH, False,
-                           message or f"{type(getattr(error, 'original', error)).__name__}: "
-                                      f"{getattr(error, 'original', error)}")
+                           message or f"{type(original).__name__}: {original}")
         with log_context(guild_id=interaction.guild_id, plugin=plugin, command=name):
             await report_interaction_error(interaction, error, plugin=plugin, command=name)
 
@@ -203,12 +222,18 @@ class _AlphapyMixin:
             refusal = str(error) or "You cannot use this command here."
         if refusal is None and isinstance(error, (commands.UserInputError,)):
             refusal = str(error)
+        outage = database_outage(error) if refusal is None else None
         self.record_command(ctx.guild.id if ctx.guild else None, ctx.author.id, name, TEXT, False,
-                            refusal or f"{type(original).__name__}: {original}")
+                            refusal or ("DatabaseUnavailable" if outage else f"{type(original).__name__}: {original}"))
         if refusal is not None:
             await ctx.reply(refusal[:1900], mention_author=False)
             return
         error_id = new_error_id()
+        if outage is not None:
+            log.warning("command.database_unavailable", error_id=error_id, command=name,
+                        guild_id=ctx.guild.id if ctx.guild else None, error=str(outage))
+            await ctx.reply(UNAVAILABLE_MESSAGE.format(error_id=error_id), mention_author=False)
+            return
         log.error("command.failed", error_id=error_id, command=name, guild_id=ctx.guild.id if ctx.guild else None,
                   error=f"{type(original).__name__}: {original}",
                   traceback="".join(traceback.format_exception(original)))
@@ -219,6 +244,10 @@ class _AlphapyMixin:
 
         error_id = new_error_id()
         exc = sys.exc_info()[1]
+        outage = database_outage(exc) if exc is not None else None
+        if outage is not None:  # not a bug: one warning, no traceback
+            log.warning("event.database_unavailable", error_id=error_id, handler=event_method, error=str(outage))
+            return
         log.error("event.failed", error_id=error_id, handler=event_method,
                   error=f"{type(exc).__name__}: {exc}" if exc else None,
                   traceback=traceback.format_exc())

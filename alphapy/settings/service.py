@@ -6,6 +6,11 @@ the history row in the same transaction and sends ``NOTIFY``; each process liste
 dedicated connection and drops the guild from its cache when told. If that connection
 drops, notifications may have been missed: the cache is emptied and reads go straight
 to the database until the listener is back.
+
+A read that needs the database waits at most ``read_timeout`` seconds: the gate reads
+the plugin switch before every command, and Discord wants an answer within 3 s, so a
+server that hangs must become :class:`~alphapy.db.DatabaseUnavailable` (answered "try
+again in a minute") well before then.
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ ReferenceCheck = Callable[[int, str, int], Awaitable[bool]]
 
 _MISSING = object()
 HISTORY_PAGE_MAX = 100
+READ_TIMEOUT = 2.0
+"""Seconds a settings read may wait for the database (under Discord's 3 s to answer)."""
 
 
 class SettingsError(Exception):
@@ -89,8 +96,10 @@ class SettingsService:
         *,
         premium_check: PremiumCheck | None = None,
         reference_check: ReferenceCheck | None = None,
+        read_timeout: float = READ_TIMEOUT,
     ) -> None:
         self.db = db
+        self.read_timeout = read_timeout
         self.registry = registry
         self.premium_check = premium_check
         self.reference_check = reference_check
@@ -210,8 +219,13 @@ class SettingsService:
             return values
         self.misses += 1
         generation = self._generation
-        async with self.db.acquire() as conn:
-            values = await store.load_guild(conn, guild_id)
+        try:
+            async with asyncio.timeout(self.read_timeout), self.db.acquire() as conn:
+                values = await store.load_guild(conn, guild_id)
+        except TimeoutError as exc:
+            from alphapy.db.pool import DatabaseUnavailable
+
+            raise DatabaseUnavailable(f"no answer from PostgreSQL within {self.read_timeout:g} s") from exc
         # Cache only if nothing was invalidated while we loaded, and only while we hear
         # about other processes' changes.
         if self._listening and generation == self._generation:
