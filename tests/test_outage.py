@@ -144,3 +144,25 @@ async def test_members_get_an_answer_while_the_database_is_away(
     assert not [e for e in events if "exception" in e or "never retrieved" in e["event"]]
     captured = capfd.readouterr()
     assert "Traceback" not in captured.err and "never retrieved" not in captured.err
+
+
+@pytest.fixture
+def alphapy_config() -> dict[str, Any]:
+    return {"db_pool_min_size": 1, "db_pool_max_size": 2}
+
+
+async def test_a_database_that_does_not_answer_is_not_waited_for(bot: Any, emulator: Any, member: Any) -> None:
+    """Every connection busy (a saturated or hanging server): the gate's settings read gives
+    up in time and the member is told to try again, instead of Discord's "did not respond"."""
+    busy = [await bot.db.pool.acquire() for _ in range(bot.config.db_pool_max_size)]
+    try:
+        bot.settings.invalidate(member.guild.id)  # the gate must ask the database
+        reply = await emulator.slash(member, "hello")  # refused by the emulator after 3 s
+        assert reply.ephemeral and error_id_of(reply.content)
+    finally:
+        for conn in busy:
+            await bot.db.pool.release(conn)
+    assert (await emulator.slash(member, "hello")).content == "Hello, member!"
+    await bot.tracker.flush()
+    rows = await bot.db.fetch("SELECT command_name, success, error_message FROM audit_logs ORDER BY id")
+    assert [tuple(r) for r in rows] == [("hello", False, "DatabaseUnavailable"), ("hello", True, None)]

@@ -49,7 +49,7 @@ ReferenceCheck = Callable[[int, str, int], Awaitable[bool]]
 
 _MISSING = object()
 HISTORY_PAGE_MAX = 100
-READ_TIMEOUT = 2.0
+READ_TIMEOUT = 1.5
 """Seconds a settings read may wait for the database (under Discord's 3 s to answer)."""
 
 
