@@ -7,6 +7,7 @@ test, not the session's shared one), which the test stops and starts again.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import io
 import json
@@ -166,3 +167,28 @@ async def test_a_database_that_does_not_answer_is_not_waited_for(bot: Any, emula
     await bot.tracker.flush()
     rows = await bot.db.fetch("SELECT command_name, success, error_message FROM audit_logs ORDER BY id")
     assert [tuple(r) for r in rows] == [("hello", False, "DatabaseUnavailable"), ("hello", True, None)]
+
+
+async def test_a_failed_task_nobody_awaits_is_one_structured_event(
+    bot: Any, log_events: Callable[[], list[str]]
+) -> None:
+    from alphapy.db import DatabaseUnavailable
+
+    async def bug() -> None:
+        raise RuntimeError("a task with a bug")
+
+    async def outage() -> None:
+        raise DatabaseUnavailable("cannot reach PostgreSQL")
+
+    loop = asyncio.get_running_loop()
+    tasks = [loop.create_task(bug(), name="buggy"), loop.create_task(outage(), name="outage")]
+    await asyncio.wait(tasks)  # finished, their exceptions never retrieved
+    del tasks
+    gc.collect()
+    events = [json.loads(line) for line in log_events()]
+    [failed] = [e for e in events if e["event"] == "asyncio.unhandled_error"]
+    assert failed["task"] == "buggy" and failed["error_id"] and failed["level"] == "error"
+    assert "RuntimeError: a task with a bug" in failed["traceback"]
+    [away] = [e for e in events if e["event"] == "asyncio.database_unavailable"]
+    assert away["task"] == "outage" and away["level"] == "warning" and "traceback" not in away
+    assert not [e for e in events if "exception" in e]
