@@ -21,14 +21,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from alphapy.errors import (
-    UNAVAILABLE_MESSAGE,
-    UserError,
-    database_outage,
-    new_error_id,
-    report_interaction_error,
-    user_message,
-)
+from alphapy.db.pool import database_outage
+from alphapy.errors import UNAVAILABLE_MESSAGE, UserError, new_error_id, report_interaction_error, user_message
 from alphapy.gate import Gate
 from alphapy.log import get_logger, log_context
 

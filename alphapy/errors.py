@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from discord import app_commands
 
+from alphapy.db.pool import database_outage
 from alphapy.log import get_logger
 
 if TYPE_CHECKING:
@@ -83,24 +84,6 @@ def user_message(error: BaseException) -> str | None:
         return f"That value is not valid for this option: {str(error.value)[:100]!r}."
     if isinstance(error, app_commands.CheckFailure):
         return "You cannot use this command here."
-    return None
-
-
-def database_outage(error: BaseException) -> BaseException | None:
-    """The :class:`~alphapy.db.DatabaseUnavailable` behind ``error``, if an outage caused it.
-
-    Follows discord.py's ``original`` and Python's ``__cause__``/``__context__``, so that an
-    outage is recognised however a plugin or discord.py wrapped it.
-    """
-    from alphapy.db.pool import DatabaseUnavailable
-
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        if isinstance(current, DatabaseUnavailable):
-            return current
-        seen.add(id(current))
-        current = getattr(current, "original", None) or current.__cause__ or current.__context__
     return None
 
 

@@ -41,6 +41,22 @@ def is_connection_failure(exc: BaseException) -> bool:
     return isinstance(exc, (OSError, asyncio.TimeoutError, *_lost_connection_errors(asyncpg)))
 
 
+def database_outage(error: BaseException) -> DatabaseUnavailable | None:
+    """The :class:`~alphapy.db.DatabaseUnavailable` behind ``error``, if an outage caused it.
+
+    Follows discord.py's ``original`` and Python's ``__cause__``/``__context__``, so that an
+    outage is recognised however a plugin or discord.py wrapped it.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, DatabaseUnavailable):
+            return current
+        seen.add(id(current))
+        current = getattr(current, "original", None) or current.__cause__ or current.__context__
+    return None
+
+
 def _lost_connection_errors(asyncpg: Any) -> tuple[type[BaseException], ...]:
     """asyncpg's errors for a server that went away or refuses connections for now."""
     return (
