@@ -22,7 +22,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from alphapy.db.pool import database_outage
-from alphapy.errors import UNAVAILABLE_MESSAGE, UserError, new_error_id, report_interaction_error, user_message
+from alphapy.errors import UserError, new_error_id, report_interaction_error, user_message
 from alphapy.gate import Gate
 from alphapy.log import get_logger, log_context
 
@@ -66,12 +66,13 @@ class AlphapyTree(app_commands.CommandTree):
         command = interaction.command
         name = command.qualified_name if command is not None else "unknown"
         plugin = bot.gate.plugin_of(command) if command is not None else None
-        message = user_message(error)
         original = getattr(error, "original", error)
-        if message is None and database_outage(error) is not None:
-            message = "DatabaseUnavailable"
-        bot.record_command(interaction.guild_id, interaction.user.id, name, SLASH, False,
-                           message or f"{type(original).__name__}: {original}")
+        outcome = user_message(error)  # in the order report_interaction_error answers
+        if outcome is None and database_outage(error) is not None:
+            outcome = "DatabaseUnavailable"  # one text for the whole outage in /command_stats
+        elif outcome is None:
+            outcome = f"{type(original).__name__}: {original}"
+        bot.record_command(interaction.guild_id, interaction.user.id, name, SLASH, False, outcome)
         with log_context(guild_id=interaction.guild_id, plugin=plugin, command=name):
             await report_interaction_error(interaction, error, plugin=plugin, command=name)
 
@@ -216,18 +217,12 @@ class _AlphapyMixin:
             refusal = str(error) or "You cannot use this command here."
         if refusal is None and isinstance(error, (commands.UserInputError,)):
             refusal = str(error)
-        outage = database_outage(error) if refusal is None else None
         self.record_command(ctx.guild.id if ctx.guild else None, ctx.author.id, name, TEXT, False,
-                            refusal or ("DatabaseUnavailable" if outage else f"{type(original).__name__}: {original}"))
+                            refusal or f"{type(original).__name__}: {original}")
         if refusal is not None:
             await ctx.reply(refusal[:1900], mention_author=False)
             return
         error_id = new_error_id()
-        if outage is not None:
-            log.warning("command.database_unavailable", error_id=error_id, command=name,
-                        guild_id=ctx.guild.id if ctx.guild else None, error=str(outage))
-            await ctx.reply(UNAVAILABLE_MESSAGE.format(error_id=error_id), mention_author=False)
-            return
         log.error("command.failed", error_id=error_id, command=name, guild_id=ctx.guild.id if ctx.guild else None,
                   error=f"{type(original).__name__}: {original}",
                   traceback="".join(traceback.format_exception(original)))
