@@ -91,7 +91,7 @@ def condense_library_warnings(_logger: Any, _method: str, event: dict[str, Any])
     if record is not None and record.levelno < logging.ERROR and isinstance(exc_info, tuple) and exc_info[1]:
         error = exc_info[1]
         event.pop("exc_info")
-        event["error"] = f"{type(error).__name__}: {error}"
+        event["error"] = redact_text(f"{type(error).__name__}: {error}")  # after redact_event
     return event
 
 

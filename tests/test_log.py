@@ -65,3 +65,16 @@ def test_console_format_is_readable() -> None:
     configure_logging("info", "json")
     line = stream.getvalue()
     assert "hello" in line and "guild_id=1" in line and not line.startswith("{")
+
+
+def test_a_library_warning_carries_its_error_as_one_redacted_line(captured: io.StringIO) -> None:
+    library = logging.getLogger("asyncpg.pool")
+    for level in (logging.WARNING, logging.ERROR):
+        try:
+            raise ConnectionRefusedError("postgresql://bot:hunter2secret@db:5432/alphapy refused")
+        except ConnectionRefusedError:
+            library.log(level, "Failed to restore the pool connection floor; retrying", exc_info=True)
+    warning, error = events(captured)
+    assert "exception" not in warning  # an expected, retried condition: no traceback
+    assert warning["error"] == "ConnectionRefusedError: postgresql://bot:***@db:5432/alphapy refused"
+    assert "ConnectionRefusedError" in error["exception"] and "hunter2secret" not in error["exception"]

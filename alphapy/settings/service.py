@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from alphapy.db.pool import DatabaseUnavailable
 from alphapy.log import get_logger
 from alphapy.settings import store
 from alphapy.settings.registry import PLUGINS_SCOPE, SettingsRegistry, UnknownSetting
@@ -223,8 +224,6 @@ class SettingsService:
             async with asyncio.timeout(self.read_timeout), self.db.acquire() as conn:
                 values = await store.load_guild(conn, guild_id)
         except TimeoutError as exc:
-            from alphapy.db.pool import DatabaseUnavailable
-
             raise DatabaseUnavailable(f"no answer from PostgreSQL within {self.read_timeout:g} s") from exc
         # Cache only if nothing was invalidated while we loaded, and only while we hear
         # about other processes' changes.
