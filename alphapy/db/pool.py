@@ -69,6 +69,16 @@ def _lost_connection_errors(asyncpg: Any) -> tuple[type[BaseException], ...]:
     )
 
 
+def _is_gone(conn: Any) -> bool:
+    """Whether a borrowed connection was closed under us (the pool then takes it back)."""
+    import asyncpg
+
+    try:
+        return bool(conn.is_closed())
+    except asyncpg.InterfaceError:  # "released back to the pool": it closed, and was taken
+        return True
+
+
 def _encode_jsonb(value: Any) -> bytes:
     return JSONB_BINARY_VERSION + json.dumps(value, separators=(",", ":")).encode()
 
@@ -192,16 +202,21 @@ class Database:
         """
         import asyncpg
 
-        connected = False
+        acquired = False
         try:
             async with self.pool.acquire() as conn:
-                connected = True
-                yield conn
+                acquired = True
+                try:
+                    yield conn
+                except Exception as exc:
+                    # Inside the block: only asyncpg's errors on a connection that is gone
+                    # (an OSError there may be the caller's own; a misuse stays a bug).
+                    if isinstance(exc, _lost_connection_errors(asyncpg)) or (
+                            isinstance(exc, asyncpg.InterfaceError) and _is_gone(conn)):
+                        raise _unavailable(self.url, exc) from exc
+                    raise
         except Exception as exc:
-            # Before the block: any sign of an unreachable server. Inside it: only
-            # asyncpg's lost-connection errors (an OSError there may be the caller's own).
-            lost = isinstance(exc, _lost_connection_errors(asyncpg)) if connected else is_connection_failure(exc)
-            if lost:
+            if not acquired and is_connection_failure(exc):  # no connection to be had
                 raise _unavailable(self.url, exc) from exc
             raise
 
