@@ -31,7 +31,7 @@ class DatabaseUnavailable(Exception):
     """
 
 
-def is_connection_failure(exc: BaseException) -> bool:
+def _cannot_connect(exc: BaseException) -> bool:
     """Whether ``exc`` means the server is away (down, restarting, full, unreachable).
 
     A failed query, a constraint or a bug is no outage: those keep their own type.
@@ -44,8 +44,9 @@ def is_connection_failure(exc: BaseException) -> bool:
 def database_outage(error: BaseException) -> DatabaseUnavailable | None:
     """The :class:`~alphapy.db.DatabaseUnavailable` behind ``error``, if an outage caused it.
 
-    Follows discord.py's ``original`` and Python's ``__cause__``/``__context__``, so that an
-    outage is recognised however a plugin or discord.py wrapped it.
+    Follows discord.py's ``original`` and ``raise ... from``, so that an outage is
+    recognised however a plugin or discord.py wrapped it; an error raised while handling
+    one (``__context__`` only) is a bug of its own.
     """
     seen: set[int] = set()
     current: BaseException | None = error
@@ -53,7 +54,7 @@ def database_outage(error: BaseException) -> DatabaseUnavailable | None:
         if isinstance(current, DatabaseUnavailable):
             return current
         seen.add(id(current))
-        current = getattr(current, "original", None) or current.__cause__ or current.__context__
+        current = getattr(current, "original", None) or current.__cause__
     return None
 
 
@@ -216,7 +217,7 @@ class Database:
                         raise _unavailable(self.url, exc) from exc
                     raise
         except Exception as exc:
-            if not acquired and is_connection_failure(exc):  # no connection to be had
+            if not acquired and _cannot_connect(exc):  # no connection to be had
                 raise _unavailable(self.url, exc) from exc
             raise
 
