@@ -21,6 +21,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from alphapy.db.pool import database_outage
 from alphapy.errors import UserError, new_error_id, report_interaction_error, user_message
 from alphapy.gate import Gate
 from alphapy.log import get_logger, log_context
@@ -48,6 +49,16 @@ class AlphapyTree(app_commands.CommandTree):
             if interaction.type is discord.InteractionType.autocomplete:
                 return False  # autocomplete cannot show a message: offer nothing
             raise
+        except app_commands.AppCommandError:
+            raise
+        except Exception as exc:  # the database is away, or a bug in a check
+            # discord.py only hands AppCommandError to on_error; anything else would die
+            # unseen in its task ("Task exception was never retrieved"), unanswered.
+            if interaction.type is discord.InteractionType.autocomplete:
+                await report_interaction_error(interaction, exc, plugin=bot.gate.plugin_of(command),
+                                               command=command.qualified_name)
+                return False
+            raise app_commands.CommandInvokeError(command, exc) from exc
         return True
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError, /) -> None:
@@ -55,10 +66,13 @@ class AlphapyTree(app_commands.CommandTree):
         command = interaction.command
         name = command.qualified_name if command is not None else "unknown"
         plugin = bot.gate.plugin_of(command) if command is not None else None
-        message = user_message(error)
-        bot.record_command(interaction.guild_id, interaction.user.id, name, SLASH, False,
-                           message or f"{type(getattr(error, 'original', error)).__name__}: "
-                                      f"{getattr(error, 'original', error)}")
+        original = getattr(error, "original", error)
+        outcome = user_message(error)  # in the order report_interaction_error answers
+        if outcome is None and database_outage(error) is not None:
+            outcome = "DatabaseUnavailable"  # one text for the whole outage in /command_stats
+        elif outcome is None:
+            outcome = f"{type(original).__name__}: {original}"
+        bot.record_command(interaction.guild_id, interaction.user.id, name, SLASH, False, outcome)
         with log_context(guild_id=interaction.guild_id, plugin=plugin, command=name):
             await report_interaction_error(interaction, error, plugin=plugin, command=name)
 
@@ -219,6 +233,10 @@ class _AlphapyMixin:
 
         error_id = new_error_id()
         exc = sys.exc_info()[1]
+        outage = database_outage(exc) if exc is not None else None
+        if outage is not None:  # not a bug: one warning, no traceback
+            log.warning("event.database_unavailable", error_id=error_id, handler=event_method, error=str(outage))
+            return
         log.error("event.failed", error_id=error_id, handler=event_method,
                   error=f"{type(exc).__name__}: {exc}" if exc else None,
                   traceback=traceback.format_exc())

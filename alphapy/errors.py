@@ -5,10 +5,15 @@ server."): the member reads exactly that, ephemeral, and nothing else happens. A
 other exception is a bug: the member gets a short message with an error id, and the log
 gets the traceback with the same id, guild, command and plugin, so that a host can quote
 the id and an operator can find the cause.
+
+A database outage (:class:`~alphapy.db.DatabaseUnavailable`, wherever it was raised) is
+neither: the member is told to try again in a minute, and the log gets a warning with
+the error id but no traceback, since nothing in the code is wrong.
 """
 
 from __future__ import annotations
 
+import asyncio
 import traceback
 import uuid
 from collections.abc import AsyncIterator
@@ -17,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from discord import app_commands
 
+from alphapy.db.pool import database_outage
 from alphapy.log import get_logger
 
 if TYPE_CHECKING:
@@ -25,6 +31,10 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 MAX_MESSAGE = 1900  # under Discord's 2,000 characters, with room for formatting
+UNAVAILABLE_MESSAGE = (
+    "Sorry, this is temporarily unavailable; please try again in a minute (error id `{error_id}`)."
+)
+"""What a member reads while the database is away (``{error_id}`` is filled in)."""
 
 
 class UserError(app_commands.AppCommandError):
@@ -78,12 +88,18 @@ def user_message(error: BaseException) -> str | None:
 
 
 async def send_ephemeral(interaction: discord.Interaction, content: str, **kwargs: Any) -> None:
-    """Answer ephemerally whether or not the interaction was answered (or deferred) yet."""
+    """Answer ephemerally whether or not the interaction was answered (or deferred) yet.
+
+    An autocomplete can only offer choices, never a sentence: it offers none.
+    """
     import discord
 
     content = content[:MAX_MESSAGE]
     try:
-        if interaction.response.is_done():
+        if interaction.type is discord.InteractionType.autocomplete:
+            if not interaction.response.is_done():
+                await interaction.response.autocomplete([])
+        elif interaction.response.is_done():
             await interaction.followup.send(content, ephemeral=True, **kwargs)
         else:
             await interaction.response.send_message(content, ephemeral=True, **kwargs)
@@ -100,6 +116,19 @@ async def report_interaction_error(
         await send_ephemeral(interaction, message)
         return None
     error_id = new_error_id()
+    outage = database_outage(error)
+    if outage is not None:
+        log.warning(
+            "interaction.database_unavailable",
+            error_id=error_id,
+            guild_id=interaction.guild_id,
+            user_id=interaction.user.id if interaction.user else None,
+            command=command,
+            plugin=plugin,
+            error=str(outage),
+        )
+        await send_ephemeral(interaction, UNAVAILABLE_MESSAGE.format(error_id=error_id))
+        return error_id
     original = getattr(error, "original", error)
     log.error(
         "interaction.failed",
@@ -138,3 +167,27 @@ async def answering_errors(interaction: discord.Interaction, action: str) -> Asy
         custom_id = str((interaction.data or {}).get("custom_id", ""))
         plugin = custom_id.split(":", 1)[0] or None
         await report_interaction_error(interaction, exc, plugin=plugin, command=f"{plugin} {action}")
+
+
+def log_loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """The event loop's exception handler: a failed task or callback as one structured event.
+
+    asyncio would print "Task exception was never retrieved" and a bare traceback; here
+    it gets an error id like any other failure (and no traceback for a database outage).
+    """
+    exc = context.get("exception")
+    task = context.get("task") or context.get("future")
+    fields: dict[str, Any] = {
+        "error_id": new_error_id(),
+        "context": context.get("message"),
+        "task": task.get_name() if isinstance(task, asyncio.Task) else None,
+    }
+    if not isinstance(exc, BaseException):
+        log.error("asyncio.unhandled_error", **fields)
+        return
+    outage = database_outage(exc)
+    if outage is not None:
+        log.warning("asyncio.database_unavailable", error=str(outage), **fields)
+        return
+    log.error("asyncio.unhandled_error", error=f"{type(exc).__name__}: {exc}",
+              traceback="".join(traceback.format_exception(exc)), **fields)

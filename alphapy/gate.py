@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import discord
 from discord import app_commands
 
-from alphapy.errors import AccessDenied, PluginDisabled, send_ephemeral
+from alphapy.errors import AccessDenied, PluginDisabled, report_interaction_error, send_ephemeral
 from alphapy.log import get_logger, log_context
 
 if TYPE_CHECKING:
@@ -189,7 +189,17 @@ class Gate:
 
     async def _gate_component(self, state: Any, data: dict[str, Any], plugin: str,
                               original: Callable[[dict[str, Any]], None]) -> None:
-        if await self.settings.is_enabled(int(data["guild_id"]), plugin):
+        # This runs in a task of its own that nobody awaits: a failure here (the database
+        # away) must be answered and logged here, or the member sees "interaction failed".
+        try:
+            enabled = await self.settings.is_enabled(int(data["guild_id"]), plugin)
+        except Exception as exc:
+            interaction = discord.Interaction(data=data, state=state)  # type: ignore[arg-type]
+            custom_id = str(data.get("data", {}).get("custom_id", ""))
+            with log_context(plugin=plugin, guild_id=interaction.guild_id):
+                await report_interaction_error(interaction, exc, plugin=plugin, command=f"{plugin} {custom_id}")
+            return
+        if enabled:
             original(data)
             return
         interaction = discord.Interaction(data=data, state=state)  # type: ignore[arg-type]

@@ -49,6 +49,22 @@ def redact_event(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str,
     return event
 
 
+def condense_library_warnings(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """A library's warning carries its exception as one ``error`` line, not a traceback.
+
+    asyncpg's pool, for one, warns with a full traceback every time it cannot reconnect
+    during a database outage: an expected condition, retried, that would bury the log.
+    Errors keep their traceback: those may be bugs.
+    """
+    record = event.get("_record")
+    exc_info = event.get("exc_info")
+    if record is not None and record.levelno < logging.ERROR and isinstance(exc_info, tuple) and exc_info[1]:
+        error = exc_info[1]
+        event.pop("exc_info")
+        event["error"] = redact_text(f"{type(error).__name__}: {error}")  # after redact_event
+    return event
+
+
 def _render_exception_then_redact(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
     # Tracebacks can quote a token passed as an argument: format them first, then redact.
     if "exception" in event and isinstance(event["exception"], str):
@@ -100,7 +116,7 @@ def configure_logging(
         cache_logger_on_first_use=True,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
+        foreign_pre_chain=[*shared, condense_library_warnings],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *tail, renderer, _redact_rendered],
     )
     handler = logging.StreamHandler(stream)

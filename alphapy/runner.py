@@ -45,6 +45,7 @@ class BotRunner:
         self.services: Services | None = None
         self.bot: AlphapyBot | None = None
         self._task: asyncio.Task[None] | None = None
+        self._previous_exception_handler: Any = None
         #: seconds from start() to: migrations done, services up, bot ready (and bot start to ready)
         self.timings: dict[str, float] = {}
 
@@ -56,9 +57,13 @@ class BotRunner:
         import time
 
         from alphapy.bot import build_bot
+        from alphapy.errors import log_loop_exception
         from alphapy.services import Services
 
         started = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        self._previous_exception_handler = loop.get_exception_handler()
+        loop.set_exception_handler(log_loop_exception)  # no bare tracebacks from failed tasks
         url = await asyncio.to_thread(lambda: self.runtime.database_url)
         migrated = await asyncio.to_thread(self.runtime.migrate)
         if migrated.applied:
@@ -121,6 +126,7 @@ class BotRunner:
         if self.services is not None:
             await self.services.stop()
             self.services = None
+        asyncio.get_running_loop().set_exception_handler(self._previous_exception_handler)
 
     async def __aenter__(self) -> BotRunner:
         return self

@@ -81,6 +81,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from alphapy.db.pool import database_outage
 from alphapy.log import get_logger, redact_text
 
 if TYPE_CHECKING:
@@ -159,6 +160,18 @@ def _aware(value: datetime) -> datetime:
 def _describe(exc: BaseException) -> str:
     text = str(exc)
     return redact_text(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)[:500]
+
+
+def _log_failure(event: str, exc: BaseException, **fields: Any) -> None:
+    """Log a failed run from inside its ``except`` block.
+
+    The database being away is expected and retried: a warning, without a traceback that
+    would repeat at every retry of the outage. Anything else may be a bug: its traceback.
+    """
+    if database_outage(exc) is not None:
+        log.warning(event, database_unavailable=True, **fields)
+    else:
+        log.exception(event, **fields)
 
 
 # --------------------------------------------------------------------------------------
@@ -604,7 +617,7 @@ class Scheduler:
                 stats.last_error = f"timed out after {spec.timeout:g} s"
             else:
                 stats.last_error = _describe(exc)
-            log.exception("scheduler.task_failed", task=spec.name, error=stats.last_error)
+            _log_failure("scheduler.task_failed", exc, task=spec.name, error=stats.last_error)
         else:
             stats.last_success_at = _utcnow()
         finally:
@@ -640,7 +653,8 @@ class Scheduler:
                 stats.errors += 1
                 stats.last_error = _describe(exc)
                 delay = min(0.5 * 2 ** (errors_in_row - 1), self.max_error_delay, work.poll_interval)
-                log.exception("scheduler.due_query_failed", due_work=work.name, error=stats.last_error, retry_in=delay)
+                _log_failure("scheduler.due_query_failed", exc, due_work=work.name, error=stats.last_error,
+                             retry_in=delay)
                 stats.state = "backoff"
             else:
                 stats.state = "sleeping"
@@ -711,7 +725,8 @@ class Scheduler:
         except Exception as exc:
             stats.failures += 1
             stats.last_error = _describe(exc)
-            log.exception("scheduler.due_handle_failed", due_work=work.name, rows=len(rows), error=stats.last_error)
+            _log_failure("scheduler.due_handle_failed", exc, due_work=work.name, rows=len(rows),
+                         error=stats.last_error)
         finally:
             stats.batches += 1
             stats.last_duration = time.perf_counter() - started

@@ -65,3 +65,25 @@ async def test_close_waits_for_borrowed_connections(migrated_database_url: str) 
     await database.close(timeout=5)
     await task  # the borrowed connection finished its work before the pool closed
     assert not database.is_open
+
+
+async def test_a_connection_lost_mid_block_is_database_unavailable_and_other_errors_are_not(db: Database) -> None:
+    import asyncpg
+
+    with pytest.raises(DatabaseUnavailable) as lost:
+        async with db.acquire() as conn:
+            pid = conn.get_server_pid()
+            await db.fetchval("SELECT pg_terminate_backend($1)", pid)  # the server drops it
+            await conn.fetchval("SELECT 1")
+    assert isinstance(lost.value.__cause__, asyncpg.PostgresError | asyncpg.InterfaceError)
+    with pytest.raises(asyncpg.UndefinedTableError):  # a bad query is no outage
+        async with db.acquire() as conn:
+            await conn.fetch("SELECT * FROM no_such_table")
+    with pytest.raises(asyncpg.InterfaceError):  # nor is a misuse of a live connection
+        async with db.acquire() as conn:
+            await asyncio.gather(conn.fetch("SELECT pg_sleep(0.1)"), conn.fetch("SELECT 1"))
+    with pytest.raises(OSError):  # nor is the caller's own OSError inside the block
+        async with db.acquire():
+            raise ConnectionRefusedError("the caller's HTTP request")
+    assert await db.fetchval("SELECT 1") == 1  # and the pool goes on
+

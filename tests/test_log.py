@@ -86,3 +86,16 @@ def test_exceptions_are_redacted_in_both_formats(fmt: str) -> None:
     # what went wrong is still there: the exception, its traceback and the URL without its password
     assert output.count("ConnectionError: cannot log in to postgresql://alphapy:***@db/alphapy with ***") == 2
     assert "Traceback (most recent call last)" in output.replace("\\n", "\n")
+
+
+def test_a_library_warning_carries_its_error_as_one_redacted_line(captured: io.StringIO) -> None:
+    library = logging.getLogger("asyncpg.pool")
+    for level in (logging.WARNING, logging.ERROR):
+        try:
+            raise ConnectionRefusedError("postgresql://bot:hunter2secret@db:5432/alphapy refused")
+        except ConnectionRefusedError:
+            library.log(level, "Failed to restore the pool connection floor; retrying", exc_info=True)
+    warning, error = events(captured)
+    assert "exception" not in warning  # an expected, retried condition: no traceback
+    assert warning["error"] == "ConnectionRefusedError: postgresql://bot:***@db:5432/alphapy refused"
+    assert "ConnectionRefusedError" in error["exception"] and "hunter2secret" not in error["exception"]

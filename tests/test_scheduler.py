@@ -764,3 +764,28 @@ async def test_due_work_waits_for_the_gate(due_db: Database) -> None:
         assert items.claim_calls == 0 and items.handled == []
         gate.set()
         await eventually(lambda: len(items.handled) == 1, what="the row handled once the gate opens")
+
+
+async def test_a_task_failing_because_the_database_is_away_is_a_warning_without_traceback() -> None:
+    from alphapy.db import DatabaseUnavailable
+
+    stream = io.StringIO()
+    configure_logging("debug", "json", stream=stream)
+    scheduler = Scheduler(object())
+    calls = 0
+
+    async def away() -> None:
+        nonlocal calls
+        calls += 1
+        raise DatabaseUnavailable("cannot reach PostgreSQL at localhost:5432: connection refused")
+
+    scheduler.every("away", 0.05, away)
+    try:
+        await scheduler.start()
+        await eventually(lambda: calls >= 2, what="two failed runs")
+        await scheduler.stop()
+    finally:
+        configure_logging("info", "json")
+    failed = [json.loads(line) for line in stream.getvalue().splitlines() if "task_failed" in line]
+    assert len(failed) >= 2 and all(e["task"] == "away" and e["level"] == "warning" for e in failed)
+    assert all(e["database_unavailable"] and "exception" not in e for e in failed)

@@ -89,8 +89,8 @@ ERROR_PATHS = [
      "DISCORD_API_BASE: must not contain a user name or password"),
     ("migrate", {"DATABASE_URL": UNREACHABLE}, 1, "cannot reach PostgreSQL at 127.0.0.1:1/alphapy"),
     ("run", {"DATABASE_URL": UNREACHABLE, "LOG_FORMAT": "console"}, 1, "cannot reach PostgreSQL at 127.0.0.1:1"),
-    ("run", {"LOG_FORMAT": "console"}, 1, "alphapy: Cannot connect to host 127.0.0.1:9"),
-    ("run", {"LOG_FORMAT": "json"}, 1, "alphapy: Cannot connect to host 127.0.0.1:9"),
+    ("run", {"LOG_FORMAT": "console"}, 1, "alphapy: cannot reach Discord at http://127.0.0.1:9"),
+    ("run", {"LOG_FORMAT": "json"}, 1, "alphapy: cannot reach Discord at http://127.0.0.1:9"),
 ]
 
 

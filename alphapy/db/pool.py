@@ -23,7 +23,61 @@ JSONB_BINARY_VERSION = b"\x01"
 
 
 class DatabaseUnavailable(Exception):
-    """The PostgreSQL server cannot be reached; the message names it, without secrets."""
+    """The PostgreSQL server cannot be reached; the message names it, without secrets.
+
+    The one form a database outage takes in the core: whatever asyncpg or the socket
+    raised is translated into this (the original stays as ``__cause__``), so that the
+    error handler can tell members "try again in a minute" instead of reporting a bug.
+    """
+
+
+def _cannot_connect(exc: BaseException) -> bool:
+    """Whether ``exc`` means the server is away (down, restarting, full, unreachable).
+
+    A failed query, a constraint or a bug is no outage: those keep their own type.
+    """
+    import asyncpg
+
+    return isinstance(exc, (OSError, asyncio.TimeoutError, *_lost_connection_errors(asyncpg)))
+
+
+def database_outage(error: BaseException) -> DatabaseUnavailable | None:
+    """The :class:`~alphapy.db.DatabaseUnavailable` behind ``error``, if an outage caused it.
+
+    Follows discord.py's ``original`` and ``raise ... from``, so that an outage is
+    recognised however a plugin or discord.py wrapped it; an error raised while handling
+    one (``__context__`` only) is a bug of its own.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, DatabaseUnavailable):
+            return current
+        seen.add(id(current))
+        current = getattr(current, "original", None) or current.__cause__
+    return None
+
+
+def _lost_connection_errors(asyncpg: Any) -> tuple[type[BaseException], ...]:
+    """asyncpg's errors for a server that went away or refuses connections for now."""
+    return (
+        asyncpg.ConnectionDoesNotExistError,  # closed in the middle of an operation
+        asyncpg.PostgresConnectionError,  # class 08: connection exceptions
+        asyncpg.CannotConnectNowError,  # starting up or shutting down
+        asyncpg.AdminShutdownError,
+        asyncpg.CrashShutdownError,
+        asyncpg.TooManyConnectionsError,
+    )
+
+
+def _is_gone(conn: Any) -> bool:
+    """Whether a borrowed connection was closed under us (the pool then takes it back)."""
+    import asyncpg
+
+    try:
+        return bool(conn.is_closed())
+    except asyncpg.InterfaceError:  # "released back to the pool": it closed, and was taken
+        return True
 
 
 def _encode_jsonb(value: Any) -> bytes:
@@ -32,6 +86,10 @@ def _encode_jsonb(value: Any) -> bytes:
 
 def _decode_jsonb(data: bytes) -> Any:
     return json.loads(data[1:])
+
+
+def _unavailable(url: str, exc: BaseException) -> DatabaseUnavailable:
+    return DatabaseUnavailable(f"cannot reach PostgreSQL at {describe_server(url)}: {_reason(exc)}")
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:
@@ -49,7 +107,7 @@ async def connect(url: str, *, timeout: float = 10.0) -> asyncpg.Connection:
     try:
         conn = await asyncpg.connect(url, timeout=timeout)
     except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as exc:
-        raise DatabaseUnavailable(f"cannot reach PostgreSQL at {describe_server(url)}: {_reason(exc)}") from exc
+        raise _unavailable(url, exc) from exc
     await init_connection(conn)
     return conn
 
@@ -111,9 +169,7 @@ class Database:
             )
         except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as exc:
             await self.close()
-            raise DatabaseUnavailable(
-                f"cannot reach PostgreSQL at {describe_server(self.url)}: {_reason(exc)}"
-            ) from exc
+            raise _unavailable(self.url, exc) from exc
         return self
 
     async def __aenter__(self) -> Database:
@@ -138,27 +194,54 @@ class Database:
     def is_open(self) -> bool:
         return self._pool is not None
 
-    def acquire(self) -> Any:
-        """``async with db.acquire() as conn``: one connection for one unit of work."""
-        return self.pool.acquire()
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        """``async with db.acquire() as conn``: one connection for one unit of work.
+
+        Raises :class:`DatabaseUnavailable` when no connection can be had, or when the
+        server goes away during the block; other errors pass unchanged.
+        """
+        import asyncpg
+
+        acquired = False
+        try:
+            async with self.pool.acquire() as conn:
+                acquired = True
+                try:
+                    yield conn
+                except Exception as exc:
+                    # Inside the block: only asyncpg's errors on a connection that is gone
+                    # (an OSError there may be the caller's own; a misuse stays a bug).
+                    if isinstance(exc, _lost_connection_errors(asyncpg)) or (
+                            isinstance(exc, asyncpg.InterfaceError) and _is_gone(conn)):
+                        raise _unavailable(self.url, exc) from exc
+                    raise
+        except Exception as exc:
+            if not acquired and _cannot_connect(exc):  # no connection to be had
+                raise _unavailable(self.url, exc) from exc
+            raise
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
         """A connection inside a transaction, committed on success."""
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self.acquire() as conn, conn.transaction():
             yield conn
 
     async def execute(self, query: str, *args: Any) -> str:
-        return await self.pool.execute(query, *args)
+        async with self.acquire() as conn:
+            return await conn.execute(query, *args)
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
-        return await self.pool.fetch(query, *args)
+        async with self.acquire() as conn:
+            return await conn.fetch(query, *args)
 
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
-        return await self.pool.fetchrow(query, *args)
+        async with self.acquire() as conn:
+            return await conn.fetchrow(query, *args)
 
     async def fetchval(self, query: str, *args: Any) -> Any:
-        return await self.pool.fetchval(query, *args)
+        async with self.acquire() as conn:
+            return await conn.fetchval(query, *args)
 
     def stats(self) -> dict[str, int]:
         """Pool sizes for health and metrics: open connections and those in use."""

@@ -10,6 +10,11 @@ to the database until the listener is back.
 Plugins with a cache of their own share that connection instead of opening another:
 :meth:`SettingsService.subscribe` passes them the notifications of their channel, and
 tells them to forget everything whenever notifications may have been missed.
+
+A read that needs the database waits at most ``read_timeout`` seconds: the gate reads
+the plugin switch before every command, and Discord wants an answer within 3 s, so a
+server that hangs must become :class:`~alphapy.db.DatabaseUnavailable` (answered "try
+again in a minute") well before then.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from alphapy.db.pool import DatabaseUnavailable
 from alphapy.log import get_logger
 from alphapy.settings import store
 from alphapy.settings.registry import PLUGINS_SCOPE, SettingsRegistry, UnknownSetting
@@ -54,6 +60,8 @@ ReferenceCheck = Callable[[int, str, int], Awaitable[bool]]
 
 _MISSING = object()
 HISTORY_PAGE_MAX = 100
+READ_TIMEOUT = 1.5
+"""Seconds a settings read may wait for the database (under Discord's 3 s to answer)."""
 
 
 class SettingsError(Exception):
@@ -99,8 +107,10 @@ class SettingsService:
         *,
         premium_check: PremiumCheck | None = None,
         reference_check: ReferenceCheck | None = None,
+        read_timeout: float = READ_TIMEOUT,
     ) -> None:
         self.db = db
+        self.read_timeout = read_timeout
         self.registry = registry
         self.premium_check = premium_check
         self.reference_check = reference_check
@@ -273,8 +283,11 @@ class SettingsService:
             return values
         self.misses += 1
         generation = self._generation
-        async with self.db.acquire() as conn:
-            values = await store.load_guild(conn, guild_id)
+        try:
+            async with asyncio.timeout(self.read_timeout), self.db.acquire() as conn:
+                values = await store.load_guild(conn, guild_id)
+        except TimeoutError as exc:
+            raise DatabaseUnavailable(f"no answer from PostgreSQL within {self.read_timeout:g} s") from exc
         # Cache only if nothing was invalidated while we loaded, and only while we hear
         # about other processes' changes.
         if self._listening and generation == self._generation:
