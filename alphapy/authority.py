@@ -53,7 +53,9 @@ Actor: TypeAlias = "discord.Member | Operator"
 
 
 def _name(role: discord.Role) -> str:
-    return "@everyone" if role.is_default() else f"@{discord.utils.escape_mentions(role.name)}"
+    if role.is_default():
+        return "@everyone"
+    return "@" + discord.utils.escape_markdown(discord.utils.escape_mentions(role.name))
 
 
 def _is_owner(member: discord.Member) -> bool:
