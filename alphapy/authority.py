@@ -23,13 +23,11 @@ and the command line apply these rules; plugin commands call :func:`grant_refusa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import TypeAlias
 
 import discord
 
 from alphapy.settings.types import GRANT, PING
-
-RolePurpose = Literal["grant", "ping"]
 
 # Permissions worth telling an operator about before the bot hands a role out.
 _POWERFUL = (
