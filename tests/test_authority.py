@@ -137,3 +137,12 @@ async def test_the_bot_pings_no_role_unless_a_send_names_it(bot, emulator, chann
     sent = emulator.requests.matching("POST", "/channels/{channel_id}/messages")[-1]
     assert "roles" not in sent.json["allowed_mentions"]["parse"]
     assert "everyone" not in sent.json["allowed_mentions"]["parse"]
+
+
+def test_a_purpose_that_is_not_grant_or_ping_is_refused_at_declaration() -> None:
+    from alphapy.settings import SettingsRegistry
+
+    registry = SettingsRegistry()
+    with pytest.raises(ValueError, match="unknown role purpose 'give'"):
+        registry.declare("roles", "given", "role", purpose="give")
+    assert ("roles", "given") not in registry
