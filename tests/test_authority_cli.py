@@ -63,5 +63,10 @@ async def test_the_operator_is_told_what_a_role_can_do(alphapy, emulator, guild)
     assert unchecked.returncode == 0, unchecked.stderr
     assert unchecked.stderr == "note: DISCORD_TOKEN is not set, so what the role can do was not checked.\n"
 
+    elsewhere = await alphapy("set", "--guild", "4242", "hello", "reward_role", "77")
+    assert elsewhere.returncode == 0, elsewhere.stderr
+    assert elsewhere.stderr.startswith("note: Discord did not show me server 4242 (")
+    assert elsewhere.stderr.endswith("), so what the role can do was not checked.\n")
+
     plain = await alphapy("set", "--guild", str(guild.id), "hello", "greeting", "Hoi")
     assert plain.returncode == 0 and plain.stderr == ""  # no roles, nothing to say

@@ -26,6 +26,7 @@ class RoleNotes:
         self.notes: list[str] = []
 
     async def __call__(self, guild_id: int, uses: list[tuple[int, str]], actor: Any) -> tuple[str | None, list[str]]:
+        import aiohttp
         import discord
 
         from alphapy import authority
@@ -37,6 +38,8 @@ class RoleNotes:
             me = await guild.fetch_member(self.client.user.id)
         except discord.HTTPException as exc:
             return self._unchecked(f"Discord did not show me server {guild_id} ({exc.status})")
+        except (aiohttp.ClientError, OSError) as exc:
+            return self._unchecked(f"I could not reach Discord ({exc})")
         refusal, notes = authority.judge(guild, uses, actor, bot_member=me)
         self.notes.extend(notes)
         return refusal, notes
@@ -65,7 +68,7 @@ async def operator_role_check(settings: SettingsService, config: Any) -> AsyncIt
     from alphapy.discord_endpoints import configure_endpoints
 
     configure_endpoints(config.discord_api_base, config.discord_gateway_url)
-    client = discord.Client(intents=discord.Intents.none())
+    client = discord.Client(intents=discord.Intents(guilds=True))  # REST only: no gateway is opened
     try:
         try:
             await client.login(config.discord_token.get_secret_value())
