@@ -92,6 +92,7 @@ class _AlphapyMixin:
         services.bot = self
         services.plugins.provide(bot=self)
         services.settings.reference_check = self._reference_exists
+        services.settings.role_check = self._judge_roles
         state = self._connection  # type: ignore[attr-defined]
         self.gate.install_component_gate(state, lambda coro: self.loop.create_task(coro))  # type: ignore[attr-defined]
 
@@ -134,6 +135,15 @@ class _AlphapyMixin:
             return False
         found = guild.get_role(item_id) if kind == "role" else guild.get_channel_or_thread(item_id)
         return found is not None
+
+    async def _judge_roles(self, guild_id: int, uses: list[tuple[int, str]],
+                           actor: Any) -> tuple[str | None, list[str]]:
+        from alphapy import authority
+
+        guild = self.get_guild(guild_id)  # type: ignore[attr-defined]
+        if guild is None:
+            return "I am not in that server, so I cannot check its roles.", []
+        return authority.judge(guild, uses, actor, bot_member=guild.me)
 
     # --- start-up -----------------------------------------------------------------------
     async def setup_hook(self) -> None:
@@ -280,7 +290,8 @@ def build_bot(services: Services, *, emulated: bool = False, guild_ready_timeout
         "help_command": None,
         "chunk_guilds_at_startup": False,
         "max_messages": config.message_cache_size,
-        "allowed_mentions": discord.AllowedMentions(everyone=False, users=True, roles=True, replied_user=False),
+        # No role pings unless a send names the role it pings (alphapy.authority's ping rule).
+        "allowed_mentions": discord.AllowedMentions(everyone=False, users=True, roles=False, replied_user=False),
     }
     if guild_ready_timeout is not None:
         options["guild_ready_timeout"] = guild_ready_timeout

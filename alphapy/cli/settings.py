@@ -1,7 +1,9 @@
 """``alphapy settings``: guild settings for hosts and operators, from the command line.
 
 Values are given as text and parsed by the setting's type, exactly as ``/settings set``
-does; a refused value exits non-zero with the sentence that says what is expected.
+does; a refused value exits non-zero with the sentence that says what is expected. A
+role the bot gives or pings is the operator's choice, but they are told what it can do
+(``note: @Admins has Administrator; ...``, on stderr; see :mod:`alphapy.cli.roles`).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def add_parser(commands: Any) -> None:
     put.add_argument("key")
     put.add_argument("value")
     put.add_argument("--by", type=int, metavar="USER_ID", help="record this user as the one who changed it")
-    put.set_defaults(handler=lambda args: _run(_set, args))
+    put.set_defaults(handler=lambda args: _run_as_operator(_set, args))
 
     reset = sub.add_parser("reset", help="remove a guild's value: back to the default")
     _guild(reset)
@@ -62,13 +64,28 @@ def add_parser(commands: Any) -> None:
     _guild(rollback)
     rollback.add_argument("history_id", type=int)
     rollback.add_argument("--by", type=int, metavar="USER_ID")
-    rollback.set_defaults(handler=lambda args: _run(_rollback, args))
+    rollback.set_defaults(handler=lambda args: _run_as_operator(_rollback, args))
 
 
 def _run(body: Any, args: argparse.Namespace) -> int:
     from alphapy.cli.context import run
 
     return run(lambda services: body(services.settings, args))
+
+
+def _run_as_operator(body: Any, args: argparse.Namespace) -> int:
+    """Run a change as the operator, with the role rules' notes printed to stderr."""
+    from alphapy.cli.context import run
+    from alphapy.cli.roles import operator_role_check
+
+    async def judged(services: Any) -> int:
+        async with operator_role_check(services.settings, services.config) as notes:
+            try:
+                return await body(services.settings, args)
+            finally:
+                notes.print()
+
+    return run(judged)
 
 
 def _entry(entry: Any) -> dict[str, Any]:
@@ -108,7 +125,10 @@ async def _get(settings: Any, args: argparse.Namespace) -> int:
 async def _set(settings: Any, args: argparse.Namespace) -> int:
     from alphapy.cli.output import print_json
 
-    entry = await settings.set(args.guild, args.scope, args.key, args.value, changed_by=args.by, from_text=True)
+    from alphapy.authority import OPERATOR
+
+    entry = await settings.set(args.guild, args.scope, args.key, args.value, changed_by=args.by, from_text=True,
+                               actor=OPERATOR)
     if args.json:
         print_json(_entry(entry))
     else:
@@ -147,7 +167,9 @@ async def _history(settings: Any, args: argparse.Namespace) -> int:
 async def _rollback(settings: Any, args: argparse.Namespace) -> int:
     from alphapy.cli.output import print_json
 
-    entry = await settings.rollback(args.guild, args.history_id, changed_by=args.by)
+    from alphapy.authority import OPERATOR
+
+    entry = await settings.rollback(args.guild, args.history_id, changed_by=args.by, actor=OPERATOR)
     if args.json:
         print_json(_entry(entry))
     else:

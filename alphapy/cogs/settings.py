@@ -95,7 +95,8 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         assert interaction.guild_id is not None
         spec = self._spec(setting)
         entry = await self._answer(interaction, self.bot.settings.set(
-            interaction.guild_id, spec.scope, spec.key, value, changed_by=interaction.user.id, from_text=True))
+            interaction.guild_id, spec.scope, spec.key, value, changed_by=interaction.user.id, from_text=True,
+            actor=interaction.user))
         await interaction.response.send_message(
             f"**{spec.full_name}** = {self._show(spec, entry.new_value)} (history #{entry.id})", ephemeral=True)
 
@@ -154,7 +155,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
                        history_id: app_commands.Range[int, 1, 2_147_483_647]) -> None:
         assert interaction.guild_id is not None
         entry = await self._answer(interaction, self.bot.settings.rollback(
-            interaction.guild_id, history_id, changed_by=interaction.user.id))
+            interaction.guild_id, history_id, changed_by=interaction.user.id, actor=interaction.user))
         spec = self.bot.settings.registry.get(entry.scope, entry.key)
         await interaction.response.send_message(
             f"**{spec.full_name}** rolled back to #{history_id}: now {self._show(spec, entry.new_value)} "

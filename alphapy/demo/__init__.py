@@ -22,12 +22,13 @@ __all__ = ["Tour", "TourContext", "build_demo_guild", "run_demo"]
 
 
 def build_demo_guild(emulator: object) -> object:
-    """The demo server: an owner, a host with Manage Server, a member, a few channels."""
+    """The demo server: an owner, a host with Manage Server and Manage Roles (so the roles they
+    choose for the bot to give are ones they could give themselves), a member, a few channels."""
     guild = emulator.add_guild(  # type: ignore[attr-defined]
         "Alphapy Demo", owner_name="owner", text_channels=("general", "announcements", "staff-room", "welcome"),
     )
     staff = guild.add_role("Staff", permissions=["manage_messages"])
-    guild.add_member("host", roles=[staff], permissions=["manage_guild"])
+    guild.add_member("host", roles=[staff], permissions=["manage_guild", "manage_roles"])
     guild.add_member("member")
     return guild
 

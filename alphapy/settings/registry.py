@@ -120,6 +120,7 @@ def declare_core_settings(registry: SettingsRegistry) -> None:
         help="delete command-usage records older than this many days (not set: keep them)",
     )
     registry.declare(
-        CORE_SCOPE, "staff_role", "role", default=None,
-        help="a role whose members may use staff commands of every plugin, besides Manage Server",
+        CORE_SCOPE, "staff_role", "role", default=None, purpose="ping",
+        help="a role whose members may use staff commands of every plugin, besides Manage Server "
+             "(pinged where a plugin calls staff)",
     )

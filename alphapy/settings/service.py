@@ -58,6 +58,10 @@ OnReset = Callable[[], None]
 ReferenceCheck = Callable[[int, str, int], Awaitable[bool]]
 """``(guild_id, "channel" | "role", id) -> bool``: does that channel/role belong to the guild?"""
 
+RoleCheck = Callable[[int, list[tuple[int, str]], Any], Awaitable[tuple[str | None, list[str]]]]
+"""``(guild_id, [(role id, "grant" | "ping")], actor) -> (refusal or None, notes)``: the
+role rules of :mod:`alphapy.authority`, judged on the server as the bot sees it."""
+
 _MISSING = object()
 HISTORY_PAGE_MAX = 100
 READ_TIMEOUT = 1.5
@@ -108,12 +112,14 @@ class SettingsService:
         premium_check: PremiumCheck | None = None,
         reference_check: ReferenceCheck | None = None,
         read_timeout: float = READ_TIMEOUT,
+        role_check: RoleCheck | None = None,
     ) -> None:
         self.db = db
         self.read_timeout = read_timeout
         self.registry = registry
         self.premium_check = premium_check
         self.reference_check = reference_check
+        self.role_check = role_check
         self._cache: dict[int, dict[tuple[str, str], Any]] = {}
         self._generation = 0
         self._listening = False
@@ -320,8 +326,14 @@ class SettingsService:
         ]
 
     # --- writing --------------------------------------------------------------------
-    async def validate(self, guild_id: int, spec: SettingSpec, value: Any, *, from_text: bool = False) -> Any:
-        """The value as it would be stored, or :class:`InvalidSetting` saying what is expected."""
+    async def validate(self, guild_id: int, spec: SettingSpec, value: Any, *, from_text: bool = False,
+                       actor: Any = None) -> Any:
+        """The value as it would be stored, or :class:`InvalidSetting` saying what is expected.
+
+        ``actor`` is who is configuring (a ``discord.Member`` or ``alphapy.authority.OPERATOR``):
+        roles the value makes the bot give or ping must be ones they could give or ping in
+        Discord. Without an actor the caller is the bot's own code, which is trusted.
+        """
         try:
             if from_text:
                 if not isinstance(value, str):
@@ -332,7 +344,24 @@ class SettingsService:
         except InvalidValue as exc:
             raise InvalidSetting(f"{spec.full_name} must be {exc.expected}") from None
         await self._check_references(guild_id, spec, value)
+        await self.judge_roles(guild_id, spec, value, actor)
         return value
+
+    async def judge_roles(self, guild_id: int, spec: SettingSpec, value: Any, actor: Any) -> list[str]:
+        """Refuse (:class:`InvalidSetting`) roles ``actor`` may not make the bot give or ping;
+        return the notes the operator is told (what a role can do)."""
+        if actor is None or value is None:
+            return []
+        try:
+            uses = spec.type.role_uses(value)
+        except InvalidValue as exc:
+            raise InvalidSetting(f"{spec.full_name} must be {exc.expected}") from None
+        if not uses or self.role_check is None:
+            return []
+        refusal, notes = await self.role_check(guild_id, uses, actor)
+        if refusal is not None:
+            raise InvalidSetting(f"{spec.full_name}: {refusal}")
+        return notes
 
     async def _check_references(self, guild_id: int, spec: SettingSpec, value: Any) -> None:
         if self.reference_check is None or value is None:
@@ -366,10 +395,12 @@ class SettingsService:
         *,
         changed_by: int | None = None,
         from_text: bool = False,
+        actor: Any = None,
     ) -> HistoryEntry:
-        """Validate and store a value (``from_text`` parses what a person typed)."""
+        """Validate and store a value (``from_text`` parses what a person typed; ``actor``,
+        who is configuring, see :meth:`validate`)."""
         spec = self.spec(scope, key)
-        value = await self.validate(guild_id, spec, value, from_text=from_text)
+        value = await self.validate(guild_id, spec, value, from_text=from_text, actor=actor)
         await self._check_premium(guild_id, spec, changed_by)
         async with self.db.acquire() as conn:
             entry = await store.write(conn, guild_id, scope, key, value, spec.type.name, changed_by)
@@ -390,7 +421,8 @@ class SettingsService:
                      by=changed_by, history_id=entry.id)
         return entry
 
-    async def rollback(self, guild_id: int, history_id: int, *, changed_by: int | None = None) -> HistoryEntry:
+    async def rollback(self, guild_id: int, history_id: int, *, changed_by: int | None = None,
+                       actor: Any = None) -> HistoryEntry:
         """Put a setting back to the value history entry ``history_id`` recorded.
 
         A ``deleted`` entry rolls back to the default. The rollback is itself a history
@@ -411,7 +443,7 @@ class SettingsService:
                 if entry is None:
                     raise SettingsError(f"{spec.full_name} already has its default value")
             else:
-                value = await self.validate(guild_id, spec, target.new_value)
+                value = await self.validate(guild_id, spec, target.new_value, actor=actor)
                 entry = await store.write(conn, guild_id, target.scope, target.key, value, spec.type.name,
                                           changed_by, "rollback")
         self.invalidate(guild_id)

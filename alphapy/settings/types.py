@@ -16,6 +16,9 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 _MAX_SNOWFLAKE = 2**64 - 1
+GRANT = "grant"
+PING = "ping"
+_PURPOSES = (GRANT, PING)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -53,6 +56,14 @@ class SettingType:
 
     def fail(self) -> InvalidValue:
         return InvalidValue(self.expected())
+
+    def role_uses(self, value: Any) -> list[tuple[int, str]]:
+        """The roles a (valid) value makes the bot give or ping: ``(role id, "grant" | "ping")``.
+
+        The settings service judges each against who is configuring it
+        (:mod:`alphapy.authority`); a type that carries no roles has none.
+        """
+        return []
 
 
 @dataclass(frozen=True)
@@ -202,13 +213,31 @@ class ChannelType(_ReferenceType):
     _HINT: ClassVar[str] = "#channel"
 
 
+def _check_purpose(purpose: str | None) -> None:
+    if purpose is not None and purpose not in _PURPOSES:
+        raise ValueError(f"unknown role purpose {purpose!r} (known: {', '.join(_PURPOSES)})")
+
+
 @dataclass(frozen=True)
 class RoleType(_ReferenceType):
+    """A role; ``purpose`` says whether the bot gives it (``"grant"``) or pings it (``"ping"``).
+
+    A role with a purpose is only accepted from someone who could give (or mention) it
+    in Discord themselves: declaring the purpose is all a plugin does for that rule.
+    """
+
     name: ClassVar[str] = "role"
     _MENTION: ClassVar[re.Pattern[str]] = re.compile(r"<@&(\d+)>")
     _SHOWN: ClassVar[str] = "<@&{}>"
     _WHAT: ClassVar[str] = "role"
     _HINT: ClassVar[str] = "@role"
+    purpose: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_purpose(self.purpose)
+
+    def role_uses(self, value: Any) -> list[tuple[int, str]]:
+        return [(value, self.purpose)] if self.purpose and value is not None else []
 
 
 @dataclass(frozen=True)
@@ -290,8 +319,40 @@ class TimezoneType(SettingType):
 
 @dataclass(frozen=True)
 class JsonType(SettingType):
+    """Any JSON; ``granted_role_keys`` / ``pinged_role_keys`` name the object keys (at any
+    depth) whose values are roles the bot gives / pings, so they meet the role rules too."""
+
     name: ClassVar[str] = "json"
     max_bytes: int = 16_000
+    granted_role_keys: tuple[str, ...] = ()
+    pinged_role_keys: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "granted_role_keys", tuple(self.granted_role_keys))
+        object.__setattr__(self, "pinged_role_keys", tuple(self.pinged_role_keys))
+
+    def role_uses(self, value: Any) -> list[tuple[int, str]]:
+        if not (self.granted_role_keys or self.pinged_role_keys):
+            return []
+        found: list[tuple[int, str]] = []
+        pending = [value]
+        while pending:  # iterative: a deeply nested value cannot exhaust the stack
+            item = pending.pop()
+            if isinstance(item, list):
+                pending.extend(item)
+            elif isinstance(item, dict):
+                for key, inner in item.items():
+                    purpose = (GRANT if key in self.granted_role_keys
+                               else PING if key in self.pinged_role_keys else None)
+                    if purpose is None or inner is None:
+                        pending.append(inner)
+                        continue
+                    role_id = _snowflake(inner, RoleType._MENTION)
+                    if role_id is None:
+                        raise InvalidValue(f"JSON whose {key!r} values are roles of this server "
+                                           "(@role mentions or ids)")
+                    found.append((role_id, purpose))
+        return found
 
     def expected(self) -> str:
         return f"valid JSON of at most {self.max_bytes} bytes"
@@ -310,6 +371,7 @@ class JsonType(SettingType):
             raise self.fail() from None
         if len(encoded.encode()) > self.max_bytes or "\\u0000" in encoded:
             raise self.fail()
+        self.role_uses(value)  # the role keys must hold roles
         return value
 
     def display(self, value: Any) -> str:

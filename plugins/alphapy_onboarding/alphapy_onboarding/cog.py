@@ -14,6 +14,7 @@ from typing import Any, Literal
 import discord
 from discord import app_commands
 
+from alphapy.authority import grant_refusal
 from alphapy.cog import PluginCog
 from alphapy.errors import UserError
 from alphapy.gate import manage_guild_only
@@ -28,33 +29,18 @@ QuestionType = Literal["select", "multiselect", "text", "email"]
 JSON_OPTION_MAX = 6000  # what Discord lets a string option carry
 
 
-def _role_problem(guild: discord.Guild) -> Any:
+def _role_problem(interaction: discord.Interaction) -> Any:
+    """Vets an option's role by the core's rule: only roles the host could give in Discord themselves."""
+    guild = interaction.guild
+    assert guild is not None
+
     def problem(role_id: int) -> str | None:
         role = guild.get_role(role_id)
         if role is None:
             return f"the role {role_id} is not a role of this server."
-        if role.is_default():
-            return "@everyone cannot be given as a role."
-        if role.managed:
-            return f"the role {role.name} is managed by an integration and cannot be given."
-        return None
+        return grant_refusal(interaction.user, role, bot_member=guild.me)
 
     return problem
-
-
-def _grant_warnings(guild: discord.Guild, drafts: list[q.QuestionSpec]) -> str:
-    """Roles a host named that the bot cannot give yet: saved anyway, but said now."""
-    me = guild.me
-    names = []
-    for spec in drafts:
-        for option in spec.options:
-            role = guild.get_role(option.role_id) if option.role_id else None
-            if role is not None and (role >= me.top_role or not me.guild_permissions.manage_roles):
-                names.append(role.mention)
-    if not names:
-        return ""
-    return (f"\n⚠️ I cannot give {', '.join(dict.fromkeys(names))} yet (my role must be above it and I need "
-            "Manage Roles). Members will still complete; I will report it in the log channel.")
 
 
 def _summary(number: int, question: q.Question) -> str:
@@ -134,7 +120,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
         draft = QuestionDraft(question, kind, q.parse_options(options) if options else [],
                               q.parse_followups(followup) if followup else [], required, min_values, max_values,
                               max_length)
-        spec, followups = q.check_question(draft, _role_problem(guild))
+        spec, followups = q.check_question(draft, _role_problem(interaction))
         async with self.bot.db.transaction() as conn:
             await store.lock_order(conn, store.QUESTIONS, guild.id)
             if await store.count(conn, store.QUESTIONS, guild.id) >= q.MAX_QUESTIONS:
@@ -142,8 +128,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
             new_id = await store.insert_question(conn, guild.id, _question_values(spec, followups))
             landed = await store.move(conn, store.QUESTIONS, guild.id, new_id, position or q.MAX_QUESTIONS)
         await interaction.response.send_message(
-            f"Question `#{new_id}` added at position {landed}." + _grant_warnings(guild, _specs(spec, followups)),
-            ephemeral=True)
+            f"Question `#{new_id}` added at position {landed}.", ephemeral=True)
 
     @question_group.command(name="edit", description="Change a question (only what you fill in changes)")
     @app_commands.rename(kind="type")
@@ -184,12 +169,12 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
                     setattr(draft, name, value)
             if draft.type == "multiselect" and options is not None and max_values is None:
                 draft.max_values = None  # new options: the default maximum follows them
-            spec, followups = q.check_question(draft, _role_problem(guild))
+            spec, followups = q.check_question(draft, _role_problem(interaction))
             values = _question_values(spec, followups)
             values["enabled"] = existing.enabled if enabled is None else enabled
             await store.update_question(conn, guild.id, question_id, values)
         await interaction.response.send_message(
-            f"Question `#{question_id}` saved." + _grant_warnings(guild, _specs(spec, followups)), ephemeral=True)
+            f"Question `#{question_id}` saved.", ephemeral=True)
 
     @question_group.command(name="remove", description="Remove a question (answers already given stay)")
     @app_commands.autocomplete(question_id=_question_choices)
@@ -452,8 +437,4 @@ def _question_values(spec: q.QuestionSpec, followups: list[q.FollowUp]) -> dict[
         "required": spec.required, "enabled": True,
         "min_values": spec.min_values, "max_values": spec.max_values, "max_length": spec.max_length,
     }
-
-
-def _specs(spec: q.QuestionSpec, followups: list[q.FollowUp]) -> list[q.QuestionSpec]:
-    return [spec, *(f.spec for f in followups)]
 

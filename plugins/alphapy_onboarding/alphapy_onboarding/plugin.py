@@ -19,7 +19,7 @@ def register_migrations() -> Any:
 def register_settings(register: Any) -> None:
     register("channel", "channel", help="the welcome channel where the bot keeps the Start panel")
     register("log_channel", "channel", help="where the bot tells staff about roles it cannot give")
-    register("completed_role", "role", help="the role a member gets on finishing onboarding")
+    register("completed_role", "role", purpose="grant", help="the role a member gets on finishing onboarding")
     register("dm_on_join", "bool", default=False,
              help="also send new members a Start button by direct message (after membership screening)")
     register("panel_text", "str", max_length=1000,

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from alphapy.testing.emulator import P
+
 SHARED = Path(__file__).resolve().parents[3].parent / "shared"
 os.environ.setdefault("ALPHAPY_DISCORD_OPENAPI", str(SHARED / "discord" / "openapi.json"))
 os.environ.setdefault("ALPHAPY_SCHEMA_REFERENCE", str(SHARED / "reference" / "database-schema.txt"))
@@ -72,6 +74,17 @@ class Onboarding:
     async def progress(self, member: Any) -> Any:
         return await self.bot.db.fetchrow("SELECT answers, rules_accepted_at FROM onboarding_progress "
                                           "WHERE guild_id = $1 AND user_id = $2", self.guild.id, member.id)
+
+
+@pytest.fixture
+async def host(emulator: Any, guild: Any) -> Any:
+    """A server manager who may give roles too: only they may name roles the bot gives (the core's rule)."""
+    manager = guild.member("host")
+    own = manager.top_role
+    own.permissions |= P.MANAGE_ROLES
+    emulator.state.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": own.payload()}, guild.id)
+    await emulator.settle()
+    return manager
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import discord
 from discord import app_commands
 
+from alphapy.authority import ping_refusal
 from alphapy.cog import PluginCog
 from alphapy.errors import UserError
 from alphapy.gate import staff_only
@@ -132,7 +133,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
 
     def _check_mention(self, interaction: discord.Interaction, role: discord.Role | None,
                        channel: Any) -> int | None:
-        """Members may only schedule the pings they could send themselves in that channel."""
+        """Members may only schedule the pings they could send themselves in that channel (the core's ping rule)."""
         if role is None:
             return None
         role = interaction.guild.get_role(role.id) if interaction.guild is not None else None
@@ -140,10 +141,9 @@ class RemindersCog(PluginCog, plugin="reminders"):
             raise UserError("Pick a role of this server.")
         member = interaction.user
         assert isinstance(member, discord.Member)
-        allowed = channel.permissions_for(member).mention_everyone if channel is not None else False
-        if (role.is_default() or not role.mentionable) and not allowed:
-            what = "@everyone" if role.is_default() else f"the role {clean(role.name)}"
-            raise UserError(f"You may not mention {what} (that needs the Mention Everyone permission).")
+        refused = ping_refusal(member, role, channel=channel)
+        if refused is not None:
+            raise UserError(refused)
         return role.id
 
     async def _read_image(self, interaction: discord.Interaction, image: discord.Attachment | None,
@@ -180,7 +180,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
         time="When it is posted, HH:MM in the server's timezone",
         message="What it says (up to 2,000 characters; \\n for a new line)",
         call_time="The event's own time shown to members, HH:MM (default: the time above)",
-        mention="A role to mention (@everyone needs the Mention Everyone permission)",
+        mention="A role to mention (not @everyone; a role that is not mentionable needs Mention Everyone)",
         image="Premium: an image posted with every reminder",
         image_url="Premium: an https:// link to an image instead",
     )

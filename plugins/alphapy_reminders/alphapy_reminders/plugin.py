@@ -26,7 +26,7 @@ def register_settings(register: Any) -> None:
              help="channels whose announcements (embeds) become one-off event reminders")
     register("event_channel", "channel",
              help="where event reminders are posted (default: the announcement's own channel)")
-    register("event_role", "role", help="a role mentioned in event reminders (default: nobody)")
+    register("event_role", "role", purpose="ping", help="a role mentioned in event reminders (default: nobody)")
     register("lead_minutes", "int", default=60, min=0, max=10080,
              help="how many minutes before an announced event its reminder is posted")
     register("grace_minutes", "int", default=10, min=0, max=1440,

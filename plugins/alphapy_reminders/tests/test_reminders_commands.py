@@ -216,7 +216,7 @@ async def test_channel_rules_are_checked_for_creator_and_bot(bot, emulator, host
     reply = await add(emulator, host, mute)
     assert reply.content == f"I cannot post reminders in <#{mute.id}>: I am missing Send Messages, Embed Links."
     reply = await add(emulator, host, no_pings, mention=guild.everyone)
-    assert reply.content == "You may not mention @everyone (that needs the Mention Everyone permission)."
+    assert reply.content == "@everyone can never be chosen as a role for me to ping."
     assert await bot.db.fetchval("SELECT count(*) FROM reminders") == 0
 
 

@@ -17,8 +17,9 @@ def register_migrations() -> Any:
 def register_settings(register: Any) -> None:
     register("category", "channel", help="the category ticket channels are created in (none: at the top)")
     register("overflow_category", "channel", help="where ticket channels go when the category is full (50)")
-    register("staff_role", "role", help="who handles tickets: sees every ticket channel and may claim, close, archive")
-    register("escalation_role", "role", help="who a ticket is escalated to (pinged and given access)")
+    register("staff_role", "role", purpose="ping",
+             help="who handles tickets: sees every ticket channel and may claim, close, archive")
+    register("escalation_role", "role", purpose="ping", help="who a ticket is escalated to (pinged and given access)")
     register("log_channel", "channel", help="where the HTML transcript of an archived ticket is posted")
     register("ai_summaries", "bool", default=False,
              help="send a closed ticket's conversation (redacted) to the AI for a summary")

@@ -22,8 +22,9 @@ def register_migrations() -> Any:
 def register_settings(register: Any) -> None:
     register("mode", "choice", default="assist", choices=["auto", "assist", "manual"],
              help="auto: the AI may verify on its own; assist: the AI advises, staff decide; manual: no AI")
-    register("staff_role", "role", help="who reviews verifications (sees the private channels, gets pinged)")
-    register("verified_role", "role", help="the role a verified member gets (required)")
+    register("staff_role", "role", purpose="ping",
+             help="who reviews verifications (sees the private channels, gets pinged)")
+    register("verified_role", "role", purpose="grant", help="the role a verified member gets (required)")
     register("instructions", "str", default=DEFAULT_INSTRUCTIONS, max_length=1500,
              help="what proof this server accepts; shown to members and given to the AI")
     register("category", "channel", help="the category the private verification channels go in")

@@ -14,6 +14,7 @@ def register_migrations():
 def register_settings(register):
     register("greeting", "str", default="Hello", max_length=100, help="how the bot greets")
     register("staff_role", "role", help="who may use the staff command")
+    register("reward_role", "role", purpose="grant", help="a role the bot gives (for the role rules' tests)")
 
 
 @hookimpl
