@@ -3,7 +3,8 @@
 What the core does around every plugin, so that no plugin has to:
 
 * adds each plugin's cogs (``register_cogs``) behind the per-guild gate;
-* checks declared access (Manage Server, staff role) before a command runs;
+* checks declared access (Manage Server, staff role) before a command runs, and the
+  declared ranges of number options (a modified client ignores them);
 * records every slash and text command in ``audit_logs`` and in ``/metrics``;
 * answers every failure: a refusal in the plugin's words, or a bug with an error id;
 * runs ``startup``/``shutdown`` hooks and syncs the application commands.
@@ -24,6 +25,7 @@ from discord.ext import commands
 from alphapy.errors import UserError, new_error_id, report_interaction_error, user_message
 from alphapy.gate import Gate
 from alphapy.log import get_logger, log_context
+from alphapy.option_bounds import out_of_range
 
 if TYPE_CHECKING:
     from alphapy.services import Services
@@ -48,6 +50,11 @@ class AlphapyTree(app_commands.CommandTree):
             if interaction.type is discord.InteractionType.autocomplete:
                 return False  # autocomplete cannot show a message: offer nothing
             raise
+        if interaction.type is discord.InteractionType.application_command and isinstance(
+                command, app_commands.Command):
+            refusal = out_of_range(command, interaction.data or {})  # a client that ignores the declared range
+            if refusal is not None:
+                raise UserError(refusal)
         return True
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError, /) -> None:
