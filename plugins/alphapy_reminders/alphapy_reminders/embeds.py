@@ -113,7 +113,8 @@ _MONTH_DAY = re.compile(
     rf"\b(?P<month>{_MONTH_WORD})\b\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?![:.]\d)" + _YEAR,
     re.IGNORECASE,
 )
-_NUMERIC_DAY = re.compile(r"\b(?P<day>\d{1,2})(?P<sep>[-/.])(?P<month>\d{1,2})(?:(?P=sep)(?P<year>\d{2,4}))?\b")
+_NUMERIC_DAY = re.compile(  # not a time range: "20:30-2:30" holds no "30-2"
+    r"(?<![:\d])(?P<day>\d{1,2})(?P<sep>[-/.])(?P<month>\d{1,2})(?:(?P=sep)(?P<year>\d{2,4}))?(?![:\d])")
 _ISO_PARTS = re.compile(r"\b(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})\b")
 
 

@@ -144,3 +144,5 @@ def test_numbers_that_are_not_dates_do_not_refuse_a_clear_start() -> None:
     text = "Saturday 12 December 20:00. A 31.4 km ride, tickets 25.99"
     event = detect_event(embed(description=text), AMS, NOW)
     assert event is not None and event.starts_at == SAT_12_DEC_20H
+    ranged = detect_event(embed(description="Bar open 20:30-2:30", When="Saturday 12 December 20:00"), AMS, NOW)
+    assert ranged is not None and ranged.starts_at == SAT_12_DEC_20H  # "30-2" of a time range is no 30 February
