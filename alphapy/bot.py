@@ -25,7 +25,7 @@ from discord.ext import commands
 from alphapy.errors import UserError, new_error_id, report_interaction_error, user_message
 from alphapy.gate import Gate
 from alphapy.log import get_logger, log_context
-from alphapy.option_bounds import out_of_range
+from alphapy.option_bounds import refuse_out_of_range
 
 if TYPE_CHECKING:
     from alphapy.services import Services
@@ -46,15 +46,11 @@ class AlphapyTree(app_commands.CommandTree):
             return True
         try:
             await bot.gate.check_command(interaction, command)
+            refuse_out_of_range(interaction, command)  # a client that ignores the declared ranges
         except app_commands.CheckFailure:
             if interaction.type is discord.InteractionType.autocomplete:
                 return False  # autocomplete cannot show a message: offer nothing
             raise
-        if interaction.type is discord.InteractionType.application_command and isinstance(
-                command, app_commands.Command):
-            refusal = out_of_range(command, interaction.data or {})  # a client that ignores the declared range
-            if refusal is not None:
-                raise UserError(refusal)
         return True
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError, /) -> None:

@@ -13,9 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import discord
 from discord import AppCommandOptionType, app_commands
 
-__all__ = ["out_of_range"]
+from alphapy.errors import UserError
+
+__all__ = ["out_of_range", "refuse_out_of_range"]
 
 _SUBCOMMANDS = (AppCommandOptionType.subcommand.value, AppCommandOptionType.subcommand_group.value)
 _NUMBERS = (AppCommandOptionType.integer.value, AppCommandOptionType.number.value)
@@ -56,3 +59,17 @@ def out_of_range(command: app_commands.Command[Any, ..., Any], data: Mapping[str
         if (low is not None and value < low) or (high is not None and value > high):
             return f"The {parameter.display_name} must be {_describe(parameter)}."
     return None
+
+
+def refuse_out_of_range(interaction: discord.Interaction, command: Any) -> None:
+    """:class:`UserError` for a slash command with a number outside its declared range.
+
+    Autocomplete is left alone: the value being typed is not the value that will be sent.
+    """
+    if interaction.type is not discord.InteractionType.application_command:
+        return
+    if not isinstance(command, app_commands.Command):
+        return  # a context menu takes no options
+    refusal = out_of_range(command, interaction.data or {})
+    if refusal is not None:
+        raise UserError(refusal)
