@@ -250,6 +250,12 @@ async def test_deep_or_oversized_json_gets_a_sentence_and_stores_nothing(bot, em
         edited = await emulator.slash(host, "onboarding question edit", options={"question_id": kept, **options})
         for reply in (added, edited):
             assert reply.ephemeral and reply.content.startswith(expected), (options, reply.content)
+    without_limit(emulator, "question add", "options")  # a modified client sends more than 6,000 characters
+    for nested, expected in [(5_000, "The options are nested too deeply (at most 32 levels"),
+                             (10_000, "The options are too long (at most 16,000 characters).")]:
+        reply = await emulator.slash(host, "onboarding question add", options={
+            "question": "Q?", "type": "select", "options": "[" * nested + "]" * nested})
+        assert reply.ephemeral and reply.content.startswith(expected), reply.content
     assert await bot.db.fetch("SELECT * FROM guild_onboarding_questions") == [before]
 
 
