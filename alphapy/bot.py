@@ -3,7 +3,8 @@
 What the core does around every plugin, so that no plugin has to:
 
 * adds each plugin's cogs (``register_cogs``) behind the per-guild gate;
-* checks declared access (Manage Server, staff role) before a command runs;
+* checks declared access (Manage Server, staff role) before a command runs, and the
+  declared ranges of number options (a modified client ignores them);
 * records every slash and text command in ``audit_logs`` and in ``/metrics``;
 * answers every failure: a refusal in the plugin's words, or a bug with an error id;
 * runs ``startup``/``shutdown`` hooks and syncs the application commands.
@@ -25,6 +26,7 @@ from alphapy.db.pool import database_outage
 from alphapy.errors import UserError, new_error_id, report_interaction_error, user_message
 from alphapy.gate import Gate
 from alphapy.log import get_logger, log_context
+from alphapy.option_bounds import refuse_out_of_range
 
 if TYPE_CHECKING:
     from alphapy.services import Services
@@ -45,6 +47,7 @@ class AlphapyTree(app_commands.CommandTree):
             return True
         try:
             await bot.gate.check_command(interaction, command)
+            refuse_out_of_range(interaction, command)  # a client that ignores the declared ranges
         except app_commands.CheckFailure:
             if interaction.type is discord.InteractionType.autocomplete:
                 return False  # autocomplete cannot show a message: offer nothing

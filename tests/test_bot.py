@@ -241,6 +241,26 @@ async def test_out_of_range_numbers(bot, emulator, host) -> None:
     assert reply.ephemeral and reply.content == "there is no settings history entry #2147483647 in this server"
 
 
+def ignore_ranges(emulator: Any, command: str) -> None:
+    """A modified client: it no longer keeps the number options of ``/<command>`` in range."""
+    top, *path = command.split()
+    [node] = [c.data for c in emulator.commands() if c.name == top]
+    for part in path:
+        node = next(o for o in node["options"] if o["name"] == part)
+    for option in node["options"]:
+        option.pop("min_value", None)
+        option.pop("max_value", None)
+
+
+async def test_declared_ranges_hold_even_for_a_modified_client(bot, emulator, host) -> None:
+    ignore_ranges(emulator, "settings rollback")
+    for number in (0, 2**31, 2**63):
+        reply = await emulator.slash(host, "settings rollback", history_id=number)
+        assert reply.ephemeral and reply.content == "The history_id must be a whole number from 1 to 2,147,483,647."
+    rows = await audit_rows(bot)
+    assert [(r["command_name"], r["success"]) for r in rows] == [("settings rollback", False)] * 3
+
+
 # --- connection -------------------------------------------------------------------------
 
 async def test_reconnect_resumes_and_commands_still_work(bot, emulator, member) -> None:

@@ -56,12 +56,15 @@ async def test_unreachable_server_is_a_clear_error() -> None:
 async def test_close_waits_for_borrowed_connections(migrated_database_url: str) -> None:
     database = await Database(migrated_database_url, min_size=1, max_size=2).open()
 
+    borrowed = asyncio.Event()
+
     async def borrow() -> None:
         async with database.acquire() as conn:
+            borrowed.set()
             await conn.execute("SELECT pg_sleep(0.2)")
 
     task = asyncio.create_task(borrow())
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(borrowed.wait(), 30)  # the connection is out before close() begins, however slow
     await database.close(timeout=5)
     await task  # the borrowed connection finished its work before the pool closed
     assert not database.is_open

@@ -154,6 +154,8 @@ async def test_rollback_of_another_guilds_entry_is_refused(settings: SettingsSer
         ("demo.rules", "{not json", "demo.rules must be valid JSON of at most 200 bytes"),
         ("demo.rules", '{"a": "' + "x" * 300 + '"}', "demo.rules must be valid JSON of at most 200 bytes"),
         ("demo.rules", '"\\u0000"', "demo.rules must be valid JSON"),
+        ("demo.rules", "[" * 40 + "]" * 40, "demo.rules must be valid JSON"),  # nested deeper than 32
+        ("demo.rules", "[NaN]", "demo.rules must be valid JSON"),
     ],
 )
 async def test_bad_values_are_refused_and_nothing_is_written(

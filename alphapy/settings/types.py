@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from alphapy.json_input import JsonInputError, load_json_input
+
 _MAX_SNOWFLAKE = 2**64 - 1
 GRANT = "grant"
 PING = "ping"
@@ -359,8 +361,8 @@ class JsonType(SettingType):
 
     def parse(self, text: str) -> Any:
         try:
-            value = json.loads(text)
-        except (ValueError, RecursionError):
+            value = load_json_input(text)  # the core's one rule for typed JSON: bounded nesting, no NaN
+        except JsonInputError:
             raise self.fail() from None
         return self.validate(value)
 

@@ -123,16 +123,19 @@ async def _remove(db: Any, args: argparse.Namespace) -> int:
 
 
 def _read_drafts(source: str) -> list[Any]:
-    import json
     from pathlib import Path
 
+    from alphapy.json_input import JsonInputError, load_json_input
     from alphapy_faq.entries import Draft, EntryError
 
     try:
         text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-        items = json.loads(text)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise EntryError(f"cannot read {source}: {exc}") from None
+    try:
+        items = load_json_input(text)  # deep nesting or a huge number: a sentence, not a traceback
+    except JsonInputError as exc:
+        raise EntryError(f"cannot read {source}: it is {exc.problem}") from None
     if not isinstance(items, list):
         raise EntryError("the file must hold a JSON list of entries")
     drafts = []

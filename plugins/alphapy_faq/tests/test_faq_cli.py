@@ -106,6 +106,8 @@ def test_import_adds_and_updates_all_or_nothing(cli, migrated_database_url, tmp_
 
     for content, error in [
         ("not json", "cannot read"),
+        ("[" * 5000 + "]" * 5000, "is nested too deeply (at most 32 levels"),
+        ("[" + "9" * 5000 + "]", "a number in it has too many digits"),
         ('{"title": "x"}', "the file must hold a JSON list of entries"),
         ('[{"title": "New", "summary": "ok"}, {"title": "", "summary": "x"}]', "entry 2: An FAQ entry needs a title."),
         ('[{"title": "A", "summary": "x", "keywords": [1, 2]}]', "entry 1: keywords must be a list of strings"),

@@ -27,6 +27,9 @@ from alphapy_onboarding.views import ITEMS, parse_form_id, run_safely, submitted
 
 QuestionType = Literal["select", "multiselect", "text", "email"]
 JSON_OPTION_MAX = 6000  # what Discord lets a string option carry
+# Questions and rules are SERIAL rows: Discord refuses a typed id outside this range, so an id
+# of 2**31 or 2**63 never reaches PostgreSQL (where it was an integer overflow and an error id).
+RowId = app_commands.Range[int, 1, 2_147_483_647]
 
 
 def _role_problem(interaction: discord.Interaction) -> Any:
@@ -139,7 +142,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
                            max_length="text: longest answer")
     @app_commands.autocomplete(question_id=_question_choices)
     async def question_edit(
-        self, interaction: discord.Interaction, question_id: int,
+        self, interaction: discord.Interaction, question_id: RowId,
         question: app_commands.Range[str, 1, q.QUESTION_MAX] | None = None, kind: QuestionType | None = None,
         options: app_commands.Range[str, 1, JSON_OPTION_MAX] | None = None,
         followup: app_commands.Range[str, 1, JSON_OPTION_MAX] | None = None,
@@ -178,7 +181,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
 
     @question_group.command(name="remove", description="Remove a question (answers already given stay)")
     @app_commands.autocomplete(question_id=_question_choices)
-    async def question_remove(self, interaction: discord.Interaction, question_id: int) -> None:
+    async def question_remove(self, interaction: discord.Interaction, question_id: RowId) -> None:
         async with self.bot.db.transaction() as conn:
             await store.lock_order(conn, store.QUESTIONS, interaction.guild_id)
             if not await store.remove(conn, store.QUESTIONS, interaction.guild_id, question_id):
@@ -188,7 +191,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
     @question_group.command(name="move", description="Move a question to another place in the order")
     @app_commands.describe(position="its new place, 1 is first")
     @app_commands.autocomplete(question_id=_question_choices)
-    async def question_move(self, interaction: discord.Interaction, question_id: int,
+    async def question_move(self, interaction: discord.Interaction, question_id: RowId,
                             position: app_commands.Range[int, 1, q.MAX_QUESTIONS]) -> None:
         async with self.bot.db.transaction() as conn:
             await store.lock_order(conn, store.QUESTIONS, interaction.guild_id)
@@ -230,7 +233,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
 
     @rule_group.command(name="edit", description='Change a rule (only what you fill in; "none" clears an image)')
     @app_commands.autocomplete(rule_id=_rule_choices)
-    async def rule_edit(self, interaction: discord.Interaction, rule_id: int,
+    async def rule_edit(self, interaction: discord.Interaction, rule_id: RowId,
                         title: app_commands.Range[str, 1, q.RULE_TITLE_MAX] | None = None,
                         description: app_commands.Range[str, 1, q.RULE_DESCRIPTION_MAX] | None = None,
                         thumbnail_url: app_commands.Range[str, 1, q.URL_MAX] | None = None,
@@ -252,7 +255,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
 
     @rule_group.command(name="remove", description="Remove a rule")
     @app_commands.autocomplete(rule_id=_rule_choices)
-    async def rule_remove(self, interaction: discord.Interaction, rule_id: int) -> None:
+    async def rule_remove(self, interaction: discord.Interaction, rule_id: RowId) -> None:
         async with self.bot.db.transaction() as conn:
             await store.lock_order(conn, store.RULES, interaction.guild_id)
             if not await store.remove(conn, store.RULES, interaction.guild_id, rule_id):
@@ -262,7 +265,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
     @rule_group.command(name="move", description="Move a rule to another place in the order")
     @app_commands.describe(position="its new place, 1 is first")
     @app_commands.autocomplete(rule_id=_rule_choices)
-    async def rule_move(self, interaction: discord.Interaction, rule_id: int,
+    async def rule_move(self, interaction: discord.Interaction, rule_id: RowId,
                         position: app_commands.Range[int, 1, q.MAX_RULES]) -> None:
         async with self.bot.db.transaction() as conn:
             await store.lock_order(conn, store.RULES, interaction.guild_id)

@@ -15,7 +15,6 @@ Errors are :class:`alphapy.errors.UserError` with one sentence saying what to fi
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -24,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from alphapy.errors import UserError
+from alphapy.json_input import JsonInputError, load_json_input
 
 QUESTION_TYPES = ("select", "multiselect", "text", "email")
 CHOICE_TYPES = ("select", "multiselect")
@@ -216,9 +216,7 @@ def spec_from_json(data: Mapping[str, Any]) -> QuestionSpec:
 # --- reading what a host typed ---------------------------------------------------------------
 
 def _load_json(text: str, what: str) -> Any:
-    if len(text) > JSON_MAX:
-        raise UserError(f"The {what} JSON is too long (at most {JSON_MAX:,} characters).")
-
+    """The JSON a host typed, or one sentence saying why not (too long, too deep, not JSON)."""
     def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: dict[str, Any] = {}
         for key, value in pairs:
@@ -228,10 +226,10 @@ def _load_json(text: str, what: str) -> Any:
         return seen
 
     try:
-        return json.loads(text, object_pairs_hook=no_duplicates)
-    except json.JSONDecodeError as exc:
-        raise UserError(f"The {what} are not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}). "
-                        'Example: [{"label": "Gaming", "value": "gaming"}, "Music"]') from None
+        return load_json_input(text, max_chars=JSON_MAX, object_pairs_hook=no_duplicates)
+    except JsonInputError as exc:
+        example = ' Example: [{"label": "Gaming", "value": "gaming"}, "Music"]' if exc.syntax else ""
+        raise UserError(f"The {what} are {exc.problem}.{example}") from None
 
 
 def _clean_line(value: Any, what: str, limit: int, *, required: bool = True) -> str | None:

@@ -51,6 +51,8 @@ def test_options_from_labels_and_objects() -> None:
     (str([f"o{n}" for n in range(26)]).replace("'", '"'), "at most 25 options (26 given)"),
     ('[""]', "needs text"), ('["a\\nb"]', "one line"), ('["x", {"label": "y", "value": "-bad"}]', "value must be"),
     ('[{"label": "A", "role": true}]', "A role must be"), ("[" + '"x",' * 9000 + '"x"]', "too long"),
+    ("[" * 7000 + "]" * 7000, "nested too deeply"), ("[" * 10_000 + "]" * 10_000, "too long"),
+    ('["A", ' + "9" * 5000 + "]", "too many digits"), ('["A", Infinity]', "not valid JSON"),
 ])
 def test_bad_options(text: str, expected: str) -> None:
     with pytest.raises(UserError) as refused:

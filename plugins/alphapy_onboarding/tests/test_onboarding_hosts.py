@@ -231,6 +231,70 @@ async def test_a_role_of_another_server_is_refused(bot, emulator, host, ob) -> N
     assert reply.content == f"Option 'A': the role {theirs.id} is not a role of this server."
 
 
+DEEP_LIST = "[" * 3000 + "]" * 3000  # 6,000 characters: what one option can carry, nested 3,000 deep
+BAD_JSON = [
+    ({"type": "select", "options": DEEP_LIST}, "The options are nested too deeply (at most 32 levels"),
+    ({"type": "select", "options": '["A", "B"]', "followup": '{"a": ' + "[" * 2990 + "]" * 2990 + "}"},
+     "The follow-ups are nested too deeply (at most 32 levels"),
+    ({"type": "select", "options": '["A", ' + "9" * 5000 + "]"},
+     "The options are not usable: a number in it has too many digits."),
+    ({"type": "select", "options": '["A", NaN]'}, "The options are not valid JSON (NaN is not a JSON value)."),
+]
+
+
+async def test_deep_or_oversized_json_gets_a_sentence_and_stores_nothing(bot, emulator, host, ob) -> None:
+    kept = await ob.add_question(question="Kept?", type="select", options='["A", "B"]')
+    before = await bot.db.fetchrow("SELECT * FROM guild_onboarding_questions WHERE id = $1", kept)
+    for options, expected in BAD_JSON:
+        added = await emulator.slash(host, "onboarding question add", options={"question": "Q?", **options})
+        edited = await emulator.slash(host, "onboarding question edit", options={"question_id": kept, **options})
+        for reply in (added, edited):
+            assert reply.ephemeral and reply.content.startswith(expected), (options, reply.content)
+    without_limit(emulator, "question add", "options")  # a modified client sends more than 6,000 characters
+    for nested, expected in [(5_000, "The options are nested too deeply (at most 32 levels"),
+                             (10_000, "The options are too long (at most 16,000 characters).")]:
+        reply = await emulator.slash(host, "onboarding question add", options={
+            "question": "Q?", "type": "select", "options": "[" * nested + "]" * nested})
+        assert reply.ephemeral and reply.content.startswith(expected), reply.content
+    assert await bot.db.fetch("SELECT * FROM guild_onboarding_questions") == [before]
+
+
+def without_ranges(emulator: Any, path: str) -> None:
+    """A modified client that sends any number for the options of ``/onboarding <path>``."""
+    [command] = [c for c in emulator.commands() if c.name == "onboarding"]
+    node: dict[str, Any] = command.data
+    for part in path.split():
+        node = next(o for o in node["options"] if o["name"] == part)
+    for option in node["options"]:
+        option.pop("min_value", None)
+        option.pop("max_value", None)
+
+
+ID_COMMANDS = [("question edit", "question_id", {"question": "X?"}), ("question remove", "question_id", {}),
+               ("question move", "question_id", {"position": 1}), ("rule edit", "rule_id", {"title": "X"}),
+               ("rule remove", "rule_id", {}), ("rule move", "rule_id", {"position": 1})]
+
+
+async def test_ids_beyond_what_a_question_or_rule_can_have(bot, emulator, host, ob) -> None:
+    await ob.add_question(question="Kept?", type="text")
+    await ob.add_rule(title="Kept", description="D")
+    before = [await bot.db.fetch(f"SELECT * FROM {table} ORDER BY id")
+              for table in ("guild_onboarding_questions", "guild_rules")]
+    for path, name, extra in ID_COMMANDS:
+        what = path.split()[0]
+        for number in (2**31, 2**63):
+            with pytest.raises(ValueError, match="outside 1..2147483647"):  # Discord's own client stops these
+                await emulator.slash(host, f"onboarding {path}", options={name: number, **extra})
+        unknown = await emulator.slash(host, f"onboarding {path}", options={name: 2_147_483_647, **extra})
+        assert unknown.content == f"There is no onboarding {what} #2147483647 in this server."
+        without_ranges(emulator, path)  # ... a modified client does not; the bot still answers in a sentence
+        for number in (2**31, 2**63):
+            reply = await emulator.slash(host, f"onboarding {path}", options={name: number, **extra})
+            assert reply.ephemeral and reply.content == f"The {name} must be a whole number from 1 to 2,147,483,647."
+    assert [await bot.db.fetch(f"SELECT * FROM {table} ORDER BY id")
+            for table in ("guild_onboarding_questions", "guild_rules")] == before
+
+
 BAD_URLS = ["http://example.org/a.png", "javascript:alert(1)", "ftp://example.org/a.png", "https://",
             "https://exa mple.org/a.png", "data:image/png;base64,AAAA", "https://localhost/a.png"]
 

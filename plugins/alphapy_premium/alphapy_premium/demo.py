@@ -30,6 +30,8 @@ async def chapter(t: Any) -> None:
     asked = await t.slash(t.member, "premium_transfer")
     t.expect(asked.ephemeral and "Move your **yearly** premium" in asked.content, "a confirmation is asked")
     moved = await t.click(t.member, asked.response, "Move it here")
+    # The bot defers the click and edits the prompt once the move is done: wait for that edit.
+    await t.emulator.wait_until(lambda: moved.answered, timeout=15, message="the prompt edited after the move")
     t.expect("now applies to **this server**" in (moved.response.content or ""), "the move is confirmed")
     t.expect(await has_premium(t.bot, t.member.id, t.guild.id) and not await has_premium(t.bot, t.member.id, side.id),
              "premium follows the subscription")

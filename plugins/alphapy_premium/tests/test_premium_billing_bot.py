@@ -10,6 +10,7 @@ import pytest
 import pytest_asyncio
 from alphapy_premium import ledger, store
 from alphapy_premium.testing import FakeBilling
+from premium_helpers import move_here
 
 from alphapy.premium import PremiumStatus, has_premium
 
@@ -43,7 +44,7 @@ async def test_the_billing_service_moves_its_subscription_first(configured, bot,
     sub = await billing_owned(bot, configured, member, elsewhere)
     assert (await bot.premium_status(member.id, elsewhere.id)).source == "billing"
     asked = await emulator.slash(member, "premium_transfer")
-    await emulator.click(asked, "Move it here")
+    await move_here(emulator, asked)
     assert asked.response.content.startswith("✅ Your **monthly** premium now applies to **this server**.")
     moves = [r for r in configured.requests if r.method == "POST"]
     assert [(r.path, r.body) for r in moves] == [(f"/v1/premium/subscriptions/{sub.external_id}/transfer",
@@ -69,7 +70,7 @@ async def test_without_the_billing_service_nothing_moves(configured, bot, emulat
         configured.mode = "down"
     else:
         configured.refuse_transfers = "payment overdue"
-    await emulator.click(asked, "Move it here")
+    await move_here(emulator, asked)
     assert asked.response.content == message and asked.response.buttons == []
     row = await store.get(bot.db, sub.id)
     assert row["guild_id"] == elsewhere.id and row["last_transferred_at"] is None
@@ -79,7 +80,7 @@ async def test_a_local_grant_moves_without_asking_the_billing_service(configured
                                                                       guild) -> None:
     sub = await ledger.grant(bot.db, user_id=member.id, guild_id=elsewhere.id, tier="lifetime")
     asked = await emulator.slash(member, "premium_transfer")
-    await emulator.click(asked, "Move it here")
+    await move_here(emulator, asked)
     assert asked.response.content.startswith("✅")
     assert not [r for r in configured.requests if r.method == "POST"]
     assert (await store.get(bot.db, sub.id))["guild_id"] == guild.id

@@ -10,6 +10,7 @@ from typing import Any
 import discord
 import pytest
 from alphapy_premium import ledger, store
+from premium_helpers import move_here
 
 from alphapy.log import configure_logging
 from alphapy.premium import has_premium
@@ -105,7 +106,7 @@ async def test_transfer_end_to_end(bot, emulator, member, guild, elsewhere) -> N
     stream = io.StringIO()
     configure_logging("info", "json", stream=stream)
     try:
-        await emulator.click(asked, "Move it here")
+        await move_here(emulator, asked)
     finally:
         configure_logging("warning", "json")
     assert asked.response.content.startswith("✅ Your **yearly** premium now applies to **this server**.")
@@ -143,7 +144,7 @@ async def test_cooldown_between_moves(bot, emulator, member, guild, elsewhere) -
     await bot.settings.set(elsewhere.id, "premium", "transfer_cooldown_days", 1)
     asked = await emulator.slash(member, "premium_transfer")
     assert "again in 1 day." in asked.content
-    await emulator.click(asked, "Move it here")
+    await move_here(emulator, asked)
     assert asked.response.content.startswith("✅")
 
 
@@ -155,8 +156,8 @@ async def test_the_click_checks_everything_again(bot, emulator, member, guild, e
     await emulator.settle()
     here = await emulator.slash(member, "premium_transfer")
     there = await emulator.slash(member, "premium_transfer", in_channel=third.channel("general"))
-    await emulator.click(here, "Move it here")
-    await emulator.click(there, "Move it here")
+    await move_here(emulator, here)
+    await move_here(emulator, there)
     assert there.response.content.startswith("You moved your subscription <t:")
     assert (await store.get(bot.db, sub.id))["guild_id"] == guild.id
 
@@ -168,7 +169,7 @@ async def test_only_an_active_subscription_moves(bot, emulator, member, elsewher
     asked = await emulator.slash(member, "premium_transfer")
     async with bot.db.acquire() as conn:
         await store.set_status(conn, sub.id, "cancelled", from_statuses=("active",))
-    await emulator.click(asked, "Move it here")
+    await move_here(emulator, asked)
     assert asked.response.content == "Only an active subscription can be moved; this one is cancelled."
     assert (await store.get(bot.db, sub.id))["guild_id"] == elsewhere.id
 

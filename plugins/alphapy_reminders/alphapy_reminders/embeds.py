@@ -13,9 +13,11 @@ reminder, so :func:`detect_event` returns ``None`` unless exactly one start can 
 Concretely, a written start needs both a day (a date, a weekday or "tomorrow") and a time
 of day; a weekday that contradicts the date (``Saturday 14 December`` in a year where the
 14th is a Monday) is refused; so is a numeric date that reads differently in Europe and
-the US (``05/12``); so are several different starts without a field saying which one is
-*the* start. Fields named like "When", "Date", "Time" (or "Wanneer", "Datum", "Tijd")
-tell which text holds the start, "Where"/"Location" ("Waar"/"Locatie") the location.
+the US (``05/12``); so is a day the month does not have (``30 February``, ``31 juni``,
+``29 februari 2027``: dateparser would quietly move it to another day); so are several
+different starts without a field saying which one is *the* start. Fields named like
+"When", "Date", "Time" (or "Wanneer", "Datum", "Tijd") tell which text holds the start,
+"Where"/"Location" ("Waar"/"Locatie") the location.
 
 The function is pure (the embed as a dict, the timezone and "now" in; an event out) and
 synchronous: ``dateparser`` takes a few milliseconds per text (about 150 ms for its first
@@ -24,6 +26,7 @@ call), so the cog runs it in a worker thread.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -83,6 +86,36 @@ _MONTH = re.compile(
 _RELATIVE_DAY = re.compile(r"\b(today|tonight|tomorrow|vandaag|vanavond|morgen|overmorgen)\b", re.IGNORECASE)
 _NUMERIC_DATE = re.compile(r"\b(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})(?:[-/.](?P<y>\d{2,4}))?\b")
 _ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_MONTH_NUMBERS: dict[str, int] = {
+    **{w: 1 for w in ("jan", "january", "januari")},
+    **{w: 2 for w in ("feb", "february", "februari")},
+    **{w: 3 for w in ("mar", "march", "maart")},
+    **{w: 4 for w in ("apr", "april")},
+    **{w: 5 for w in ("may", "mei")},
+    **{w: 6 for w in ("jun", "june", "juni")},
+    **{w: 7 for w in ("jul", "july", "juli")},
+    **{w: 8 for w in ("aug", "august", "augustus")},
+    **{w: 9 for w in ("sep", "sept", "september")},
+    **{w: 10 for w in ("oct", "okt", "october", "oktober")},
+    **{w: 11 for w in ("nov", "november")},
+    **{w: 12 for w in ("dec", "december")},
+}
+_MONTH_WORD = "|".join(sorted(_MONTH_NUMBERS, key=len, reverse=True))
+_YEAR = r"(?:,?\s+(?P<year>\d{4})(?![:.]?\d))?"  # "2027", never the "20" of "20:00"
+# "30 February", "31st of April", "31 juni 2027", "30e februari" ...
+_DAY_MONTH = re.compile(
+    rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th|ste|de|e)?\.?\s+(?:of\s+|van\s+)?(?P<month>{_MONTH_WORD})\b\.?"
+    + _YEAR,
+    re.IGNORECASE,
+)
+# ... and "February 30th", "April 31, 2027"
+_MONTH_DAY = re.compile(
+    rf"\b(?P<month>{_MONTH_WORD})\b\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?![:.]\d)" + _YEAR,
+    re.IGNORECASE,
+)
+_NUMERIC_DAY = re.compile(  # not a time range: "20:30-2:30" holds no "30-2"
+    r"(?<![:\d])(?P<day>\d{1,2})(?P<sep>[-/.])(?P<month>\d{1,2})(?:(?P=sep)(?P<year>\d{2,4}))?(?![:\d])")
+_ISO_PARTS = re.compile(r"\b(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})\b")
 
 
 @dataclass(frozen=True)
@@ -213,12 +246,60 @@ def _ambiguous_numeric(text: str) -> bool:
     return False
 
 
+def _cleaned(text: str) -> str:
+    """The text dates are read from: no markup, no timestamps, times as ``20:00``, one line."""
+    return _normalise_times(_plain(_TIMESTAMP.sub(" ", text))).replace("\n", " ")
+
+
+def _days_written(text: str) -> list[tuple[int, int, int | None]]:
+    """Every (day, month, year or ``None``) written with a month name or as an ISO date."""
+    named: list[tuple[int, int, int | None]] = []
+    for pattern in (_DAY_MONTH, _MONTH_DAY):
+        for match in pattern.finditer(text):
+            year = int(match["year"]) if match["year"] else None
+            named.append((int(match["day"]), _MONTH_NUMBERS[match["month"].lower()], year))
+    for match in _ISO_PARTS.finditer(text):
+        named.append((int(match["day"]), int(match["month"]), int(match["year"])))
+    return named
+
+
+def _days_numeric(text: str) -> list[tuple[int, int, int | None]]:
+    """Numeric dates, day first as in ``DATE_ORDER`` (``31/04``, ``30-02-2027``, ``31.04.2027``).
+
+    Only what looks like a date counts (day 1-31, month 1-12; a dot only with a year), so
+    prices, distances and versions ("25.99", "31.4 km") are not taken for dates.
+    """
+    named: list[tuple[int, int, int | None]] = []
+    for match in _NUMERIC_DAY.finditer(_ISO_PARTS.sub(" ", text)):
+        day, month = int(match["day"]), int(match["month"])
+        if match["sep"] == "." and not match["year"]:
+            continue
+        year = int(match["year"]) if match["year"] and len(match["year"]) == 4 else None
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            named.append((day, month, year))
+    return named
+
+
+def _day_exists(day: int, month: int, year: int | None) -> bool:
+    """Whether the month has that day: in ``year``, or in some year when none is written
+    (29 February exists, but only in leap years; the parse must then land on one)."""
+    if not 1 <= month <= 12:
+        return False
+    return 1 <= day <= calendar.monthrange(year if year is not None else 2028, month)[1]
+
+
+def _names_impossible_day(text: str) -> bool:
+    """``30 February``, ``31 April``, ``29 februari 2027``: a day that does not exist."""
+    cleaned = _cleaned(text)
+    return any(not _day_exists(*named) for named in _days_written(cleaned) + _days_numeric(cleaned))
+
+
 def _parse_written(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
     """One start from a written text, or ``None`` when it is not clearly one date and time."""
     import dateparser
     from dateparser.search import search_dates
 
-    cleaned = _normalise_times(_plain(_TIMESTAMP.sub(" ", text))).replace("\n", " ")
+    cleaned = _cleaned(text)
     if not cleaned or len(cleaned) > 300 or not _TIME_OF_DAY.search(cleaned) or not _has_day(cleaned):
         return None
     if _ambiguous_numeric(cleaned):
@@ -238,15 +319,23 @@ def _parse_written(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
             return None
         found = starts.pop()
     start = found.astimezone(UTC)
+    local = start.astimezone(tz)
     named = _weekdays_named(cleaned)
-    if named and start.astimezone(tz).weekday() not in named:
+    if named and local.weekday() not in named:
         return None  # "Saturday 14 December" where the 14th is not a Saturday: which one is meant?
+    if _names_impossible_day(cleaned):
+        return None
+    days = _days_written(cleaned)
+    if days and not any((local.day, local.month) == (day, month) for day, month, _ in days):
+        return None  # dateparser moved a day it could not place ("29 February" in 2027) to another
     if start - now > FURTHEST_FUTURE:
         return None
     return start
 
 
 def _from_text(entries: list[tuple[str | None, str]], tz: ZoneInfo, now: datetime) -> datetime | None:
+    if any(_names_impossible_day(text) for _, text in entries):
+        return None  # an announcement naming a day that does not exist cannot be read with confidence
     labelled = [(label, text) for label, text in entries if label in _WHEN_LABELS]
     dates = [text for label, text in labelled if label in _DATE_LABELS]
     times = [text for label, text in labelled if label in _TIME_LABELS]

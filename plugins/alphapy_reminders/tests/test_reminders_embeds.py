@@ -102,3 +102,47 @@ def test_title_falls_back_to_author_then_a_word() -> None:
 def test_the_guild_timezone_decides_what_20_00_means() -> None:
     tokyo = detect_event(embed(description="Saturday 12 December 20:00"), ZoneInfo("Asia/Tokyo"), NOW)
     assert tokyo is not None and tokyo.starts_at == datetime(2026, 12, 12, 11, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("description", [
+    "30 February 20:00",
+    "Saturday 31 April 2027 20:00",
+    "February 30th at 8pm",
+    "31st of April, 20:00",
+    "30 feb 2027 20:00",
+    "31 juni 20:00",
+    "zaterdag 31 juni om 20.00 uur",
+    "29 februari 2027 om 20:00",
+    "31 april 2027 om 20.00 uur",
+    "30e februari 20:00",
+    "31/04/2027 20:00",
+    "30-02-2027 20:00",
+    "2027-02-30 20:00",
+])
+def test_a_day_the_month_does_not_have_is_refused(description: str) -> None:
+    assert detect_event(embed(description=description), AMS, NOW) is None, description
+    assert detect_event(embed(description="Bring snacks.", When=description), AMS, NOW) is None, description
+
+
+def test_an_impossible_day_anywhere_refuses_the_whole_announcement() -> None:
+    text = "Raid on 31 April 20:00\nSignups close Friday 11 December 18:00"
+    assert detect_event(embed(description=text), AMS, NOW) is None
+
+
+@pytest.mark.parametrize("description", [
+    "29 February 2028 20:00",
+    "dinsdag 29 februari 2028 om 20:00",
+    "29 februari om 20:00",      # no year: the next 29 February, in 2028
+    "February 29th at 8pm",
+])
+def test_29_february_of_a_leap_year_is_a_real_day(description: str) -> None:
+    event = detect_event(embed(description=description), AMS, NOW)
+    assert event is not None and event.starts_at == datetime(2028, 2, 29, 19, 0, tzinfo=UTC), description
+
+
+def test_numbers_that_are_not_dates_do_not_refuse_a_clear_start() -> None:
+    text = "Saturday 12 December 20:00. A 31.4 km ride, tickets 25.99"
+    event = detect_event(embed(description=text), AMS, NOW)
+    assert event is not None and event.starts_at == SAT_12_DEC_20H
+    ranged = detect_event(embed(description="Bar open 20:30-2:30", When="Saturday 12 December 20:00"), AMS, NOW)
+    assert ranged is not None and ranged.starts_at == SAT_12_DEC_20H  # "30-2" of a time range is no 30 February

@@ -3,6 +3,7 @@ an edit, removed by a deletion, undone with a button; past and unreadable ones c
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Awaitable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -257,3 +258,21 @@ async def test_one_reminder_per_event_even_when_it_is_announced_twice(bot, emula
     assert bot.get_cog("RemindersCog").announcements.ignored == 2
     await announce(bot, emulator, second, host, title="Quiz night", description=english(start))  # another event
     assert len(await events(bot)) == 2
+
+
+async def test_a_day_the_month_does_not_have_creates_nothing(bot, emulator, host, watched) -> None:
+    """dateparser quietly turns "31 April" into another April day; the announcement is refused instead."""
+    year = datetime.now(AMS).year + 1
+    no_leap_year = year + 1 if calendar.isleap(year) else year
+    stats = bot.get_cog("RemindersCog").announcements
+    ignored = stats.ignored
+    await announce(bot, emulator, watched, host, title="Raid", description=f"Saturday 31 April {year} 20:00")
+    await announce(bot, emulator, watched, host, title="Quiz", description=f"29 februari {no_leap_year} om 20.00 uur")
+    await read(bot, emulator, emulator.post(watched, "", author=host, embeds=[
+        {"title": "Film", "fields": [{"name": "Wanneer", "value": f"31 juni {year} om 20:00"}]}]))
+    assert await events(bot) == [] and bot_messages(emulator, watched) == []
+    assert stats.ignored == ignored + 3  # logged as reminders.announcement_ignored, like any unreadable date
+    start = in_days(10)
+    await announce(bot, emulator, watched, host, title="Raid", description=english(start))
+    [event] = await events(bot)
+    assert event["event_time"] == start.astimezone(UTC)

@@ -42,9 +42,14 @@ async def chapter(t: Any) -> None:
     t.say("Staff claim the ticket and ask for details; the member answers.")
     await t.click(t.host, control, "Claim")
     await t.click(t.host, control, "Ask member")
-    await t.post(t.member, "It was on the 3rd, both charges are on my statement.", channel=room)
-    status = await t.bot.db.fetchval("SELECT status FROM support_tickets WHERE channel_id = $1", room.id)
-    t.expect(status == "claimed", "the member's answer hands the ticket back to staff (claimed)")
+    async def status() -> Any:
+        return await t.bot.db.fetchval("SELECT status FROM support_tickets WHERE channel_id = $1", room.id)
+
+    async def handed_back() -> bool:  # the bot reads the answer in its own time: wait for it, not for quiet
+        return await status() == "claimed"
+
+    await t.post(t.member, "It was on the 3rd, both charges are on my statement.", channel=room, until=handed_back)
+    t.expect(await status() == "claimed", "the member's answer hands the ticket back to staff (claimed)")
     await t.post(t.host, "Refunded the second charge, sorry about that!", channel=room)
 
     t.say("Staff close the ticket; the AI (a fake server here) summarises it without personal details.")

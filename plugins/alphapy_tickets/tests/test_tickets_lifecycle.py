@@ -79,7 +79,8 @@ async def test_the_whole_life_of_a_ticket(bot, emulator, desk: Desk, member) -> 
     claimed = await click(emulator, control, "Claim", by=desk.staff)
     assert claimed.response_type == 7 and control.button_labels == ["Ask member", "Escalate", "Close"]
     assert {"name": "Claimed by", "value": f"<@{desk.staff.id}>", "inline": True} in control.embed["fields"]
-    assert channel.messages[-1].content == f"🙋 <@{desk.staff.id}> claimed this ticket and will help you."
+    said = f"🙋 <@{desk.staff.id}> claimed this ticket and will help you."  # posted after the click's answer
+    await emulator.wait_until(lambda: channel.messages[-1].content == said, message="the claim announced")
     stored = await row(bot, ticket_id)
     assert stored["status"] == "claimed" and stored["claimed_by"] == desk.staff.id and stored["claimed_at"]
     changes.append(stored["updated_at"])
@@ -87,7 +88,7 @@ async def test_the_whole_life_of_a_ticket(bot, emulator, desk: Desk, member) -> 
     # claimed -> waiting_for_user -> (the member answers) -> claimed
     await click(emulator, control, "Ask member", by=desk.staff)
     assert (await row(bot, ticket_id))["status"] == "waiting_for_user"
-    asked = channel.messages[-1]
+    asked = await emulator.wait_until(lambda: channel.messages[-1].content.startswith("💬") and channel.messages[-1])
     assert asked.content.startswith(f"💬 <@{member.id}>, <@{desk.staff.id}> needs more information")
     assert control.button_labels == ["Escalate", "Close"]
     changes.append((await row(bot, ticket_id))["updated_at"])
@@ -104,7 +105,7 @@ async def test_the_whole_life_of_a_ticket(bot, emulator, desk: Desk, member) -> 
     await click(emulator, control, "Escalate", by=desk.staff)
     stored = await row(bot, ticket_id)
     assert stored["status"] == "escalated" and stored["escalated_to"] == escalation.id
-    note = channel.messages[-1]
+    note = await emulator.wait_until(lambda: channel.messages[-1].content.startswith("⬆️") and channel.messages[-1])
     assert note.content == f"⬆️ <@{desk.staff.id}> escalated this ticket to <@&{escalation.id}>."
     sent = emulator.requests.matching("POST", "/channels/{channel_id}/messages")[-1].json
     assert [int(r) for r in sent["allowed_mentions"]["roles"]] == [escalation.id]
@@ -274,7 +275,9 @@ async def test_panel_form_and_info_and_list(bot, emulator, desk: Desk, member, h
     staff_info = await emulator.slash(desk.staff, "ticket info", in_channel=ticket_room)
     await click(emulator, staff_info, "Claim", by=desk.staff)
     assert staff_info.response.button_labels == ["Ask member", "Escalate", "Close"]
-    assert ticket_room.messages[0].button_labels == ["Ask member", "Escalate", "Close"]
+    await emulator.wait_until(  # the control message is edited after the click's answer
+        lambda: ticket_room.messages[0].button_labels == ["Ask member", "Escalate", "Close"],
+        message="the control message follows")
 
 
 async def test_buttons_and_forms_survive_a_restart(emulator, guild, member, migrated_database_url,

@@ -133,12 +133,17 @@ async def test_a_ticket_waiting_too_long_closes_itself(bot, emulator, desk: Desk
     await emulator.click(room.messages[0], "Ask member", by=desk.staff)
     due = await bot.db.fetchval("SELECT autoclose_at - updated_at FROM support_tickets WHERE id = $1", ticket_id)
     assert due.total_seconds() == 24 * 3600
-    await emulator.settle()
-    assert "closes automatically <t:" in room.messages[-1].content
+    await emulator.wait_until(lambda: "closes automatically <t:" in room.messages[-1].content,
+                              message="the member told when the ticket closes")
 
     # the member answers: the timer stops; asked again, it starts again
     await emulator.post(room, "here you go", author=member)
-    assert await bot.db.fetchval("SELECT autoclose_at FROM support_tickets WHERE id = $1", ticket_id) is None
+
+    async def timer_stopped() -> bool:  # the bot reads the answer in its own time
+        return await bot.db.fetchval("SELECT autoclose_at FROM support_tickets WHERE id = $1", ticket_id) is None
+
+    await emulator.wait_until(timer_stopped, message="the timer stopped")
+    await emulator.wait_until(lambda: "Ask member" in room.messages[0].button_labels, message="staff may ask again")
     await emulator.click(room.messages[0], "Ask member", by=desk.staff)
 
     # a day later (we move the due time rather than wait): the due-work loop closes it
@@ -156,9 +161,13 @@ async def test_a_channel_deleted_by_hand_archives_its_ticket(bot, emulator, desk
     ticket_id = opened_id(await emulator.slash(member, "ticket open", description="help"))
     room = bot.get_channel(desk.guild.channel(f"ticket-{ticket_id}").id)
     await room.delete()
-    await emulator.settle()
-    stored = (await tickets(bot, desk.guild.id))[0]
-    assert stored["status"] == "archived" and stored["close_reason"] == "the ticket channel was deleted"
+
+    async def archived() -> Any:  # the bot hears of the deletion in its own time
+        stored = (await tickets(bot, desk.guild.id))[0]
+        return stored if stored["status"] == "archived" else None
+
+    stored = await emulator.wait_until(archived, message="the ticket archived")
+    assert stored["close_reason"] == "the ticket channel was deleted"
     assert opened_id(await emulator.slash(member, "ticket open", description="a new one"))  # not counted any more
 
 

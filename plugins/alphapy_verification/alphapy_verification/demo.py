@@ -70,8 +70,12 @@ async def chapter(t: TourContext) -> None:
     t.expect(room.visible_to(t.member) and room.visible_to(t.host), "the member and staff see the channel")
 
     t.say("A PDF is not a screenshot; then the real one. The (fake) model is sure and quotes a card number.")
-    await t.post(t.member, "my invoice", channel=room, attachments=[("invoice.pdf", b"%PDF-1.7 ...", "application/pdf")])
-    t.expect(any("not a screenshot I can read" in m.content for m in room.messages), "the PDF is refused")
+    def refused() -> bool:  # the upload is checked in a worker thread: wait for the reply, not for quiet
+        return any("not a screenshot I can read" in m.content for m in room.messages)
+
+    await t.post(t.member, "my invoice", channel=room, until=refused,
+                 attachments=[("invoice.pdf", b"%PDF-1.7 ...", "application/pdf")])
+    t.expect(refused(), "the PDF is refused")
     t.fake_ai.reply({"can_verify": True, "needs_manual_review": False,
                      "reason": "Shop Y confirmation for the product, paid with card 4111 1111 1111 1111."})
     await t.post(t.member, "here is my receipt", channel=room, attachments=[("receipt.png", _screenshot(1), "image/png")])

@@ -7,8 +7,12 @@ corrupt or disguised file fails here). Pixel dimensions are bounded before decod
 a small file that unpacks into gigabytes (a decompression bomb) is refused cheaply.
 
 The model never sees the member's file itself but a re-encoded copy, at most
-``MAX_SIDE_FOR_MODEL`` pixels on its long side: no EXIF (a phone photo's GPS position),
-no trailing bytes, no second file hidden behind the image.
+``MAX_SIDE_FOR_MODEL`` pixels on its long side, made from the pixels alone: no metadata
+of any kind (EXIF with a phone photo's GPS position, XMP, ICC profiles, JPEG comments and
+APP segments, PNG text, time and physical-size chunks, WebP EXIF/XMP), no trailing bytes,
+no second file hidden behind the image. Pillow carries some of a decoded image's ``info``
+into what it saves (a JPEG comment, a PNG's ICC profile), so the copy starts from a new
+image that has no ``info`` at all rather than from a list of keys to delete.
 
 For reuse detection the plugin keeps a 256-bit *difference hash* (dHash) of each
 screenshot and nothing else: the greyscale image shrunk to 17 × 16 pixels, one bit per
@@ -111,11 +115,17 @@ def hamming(a: int, b: int) -> int:
     return (a ^ b).bit_count()
 
 
+def _pixels_only(image: Image.Image) -> Image.Image:
+    """The same pixels in a new image: no ``info``, so nothing of the member's file to save."""
+    return Image.frombytes(image.mode, image.size, image.tobytes())
+
+
 def _copy_for_model(image: Image.Image, kind: str) -> bytes:
     copy = image
     if max(image.size) > MAX_SIDE_FOR_MODEL:
         copy = image.copy()
         copy.thumbnail((MAX_SIDE_FOR_MODEL, MAX_SIDE_FOR_MODEL), Image.Resampling.BICUBIC, reducing_gap=2.0)
+    copy = _pixels_only(copy)
     out = io.BytesIO()
     if kind == "PNG":  # screenshots: lossless keeps small print legible; fast compression
         copy.save(out, format="PNG", compress_level=1)

@@ -73,10 +73,10 @@ async def test_one_open_verification_per_member_and_attempt_limit(world: Any) ->
 
 async def test_cooldown_after_rejection_only(world: Any) -> None:
     await world.configure(cooldown_minutes=30)
-    _row, channel = await to_review(world)
+    row, channel = await to_review(world)
     form = await world.emulator.click(world.review_message(channel), "Reject", by=world.staff)
     await world.emulator.submit_modal(form, {"reason": "Not a receipt"})
-    await world.emulator.settle()
+    await world.settled_status(row["id"], leaving="manual_review")  # the member is told before closing is set
     assert "You can try again in 30 min." in channel.messages[-1].content
     refused = await world.emulator.slash(world.member, "verify")
     assert refused.content.startswith("Your last verification was rejected. You can try again <t:")

@@ -22,6 +22,12 @@ async def _closed(world: Any, ticket_id: int) -> bool:
     return (await world.ticket(ticket_id))["closed_at"] is not None
 
 
+async def cancelled(world: Any, ticket_id: int) -> Any:
+    """The ticket once cancelled: the bot hears of a leave or a deleted channel in its own time."""
+    row = await world.ticket(ticket_id)
+    return row if row["decision"] == "cancelled" else None
+
+
 # --- auto ---------------------------------------------------------------------------------------
 async def test_auto_mode_verifies_when_the_model_is_sure(world: Any) -> None:
     row, channel = await world.open()
@@ -85,7 +91,7 @@ async def test_declined_screenshot_goes_to_staff_who_reject_with_a_reason(world:
     assert form.modal is not None and form.modal.custom_id == f"verification:reason:{row['id']}"
     sent = await world.emulator.submit_modal(form, {"reason": "Wrong product: this receipt is for a T-shirt"})
     assert sent.ephemeral and sent.content == f"Rejected verification #{row['id']}."
-    await world.emulator.settle()
+    await world.settled_status(row["id"], leaving="manual_review")  # the member is told before closing is set
 
     done = await world.ticket(row["id"])
     assert done["status"] == "closed_manual" and done["decision"] == "rejected"
@@ -176,7 +182,7 @@ async def test_the_member_cancels(world: Any) -> None:
 async def test_leaving_or_a_deleted_channel_cancels(world: Any) -> None:
     row, _channel = await world.open()
     await world.emulator.member_leave(world.member)
-    done = await world.ticket(row["id"])
+    done = await world.emulator.wait_until(lambda: cancelled(world, row["id"]), message="the verification cancelled")
     assert done["status"] == "closed_manual" and done["decision"] == "cancelled"
     await channel_gone(world, row)
 
@@ -184,8 +190,7 @@ async def test_leaving_or_a_deleted_channel_cancels(world: Any) -> None:
     await world.emulator.settle()
     row, channel = await world.open(other)
     await world.bot.get_channel(channel.id).delete()  # someone deletes the channel by hand
-    await world.emulator.settle()
-    done = await world.ticket(row["id"])
+    done = await world.emulator.wait_until(lambda: cancelled(world, row["id"]), message="the verification cancelled")
     assert done["status"] == "closed_manual" and done["decision"] == "cancelled" and done["closed_at"] is not None
     assert (await world.emulator.slash(other, "verify")).content.startswith("Your verification channel")
 
@@ -205,8 +210,8 @@ async def test_a_role_above_the_bot_sends_the_verification_back_to_staff(world: 
     assert row["channel_id"] in world.emulator.state.channels  # nothing closed
 
     await world.emulator.click(world.review_message(channel), "Approve", by=world.staff)
-    await world.emulator.settle()
-    told = [m.content for m in world.emulator.ephemeral_replies(world.staff)]
+    told = await world.emulator.wait_until(  # a follow-up after the click was deferred: it comes when it comes
+        lambda: [m.content for m in world.emulator.ephemeral_replies(world.staff)], message="the bot's word to staff")
     assert told and told[-1].startswith("I could not give the verified role")
     assert (await world.ticket(row["id"]))["status"] == "manual_review"
 

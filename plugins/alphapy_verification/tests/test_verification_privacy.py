@@ -83,7 +83,7 @@ async def test_reasons_cannot_ping_or_format(world: Any) -> None:
     assert "\\*\\*APPROVED\\*\\*" in view and "@\u200beveryone" in view
     form = await world.emulator.click(world.review_message(channel), "Reject", by=world.staff)
     await world.emulator.submit_modal(form, {"reason": "@everyone look <@&1>"})
-    await world.emulator.settle()
+    await world.settled_status(row["id"], leaving="manual_review")  # every message of the rejection is out
     posted = world.emulator.requests.matching("POST", "/channels/{channel_id}/messages")
     for request in posted:
         mentions = request.json.get("allowed_mentions") or {}

@@ -12,7 +12,7 @@ from PIL import Image
 
 from alphapy_verification.assess import Assessment, ModelView, decide, user_prompt
 from alphapy_verification.images import MAX_PIXELS, NotAcceptable, check_screenshot, hamming, sniff
-from verification_helpers import noise_png, receipt
+from verification_helpers import metadata_blocks, noise_png, receipt
 
 MB = 1024 * 1024
 
@@ -134,3 +134,84 @@ def test_only_one_combination_verifies() -> None:
         if decide(mode, None if mode == "manual" else view(can, review), duplicate=dup).status == "verified"  # type: ignore[arg-type]
     ]
     assert verified == [("auto", True, False, False)]
+
+
+# --- metadata never reaches the model -------------------------------------------------------------
+SECRET = b"SECRET-52.37N-4.89E"
+
+
+def _exif() -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x010F] = SECRET.decode()  # Make
+    exif[0x8825] = {2: (52.0, 22.0, 1.0)}  # GPSInfo: a latitude
+    return exif
+
+
+def _icc() -> bytes:
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+    return profile.tobytes() + SECRET  # a real profile, with our marker behind it
+
+
+def _xmp() -> bytes:
+    return b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF>' + SECRET + b"</rdf:RDF></x:xmpmeta>"
+
+
+def _spliced(data: bytes, at: int, block: bytes) -> bytes:
+    return data[:at] + block + data[at:]
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def _with(fmt: str, **params: object) -> bytes:
+    image = Image.open(io.BytesIO(receipt(7, size=(300, 400))))
+    out = io.BytesIO()
+    image.save(out, format=fmt, **params)
+    return out.getvalue()
+
+
+def _png_text() -> bytes:
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_text("Comment", SECRET.decode())
+    info.add_text("Author", SECRET.decode(), zip=True)  # zTXt
+    info.add_itxt("Description", SECRET.decode(), lang="en")  # iTXt
+    return _with("PNG", pnginfo=info)
+
+
+def _png_time() -> bytes:
+    data = _with("PNG")
+    stamp = _png_chunk(b"tIME", struct.pack(">HBBBBB", 2026, 12, 2, 4, 30, 0))
+    return _spliced(data, 8 + 25, stamp + _png_chunk(b"tEXt", b"Comment\x00" + SECRET))  # right after IHDR
+
+
+METADATA = [
+    ("JPEG comment (COM)", "COM", lambda: _with("JPEG", comment=SECRET)),
+    ("JPEG EXIF (APP1)", "APP1", lambda: _with("JPEG", exif=_exif())),
+    ("JPEG XMP (APP1)", "APP1", lambda: _with("JPEG", xmp=_xmp())),
+    ("JPEG ICC profile (APP2)", "APP2", lambda: _with("JPEG", icc_profile=_icc())),
+    ("JPEG Photoshop IPTC (APP13)", "APP13",
+     lambda: _spliced(_with("JPEG"), 2, b"\xff\xed" + struct.pack(">H", 2 + 14 + len(SECRET))
+                      + b"Photoshop 3.0\x00" + SECRET)),
+    ("PNG text chunks (tEXt, zTXt, iTXt)", "tEXt", _png_text),
+    ("PNG EXIF (eXIf)", "eXIf", lambda: _with("PNG", exif=_exif())),
+    ("PNG ICC profile (iCCP)", "iCCP", lambda: _with("PNG", icc_profile=_icc())),
+    ("PNG time and text (tIME)", "tIME", _png_time),
+    ("PNG physical size (pHYs)", "pHYs", lambda: _with("PNG", dpi=(300, 300))),
+    ("WebP EXIF", "EXIF", lambda: _with("WEBP", exif=_exif())),
+    ("WebP XMP", "XMP ", lambda: _with("WEBP", xmp=_xmp())),
+    ("WebP ICC profile", "ICCP", lambda: _with("WEBP", icc_profile=_icc())),
+]
+
+
+@pytest.mark.parametrize(("what", "block", "make"), METADATA, ids=[m[0] for m in METADATA])
+def test_the_copy_for_the_model_carries_no_metadata(what: str, block: str, make: object) -> None:
+    data = make()  # type: ignore[operator]
+    assert any(found.startswith(block) for found in metadata_blocks(data)), what  # the upload does carry it
+    shot = check_screenshot(data, 8 * MB)
+    assert metadata_blocks(shot.for_model) == [], what
+    assert SECRET not in shot.for_model, what
