@@ -8,6 +8,7 @@ raises or fails a check does not stop the others; the demo's exit code tells.
 
 from __future__ import annotations
 
+import io
 import sys
 import time
 import traceback
@@ -186,3 +187,19 @@ async def run_tour(tour: Tour, context: TourContext) -> bool:
     context.out.write(f"\n{context.passed} of {total} checks passed in {elapsed:.1f} s"
                       f"{'' if not context.failed else ' — failed: ' + '; '.join(context.failed)}\n")
     return not context.failed
+
+
+async def run_steps_alone(steps: Steps, emulator: Any, guild: Any, bot: Any,
+                          fake_ai: Any = None) -> tuple[TourContext, str]:
+    """One chapter's steps outside the tour with no quiet period; returns the context and transcript.
+
+    A loaded machine makes the bot answer later than the emulator's quiet period, after
+    which ``settle()`` returns. A quiet period of zero is that machine at its worst, so a
+    chapter that passes here waits for what it checks, never for a fixed time.
+    """
+    await emulator.settle()
+    emulator.quiet_period = 0.0
+    out = io.StringIO()
+    context = TourContext(emulator, guild, bot, out, fake_ai)
+    await steps(context)
+    return context, out.getvalue()
