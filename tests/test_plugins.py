@@ -120,21 +120,20 @@ async def test_first_non_none_answer_wins() -> None:
 
 
 async def test_provided_arguments_reach_the_implementations_that_name_them() -> None:
-    async def with_bot(ticket, summary, bot):
-        return (ticket["id"], summary["similarity_key"], bot)
+    async def with_bot(user_id, guild_id, bot):
+        return (user_id, guild_id, bot)
 
-    async def without_bot(ticket):
-        return ticket["id"]
+    async def without_bot(user_id):
+        return user_id
 
     manager = PluginManager()
-    manager.register(_plugin("faq", ticket_summarized=with_bot), "faq")
-    manager.register(_plugin("other", ticket_summarized=without_bot), "other")
+    manager.register(_plugin("premium", premium_status=with_bot), "premium")
+    manager.register(_plugin("other", premium_status=without_bot), "other")
     manager.provide(bot="the bot")
-    fired = await manager.call_async("ticket_summarized", ticket={"id": 7}, summary={"similarity_key": "vpn"})
-    assert [r.value for r in fired] == [(7, "vpn", "the bot"), 7]
-    explicit = await manager.call_async("ticket_summarized", ticket={"id": 7}, summary={"similarity_key": "vpn"},
-                                        bot="another bot")
-    assert explicit[0].value == (7, "vpn", "another bot")  # the caller's argument wins
+    fired = await manager.call_async("premium_status", user_id=7, guild_id=8)
+    assert [r.value for r in fired] == [7, (7, 8, "the bot")]
+    explicit = await manager.call_async("premium_status", user_id=7, guild_id=8, bot="another bot")
+    assert explicit[1].value == (7, 8, "another bot")  # the caller's argument wins
 
 
 def test_a_hook_with_a_wrong_signature_fails_registration() -> None:
