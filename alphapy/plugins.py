@@ -10,12 +10,15 @@ that several installed packages register is refused for all of them.
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import Distribution, EntryPoint, PackageNotFoundError, distribution, entry_points
+from importlib.metadata import packages_distributions
 from pathlib import Path
 from typing import Any, Literal
 
@@ -83,6 +86,37 @@ def shared_name_reason(name: str, claims: Iterable[EntryPoint]) -> str:
     )
     count = _COUNT_WORDS.get(len(owners), str(len(owners)))
     return f"{count} installed packages register the plugin name {name!r}: {', '.join(owners)}"
+
+
+@functools.lru_cache(maxsize=4)
+def _packages_on(path: tuple[str, ...]) -> Mapping[str, list[str]]:
+    """Top-level import names to packages; scanning every installed package is slow, and
+    tests register plugins many times over one ``sys.path`` (the cache key)."""
+    return packages_distributions()
+
+
+def installed_distribution(plugin: Any) -> Distribution | None:
+    """The installed package a plugin module comes from, for its version and description.
+
+    Tests register plugin modules directly, without the entry point that carries the
+    package; hosts should see in ``/plugins list`` what the package says about itself
+    either way, not the first line of ``plugin.py``. The entry point naming the module is
+    found first (editable installs too), then the package that ships its top-level import
+    name. Objects and modules built in memory have no package.
+    """
+    if not inspect.ismodule(plugin) or getattr(plugin, "__file__", None) is None:
+        return None
+    module = plugin.__name__
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.module == module and getattr(ep, "dist", None) is not None:
+            return ep.dist
+    owners = _packages_on(tuple(sys.path)).get(module.partition(".")[0], [])
+    if len(owners) != 1:
+        return None
+    try:
+        return distribution(owners[0])
+    except PackageNotFoundError:
+        return None
 
 
 class PluginManager:
@@ -162,6 +196,10 @@ class PluginManager:
         except Exception as exc:
             info = PluginInfo(name, "failed", version, module, description, _describe_error(exc))
         else:
+            if version is None and description is None:
+                dist = installed_distribution(plugin)
+                if dist is not None:
+                    version, description = dist.version, dist.metadata.get("Summary")
             if description is None:
                 doc = inspect.getdoc(plugin) or ""
                 description = doc.splitlines()[0] if doc else None

@@ -249,3 +249,37 @@ def test_registration_hooks_that_raise_or_do_not_exist_fail_the_plugin_at_start_
     }
     assert runtime.plugins.loaded == ["fine", "optional"]
     assert [s.owner for s in runtime.plugins.migration_sources()] == ["core"]
+
+
+class TestAPluginRegisteredDirectly:
+    """Tests register plugin modules without their entry point: ``/plugins list`` still shows
+    what the package says of itself (its summary and version), as it does for a host."""
+
+    @pytest.fixture
+    def alphapy_plugins(self) -> list[tuple[str, object]]:
+        from alphapy_faq import plugin
+
+        return [("faq", plugin)]
+
+    @staticmethod
+    def package() -> tuple[str, str]:
+        from importlib.metadata import distribution
+
+        dist = distribution("alphapy-faq")
+        return dist.version, dist.metadata["Summary"]
+
+    def test_its_info_comes_from_the_package(self, plugin_manager) -> None:
+        info = plugin_manager.infos["faq"]
+        assert (info.version, info.description) == self.package()
+
+    async def test_plugins_list_shows_the_package_description_and_version(self, bot, emulator, host) -> None:
+        version, summary = self.package()
+        listing = await emulator.slash(host, "plugins list")
+        assert f"🟢 **faq** {version} — {summary}" in listing.embed["description"].splitlines()
+
+
+def test_a_plugin_built_in_memory_is_described_by_its_docstring() -> None:
+    module = _plugin("memory", health=lambda: None)
+    module.__doc__ = "A plugin a test builds in memory.\n\nMore."
+    info = PluginManager().register(module, "memory")
+    assert (info.version, info.description) == (None, "A plugin a test builds in memory.")
