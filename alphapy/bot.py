@@ -13,7 +13,6 @@ What the core does around every plugin, so that no plugin has to:
 from __future__ import annotations
 
 import asyncio
-import inspect
 import traceback
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -161,21 +160,21 @@ class _AlphapyMixin:
                 log.error("plugin.startup_failed", plugin=result.plugin, error=str(result.error))
 
     async def _add_plugin_cogs(self) -> None:
-        for impl in sorted(self.plugins.pm.hook.register_cogs.get_hookimpls(), key=lambda i: i.plugin_name):
-            name = impl.plugin_name
+        """Each plugin's cogs behind the gate; a plugin whose cogs fail is refused on its own."""
+        for result in await self.plugins.call_async("register_cogs", bot=self, concurrent=False, timeout=30):
             try:
-                produced = impl.function(bot=self) if "bot" in impl.argnames else impl.function()
-                if inspect.isawaitable(produced):
-                    produced = await produced
+                if result.error is not None:
+                    raise result.error
+                produced = result.value
                 cogs = [] if produced is None else (
                     [produced] if isinstance(produced, commands.Cog) else list(produced))
                 for cog in cogs:
-                    self.gate.adopt_cog(cog, name)
+                    self.gate.adopt_cog(cog, result.plugin)
                     await self.add_cog(cog)  # type: ignore[attr-defined]
             except Exception as exc:
-                log.error("plugin.cogs_failed", plugin=name, error=f"{type(exc).__name__}: {exc}",
+                log.error("plugin.cogs_failed", plugin=result.plugin, error=f"{type(exc).__name__}: {exc}",
                           traceback="".join(traceback.format_exception(exc)))
-                self.plugins.mark_failed(name, exc)
+                self.plugins.mark_failed(result.plugin, exc)
 
     async def sync_commands(self) -> None:
         """Globally, or to ``DEV_GUILD_IDS`` (instant, for development)."""

@@ -14,8 +14,15 @@ hook here uses ``firstresult``: a coroutine would count as an answer.
 
 Some arguments are supplied by the core rather than by whoever fires the hook
 (:meth:`alphapy.plugins.PluginManager.provide`): ``bot`` (the running bot, ``None`` on
-the command line) and ``db`` (the core's pools). A plugin firing ``ticket_summarized``
-passes only the ticket and the summary; an implementation names ``bot`` to get it.
+the command line) and ``db`` (the core's pools). A plugin firing an event of its own
+(tickets' ``ticket_summarized``) passes only the event's arguments; an implementation
+names ``bot`` to get it.
+
+A plugin may declare hooks of its own for other plugins: a module of ``@hookspec``
+functions exposed as ``alphapy_hookspecs`` on its plugin module (see
+``alphapy_tickets.hookspecs``). Another plugin implements such a hook with
+``@hookimpl(optionalhook=True)``, so that it still loads where the declaring plugin is
+not installed.
 """
 
 from __future__ import annotations
@@ -122,19 +129,6 @@ def premium_status(user_id: int, guild_id: int, bot: Any, db: Any) -> Any:
     :class:`alphapy.premium.PremiumStatus`. The first non-``None`` answer wins.
     ``bot`` and ``db`` are supplied by the core (see above), so that the answering
     plugin reaches its own tables without a global.
-    """
-
-
-@hookspec
-def ticket_summarized(ticket: Any, summary: Any, bot: Any) -> None:
-    """*async* A support ticket was closed and summarised.
-
-    Fired by the tickets plugin. ``ticket`` is a dict of the ``support_tickets`` row
-    (``id``, ``guild_id``, ``user_id``, ``username``, ``description``, ``status``,
-    ``created_at``, ``claimed_by`` ...); ``summary`` is a dict with ``ticket_id``,
-    ``summary`` and ``similarity_key`` (the ``ticket_summaries`` row). The FAQ plugin
-    proposes entries from it. ``bot`` is supplied by the core: fire it with
-    ``await bot.plugins.call_async("ticket_summarized", ticket=..., summary=...)``.
     """
 
 

@@ -9,12 +9,16 @@ that several installed packages register is refused for all of them.
 
 from __future__ import annotations
 
+import difflib
+import functools
 import inspect
+import sys
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import Distribution, EntryPoint, PackageNotFoundError, distribution, entry_points
+from importlib.metadata import packages_distributions
 from pathlib import Path
 from typing import Any, Literal
 
@@ -66,6 +70,13 @@ def _describe_error(exc: BaseException) -> str:
 
 _COUNT_WORDS = {2: "two", 3: "three", 4: "four"}
 
+PerPlugin = Callable[[str], Mapping[str, Any]]
+"""Arguments that differ per plugin (its own settings registrar, its own demo tour)."""
+
+
+class UnknownHook(LookupError):
+    """A hook name that nobody declared: without this a typo would call nothing, silently."""
+
 
 def shared_name_reason(name: str, claims: Iterable[EntryPoint]) -> str:
     """Why a plugin name claimed by several distributions is refused, naming each one."""
@@ -75,6 +86,37 @@ def shared_name_reason(name: str, claims: Iterable[EntryPoint]) -> str:
     )
     count = _COUNT_WORDS.get(len(owners), str(len(owners)))
     return f"{count} installed packages register the plugin name {name!r}: {', '.join(owners)}"
+
+
+@functools.lru_cache(maxsize=4)
+def _packages_on(path: tuple[str, ...]) -> Mapping[str, list[str]]:
+    """Top-level import names to packages; scanning every installed package is slow, and
+    tests register plugins many times over one ``sys.path`` (the cache key)."""
+    return packages_distributions()
+
+
+def installed_distribution(plugin: Any) -> Distribution | None:
+    """The installed package a plugin module comes from, for its version and description.
+
+    Tests register plugin modules directly, without the entry point that carries the
+    package; hosts should see in ``/plugins list`` what the package says about itself
+    either way, not the first line of ``plugin.py``. The entry point naming the module is
+    found first (editable installs too), then the package that ships its top-level import
+    name. Objects and modules built in memory have no package.
+    """
+    if not inspect.ismodule(plugin) or getattr(plugin, "__file__", None) is None:
+        return None
+    module = plugin.__name__
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.module == module and getattr(ep, "dist", None) is not None:
+            return ep.dist
+    owners = _packages_on(tuple(sys.path)).get(module.partition(".")[0], [])
+    if len(owners) != 1:
+        return None
+    try:
+        return distribution(owners[0])
+    except PackageNotFoundError:
+        return None
 
 
 class PluginManager:
@@ -147,19 +189,48 @@ class PluginManager:
         """Register a plugin object or module (tests use this to load plugins explicitly)."""
         module = getattr(plugin, "__name__", type(plugin).__name__)
         try:
-            extra_specs = getattr(plugin, "alphapy_hookspecs", None)
-            if extra_specs is not None:
-                self.pm.add_hookspecs(extra_specs)
+            own_specs = getattr(plugin, "alphapy_hookspecs", None)
+            if own_specs is not None:
+                self._add_plugin_hookspecs(name, own_specs)
             self.pm.register(plugin, name=name)
         except Exception as exc:
             info = PluginInfo(name, "failed", version, module, description, _describe_error(exc))
         else:
+            if version is None and description is None:
+                dist = installed_distribution(plugin)
+                if dist is not None:
+                    version, description = dist.version, dist.metadata.get("Summary")
             if description is None:
                 doc = inspect.getdoc(plugin) or ""
                 description = doc.splitlines()[0] if doc else None
             info = PluginInfo(name, "loaded", version, module, description, None, self._hooks_of(plugin))
         self.infos[name] = info
         return info
+
+    def _add_plugin_hookspecs(self, name: str, specs: Any) -> None:
+        """Declare the hooks a plugin offers others (its ``alphapy_hookspecs``).
+
+        A plugin that implements such a hook may have registered first (``faq`` before
+        ``tickets``): pluggy then checks its implementation only now, and a mismatch
+        would fail the declaring plugin. The implementer is the one at fault, so it is
+        refused here, with the reason, before the declaration goes in.
+        """
+        for hook_name, spec in self._declared_in(specs).items():
+            caller = getattr(self.pm.hook, hook_name, None)
+            if caller is None or caller.has_spec():
+                continue  # a new hook, or one declared twice (pluggy refuses the latter)
+            offered = [arg for arg in inspect.signature(spec).parameters if arg not in ("self", "cls")]
+            for impl in list(caller.get_hookimpls()):
+                extra = [arg for arg in impl.argnames if arg not in offered]
+                if extra:
+                    self.mark_failed(impl.plugin_name, (
+                        f"its {hook_name} hook takes {', '.join(extra)}, which the {name} plugin's "
+                        f"{hook_name}({', '.join(offered)}) does not offer"))
+        self.pm.add_hookspecs(specs)
+
+    def _declared_in(self, specs: Any) -> dict[str, Any]:
+        return {attr: getattr(specs, attr) for attr in dir(specs)
+                if self.pm.parse_hookspec_opts(specs, attr) is not None}
 
     def _hooks_of(self, plugin: Any) -> list[str]:
         return sorted(
@@ -185,25 +256,57 @@ class PluginManager:
         return sorted(name for name, info in self.infos.items() if info.status == "loaded")
 
     # --- calling hooks ----------------------------------------------------------------
+    def hook_names(self) -> list[str]:
+        """Every hook that may be called: declared by the core or a loaded plugin, or
+        implemented only as optional (the plugin that declares it is not installed)."""
+        return sorted(name for name, caller in vars(self.pm.hook).items()
+                      if isinstance(caller, pluggy.HookCaller) and self._callable(caller))
+
+    @staticmethod
+    def _callable(caller: pluggy.HookCaller) -> bool:
+        impls = caller.get_hookimpls()
+        return caller.has_spec() or (bool(impls) and all(impl.optionalhook for impl in impls))
+
     def _impls(self, hook_name: str) -> list[Any]:
+        """The implementations to call, in name order; an undeclared name raises.
+
+        A hook with no declaration but optional implementations is one of a plugin that
+        is not installed here: calling it reaches those implementations, as the
+        declaring plugin would.
+        """
         caller = getattr(self.pm.hook, hook_name, None)
-        if caller is None:
-            return []
+        if not isinstance(caller, pluggy.HookCaller) or not self._callable(caller):
+            raise UnknownHook(self._unknown_hook_message(hook_name))
         # pluggy calls implementations last-registered first; we call in name order.
         return sorted(caller.get_hookimpls(), key=lambda impl: impl.plugin_name)
 
-    def _arguments(self, impl: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    def _unknown_hook_message(self, hook_name: str) -> str:
+        close = difflib.get_close_matches(hook_name, self.hook_names(), n=1)
+        hint = (f"did you mean {close[0]!r}?" if close
+                else "hooks are declared in alphapy.hookspecs or by a plugin's alphapy_hookspecs")
+        return f"no hook named {hook_name!r} ({hint})"
+
+    def _arguments(self, impl: Any, kwargs: Mapping[str, Any]) -> dict[str, Any]:
         """What ``impl`` names, from the call's arguments or else from :meth:`provide`."""
         offered = {**self.context, **kwargs}
         return {name: offered[name] for name in impl.argnames if name in offered}
 
-    def call_each(self, hook_name: str, **kwargs: Any) -> list[HookResult]:
-        """Call a synchronous hook on every plugin, each isolated from the others."""
+    @staticmethod
+    def _with_own(impl: Any, kwargs: dict[str, Any], per_plugin: PerPlugin | None) -> dict[str, Any]:
+        return kwargs if per_plugin is None else {**kwargs, **per_plugin(impl.plugin_name)}
+
+    def call_each(self, hook_name: str, *, per_plugin: PerPlugin | None = None,
+                  **kwargs: Any) -> list[HookResult]:
+        """Call a synchronous hook on every plugin, each isolated from the others.
+
+        ``per_plugin(name)`` adds arguments that belong to one plugin (the registrar of
+        its own settings scope), so that the caller needs no loop of its own.
+        """
         results = []
         for impl in self._impls(hook_name):
-            args = self._arguments(impl, kwargs)
             started = time.perf_counter()
             try:
+                args = self._arguments(impl, self._with_own(impl, kwargs, per_plugin))
                 value = impl.function(**args)
                 results.append(HookResult(impl.plugin_name, value, None, time.perf_counter() - started))
             except Exception as exc:
@@ -211,18 +314,20 @@ class PluginManager:
         return results
 
     async def call_async(self, hook_name: str, *, timeout: float = DEFAULT_HOOK_TIMEOUT,
-                         concurrent: bool = True, **kwargs: Any) -> list[HookResult]:
+                         concurrent: bool = True, per_plugin: PerPlugin | None = None,
+                         **kwargs: Any) -> list[HookResult]:
         """Call a hook whose implementations may be async: await, time out and isolate each.
 
         With ``concurrent`` the plugins run side by side (health checks); without, one
-        after another in name order (startup, shutdown).
+        after another in name order (startup, shutdown). ``per_plugin`` as in
+        :meth:`call_each`.
         """
         import asyncio
 
-        impls = self._impls(hook_name)
+        calls = [(impl, self._with_own(impl, kwargs, per_plugin)) for impl in self._impls(hook_name)]
         if concurrent:
-            return list(await asyncio.gather(*(self._invoke(hook_name, i, timeout, kwargs) for i in impls)))
-        return [await self._invoke(hook_name, impl, timeout, kwargs) for impl in impls]
+            return list(await asyncio.gather(*(self._invoke(hook_name, i, timeout, a) for i, a in calls)))
+        return [await self._invoke(hook_name, impl, timeout, args) for impl, args in calls]
 
     async def call_first(self, hook_name: str, *, timeout: float = DEFAULT_HOOK_TIMEOUT,
                          **kwargs: Any) -> Any:

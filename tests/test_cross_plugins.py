@@ -35,6 +35,17 @@ class TestTicketsBecomeFaq:
     def alphapy_config(self, fake_ai: Any) -> dict[str, Any]:
         return {**fake_ai.config_overrides(), "openai_timeout": 5}
 
+    def test_faq_implements_the_hook_tickets_declares_whichever_registers_first(self, plugin_manager) -> None:
+        """FAQ's name sorts first: its implementation is registered before tickets declares
+        ``ticket_summarized``, which then checks it; both load."""
+        from alphapy.plugin_checks import check_plugins
+
+        check_plugins(plugin_manager, log_failures=False)
+        assert plugin_manager.loaded == ["faq", "tickets"]
+        caller = plugin_manager.pm.hook.ticket_summarized
+        assert caller.spec is not None and caller.spec.namespace is plugin("tickets").alphapy_hookspecs
+        assert [impl.plugin_name for impl in caller.get_hookimpls()] == ["faq"]
+
     async def test_three_closed_tickets_become_an_faq_entry(self, bot, emulator, guild, host, fake_ai) -> None:
         def answer(request: Any) -> dict[str, Any]:
             properties = request.schema.get("properties", {}) if request.schema else {}

@@ -120,21 +120,20 @@ async def test_first_non_none_answer_wins() -> None:
 
 
 async def test_provided_arguments_reach_the_implementations_that_name_them() -> None:
-    async def with_bot(ticket, summary, bot):
-        return (ticket["id"], summary["similarity_key"], bot)
+    async def with_bot(user_id, guild_id, bot):
+        return (user_id, guild_id, bot)
 
-    async def without_bot(ticket):
-        return ticket["id"]
+    async def without_bot(user_id):
+        return user_id
 
     manager = PluginManager()
-    manager.register(_plugin("faq", ticket_summarized=with_bot), "faq")
-    manager.register(_plugin("other", ticket_summarized=without_bot), "other")
+    manager.register(_plugin("premium", premium_status=with_bot), "premium")
+    manager.register(_plugin("other", premium_status=without_bot), "other")
     manager.provide(bot="the bot")
-    fired = await manager.call_async("ticket_summarized", ticket={"id": 7}, summary={"similarity_key": "vpn"})
-    assert [r.value for r in fired] == [(7, "vpn", "the bot"), 7]
-    explicit = await manager.call_async("ticket_summarized", ticket={"id": 7}, summary={"similarity_key": "vpn"},
-                                        bot="another bot")
-    assert explicit[0].value == (7, "vpn", "another bot")  # the caller's argument wins
+    fired = await manager.call_async("premium_status", user_id=7, guild_id=8)
+    assert [r.value for r in fired] == [7, (7, 8, "the bot")]
+    explicit = await manager.call_async("premium_status", user_id=7, guild_id=8, bot="another bot")
+    assert explicit[1].value == (7, 8, "another bot")  # the caller's argument wins
 
 
 def test_a_hook_with_a_wrong_signature_fails_registration() -> None:
@@ -250,3 +249,37 @@ def test_registration_hooks_that_raise_or_do_not_exist_fail_the_plugin_at_start_
     }
     assert runtime.plugins.loaded == ["fine", "optional"]
     assert [s.owner for s in runtime.plugins.migration_sources()] == ["core"]
+
+
+class TestAPluginRegisteredDirectly:
+    """Tests register plugin modules without their entry point: ``/plugins list`` still shows
+    what the package says of itself (its summary and version), as it does for a host."""
+
+    @pytest.fixture
+    def alphapy_plugins(self) -> list[tuple[str, object]]:
+        from alphapy_faq import plugin
+
+        return [("faq", plugin)]
+
+    @staticmethod
+    def package() -> tuple[str, str]:
+        from importlib.metadata import distribution
+
+        dist = distribution("alphapy-faq")
+        return dist.version, dist.metadata["Summary"]
+
+    def test_its_info_comes_from_the_package(self, plugin_manager) -> None:
+        info = plugin_manager.infos["faq"]
+        assert (info.version, info.description) == self.package()
+
+    async def test_plugins_list_shows_the_package_description_and_version(self, bot, emulator, host) -> None:
+        version, summary = self.package()
+        listing = await emulator.slash(host, "plugins list")
+        assert f"🟢 **faq** {version} — {summary}" in listing.embed["description"].splitlines()
+
+
+def test_a_plugin_built_in_memory_is_described_by_its_docstring() -> None:
+    module = _plugin("memory", health=lambda: None)
+    module.__doc__ = "A plugin a test builds in memory.\n\nMore."
+    info = PluginManager().register(module, "memory")
+    assert (info.version, info.description) == (None, "A plugin a test builds in memory.")

@@ -13,10 +13,13 @@ import asyncio
 import sys
 import tempfile
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from alphapy.demo.core import core_chapter
-from alphapy.demo.tour import Tour, TourContext, run_tour
+from alphapy.demo.tour import Steps, Tour, TourContext, run_tour
+
+if TYPE_CHECKING:
+    from alphapy.plugins import PluginManager
 
 __all__ = ["Tour", "TourContext", "build_demo_guild", "run_demo"]
 
@@ -33,14 +36,26 @@ def build_demo_guild(emulator: object) -> object:
     return guild
 
 
-def collect_tour(plugins: object) -> Tour:
+def collect_tour(plugins: PluginManager) -> Tour:
+    """The core's chapter, then each plugin's in name order.
+
+    A plugin whose ``register_demo`` raises gets a chapter that fails with that error:
+    the other chapters still run, and the demo's exit code tells.
+    """
     tour = Tour()
     tour.chapter("Core: settings, plugins and permissions", core_chapter)
-    for impl in sorted(plugins.pm.hook.register_demo.get_hookimpls(), key=lambda i: i.plugin_name):  # type: ignore[attr-defined]
-        tour._plugin = impl.plugin_name
-        impl.function(tour=tour)
-    tour._plugin = None
+    for result in plugins.call_each("register_demo", per_plugin=lambda name: {"tour": tour.for_plugin(name)}):
+        if result.error is not None:
+            tour.for_plugin(result.plugin).chapter(f"{result.plugin}: the chapter could not be added",
+                                                   _raising(result.error))
     return tour
+
+
+def _raising(error: BaseException) -> Steps:
+    async def steps(_t: TourContext) -> None:
+        raise error
+
+    return steps
 
 
 async def run_demo(out: TextIO = sys.stdout) -> int:

@@ -42,6 +42,10 @@ class Tour:
     def chapter(self, title: str, steps: Steps) -> None:
         self.chapters.append(Chapter(title, steps, self._plugin))
 
+    def for_plugin(self, plugin: str) -> Tour:
+        """The tour as one plugin's ``register_demo`` sees it: its chapters are marked as its own."""
+        return Tour(self.chapters, plugin)
+
 
 def _short(text: str, limit: int = 160) -> str:
     text = " ".join(text.split())

@@ -47,17 +47,16 @@ def build_registry(plugins: PluginManager, *, plugins_enabled_by_default: bool =
     """
     registry = SettingsRegistry()
     declare_core_settings(registry)
-    for impl in plugins.pm.hook.register_settings.get_hookimpls():
-        name = impl.plugin_name
-        try:
-            impl.function(register=registry.registrar(name))
-        except Exception as exc:
-            if log_failures:
-                from alphapy.log import get_logger
+    for result in plugins.call_each("register_settings",
+                                    per_plugin=lambda name: {"register": registry.registrar(name)}):
+        if result.error is None:
+            continue
+        if log_failures:
+            from alphapy.log import get_logger
 
-                get_logger(__name__).error("plugin.settings_failed", plugin=name, error=str(exc))
-            plugins.mark_failed(name, exc)
-            registry.withdraw(name)
+            get_logger(__name__).error("plugin.settings_failed", plugin=result.plugin, error=str(result.error))
+        plugins.mark_failed(result.plugin, result.error)
+        registry.withdraw(result.plugin)
     for name in plugins.loaded:
         registry.declare_plugin_switch(name, plugins_enabled_by_default)
     return registry

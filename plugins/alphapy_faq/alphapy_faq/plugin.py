@@ -34,9 +34,12 @@ def register_cogs(bot: Any) -> Any:
     return FaqCog(bot)
 
 
-@hookimpl
+@hookimpl(optionalhook=True)
 async def ticket_summarized(ticket: Any, summary: Any, bot: Any) -> None:
-    """Count the summary towards its topic; propose an entry when a topic keeps coming back."""
+    """Count the summary towards its topic; propose an entry when a topic keeps coming back.
+
+    A hook the tickets plugin declares: optional, so FAQ loads where tickets is not installed.
+    """
     if bot is None:
         return
     from alphapy_faq.proposals import on_ticket_summarized

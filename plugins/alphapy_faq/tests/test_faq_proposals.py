@@ -238,3 +238,15 @@ async def test_a_proposal_left_half_posted_by_a_crash_is_retried(bot, emulator, 
     proposal = await emulator.wait_until(lambda: room.messages and room.messages[-1])
     assert proposal.button_labels == ["Add to FAQ", "Dismiss"]
     assert await bot.db.fetchval("SELECT status FROM faq_proposals") == "open"
+
+
+def test_faq_loads_where_the_tickets_plugin_that_declares_the_hook_is_not_installed(plugin_manager) -> None:
+    """``ticket_summarized`` is the tickets plugin's hook: FAQ implements it as optional, so
+    without tickets nobody declares it, FAQ still passes every check, and the hook can
+    still be fired (as ``close_ticket`` above does) to reach FAQ."""
+    from alphapy.plugin_checks import check_plugins
+
+    check_plugins(plugin_manager, log_failures=False)
+    assert plugin_manager.loaded == ["faq"]
+    assert "ticket_summarized" in plugin_manager.infos["faq"].hooks
+    assert not plugin_manager.pm.hook.ticket_summarized.has_spec()

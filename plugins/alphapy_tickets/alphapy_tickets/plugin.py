@@ -6,6 +6,10 @@ from importlib.resources import files
 from typing import Any
 
 from alphapy import hookimpl
+from alphapy_tickets import hookspecs
+
+alphapy_hookspecs = hookspecs
+"""The hooks tickets fires for other plugins (``ticket_summarized``); the core declares them at load."""
 
 
 @hookimpl
