@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import BASE_TYPE_MAX_LENGTH, FormErrors
+from . import FormErrors
 
 CONTENT_MAX = 2000
 EMBEDS_MAX = 10
@@ -39,6 +39,43 @@ CHOICE_NAME_MAX = 100
 CHOICE_VALUE_MAX = 100
 CHANNEL_NAME_MAX = 100
 CHANNEL_TOPIC_MAX = 1024
+
+_DOCS = "https://discord.com/developers/docs"
+_MESSAGE = f"{_DOCS}/resources/message#create-message"
+_EMBED_LIMITS = f"{_DOCS}/resources/message#embed-object-embed-limits"
+_COMPONENTS = f"{_DOCS}/components/reference"
+_RESPONSES = f"{_DOCS}/interactions/receiving-and-responding"
+
+#: Every rule of this module: name -> (the limit in words, the documentation page).
+RULES: dict[str, tuple[str, str]] = {
+    "message.content.max_length": (f"content at most {CONTENT_MAX} characters", _MESSAGE),
+    "message.embeds.max_items": (f"at most {EMBEDS_MAX} embeds", _MESSAGE),
+    "message.embeds.total_length": (f"all embed text of a message at most {EMBED_TOTAL_MAX}", _EMBED_LIMITS),
+    "embed.title.max_length": (f"title at most {EMBED_TITLE_MAX}", _EMBED_LIMITS),
+    "embed.description.max_length": (f"description at most {EMBED_DESCRIPTION_MAX}", _EMBED_LIMITS),
+    "embed.fields.max_items": (f"at most {EMBED_FIELDS_MAX} fields", _EMBED_LIMITS),
+    "embed.field.name.length": (f"field name 1-{EMBED_FIELD_NAME_MAX}", _EMBED_LIMITS),
+    "embed.field.value.length": (f"field value 1-{EMBED_FIELD_VALUE_MAX}", _EMBED_LIMITS),
+    "embed.footer.text.max_length": (f"footer text at most {EMBED_FOOTER_MAX}", _EMBED_LIMITS),
+    "embed.author.name.max_length": (f"author name at most {EMBED_AUTHOR_MAX}", _EMBED_LIMITS),
+    "message.components.max_rows": (f"at most {ACTION_ROWS_MAX} action rows", f"{_COMPONENTS}#action-row"),
+    "component.row.width": (f"a row holds at most {ROW_WIDTH} buttons or one select", f"{_COMPONENTS}#action-row"),
+    "component.custom_id.length": (f"custom id 1-{CUSTOM_ID_MAX} characters", f"{_COMPONENTS}#anatomy-of-a-component-custom-id"),
+    "component.custom_id.unique": ("custom ids unique within a message or modal", f"{_COMPONENTS}#anatomy-of-a-component-custom-id"),
+    "select.values.range": ("min_values <= max_values <= number of options", f"{_COMPONENTS}#string-select"),
+    "select.options.max_items": (f"at most {SELECT_OPTIONS_MAX} options", f"{_COMPONENTS}#string-select"),
+    "modal.title.length": (f"modal title 1-{MODAL_TITLE_MAX}", f"{_RESPONSES}#interaction-response-object-modal"),
+    "modal.components.count": (f"1-{MODAL_ROWS_MAX} rows in a modal", f"{_RESPONSES}#interaction-response-object-modal"),
+    "modal.row.width": ("one text input per modal row", f"{_COMPONENTS}#text-input"),
+    "text_input.label.max_length": (f"text input label at most {TEXT_INPUT_LABEL_MAX}", f"{_COMPONENTS}#text-input"),
+    "text_input.length.range": ("text input min_length <= max_length", f"{_COMPONENTS}#text-input"),
+    "text_input.value.max_length": ("pre-filled value no longer than max_length", f"{_COMPONENTS}#text-input"),
+    "autocomplete.choices.max_items": (f"at most {AUTOCOMPLETE_CHOICES_MAX} choices", f"{_RESPONSES}#interaction-response-object-autocomplete"),
+    "autocomplete.choice.name.length": (f"choice name 1-{CHOICE_NAME_MAX}", f"{_DOCS}/interactions/application-commands#application-command-object-application-command-option-choice-structure"),
+    "autocomplete.choice.value.max_length": (f"string choice value at most {CHOICE_VALUE_MAX}", f"{_DOCS}/interactions/application-commands#application-command-object-application-command-option-choice-structure"),
+    "channel.name.length": (f"channel name 1-{CHANNEL_NAME_MAX}", f"{_DOCS}/resources/channel#modify-channel"),
+    "channel.topic.max_length": (f"channel topic at most {CHANNEL_TOPIC_MAX}", f"{_DOCS}/resources/channel#modify-channel"),
+}
 
 ACTION_ROW, BUTTON, STRING_SELECT, TEXT_INPUT, LABEL = 1, 2, 3, 4, 18
 SELECTS = frozenset({3, 5, 6, 7, 8})
@@ -313,7 +350,7 @@ def check_channel(body: Mapping[str, Any], errors: FormErrors) -> None:
 
 
 __all__ = [
-    "BASE_TYPE_MAX_LENGTH",
+    "RULES",
     "check_autocomplete",
     "check_channel",
     "check_components",

@@ -487,16 +487,20 @@ async def test_auto_sharded_bot_and_a_shard_in_another_process(emu: DiscordEmula
 # --------------------------------------------------------------------------- spec validation
 
 
-async def test_malformed_body_is_reported(emu: DiscordEmulator, world, bot) -> None:
+async def test_malformed_body_is_refused_as_discord_does(emu: DiscordEmulator, world, bot) -> None:
+    """A body the OpenAPI description refuses is answered 400 Invalid Form Body, not only
+    recorded: the bot sees what Discord would answer."""
     assert emu.spec is not None
     route = discord.http.Route(
         "POST", "/channels/{channel_id}/messages", channel_id=world["guild"].channel("general").id
     )
-    await bot.http.request(route, json={"content": 5, "embeds": [{"title": 3}]})
-    found = {(v.operation, v.direction, v.path) for v in emu.spec_violations}
-    assert ("create_message", "request", "$.content") in found
-    assert any(v.path.startswith("$.embeds[0]") for v in emu.spec_violations)
-    emu.spec_violations.clear()  # reported as expected; keep the fixture's own check green
+    with pytest.raises(discord.HTTPException) as refused:
+        await bot.http.request(route, json={"content": 5, "embeds": [{"title": 3}]})
+    assert refused.value.status == 400 and refused.value.code == 50035
+    [refusal] = emu.refusals
+    assert {".".join(map(str, e.path)) for e in refusal.errors} == {"content", "embeds.0.title"}
+    assert refusal.errors.rules() == {"openapi.request"}
+    emu.refusals.clear()  # refused as expected; keep the fixture's own check green
 
 
 async def test_validation_is_off_without_a_spec(monkeypatch: pytest.MonkeyPatch) -> None:

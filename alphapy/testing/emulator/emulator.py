@@ -23,6 +23,7 @@ from . import permissions as perms
 from .drivers import DriversMixin, EmulatorTimeout
 from .gateway import Gateway
 from .interactions import InteractionLog
+from .limits import Refusal, known_rules
 from .ratelimits import RateLimiter, RateLimitRule
 from .rest import RestAPI
 from .server import API_PREFIX, RequestLog, make_middleware
@@ -71,6 +72,10 @@ class DiscordEmulator(DriversMixin):
         self.internal_errors: list[str] = []
         #: requests to routes the emulator does not know (answered 404)
         self.unknown_routes: list[str] = []
+        #: bodies refused as Discord would (400 Invalid Form Body); a fixture fails the test on any
+        self.refusals: list[Refusal] = []
+        #: named rules a test switched off with :meth:`allow`
+        self.allowed_rules: set[str] = set()
         self.shard_count = shard_count
         self.timeout = timeout
         self.quiet_period = quiet_period
@@ -184,6 +189,16 @@ class DiscordEmulator(DriversMixin):
         return self.state.guild(ref)
 
     # ------------------------------------------------------------------ controls
+    def allow(self, *rules: str) -> None:
+        """Accept bodies breaking the named rules (``"message.content.max_length"``,
+        ``"openapi.request"``): for a test about what the bot does past a limit. Every other
+        rule stays enforced; an unknown name is an error, so a typo cannot switch nothing off."""
+        known = known_rules()
+        unknown = sorted(set(rules) - known)
+        if unknown:
+            raise ValueError(f"unknown rule(s) {unknown}; the rules are listed in docs/discord-limits.md")
+        self.allowed_rules.update(rules)
+
     def rate_limit(
         self,
         method: str,

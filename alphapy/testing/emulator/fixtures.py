@@ -27,8 +27,13 @@ class SpecViolationsError(AssertionError):
 
 
 def assert_clean(emu: DiscordEmulator) -> None:
-    """Fail if the traffic broke the spec or the emulator hit a bug of its own."""
+    """Fail if the traffic broke the spec or a documented limit (the bot may have swallowed
+    the 400), or the emulator hit a bug of its own. A test about a refusal clears
+    ``emu.refusals`` after asserting on it."""
     problems: list[str] = []
+    if emu.refusals:
+        problems.append(f"{len(emu.refusals)} body(ies) Discord would refuse:")
+        problems.extend(f"  {r}" for r in emu.refusals[:20])
     if emu.spec_violations:
         problems.append(f"{len(emu.spec_violations)} OpenAPI violation(s):")
         problems.extend(f"  {v}" for v in emu.spec_violations[:20])

@@ -7,7 +7,8 @@ against the matching operation of ``openapi.json`` (method + path template), wit
 ``components`` beside it so every ``$ref`` resolves. Validators are built once per
 operation/direction/status and cached; the parsed spec is cached per file for the process.
 
-Mismatches are collected as :class:`SpecViolation` (they never change the answer): a test
+Mismatches are collected as :class:`SpecViolation`; a request that does not match is also
+answered ``400 Invalid Form Body`` as Discord would (see :mod:`.limits`), and a test
 fixture fails a test that produced any.
 """
 
@@ -115,6 +116,28 @@ def _lenient_request_components(components: dict[str, Any]) -> dict[str, Any]:
     return lenient
 
 
+_FIELD_ERROR = {
+    "type": "object",
+    "properties": {"code": {"type": ["integer", "string"]}, "message": {"type": "string"}},
+    "required": ["code", "message"],
+}
+
+
+def _lenient_response_components(components: dict[str, Any]) -> dict[str, Any]:
+    """The components used for *response* bodies: the leaves of an ``errors`` tree carry
+    string codes (``"BASE_TYPE_MAX_LENGTH"``), as Discord sends them, where the description
+    types every error code as an integer. Nothing else is relaxed."""
+    lenient = dict(components)
+    schemas = dict(lenient.get("schemas", {}))
+    inner = schemas.get("InnerErrors")
+    if isinstance(inner, dict) and "_errors" in inner.get("properties", {}):
+        inner = json.loads(json.dumps(inner))
+        inner["properties"]["_errors"]["items"] = _FIELD_ERROR
+        schemas["InnerErrors"] = inner
+        lenient["schemas"] = schemas
+    return lenient
+
+
 class OpenAPISpec:
     """Validators for the operations of one OpenAPI document."""
 
@@ -126,6 +149,7 @@ class OpenAPISpec:
         self.doc = _load(self.path)
         self._components = self.doc.get("components", {})
         self._request_components = _lenient_request_components(self._components)
+        self._response_components = _lenient_response_components(self._components)
         self._validators: dict[tuple[str, str, str], Any] = {}
         # path template -> regex for concrete paths (used when the route template is unknown)
         self._templates: list[tuple[re.Pattern[str], str]] = []
@@ -161,7 +185,7 @@ class OpenAPISpec:
                 schema = json.loads(json.dumps(schema))  # inline request schemas get the leniencies too
                 _relax_permissions(schema)
             root = dict(schema)
-            root["components"] = self._request_components if key[1] == "request" else self._components
+            root["components"] = self._request_components if key[1] == "request" else self._response_components
             root.setdefault("$schema", "https://json-schema.org/draft/2020-12/schema")
             validator = self._jsonschema.Draft202012Validator(root)
             self._validators[key] = validator

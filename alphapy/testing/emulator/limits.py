@@ -1,0 +1,108 @@
+"""Which of Discord's rules apply to which route, and the answer to a broken one.
+
+Every request the emulator receives goes through :func:`check_request`: the body is
+checked against the OpenAPI description (when one is loaded) and against the limits of
+:mod:`alphapy.discord_rules` that the description leaves out. A problem is answered as
+Discord answers it, ``400 Invalid Form Body`` (50035) with the ``errors`` tree, in tests,
+``alphapy demo``, ``alphapy run`` offline and the benchmarks alike. A test that is about a
+refusal opts out of exactly one named rule with ``emu.allow("message.content.max_length")``.
+The rules and their sources are listed in ``docs/discord-limits.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from alphapy.discord_rules import INVALID_FORM_BODY, FormErrors
+from alphapy.discord_rules import messages as message_rules
+
+from .errors import DiscordHTTPError
+
+#: The rule name of a body that does not match the OpenAPI description.
+OPENAPI_RULE = "openapi.request"
+
+Check = Callable[[Mapping[str, Any], FormErrors], None]
+
+_MESSAGE_ROUTES = (
+    ("POST", "/channels/{channel_id}/messages"),
+    ("PATCH", "/channels/{channel_id}/messages/{message_id}"),
+    ("POST", "/webhooks/{webhook_id}/{webhook_token}"),
+    ("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/@original"),
+    ("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}"),
+)
+
+#: (method, route template) -> the rules of its body.
+ROUTE_CHECKS: dict[tuple[str, str], Check] = {
+    **{route: message_rules.check_message for route in _MESSAGE_ROUTES},
+    ("POST", "/interactions/{interaction_id}/{interaction_token}/callback"): message_rules.check_interaction_response,
+    ("PATCH", "/channels/{channel_id}"): message_rules.check_channel,
+    ("POST", "/guilds/{guild_id}/channels"): message_rules.check_channel,
+    ("POST", "/channels/{channel_id}/threads"): message_rules.check_channel,
+    ("POST", "/channels/{channel_id}/messages/{message_id}/threads"): message_rules.check_channel,
+}
+
+
+_JSON_PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+_SCHEMA_CODES = {
+    "maxLength": "BASE_TYPE_MAX_LENGTH",
+    "maxItems": "BASE_TYPE_MAX_LENGTH",
+    "minLength": "BASE_TYPE_MIN_LENGTH",
+    "minItems": "BASE_TYPE_MIN_LENGTH",
+    "required": "BASE_TYPE_REQUIRED",
+    "maximum": "NUMBER_TYPE_MAX",
+    "minimum": "NUMBER_TYPE_MIN",
+    "enum": "BASE_TYPE_CHOICES",
+    "type": "BASE_TYPE_INVALID",
+}
+
+
+def path_of(json_path: str) -> tuple[str | int, ...]:
+    """``$.embeds[0].type`` -> ``("embeds", 0, "type")``."""
+    return tuple(name if name else int(index) for name, index in _JSON_PATH_PART.findall(json_path))
+
+
+def schema_code(schema_path: str) -> str:
+    """Discord's leaf code for the JSON-schema keyword that failed (the path's last word)."""
+    keyword = schema_path.rsplit("/", 1)[-1]
+    return _SCHEMA_CODES.get(keyword, "BASE_TYPE_INVALID")
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A request the emulator refused as Discord would (``emu.refusals``)."""
+
+    method: str
+    path: str
+    errors: FormErrors
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} refused (400 Invalid Form Body): {self.errors.summary()}"
+
+
+def known_rules() -> set[str]:
+    """Every rule name :meth:`DiscordEmulator.allow` accepts."""
+    import importlib
+
+    names = {OPENAPI_RULE, *message_rules.RULES}
+    try:
+        commands = importlib.import_module("alphapy.discord_rules.commands")
+    except ImportError:
+        return names
+    return names | set(getattr(commands, "RULES", ()))
+
+
+def body_errors(method: str, template: str, body: Any) -> FormErrors:
+    """The documented limits a request body breaks (empty when the route has none)."""
+    errors = FormErrors()
+    check = ROUTE_CHECKS.get((method, template))
+    if check is not None and isinstance(body, Mapping):
+        check(body, errors)
+    return errors
+
+
+def invalid_form_body(errors: FormErrors) -> DiscordHTTPError:
+    """Discord's answer to a refused body: 400, code 50035 and the nested ``errors``."""
+    return DiscordHTTPError(400, INVALID_FORM_BODY, "Invalid Form Body", errors=errors.tree())
