@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from . import permissions as perms
+from .clock import Clock
 from .drivers import DriversMixin, EmulatorTimeout
 from .gateway import Gateway
 from .interactions import InteractionLog
@@ -53,7 +54,8 @@ class DiscordEmulator(DriversMixin):
         quiet_period: float = 0.05,
         interaction_deadline: float = 3.0,
         token: str | None = None,
-        strict_token: bool = False,
+        accept_any_token: bool = False,
+        strict_token: bool | None = None,
         enforce_intents: bool = True,
         request_log_size: int = 50_000,
         rate_limit_per_window: int = 10_000,
@@ -80,11 +82,17 @@ class DiscordEmulator(DriversMixin):
         self.timeout = timeout
         self.quiet_period = quiet_period
         self.token = token or self.state.bot_token
-        self.strict_token = strict_token
+        #: Discord refuses a bot token it never issued, at login (REST) and at identify
+        #: (gateway 4004); a test that needs any token to work opts in with ``accept_any_token``.
+        #: (``strict_token`` is the older spelling of the opposite.)
+        self.accept_any_token = accept_any_token if strict_token is None else not strict_token
         self.ratelimiter = RateLimiter(limit=rate_limit_per_window, global_limit=global_rate_limit)
-        self.interactions = InteractionLog(self.state, deadline=interaction_deadline)
+        #: Discord's time limits are measured on this clock; tests move it with :meth:`advance_time`
+        self.clock = Clock()
+        self.interactions = InteractionLog(self.state, deadline=interaction_deadline, clock=self.clock)
         self.gateway = Gateway(self.state, url=lambda: self.gateway_url, on_activity=self._touch)
         self.gateway.enforce_intents = enforce_intents
+        self.gateway.accepts_token = self.accepts_token
         self._port = port
         self._runner: web.AppRunner | None = None
         self._request_seq = 0
@@ -189,6 +197,19 @@ class DiscordEmulator(DriversMixin):
         return self.state.guild(ref)
 
     # ------------------------------------------------------------------ controls
+    def accepts_token(self, token: str) -> bool:
+        """Whether a bot logging in with ``token`` is let in."""
+        return bool(token) and (self.accept_any_token or token == self.token)
+
+    @property
+    def strict_token(self) -> bool:
+        return not self.accept_any_token
+
+    def advance_time(self, seconds: float) -> None:
+        """Move the emulator's clock forward: an interaction token older than 15 minutes is
+        then refused for follow-ups, as on Discord, without the test waiting."""
+        self.clock.advance(seconds)
+
     def allow(self, *rules: str) -> None:
         """Accept bodies breaking the named rules (``"message.content.max_length"``,
         ``"openapi.request"``): for a test about what the bot does past a limit. Every other

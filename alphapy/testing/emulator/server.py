@@ -182,7 +182,7 @@ def make_middleware(emu: DiscordEmulator) -> Callable[[web.Request, Handler], Aw
                 else:
                     if not any(api_path.startswith(p) for p in _TOKEN_ROUTES):
                         auth = request.headers.get("Authorization", "")
-                        if not auth.startswith("Bot ") or (emu.strict_token and auth[4:] != emu.token):
+                        if not auth.startswith("Bot ") or not emu.accepts_token(auth[4:]):
                             raise errors.unauthorized()
                     if template is not None:
                         _refuse_broken_body(emu, method, template, api_path, body, ctype)
