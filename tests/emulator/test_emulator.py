@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from alphapy.testing.emulator import DiscordEmulator, EmulatorTimeout, P
 from alphapy.testing.emulator.fixtures import bare_bot
+from alphapy.testing.emulator.spec import PACKAGED_SPEC
 
 
 # --------------------------------------------------------------------------- login & READY
@@ -503,10 +504,11 @@ async def test_malformed_body_is_refused_as_discord_does(emu: DiscordEmulator, w
     emu.refusals.clear()  # refused as expected; keep the fixture's own check green
 
 
-async def test_validation_is_off_without_a_spec(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_shipped_spec_is_used_without_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ALPHAPY_DISCORD_OPENAPI", raising=False)
     emu = DiscordEmulator()
-    assert emu.spec is None
+    assert emu.spec is not None and emu.spec.path == PACKAGED_SPEC
+    assert DiscordEmulator(openapi_spec=False).spec is None
 
 
 async def test_intents_are_honoured(emu: DiscordEmulator) -> None:

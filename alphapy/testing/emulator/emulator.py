@@ -15,7 +15,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 
@@ -28,7 +28,7 @@ from .limits import Refusal, known_rules
 from .ratelimits import RateLimiter, RateLimitRule
 from .rest import RestAPI
 from .server import API_PREFIX, RequestLog, make_middleware
-from .spec import OpenAPISpec, SpecViolation, spec_path_from_env
+from .spec import OpenAPISpec, SpecViolation, load_spec, spec_path_from_env
 from .state import Application, EmulatorState, Guild, User
 
 log = logging.getLogger("alphapy.testing.emulator")
@@ -47,7 +47,7 @@ class DiscordEmulator(DriversMixin):
         self,
         *,
         bot_name: str = "Alphapy",
-        openapi_spec: Path | str | None = None,
+        openapi_spec: Path | str | Literal[False] | None = None,
         shard_count: int = 1,
         bot_permissions: Any = perms.DEFAULT_BOT,
         timeout: float = 5.0,
@@ -63,9 +63,11 @@ class DiscordEmulator(DriversMixin):
         port: int = 0,
     ) -> None:
         self.state = EmulatorState(bot_name=bot_name, bot_permissions=bot_permissions)
-        spec_path = Path(openapi_spec) if openapi_spec is not None else spec_path_from_env()
-        #: validator of traffic against Discord's OpenAPI description (None: validation off)
-        self.spec: OpenAPISpec | None = OpenAPISpec(spec_path) if spec_path is not None else None
+        if openapi_spec is False:
+            self._spec_path: Path | None = None
+        else:
+            self._spec_path = Path(openapi_spec) if openapi_spec else spec_path_from_env()
+        self._spec: OpenAPISpec | None = None
         #: every body that did not match the description
         self.spec_violations: list[SpecViolation] = []
         #: every request the bot made, oldest first (bounded)
@@ -137,6 +139,18 @@ class DiscordEmulator(DriversMixin):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    @property
+    def spec(self) -> OpenAPISpec | None:
+        """Validators of Discord's OpenAPI description (None: validation off), loaded on
+        first use and shared by every emulator of the process, so start-up does not pay for
+        parsing it. ``openapi_spec=None`` means ``$ALPHAPY_DISCORD_OPENAPI`` or, unset, the
+        description shipped with the testing kit; ``False`` switches the check off."""
+        if self._spec is None and self._spec_path is not None:
+            self._spec = load_spec(self._spec_path)
+            if self._spec is None:
+                self._spec_path = None
+        return self._spec
 
     # ------------------------------------------------------------------ addresses
     @property

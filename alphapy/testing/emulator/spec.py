@@ -1,7 +1,8 @@
 """Checking traffic against Discord's own OpenAPI description.
 
-A stand-in for Discord is only useful if it cannot drift from Discord. With a spec
-configured, every JSON body the bot sends and every body the emulator answers is validated
+A stand-in for Discord is only useful if it cannot drift from Discord. The description
+ships inside the testing kit (``alphapy/testing/discord/openapi.json``); ``$ALPHAPY_DISCORD_OPENAPI``
+names another file. Every JSON body the bot sends and every body the emulator answers is validated
 against the matching operation of ``openapi.json`` (method + path template), with
 ``jsonschema``'s Draft 2020-12 validator over the operation's schema and the spec's
 ``components`` beside it so every ``$ref`` resolves. Validators are built once per
@@ -15,6 +16,7 @@ fixture fails a test that produced any.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import threading
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 ENV_VAR = "ALPHAPY_DISCORD_OPENAPI"
+log = logging.getLogger("alphapy.testing.emulator")
 
 _SPEC_CACHE: dict[Path, dict[str, Any]] = {}
 _LOCK = threading.Lock()
@@ -46,9 +49,40 @@ class SpecViolation:
         return f"{self.operation} {self.direction}{where} at {self.path}: {self.message} [{self.method} {self.url}]"
 
 
+#: Discord's description as shipped inside the testing kit (MIT, ``LICENSE`` beside it), so
+#: a plugin developed in its own repository gets the same check as Alphapy's own tests.
+PACKAGED_SPEC = Path(__file__).resolve().parent.parent / "discord" / "openapi.json"
+
+
 def spec_path_from_env() -> Path | None:
+    """``$ALPHAPY_DISCORD_OPENAPI`` when set, else the description shipped in the package."""
     value = os.environ.get(ENV_VAR)
-    return Path(value) if value else None
+    if value:
+        return Path(value)
+    return PACKAGED_SPEC if PACKAGED_SPEC.is_file() else None
+
+
+_SPECS: dict[Path, OpenAPISpec] = {}
+
+
+def load_spec(path: Path | str) -> OpenAPISpec | None:
+    """The validators of one description, built once per process and shared by every
+    emulator (validators are compiled per operation on first use). None when
+    ``jsonschema`` (the ``test`` extra) is not installed: the documented limits are then
+    still enforced, the description is not."""
+    resolved = Path(path).resolve()
+    with _LOCK:
+        spec = _SPECS.get(resolved)
+    if spec is not None:
+        return spec
+    try:
+        import jsonschema  # noqa: F401 - only to know whether validation is possible
+    except ImportError:
+        log.warning("jsonschema is not installed: requests are not checked against Discord's OpenAPI description")
+        return None
+    spec = OpenAPISpec(resolved)
+    with _LOCK:
+        return _SPECS.setdefault(resolved, spec)
 
 
 def _load(path: Path) -> dict[str, Any]:
