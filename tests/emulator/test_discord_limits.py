@@ -5,11 +5,13 @@ is accepted, one just outside is answered ``400 Invalid Form Body`` (50035) with
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
+from alphapy.discord_rules.messages import RULES
 from alphapy.testing.emulator import DiscordEmulator
 from alphapy.testing.emulator.interactions import APPLICATION_COMMAND, AUTOCOMPLETE, Interaction
 
@@ -132,6 +134,9 @@ CALLBACK_CASES: list[tuple[str, Body, Body, str, str]] = [
     ("autocomplete.choices.max_items", choices(25), choices(26), "data.choices", "BASE_TYPE_MAX_LENGTH"),
     ("autocomplete.choice.value.max_length", choices(1, text(100)), choices(1, text(101)), "data.choices.0.value",
      "BASE_TYPE_MAX_LENGTH"),
+    ("autocomplete.choice.name.length", {"type": 8, "data": {"choices": [{"name": text(100), "value": "v"}]}},
+     {"type": 8, "data": {"choices": [{"name": text(101), "value": "v"}]}}, "data.choices.0.name",
+     "BASE_TYPE_BAD_LENGTH"),
 ]
 
 
@@ -231,6 +236,22 @@ async def test_channel_topic_is_1024(emu: DiscordEmulator, http, method: str) ->
     status, answer = await http(method, path, {"name": "topic", "topic": text(1025)})
     assert_refused(status, answer, "topic", "BASE_TYPE_MAX_LENGTH")
     emu.refusals.clear()
+
+
+async def test_channel_name_is_1_to_100(emu: DiscordEmulator, http) -> None:
+    guild = emu.add_guild("Limits")
+    status, answer = await http("POST", f"/guilds/{guild.id}/channels", {"name": text(100)})
+    assert status == 201, answer
+    status, answer = await http("POST", f"/guilds/{guild.id}/channels", {"name": text(101)})
+    assert_refused(status, answer, "name", "BASE_TYPE_BAD_LENGTH")
+    assert "channel.name.length" in emu.refusals[0].errors.rules()
+    emu.refusals.clear()
+
+
+def test_every_rule_is_in_the_table_with_its_source() -> None:
+    table = (Path(__file__).resolve().parents[2] / "docs" / "discord-limits.md").read_text()
+    for name, (_limit, source) in RULES.items():
+        assert f"| `{name}` |" in table and source in table, name
 
 
 async def test_a_test_allows_one_named_rule_only(emu: DiscordEmulator, http) -> None:
