@@ -24,7 +24,23 @@ from .errors import DiscordHTTPError
 #: The rule name of a body that does not match the OpenAPI description.
 OPENAPI_RULE = "openapi.request"
 
-Check = Callable[[Mapping[str, Any], FormErrors], None]
+#: A rule set for one route: the parsed JSON body (an object, or a list for bulk routes)
+#: and the collector to add problems to.
+Check = Callable[[Any, FormErrors], None]
+
+
+def _objects_only(check: Callable[[Mapping[str, Any], FormErrors], None]) -> Check:
+    """A body rule for routes whose body is a JSON object (anything else is the spec's to refuse)."""
+
+    def checked(body: Any, errors: FormErrors) -> None:
+        if isinstance(body, Mapping):
+            check(body, errors)
+
+    return checked
+
+
+_message = _objects_only(message_rules.check_message)
+_channel = _objects_only(message_rules.check_channel)
 
 _MESSAGE_ROUTES = (
     ("POST", "/channels/{channel_id}/messages"),
@@ -34,18 +50,20 @@ _MESSAGE_ROUTES = (
     ("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}"),
 )
 
-#: (method, route template) -> the rules of its body.
+#: (method, route template) -> the rules of its body. Another rule module adds its routes
+#: here (command definitions: the bulk overwrite routes).
 ROUTE_CHECKS: dict[tuple[str, str], Check] = {
-    **{route: message_rules.check_message for route in _MESSAGE_ROUTES},
-    ("POST", "/interactions/{interaction_id}/{interaction_token}/callback"): message_rules.check_interaction_response,
-    ("PATCH", "/channels/{channel_id}"): message_rules.check_channel,
-    ("POST", "/guilds/{guild_id}/channels"): message_rules.check_channel,
-    ("POST", "/channels/{channel_id}/threads"): message_rules.check_channel,
-    ("POST", "/channels/{channel_id}/messages/{message_id}/threads"): message_rules.check_channel,
+    **{route: _message for route in _MESSAGE_ROUTES},
+    ("POST", "/interactions/{interaction_id}/{interaction_token}/callback"): _objects_only(
+        message_rules.check_interaction_response
+    ),
+    ("PATCH", "/channels/{channel_id}"): _channel,
+    ("POST", "/guilds/{guild_id}/channels"): _channel,
+    ("POST", "/channels/{channel_id}/threads"): _channel,
+    ("POST", "/channels/{channel_id}/messages/{message_id}/threads"): _channel,
 }
 
-
-_JSON_PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+_JSON_PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\['([^']*)'\]")
 _SCHEMA_CODES = {
     "maxLength": "BASE_TYPE_MAX_LENGTH",
     "maxItems": "BASE_TYPE_MAX_LENGTH",
@@ -60,8 +78,10 @@ _SCHEMA_CODES = {
 
 
 def path_of(json_path: str) -> tuple[str | int, ...]:
-    """``$.embeds[0].type`` -> ``("embeds", 0, "type")``."""
-    return tuple(name if name else int(index) for name, index in _JSON_PATH_PART.findall(json_path))
+    """``$.embeds[0].type`` -> ``("embeds", 0, "type")`` (``['odd key']`` too)."""
+    return tuple(
+        int(index) if index else (name or quoted) for name, index, quoted in _JSON_PATH_PART.findall(json_path)
+    )
 
 
 def schema_code(schema_path: str) -> str:
@@ -98,7 +118,7 @@ def body_errors(method: str, template: str, body: Any) -> FormErrors:
     """The documented limits a request body breaks (empty when the route has none)."""
     errors = FormErrors()
     check = ROUTE_CHECKS.get((method, template))
-    if check is not None and isinstance(body, Mapping):
+    if check is not None and body is not None:
         check(body, errors)
     return errors
 
