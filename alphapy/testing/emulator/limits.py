@@ -11,15 +11,21 @@ The rules and their sources are listed in ``docs/discord-limits.md``.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alphapy.discord_rules import INVALID_FORM_BODY, FormErrors
 from alphapy.discord_rules import messages as message_rules
 
 from .errors import DiscordHTTPError
+
+if TYPE_CHECKING:
+    from .emulator import DiscordEmulator
+
+log = logging.getLogger("alphapy.testing.emulator")
 
 #: The rule name of a body that does not match the OpenAPI description.
 OPENAPI_RULE = "openapi.request"
@@ -126,3 +132,35 @@ def body_errors(method: str, template: str, body: Any) -> FormErrors:
 def invalid_form_body(errors: FormErrors) -> DiscordHTTPError:
     """Discord's answer to a refused body: 400, code 50035 and the nested ``errors``."""
     return DiscordHTTPError(400, INVALID_FORM_BODY, "Invalid Form Body", errors=errors.tree())
+
+
+def refuse_broken_body(emu: DiscordEmulator, method: str, template: str, path: str, body: Any) -> None:
+    """Raise Discord's ``400 Invalid Form Body`` for a body that breaks the OpenAPI
+    description or a documented limit, unless the test allowed that rule; record it in
+    ``emu.refusals`` and log one line (what a host running offline sees)."""
+    problems = body_errors(method, template, body)
+    spec = emu.spec
+    if spec is not None and body is not None and OPENAPI_RULE not in emu.allowed_rules:
+        # Where a documented limit already names the field, the description's view of the
+        # same spot (often a vague ``anyOf`` mismatch of a parent) adds nothing.
+        named = [e.path for e in problems]
+        for _operation, message, json_path, schema_path in spec.check_request(method, template, body):
+            where = path_of(json_path)
+            if not any(_overlaps(where, other) for other in named):
+                problems.add(where, schema_code(schema_path), _shorten(message), rule=OPENAPI_RULE)
+    problems = problems.without(emu.allowed_rules)
+    if problems:
+        refusal = Refusal(method, path, problems)
+        emu.refusals.append(refusal)
+        log.warning("%s", refusal)
+        raise invalid_form_body(problems)
+
+
+def _overlaps(a: tuple[str | int, ...], b: tuple[str | int, ...]) -> bool:
+    """One path is the other or lies inside it."""
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
+
+
+def _shorten(message: str, limit: int = 200) -> str:
+    return message if len(message) <= limit else message[: limit - 1] + "…"

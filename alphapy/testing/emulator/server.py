@@ -3,8 +3,9 @@
 One aiohttp middleware wraps every ``/api/v10`` request: it parses the JSON or multipart
 body once (``payload_json`` + ``files[n]``), serves a 429 when a test asked for one, turns a
 raised :class:`~.errors.DiscordHTTPError` into Discord's error body, adds rate-limit
-headers, records the exchange in the request log and, when a spec is configured, validates
-both bodies against Discord's OpenAPI description.
+headers, refuses a body Discord would refuse (:mod:`.limits`: the OpenAPI description and
+Discord's documented limits), records the exchange in the request log and validates the
+emulator's own answer against the description.
 
 Answers are built with :func:`json_response`: the content type must be exactly
 ``application/json`` (discord.py compares the header literally; aiohttp's
@@ -27,8 +28,8 @@ from aiohttp import web
 
 from . import errors
 from .messages import UploadedFile
+from .limits import refuse_broken_body
 from .ratelimits import _pattern_regex
-from .limits import OPENAPI_RULE, Refusal, body_errors, invalid_form_body, path_of, schema_code
 from .spec import SpecViolation
 
 if TYPE_CHECKING:
@@ -166,10 +167,9 @@ def make_middleware(emu: DiscordEmulator) -> Callable[[web.Request, Handler], Aw
             template = resource.canonical[prefix_len:]
         body: Any = None
         files: list[UploadedFile] = []
-        ctype = ""
         try:
             try:
-                body, files, ctype = await read_body(request)
+                body, files, _ctype = await read_body(request)
                 request[BODY_KEY] = body
                 request[FILES_KEY] = files
                 rule = emu.ratelimiter.take(method, api_path, template) or emu.ratelimiter.take_global(api_path)
@@ -185,7 +185,7 @@ def make_middleware(emu: DiscordEmulator) -> Callable[[web.Request, Handler], Aw
                         if not auth.startswith("Bot ") or not emu.accepts_token(auth[4:]):
                             raise errors.unauthorized()
                     if template is not None:
-                        _refuse_broken_body(emu, method, template, api_path, body, ctype)
+                        refuse_broken_body(emu, method, template, api_path, body)
                     resp = await handler(request)
             except errors.DiscordHTTPError as exc:
                 resp = json_response(exc.body(), exc.status)
@@ -224,7 +224,7 @@ def make_middleware(emu: DiscordEmulator) -> Callable[[web.Request, Handler], Aw
                 log.warning("unknown route %s %s (answered 404)", method, api_path)
                 emu.unknown_routes.append(f"{method} {api_path}")
             if emu.spec is not None and template is not None:
-                _validate(emu, method, template, api_path, body, ctype, resp.status, payload)
+                _validate_answer(emu, method, template, api_path, resp.status, payload)
             return resp
         finally:
             emu._inflight -= 1
@@ -233,47 +233,8 @@ def make_middleware(emu: DiscordEmulator) -> Callable[[web.Request, Handler], Aw
     return middleware
 
 
-def _refuse_broken_body(emu: DiscordEmulator, method: str, template: str, path: str, body: Any, ctype: str) -> None:
-    """Raise Discord's ``400 Invalid Form Body`` for a body that breaks the OpenAPI
-    description or a documented limit, unless the test allowed that rule."""
-    problems = body_errors(method, template, body)
-    if emu.spec is not None and body is not None and OPENAPI_RULE not in emu.allowed_rules:
-        # a multipart body's payload_json is checked against the operation's JSON schema
-        # Where a documented limit already names the field, the description's view of the
-        # same spot (often a vague ``anyOf`` mismatch of a parent) adds nothing.
-        named = [e.path for e in problems]
-        for _operation, message, json_path, schema_path in emu.spec.check_request(method, template, body):
-            where = path_of(json_path)
-            if not any(_overlaps(where, other) for other in named):
-                problems.add(where, schema_code(schema_path), _shorten(message), rule=OPENAPI_RULE)
-    problems = problems.without(emu.allowed_rules)
-    if problems:
-        refusal = Refusal(method, path, problems)
-        emu.refusals.append(refusal)
-        log.warning("%s", refusal)
-        raise invalid_form_body(problems)
-
-
-def _overlaps(a: tuple[str | int, ...], b: tuple[str | int, ...]) -> bool:
-    """One path is the other or lies inside it."""
-    n = min(len(a), len(b))
-    return a[:n] == b[:n]
-
-
-def _shorten(message: str, limit: int = 200) -> str:
-    return message if len(message) <= limit else message[: limit - 1] + "…"
-
-
-def _validate(
-    emu: DiscordEmulator,
-    method: str,
-    template: str,
-    path: str,
-    body: Any,
-    ctype: str,
-    status: int,
-    payload: Any,
-) -> None:
+def _validate_answer(emu: DiscordEmulator, method: str, template: str, path: str, status: int, payload: Any) -> None:
+    """Record where the emulator's own answer drifts from Discord's description."""
     spec = emu.spec
     assert spec is not None
     for operation, message, json_path, schema_path in spec.check_response(method, template, status, payload):
