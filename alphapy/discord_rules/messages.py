@@ -43,8 +43,17 @@ CHANNEL_TOPIC_MAX = 1024
 _DOCS = "https://discord.com/developers/docs"
 _MESSAGE = f"{_DOCS}/resources/message#create-message"
 _EMBED_LIMITS = f"{_DOCS}/resources/message#embed-object-embed-limits"
-_COMPONENTS = f"{_DOCS}/components/reference"
-_RESPONSES = f"{_DOCS}/interactions/receiving-and-responding"
+_ACTION_ROW = f"{_DOCS}/components/reference#action-row"
+_CUSTOM_ID = f"{_DOCS}/components/reference#anatomy-of-a-component-custom-id"
+_STRING_SELECT = f"{_DOCS}/components/reference#string-select"
+_TEXT_INPUT = f"{_DOCS}/components/reference#text-input"
+_MODAL = f"{_DOCS}/interactions/receiving-and-responding#interaction-response-object-modal"
+_AUTOCOMPLETE = f"{_DOCS}/interactions/receiving-and-responding#interaction-response-object-autocomplete"
+_CHOICE = (
+    f"{_DOCS}/interactions/application-commands"
+    "#application-command-object-application-command-option-choice-structure"
+)
+_CHANNEL = f"{_DOCS}/resources/channel#modify-channel"
 
 #: Every rule of this module: name -> (the limit in words, the documentation page).
 RULES: dict[str, tuple[str, str]] = {
@@ -58,23 +67,23 @@ RULES: dict[str, tuple[str, str]] = {
     "embed.field.value.length": (f"field value 1-{EMBED_FIELD_VALUE_MAX}", _EMBED_LIMITS),
     "embed.footer.text.max_length": (f"footer text at most {EMBED_FOOTER_MAX}", _EMBED_LIMITS),
     "embed.author.name.max_length": (f"author name at most {EMBED_AUTHOR_MAX}", _EMBED_LIMITS),
-    "message.components.max_rows": (f"at most {ACTION_ROWS_MAX} action rows", f"{_COMPONENTS}#action-row"),
-    "component.row.width": (f"a row holds at most {ROW_WIDTH} buttons or one select", f"{_COMPONENTS}#action-row"),
-    "component.custom_id.length": (f"custom id 1-{CUSTOM_ID_MAX} characters", f"{_COMPONENTS}#anatomy-of-a-component-custom-id"),
-    "component.custom_id.unique": ("custom ids unique within a message or modal", f"{_COMPONENTS}#anatomy-of-a-component-custom-id"),
-    "select.values.range": ("min_values <= max_values <= number of options", f"{_COMPONENTS}#string-select"),
-    "select.options.max_items": (f"at most {SELECT_OPTIONS_MAX} options", f"{_COMPONENTS}#string-select"),
-    "modal.title.length": (f"modal title 1-{MODAL_TITLE_MAX}", f"{_RESPONSES}#interaction-response-object-modal"),
-    "modal.components.count": (f"1-{MODAL_ROWS_MAX} rows in a modal", f"{_RESPONSES}#interaction-response-object-modal"),
-    "modal.row.width": ("one text input per modal row", f"{_COMPONENTS}#text-input"),
-    "text_input.label.max_length": (f"text input label at most {TEXT_INPUT_LABEL_MAX}", f"{_COMPONENTS}#text-input"),
-    "text_input.length.range": ("text input min_length <= max_length", f"{_COMPONENTS}#text-input"),
-    "text_input.value.max_length": ("pre-filled value no longer than max_length", f"{_COMPONENTS}#text-input"),
-    "autocomplete.choices.max_items": (f"at most {AUTOCOMPLETE_CHOICES_MAX} choices", f"{_RESPONSES}#interaction-response-object-autocomplete"),
-    "autocomplete.choice.name.length": (f"choice name 1-{CHOICE_NAME_MAX}", f"{_DOCS}/interactions/application-commands#application-command-object-application-command-option-choice-structure"),
-    "autocomplete.choice.value.max_length": (f"string choice value at most {CHOICE_VALUE_MAX}", f"{_DOCS}/interactions/application-commands#application-command-object-application-command-option-choice-structure"),
-    "channel.name.length": (f"channel name 1-{CHANNEL_NAME_MAX}", f"{_DOCS}/resources/channel#modify-channel"),
-    "channel.topic.max_length": (f"channel topic at most {CHANNEL_TOPIC_MAX}", f"{_DOCS}/resources/channel#modify-channel"),
+    "message.components.max_rows": (f"at most {ACTION_ROWS_MAX} action rows", _ACTION_ROW),
+    "component.row.width": (f"a row holds at most {ROW_WIDTH} buttons or one select", _ACTION_ROW),
+    "component.custom_id.length": (f"custom id 1-{CUSTOM_ID_MAX} characters", _CUSTOM_ID),
+    "component.custom_id.unique": ("custom ids unique within a message or modal", _CUSTOM_ID),
+    "select.values.range": ("min_values <= max_values <= number of options", _STRING_SELECT),
+    "select.options.max_items": (f"at most {SELECT_OPTIONS_MAX} options", _STRING_SELECT),
+    "modal.title.length": (f"modal title 1-{MODAL_TITLE_MAX}", _MODAL),
+    "modal.components.count": (f"1-{MODAL_ROWS_MAX} rows in a modal", _MODAL),
+    "modal.row.width": ("one text input per modal row", _TEXT_INPUT),
+    "text_input.label.max_length": (f"text input label at most {TEXT_INPUT_LABEL_MAX}", _TEXT_INPUT),
+    "text_input.length.range": ("text input min_length <= max_length", _TEXT_INPUT),
+    "text_input.value.max_length": ("pre-filled value no longer than max_length", _TEXT_INPUT),
+    "autocomplete.choices.max_items": (f"at most {AUTOCOMPLETE_CHOICES_MAX} choices", _AUTOCOMPLETE),
+    "autocomplete.choice.name.length": (f"choice name 1-{CHOICE_NAME_MAX}", _CHOICE),
+    "autocomplete.choice.value.max_length": (f"string choice value at most {CHOICE_VALUE_MAX}", _CHOICE),
+    "channel.name.length": (f"channel name 1-{CHANNEL_NAME_MAX}", _CHANNEL),
+    "channel.topic.max_length": (f"channel topic at most {CHANNEL_TOPIC_MAX}", _CHANNEL),
 }
 
 ACTION_ROW, BUTTON, STRING_SELECT, TEXT_INPUT, LABEL = 1, 2, 3, 4, 18

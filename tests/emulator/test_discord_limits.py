@@ -27,7 +27,8 @@ def embed(**fields: Any) -> Body:
 
 
 def buttons(n: int, prefix: str = "b") -> Body:
-    return {"type": 1, "components": [{"type": 2, "style": 1, "label": "L", "custom_id": f"{prefix}{i}"} for i in range(n)]}
+    row = [{"type": 2, "style": 1, "label": "L", "custom_id": f"{prefix}{i}"} for i in range(n)]
+    return {"type": 1, "components": row}
 
 
 def select(custom_id: str = "s", *, options: int = 2, min_values: int = 1, max_values: int = 1) -> Body:
@@ -64,7 +65,8 @@ def fields(n: int, name: str = "n", value: str = "v") -> list[Body]:
 # channel send; "callback" bodies are whole interaction callbacks.
 MESSAGE_CASES: list[tuple[str, Body, Body, str, str]] = [
     ("message.content.max_length", {"content": text(2000)}, {"content": text(2001)}, "content", "BASE_TYPE_MAX_LENGTH"),
-    ("message.embeds.max_items", {"embeds": [embed()] * 10}, {"embeds": [embed()] * 11}, "embeds", "BASE_TYPE_MAX_LENGTH"),
+    ("message.embeds.max_items", {"embeds": [embed()] * 10}, {"embeds": [embed()] * 11}, "embeds",
+     "BASE_TYPE_MAX_LENGTH"),
     ("embed.title.max_length", {"embeds": [{"title": text(256)}]}, {"embeds": [{"title": text(257)}]},
      "embeds.0.title", "BASE_TYPE_MAX_LENGTH"),
     ("embed.description.max_length", {"embeds": [{"description": text(4096)}]},
