@@ -277,3 +277,18 @@ async def test_the_spec_is_enforced_too(emu: DiscordEmulator, http) -> None:
     assert_refused(status, answer, "tts", "BASE_TYPE_INVALID")
     assert [r.errors.rules() for r in emu.refusals] == [{"openapi.request"}]
     emu.refusals.clear()
+
+
+async def test_a_plain_emulator_refuses_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``alphapy run`` without a token, ``alphapy demo`` and the benchmarks build a plain
+    ``DiscordEmulator()`` outside pytest: the same rules and the shipped description apply."""
+    monkeypatch.delenv("ALPHAPY_DISCORD_OPENAPI", raising=False)
+    async with DiscordEmulator() as emu:
+        general = emu.add_guild("Offline").channel("general")
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bot {emu.token}"}) as session:
+            url = f"{emu.api_base}/channels/{general.id}/messages"
+            async with session.post(url, json={"content": text(2001)}) as resp:
+                assert_refused(resp.status, await resp.json(), "content", "BASE_TYPE_MAX_LENGTH")
+            async with session.post(url, json={"content": "hi", "tts": "yes"}) as resp:
+                assert_refused(resp.status, await resp.json(), "tts", "BASE_TYPE_INVALID")
+    assert general.messages == []
