@@ -67,6 +67,8 @@ class DiscordEmulator(DriversMixin):
             self._spec_path: Path | None = None
         else:
             self._spec_path = Path(openapi_spec) if openapi_spec else spec_path_from_env()
+            if self._spec_path is not None and not self._spec_path.is_file():
+                raise FileNotFoundError(f"no OpenAPI description at {self._spec_path}")
         self._spec: OpenAPISpec | None = None
         #: every body that did not match the description
         self.spec_violations: list[SpecViolation] = []
