@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import logging
 import signal
 from pathlib import Path
@@ -66,7 +67,7 @@ async def _serve(args: argparse.Namespace) -> None:
         await emu.stop()
         if emu.refusals:
             print(f"{len(emu.refusals)} body(ies) refused as Discord would:")
-            for refusal in emu.refusals[:50]:
+            for refusal in itertools.islice(emu.refusals, 50):
                 print(f"  {refusal}")
         if emu.spec_violations:
             print(f"{len(emu.spec_violations)} OpenAPI violation(s):")

@@ -13,6 +13,7 @@ import inspect
 import logging
 import socket
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal
@@ -78,8 +79,9 @@ class DiscordEmulator(DriversMixin):
         self.internal_errors: list[str] = []
         #: requests to routes the emulator does not know (answered 404)
         self.unknown_routes: list[str] = []
-        #: bodies refused as Discord would (400 Invalid Form Body); a fixture fails the test on any
-        self.refusals: list[Refusal] = []
+        #: bodies refused as Discord would (400 Invalid Form Body), newest last and bounded (an
+        #: offline run lasts); a fixture fails the test on any
+        self.refusals: deque[Refusal] = deque(maxlen=1000)
         #: named rules a test switched off with :meth:`allow`
         self.allowed_rules: set[str] = set()
         self.shard_count = shard_count

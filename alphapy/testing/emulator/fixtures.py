@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -31,7 +32,7 @@ def assert_clean(emu: DiscordEmulator) -> None:
     problems: list[str] = []
     if emu.refusals:
         problems.append(f"{len(emu.refusals)} body(ies) Discord would refuse:")
-        problems.extend(f"  {r}" for r in emu.refusals[:20])
+        problems.extend(f"  {r}" for r in itertools.islice(emu.refusals, 20))
     if emu.spec_violations:
         problems.append(f"{len(emu.spec_violations)} OpenAPI violation(s):")
         problems.extend(f"  {v}" for v in emu.spec_violations[:20])
