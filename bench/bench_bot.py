@@ -1,7 +1,7 @@
 """Bot runtime figures (issue: bot runtime and emulator). Prints ``name: value unit`` lines.
 
-Against the emulator (in this process, no OpenAPI validation) with 100 guilds of 50
-members, on a real PostgreSQL:
+Against the emulator (in this process, OpenAPI check and Discord's limits on) with 100
+guilds of 50 members, on a real PostgreSQL:
 
 - the bot's start to READY+guilds (target < 1 s), and start-up with the services;
 - a slash command round trip, sequential: p50/p95 in ms (target p50 < 10 ms);

@@ -2,7 +2,7 @@
 ``name: value unit`` lines.
 
 - ``onboarding_step_p50/p95``: one answer (a select menu pick) to the next screen, through
-  the emulator (no OpenAPI validation) and the real bot on a real PostgreSQL: the click,
+  the emulator (OpenAPI check and Discord's limits on) and the real bot on a real PostgreSQL: the click,
   the flow and the progress loaded, the answer checked and saved, the next screen sent.
 - ``onboarding_run_p50``: a whole run for one member: Start, rules, three questions, the
   two personalization steps, the completion with two roles given.

@@ -1,7 +1,7 @@
 """Tickets figures (issue 6). Prints ``name: value unit`` lines.
 
 - Opening a ticket, command to channel and control message: ``/ticket open`` through the
-  emulator (no OpenAPI validation) and the real bot on a real PostgreSQL, until the
+  emulator (OpenAPI check and Discord's limits on) and the real bot on a real PostgreSQL, until the
   member's "your ticket is open" follow-up, which the bot sends after the channel and its
   embed exist. p50/p95 in ms (target p50 < 50 ms). Each channel is deleted (not timed)
   so that the category never fills up.

@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from alphapy.testing.emulator import DiscordEmulator, EmulatorTimeout, P
 from alphapy.testing.emulator.fixtures import bare_bot
+from alphapy.testing.emulator.spec import PACKAGED_SPEC
 
 
 # --------------------------------------------------------------------------- login & READY
@@ -487,22 +488,27 @@ async def test_auto_sharded_bot_and_a_shard_in_another_process(emu: DiscordEmula
 # --------------------------------------------------------------------------- spec validation
 
 
-async def test_malformed_body_is_reported(emu: DiscordEmulator, world, bot) -> None:
+async def test_malformed_body_is_refused_as_discord_does(emu: DiscordEmulator, world, bot) -> None:
+    """A body the OpenAPI description refuses is answered 400 Invalid Form Body, not only
+    recorded: the bot sees what Discord would answer."""
     assert emu.spec is not None
     route = discord.http.Route(
         "POST", "/channels/{channel_id}/messages", channel_id=world["guild"].channel("general").id
     )
-    await bot.http.request(route, json={"content": 5, "embeds": [{"title": 3}]})
-    found = {(v.operation, v.direction, v.path) for v in emu.spec_violations}
-    assert ("create_message", "request", "$.content") in found
-    assert any(v.path.startswith("$.embeds[0]") for v in emu.spec_violations)
-    emu.spec_violations.clear()  # reported as expected; keep the fixture's own check green
+    with pytest.raises(discord.HTTPException) as refused:
+        await bot.http.request(route, json={"content": 5, "embeds": [{"title": 3}]})
+    assert refused.value.status == 400 and refused.value.code == 50035
+    [refusal] = emu.refusals
+    assert {".".join(map(str, e.path)) for e in refusal.errors} == {"content", "embeds.0.title"}
+    assert refusal.errors.rules() == {"openapi.request"}
+    emu.refusals.clear()  # refused as expected; keep the fixture's own check green
 
 
-async def test_validation_is_off_without_a_spec(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_shipped_spec_is_used_without_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ALPHAPY_DISCORD_OPENAPI", raising=False)
     emu = DiscordEmulator()
-    assert emu.spec is None
+    assert emu.spec is not None and emu.spec.path == PACKAGED_SPEC
+    assert DiscordEmulator(openapi_spec=False).spec is None
 
 
 async def test_intents_are_honoured(emu: DiscordEmulator) -> None:

@@ -19,6 +19,7 @@ from .drivers import EmulatorTimeout
 from .emulator import DiscordEmulator
 from .errors import DiscordHTTPError
 from .interactions import AutocompleteChoice, Interaction, Modal, ModalField
+from .limits import Refusal
 from .permissions import P, Permission
 from .server import RequestRecord
 from .spec import SpecViolation
@@ -61,6 +62,7 @@ __all__ = [
     "Overwrite",
     "P",
     "Permission",
+    "Refusal",
     "RequestRecord",
     "Role",
     "SpecViolation",

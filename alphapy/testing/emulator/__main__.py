@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import logging
 import signal
 from pathlib import Path
@@ -64,6 +65,10 @@ async def _serve(args: argparse.Namespace) -> None:
         await stop.wait()
     finally:
         await emu.stop()
+        if emu.refusals:
+            print(f"{len(emu.refusals)} body(ies) refused as Discord would:")
+            for refusal in itertools.islice(emu.refusals, 50):
+                print(f"  {refusal}")
         if emu.spec_violations:
             print(f"{len(emu.spec_violations)} OpenAPI violation(s):")
             for violation in emu.spec_violations[:50]:
@@ -76,7 +81,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--guilds", type=int, default=1, help="number of demo guilds")
     parser.add_argument("--members", type=int, default=5, help="extra members per demo guild")
     parser.add_argument("--shards", type=int, default=1, help="shard count answered by /gateway/bot")
-    parser.add_argument("--spec", type=Path, default=None, help="Discord OpenAPI file to validate traffic against")
+    parser.add_argument(
+        "--spec", type=Path, default=None,
+        help="Discord OpenAPI file to check traffic against (default: the copy shipped with the testing kit)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     logging.basicConfig(

@@ -734,7 +734,7 @@ class DriversMixin:
         self.interactions.register(it)
         it.request_index = self._request_seq + 1
         payload = self._interaction_payload(it)
-        it.created = time.monotonic()
+        it.created = self.clock.now()
         self.gateway.dispatch("INTERACTION_CREATE", payload, guild_id)
         timeout = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout

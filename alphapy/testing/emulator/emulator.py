@@ -13,20 +13,23 @@ import inspect
 import logging
 import socket
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 
 from . import permissions as perms
+from .clock import Clock
 from .drivers import DriversMixin, EmulatorTimeout
 from .gateway import Gateway
 from .interactions import InteractionLog
+from .limits import Refusal, known_rules
 from .ratelimits import RateLimiter, RateLimitRule
 from .rest import RestAPI
 from .server import API_PREFIX, RequestLog, make_middleware
-from .spec import OpenAPISpec, SpecViolation, spec_path_from_env
+from .spec import OpenAPISpec, SpecViolation, load_spec, spec_path_from_env
 from .state import Application, EmulatorState, Guild, User
 
 log = logging.getLogger("alphapy.testing.emulator")
@@ -45,14 +48,15 @@ class DiscordEmulator(DriversMixin):
         self,
         *,
         bot_name: str = "Alphapy",
-        openapi_spec: Path | str | None = None,
+        openapi_spec: Path | str | Literal[False] | None = None,
         shard_count: int = 1,
         bot_permissions: Any = perms.DEFAULT_BOT,
         timeout: float = 5.0,
         quiet_period: float = 0.05,
         interaction_deadline: float = 3.0,
         token: str | None = None,
-        strict_token: bool = False,
+        accept_any_token: bool = False,
+        strict_token: bool | None = None,
         enforce_intents: bool = True,
         request_log_size: int = 50_000,
         rate_limit_per_window: int = 10_000,
@@ -60,9 +64,13 @@ class DiscordEmulator(DriversMixin):
         port: int = 0,
     ) -> None:
         self.state = EmulatorState(bot_name=bot_name, bot_permissions=bot_permissions)
-        spec_path = Path(openapi_spec) if openapi_spec is not None else spec_path_from_env()
-        #: validator of traffic against Discord's OpenAPI description (None: validation off)
-        self.spec: OpenAPISpec | None = OpenAPISpec(spec_path) if spec_path is not None else None
+        if openapi_spec is False:
+            self._spec_path: Path | None = None
+        else:
+            self._spec_path = Path(openapi_spec) if openapi_spec else spec_path_from_env()
+            if self._spec_path is not None and not self._spec_path.is_file():
+                raise FileNotFoundError(f"no OpenAPI description at {self._spec_path}")
+        self._spec: OpenAPISpec | None = None
         #: every body that did not match the description
         self.spec_violations: list[SpecViolation] = []
         #: every request the bot made, oldest first (bounded)
@@ -71,15 +79,26 @@ class DiscordEmulator(DriversMixin):
         self.internal_errors: list[str] = []
         #: requests to routes the emulator does not know (answered 404)
         self.unknown_routes: list[str] = []
+        #: bodies refused as Discord would (400 Invalid Form Body), newest last and bounded (an
+        #: offline run lasts); a fixture fails the test on any
+        self.refusals: deque[Refusal] = deque(maxlen=1000)
+        #: named rules a test switched off with :meth:`allow`
+        self.allowed_rules: set[str] = set()
         self.shard_count = shard_count
         self.timeout = timeout
         self.quiet_period = quiet_period
         self.token = token or self.state.bot_token
-        self.strict_token = strict_token
+        #: Discord refuses a bot token it never issued, at login (REST) and at identify
+        #: (gateway 4004); a test that needs any token to work opts in with ``accept_any_token``.
+        #: (``strict_token`` is the older spelling of the opposite.)
+        self.accept_any_token = accept_any_token if strict_token is None else not strict_token
         self.ratelimiter = RateLimiter(limit=rate_limit_per_window, global_limit=global_rate_limit)
-        self.interactions = InteractionLog(self.state, deadline=interaction_deadline)
+        #: Discord's time limits are measured on this clock; tests move it with :meth:`advance_time`
+        self.clock = Clock()
+        self.interactions = InteractionLog(self.state, deadline=interaction_deadline, clock=self.clock)
         self.gateway = Gateway(self.state, url=lambda: self.gateway_url, on_activity=self._touch)
         self.gateway.enforce_intents = enforce_intents
+        self.gateway.accepts_token = self.accepts_token
         self._port = port
         self._runner: web.AppRunner | None = None
         self._request_seq = 0
@@ -124,6 +143,18 @@ class DiscordEmulator(DriversMixin):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    @property
+    def spec(self) -> OpenAPISpec | None:
+        """Validators of Discord's OpenAPI description (None: validation off), loaded on
+        first use and shared by every emulator of the process, so start-up does not pay for
+        parsing it. ``openapi_spec=None`` means ``$ALPHAPY_DISCORD_OPENAPI`` or, unset, the
+        description shipped with the testing kit; ``False`` switches the check off."""
+        if self._spec is None and self._spec_path is not None:
+            self._spec = load_spec(self._spec_path)
+            if self._spec is None:
+                self._spec_path = None
+        return self._spec
 
     # ------------------------------------------------------------------ addresses
     @property
@@ -184,6 +215,29 @@ class DiscordEmulator(DriversMixin):
         return self.state.guild(ref)
 
     # ------------------------------------------------------------------ controls
+    def accepts_token(self, token: str) -> bool:
+        """Whether a bot logging in with ``token`` is let in."""
+        return bool(token) and (self.accept_any_token or token == self.token)
+
+    @property
+    def strict_token(self) -> bool:
+        return not self.accept_any_token
+
+    def advance_time(self, seconds: float) -> None:
+        """Move the emulator's clock forward: an interaction token older than 15 minutes is
+        then refused for follow-ups, as on Discord, without the test waiting."""
+        self.clock.advance(seconds)
+
+    def allow(self, *rules: str) -> None:
+        """Accept bodies breaking the named rules (``"message.content.max_length"``,
+        ``"openapi.request"``): for a test about what the bot does past a limit. Every other
+        rule stays enforced; an unknown name is an error, so a typo cannot switch nothing off."""
+        known = known_rules()
+        unknown = sorted(set(rules) - known)
+        if unknown:
+            raise ValueError(f"unknown rule(s) {unknown}; the rules are listed in docs/discord-limits.md")
+        self.allowed_rules.update(rules)
+
     def rate_limit(
         self,
         method: str,

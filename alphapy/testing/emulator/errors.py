@@ -88,6 +88,11 @@ def empty_message() -> DiscordHTTPError:
     return DiscordHTTPError(400, 50006, "Cannot send an empty message")
 
 
+def invalid_webhook_token() -> DiscordHTTPError:
+    """An interaction token past its 15 minutes (or a webhook token that never was)."""
+    return DiscordHTTPError(401, 50027, "Invalid Webhook Token")
+
+
 def already_acknowledged() -> DiscordHTTPError:
     return DiscordHTTPError(400, 40060, "Interaction has already been acknowledged.")
 

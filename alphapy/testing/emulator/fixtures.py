@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
+import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .emulator import DiscordEmulator
-from .spec import ENV_VAR
 
 
 class SpecViolationsError(AssertionError):
@@ -27,8 +26,13 @@ class SpecViolationsError(AssertionError):
 
 
 def assert_clean(emu: DiscordEmulator) -> None:
-    """Fail if the traffic broke the spec or the emulator hit a bug of its own."""
+    """Fail if the traffic broke the spec or a documented limit (the bot may have swallowed
+    the 400), or the emulator hit a bug of its own. A test about a refusal clears
+    ``emu.refusals`` after asserting on it."""
     problems: list[str] = []
+    if emu.refusals:
+        problems.append(f"{len(emu.refusals)} body(ies) Discord would refuse:")
+        problems.extend(f"  {r}" for r in itertools.islice(emu.refusals, 20))
     if emu.spec_violations:
         problems.append(f"{len(emu.spec_violations)} OpenAPI violation(s):")
         problems.extend(f"  {v}" for v in emu.spec_violations[:20])
@@ -41,13 +45,12 @@ def assert_clean(emu: DiscordEmulator) -> None:
 
 @contextlib.asynccontextmanager
 async def running_emulator(
-    *, check: bool = True, openapi_spec: Path | str | None = None, **kwargs: Any
+    *, check: bool = True, openapi_spec: Path | str | Literal[False] | None = None, **kwargs: Any
 ) -> AsyncIterator[DiscordEmulator]:
     """A started emulator on 127.0.0.1; stopped on exit. With ``check`` (default), exiting
-    without an exception fails on spec violations or emulator errors. ``openapi_spec``
-    defaults to ``$ALPHAPY_DISCORD_OPENAPI``."""
-    if openapi_spec is None and os.environ.get(ENV_VAR):
-        openapi_spec = os.environ[ENV_VAR]
+    without an exception fails on refused bodies, spec violations or emulator errors.
+    ``openapi_spec`` defaults to ``$ALPHAPY_DISCORD_OPENAPI``, else the description shipped
+    with the testing kit."""
     emu = DiscordEmulator(openapi_spec=openapi_spec, **kwargs)
     await emu.start()
     try:

@@ -10,7 +10,9 @@ choices and ``result.followups`` later follow-ups.
 5 creates a "thinking" message that the first follow-up or an edit of ``@original`` fills
 in, 6/7 acknowledge or update the clicked message in place, 8 carries autocomplete choices,
 9 a modal. A second callback is refused (40060) and a late one is an unknown interaction
-(10062), so a bot that answers twice or too slowly fails here as it would live.
+(10062), so a bot that answers twice or too slowly fails here as it would live. The token
+serves follow-ups and edits for 15 minutes, then is refused (50027), measured on the
+emulator's :class:`~.clock.Clock`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import errors
+from .clock import Clock
 from .messages import UploadedFile, apply_edit, create_message, walk_components
 from .state import FLAG_EPHEMERAL, FLAG_LOADING, Channel, Guild, Member, Message, User
 
@@ -44,6 +47,8 @@ AUTOCOMPLETE_RESULT = 8
 MODAL = 9
 
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+#: Seconds an interaction token serves follow-ups and edits (Discord: 15 minutes).
+TOKEN_LIFETIME = 15 * 60
 
 
 class AutocompleteChoice(NamedTuple):
@@ -267,15 +272,17 @@ def _interaction_metadata(interaction: Interaction) -> dict[str, Any]:
 class InteractionLog:
     """Every interaction by id and token, and the rules for the bot's answers."""
 
-    def __init__(self, state: EmulatorState, *, deadline: float = 3.0) -> None:
+    def __init__(self, state: EmulatorState, *, deadline: float = 3.0, clock: Clock | None = None) -> None:
         self.state = state
         self.deadline = deadline
+        self.clock = clock or Clock()
         self.by_id: dict[int, Interaction] = {}
         self.by_token: dict[str, Interaction] = {}
 
     def register(self, interaction: Interaction) -> None:
         self.by_id[interaction.id] = interaction
         self.by_token[interaction.token] = interaction
+        interaction.created = self.clock.now()
 
     # -- lookups for the REST routes
     def for_callback(self, interaction_id: int, token: str) -> Interaction:
@@ -288,6 +295,8 @@ class InteractionLog:
         interaction = self.by_token.get(token)
         if interaction is None or application_id != self.state.application.id:
             raise errors.unknown("Webhook")
+        if self.clock.now() - interaction.created > TOKEN_LIFETIME:
+            raise errors.invalid_webhook_token()
         return interaction
 
     def find_message(self, interaction: Interaction, ref: str) -> Message:
@@ -309,7 +318,7 @@ class InteractionLog:
         """Apply ``POST /interactions/{id}/{token}/callback``; returns the with_response body."""
         if interaction.response_type is not None:
             raise errors.already_acknowledged()
-        if self.deadline and time.monotonic() - interaction.created > self.deadline:
+        if self.deadline and self.clock.now() - interaction.created > self.deadline:
             interaction.callback_error = f"answered after the {self.deadline:g}s deadline"
             raise errors.unknown("interaction")
         kind = body.get("type")

@@ -88,6 +88,9 @@ def normalize_embeds(embeds: list[dict[str, Any]] | None) -> list[dict[str, Any]
     result = _strip_none(embeds)
     for embed in result:
         embed.setdefault("type", "rich")
+        for field in embed.get("fields") or []:
+            if isinstance(field, dict):
+                field.setdefault("inline", False)
         for key in ("image", "thumbnail", "video"):
             media = embed.get(key)
             if isinstance(media, dict) and "url" in media:

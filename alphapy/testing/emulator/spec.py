@@ -1,19 +1,22 @@
 """Checking traffic against Discord's own OpenAPI description.
 
-A stand-in for Discord is only useful if it cannot drift from Discord. With a spec
-configured, every JSON body the bot sends and every body the emulator answers is validated
+A stand-in for Discord is only useful if it cannot drift from Discord. The description
+ships inside the testing kit (``alphapy/testing/discord/openapi.json``); ``$ALPHAPY_DISCORD_OPENAPI``
+names another file. Every JSON body the bot sends and every body the emulator answers is validated
 against the matching operation of ``openapi.json`` (method + path template), with
 ``jsonschema``'s Draft 2020-12 validator over the operation's schema and the spec's
 ``components`` beside it so every ``$ref`` resolves. Validators are built once per
 operation/direction/status and cached; the parsed spec is cached per file for the process.
 
-Mismatches are collected as :class:`SpecViolation` (they never change the answer): a test
+Mismatches are collected as :class:`SpecViolation`; a request that does not match is also
+answered ``400 Invalid Form Body`` as Discord would (see :mod:`.limits`), and a test
 fixture fails a test that produced any.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import threading
@@ -22,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 ENV_VAR = "ALPHAPY_DISCORD_OPENAPI"
+log = logging.getLogger("alphapy.testing.emulator")
 
 _SPEC_CACHE: dict[Path, dict[str, Any]] = {}
 _LOCK = threading.Lock()
@@ -45,9 +49,40 @@ class SpecViolation:
         return f"{self.operation} {self.direction}{where} at {self.path}: {self.message} [{self.method} {self.url}]"
 
 
+#: Discord's description as shipped inside the testing kit (MIT, ``LICENSE`` beside it), so
+#: a plugin developed in its own repository gets the same check as Alphapy's own tests.
+PACKAGED_SPEC = Path(__file__).resolve().parent.parent / "discord" / "openapi.json"
+
+
 def spec_path_from_env() -> Path | None:
+    """``$ALPHAPY_DISCORD_OPENAPI`` when set, else the description shipped in the package."""
     value = os.environ.get(ENV_VAR)
-    return Path(value) if value else None
+    if value:
+        return Path(value)
+    return PACKAGED_SPEC if PACKAGED_SPEC.is_file() else None
+
+
+_SPECS: dict[Path, OpenAPISpec] = {}
+
+
+def load_spec(path: Path | str) -> OpenAPISpec | None:
+    """The validators of one description, built once per process and shared by every
+    emulator (validators are compiled per operation on first use). None when
+    ``jsonschema`` (the ``test`` extra) is not installed: the documented limits are then
+    still enforced, the description is not."""
+    resolved = Path(path).resolve()
+    with _LOCK:
+        spec = _SPECS.get(resolved)
+    if spec is not None:
+        return spec
+    try:
+        import jsonschema  # noqa: F401 - only to know whether validation is possible
+    except ImportError:
+        log.warning("jsonschema is not installed: requests are not checked against Discord's OpenAPI description")
+        return None
+    spec = OpenAPISpec(resolved)
+    with _LOCK:
+        return _SPECS.setdefault(resolved, spec)
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -115,6 +150,28 @@ def _lenient_request_components(components: dict[str, Any]) -> dict[str, Any]:
     return lenient
 
 
+_FIELD_ERROR = {
+    "type": "object",
+    "properties": {"code": {"type": ["integer", "string"]}, "message": {"type": "string"}},
+    "required": ["code", "message"],
+}
+
+
+def _lenient_response_components(components: dict[str, Any]) -> dict[str, Any]:
+    """The components used for *response* bodies: the leaves of an ``errors`` tree carry
+    string codes (``"BASE_TYPE_MAX_LENGTH"``), as Discord sends them, where the description
+    types every error code as an integer. Nothing else is relaxed."""
+    lenient = dict(components)
+    schemas = dict(lenient.get("schemas", {}))
+    inner = schemas.get("InnerErrors")
+    if isinstance(inner, dict) and "_errors" in inner.get("properties", {}):
+        inner = json.loads(json.dumps(inner))
+        inner["properties"]["_errors"]["items"] = _FIELD_ERROR
+        schemas["InnerErrors"] = inner
+        lenient["schemas"] = schemas
+    return lenient
+
+
 class OpenAPISpec:
     """Validators for the operations of one OpenAPI document."""
 
@@ -126,6 +183,7 @@ class OpenAPISpec:
         self.doc = _load(self.path)
         self._components = self.doc.get("components", {})
         self._request_components = _lenient_request_components(self._components)
+        self._response_components = _lenient_response_components(self._components)
         self._validators: dict[tuple[str, str, str], Any] = {}
         # path template -> regex for concrete paths (used when the route template is unknown)
         self._templates: list[tuple[re.Pattern[str], str]] = []
@@ -161,7 +219,7 @@ class OpenAPISpec:
                 schema = json.loads(json.dumps(schema))  # inline request schemas get the leniencies too
                 _relax_permissions(schema)
             root = dict(schema)
-            root["components"] = self._request_components if key[1] == "request" else self._components
+            root["components"] = self._request_components if key[1] == "request" else self._response_components
             root.setdefault("$schema", "https://json-schema.org/draft/2020-12/schema")
             validator = self._jsonschema.Draft202012Validator(root)
             self._validators[key] = validator
