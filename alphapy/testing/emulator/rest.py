@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from alphapy.discord_rules import INVALID_FORM_BODY
+from alphapy.discord_rules.commands import bulk_overwrite_errors
+
 from . import errors
 from . import permissions as perms
 from .interactions import delete_message
@@ -326,8 +329,13 @@ class RestAPI:
     async def bulk_commands(self, request: web.Request) -> web.Response:
         store, guild_id = self._command_store(request)
         body = request[BODY_KEY]
-        if not isinstance(body, list):
+        if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
             raise errors.invalid_form_body("body", "Must be an array of commands.")
+        refused = bulk_overwrite_errors(body)
+        if refused:
+            raise errors.DiscordHTTPError(400, INVALID_FORM_BODY, "Invalid Form Body", refused.tree())
+        if self.emu.command_sync_refusal is not None:
+            raise errors.DiscordHTTPError(400, INVALID_FORM_BODY, "Invalid Form Body", self.emu.command_sync_refusal)
         by_key = {(c.name, c.type): c for c in store.values()}
         new: dict[int, ApplicationCommand] = {}
         for item in body:
