@@ -4,7 +4,7 @@ field, on the global and the guild bulk overwrite alike."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
@@ -12,8 +12,20 @@ import pytest
 
 from alphapy.discord_rules.commands import bulk_overwrite_errors
 from alphapy.testing.emulator import DiscordEmulator
+from alphapy.testing.emulator.fixtures import running_emulator
+from alphapy.testing.emulator.spec import ENV_VAR
 
 Body = list[dict[str, Any]]
+
+
+@pytest.fixture
+async def emu(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[DiscordEmulator]:
+    """Without the OpenAPI description, so that every answer comes from the command rules:
+    the description catches some of the same bodies with vaguer paths, and it types the leaf
+    codes of an ``errors`` tree as integers where Discord sends strings."""
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    async with running_emulator() as emulator:
+        yield emulator
 
 
 def slash(name: str = "ping", description: str = "Ping", **extra: Any) -> dict[str, Any]:
