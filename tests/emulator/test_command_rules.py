@@ -162,3 +162,19 @@ async def test_a_test_can_have_a_legal_sync_refused(emu: DiscordEmulator) -> Non
     emu.refuse_command_sync(None)
     status, _ = await put(emu, route, [slash()])
     assert status == 200
+
+
+async def test_creating_or_editing_one_command_follows_the_same_rules(emu: DiscordEmulator) -> None:
+    route = f"/applications/{emu.application.id}/commands"
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bot {emu.token}"}) as session:
+        async with session.post(f"{emu.api_base}{route}", json=slash(description="d" * 100)) as response:
+            created = (response.status, await response.json())
+        async with session.post(f"{emu.api_base}{route}", json=slash("other", "d" * 101)) as response:
+            refused_create = (response.status, await response.json())
+        command_route = f"{emu.api_base}{route}/{created[1]['id']}"
+        async with session.patch(command_route, json={"name": "Ping"}) as response:
+            refused_edit = (response.status, await response.json())
+    assert created[0] == 201
+    assert refused_create[0] == 400 and leaf(refused_create[1]["errors"], "description")
+    assert refused_edit[0] == 400 and leaf(refused_edit[1]["errors"], "name")
+    assert [c.name for c in emu.commands()] == ["ping"]  # neither refused body changed anything

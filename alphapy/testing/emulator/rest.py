@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from alphapy.discord_rules import INVALID_FORM_BODY
-from alphapy.discord_rules.commands import bulk_overwrite_errors
+from alphapy.discord_rules import INVALID_FORM_BODY, FormErrors
+from alphapy.discord_rules.commands import bulk_overwrite_errors, command_errors
 
 from . import errors
 from . import permissions as perms
@@ -76,6 +76,12 @@ def _query_bool(request: web.Request, name: str, default: bool = False) -> bool:
     if raw is None:
         return default
     return raw.lower() in ("1", "true", "yes")
+
+
+def _refuse(problems: FormErrors) -> None:
+    """Answer a body breaking Discord's rules as Discord does: 400, 50035 and the errors tree."""
+    if problems:
+        raise errors.DiscordHTTPError(400, INVALID_FORM_BODY, "Invalid Form Body", problems.tree())
 
 
 class RestAPI:
@@ -331,9 +337,7 @@ class RestAPI:
         body = request[BODY_KEY]
         if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
             raise errors.invalid_form_body("body", "Must be an array of commands.")
-        refused = bulk_overwrite_errors(body)
-        if refused:
-            raise errors.DiscordHTTPError(400, INVALID_FORM_BODY, "Invalid Form Body", refused.tree())
+        _refuse(bulk_overwrite_errors(body))
         if self.emu.command_sync_refusal is not None:
             raise errors.DiscordHTTPError(400, INVALID_FORM_BODY, "Invalid Form Body", self.emu.command_sync_refusal)
         by_key = {(c.name, c.type): c for c in store.values()}
@@ -349,6 +353,8 @@ class RestAPI:
     async def create_command(self, request: web.Request) -> web.Response:
         store, guild_id = self._command_store(request)
         body = request[BODY_KEY] or {}
+        if isinstance(body, dict):
+            _refuse(command_errors(body))
         key = (body.get("name"), int(body.get("type") or 1))
         existing = next((c for c in store.values() if (c.name, c.type) == key), None)
         command = self._command_from_body(body, guild_id, existing)
@@ -368,6 +374,7 @@ class RestAPI:
     async def edit_command(self, request: web.Request) -> web.Response:
         _, command = self._command(request)
         merged = {**command.data, "type": command.type, **(request[BODY_KEY] or {})}
+        _refuse(command_errors(merged))
         self._command_from_body(merged, command.guild_id, command)
         return json_response(command.payload())
 
