@@ -155,7 +155,7 @@ class _AlphapyMixin:
         for cog in core_cogs(self):
             await self.add_cog(cog)  # type: ignore[attr-defined]
         check = CommandCheck(self.tree)  # type: ignore[attr-defined]
-        check.accept(tree_commands(self.tree))  # type: ignore[attr-defined]
+        await check.accept(tree_commands(self.tree))  # type: ignore[attr-defined]
         await self._add_plugin_cogs(check)
         await self.sync_commands()
         for result in await self.plugins.call_async("startup", bot=self, concurrent=False, timeout=30):
@@ -183,7 +183,7 @@ class _AlphapyMixin:
                           traceback="".join(traceback.format_exception(exc)))
                 await self._withdraw_plugin(name, exc, added, before)
                 continue
-            reason = check.reason(c for c in tree_commands(tree) if id(c) not in before)
+            reason = await check.reason(c for c in tree_commands(tree) if id(c) not in before)
             if reason is not None:
                 log.error("plugin.commands_refused", plugin=name, error=reason)
                 await self._withdraw_plugin(name, reason, added, before)

@@ -46,16 +46,23 @@ class CommandCheck:
         self.tree = tree
         self.accepted: list[dict[str, Any]] = []
 
-    def accept(self, commands: Iterable[AppCommand]) -> None:
-        """Count ``commands`` (the core's) without judging them."""
-        self.accepted.extend(command.to_dict(self.tree) for command in commands)
+    async def _payload(self, command: AppCommand) -> dict[str, Any]:
+        """The body ``tree.sync()`` sends for ``command``, translated when the tree translates."""
+        translator = self.tree.translator
+        if translator is not None:
+            return await command.get_translated_payload(self.tree, translator)
+        return command.to_dict(self.tree)
 
-    def reason(self, commands: Iterable[AppCommand]) -> str | None:
+    async def accept(self, commands: Iterable[AppCommand]) -> None:
+        """Count ``commands`` (the core's) without judging them."""
+        self.accepted.extend([await self._payload(command) for command in commands])
+
+    async def reason(self, commands: Iterable[AppCommand]) -> str | None:
         """Why Discord would refuse ``commands`` next to the accepted ones; None: accepted.
 
         Accepted commands are added to the list the next plugin is checked against.
         """
-        payloads = [command.to_dict(self.tree) for command in commands]
+        payloads = [await self._payload(command) for command in commands]
         together = self.accepted + payloads
         first_new = len(self.accepted)
         problems = [_describe(error, together) for error in bulk_overwrite_errors(together)
