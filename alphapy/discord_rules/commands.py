@@ -115,25 +115,36 @@ def _check_description(errors: FormErrors, value: Any, *, rule: str) -> None:
 
 def _localized(node: Mapping[str, Any], field: str) -> int:
     """A field's length at its longest localization (the size rule counts every locale)."""
-    values = [node.get(field) or "", *(node.get(f"{field}_localizations") or {}).values()]
+    localizations = node.get(f"{field}_localizations")
+    values = [node.get(field) or "", *(localizations.values() if isinstance(localizations, Mapping) else ())]
     return max(len(str(value)) for value in values)
 
 
 def command_size(command: Mapping[str, Any]) -> int:
     """Characters the 4000 rule counts: names, descriptions and string choice values, nested."""
 
-    def walk(node: Mapping[str, Any]) -> int:
+    def walk(node: Any) -> int:
+        if not isinstance(node, Mapping):
+            return 0  # not an object: the OpenAPI description refuses it
         total = _localized(node, "name") + _localized(node, "description")
         for choice in node.get("choices") or ():
-            total += _localized(choice, "name") + len(str(choice.get("value", "")))
+            if isinstance(choice, Mapping):
+                total += _localized(choice, "name") + len(str(choice.get("value", "")))
         return total + sum(walk(option) for option in node.get("options") or ())
 
     return walk(command)
 
 
-def _check_options(errors: FormErrors, options: Sequence[Mapping[str, Any]], depth: int) -> None:
+def _list(value: Any) -> list[Any]:
+    """``options``/``choices`` as a list; any other shape is the OpenAPI description's to refuse."""
+    return value if isinstance(value, list) else []
+
+
+def _check_options(errors: FormErrors, options: Sequence[Any], depth: int) -> None:
     """One level of options: their count, order and kinds, then each option (and its children)."""
     errors.max_length("options", options, MAX_OPTIONS, rule="command.options.max")
+    # the shape of each option (an object, its types) is the OpenAPI description's to judge
+    options = [option if isinstance(option, Mapping) else {} for option in options]
     nesting = [o.get("type") in (SUB_COMMAND, SUB_COMMAND_GROUP) for o in options]
     if any(nesting) and not all(nesting):
         errors.add("options", TYPE_INVALID,
@@ -159,22 +170,23 @@ def _check_option(errors: FormErrors, option: Mapping[str, Any], depth: int) -> 
     _check_description(errors, option.get("description"), rule="option.description.length")
     if option.get("type") in (SUB_COMMAND, SUB_COMMAND_GROUP):
         if depth < 2:  # a group holds subcommands, a subcommand holds plain options
-            _check_options(errors, option.get("options") or [], depth + 1)
+            _check_options(errors, _list(option.get("options")), depth + 1)
         return
-    choices = option.get("choices") or []
+    choices = _list(option.get("choices"))
     if choices:
         errors.max_length("choices", choices, MAX_CHOICES, rule="option.choices.max")
         if option.get("autocomplete"):
             errors.add("autocomplete", AUTOCOMPLETE_INVALID, "Autocomplete and choices are mutually exclusive",
                        rule="option.autocomplete.choices")
-    for index, choice in enumerate(choices):
+    for index, choice in enumerate(c if isinstance(c, Mapping) else {} for c in choices):
         errors.length_between(("choices", index, "name"), str(choice.get("name") or ""), 1, CHOICE_MAX,
                               rule="option.choices.name.length")
         if option.get("type") == STRING:
             errors.length_between(("choices", index, "value"), str(choice.get("value") or ""), 1, CHOICE_MAX,
                                   rule="option.choices.value.length")
     for low, high in (("min_value", "max_value"), ("min_length", "max_length")):
-        if option.get(low) is not None and option.get(high) is not None and option[low] > option[high]:
+        bounds = option.get(low), option.get(high)
+        if all(isinstance(b, (int, float)) for b in bounds) and bounds[0] > bounds[1]:
             errors.add(low, NUMBER_TYPE_MAX, f"Must be less than or equal to {option[high]}.",
                        rule="option.min_max")
 
@@ -186,7 +198,7 @@ def command_errors(command: Mapping[str, Any], errors: FormErrors | None = None)
     if kind == CHAT_INPUT:
         _check_slash_name(errors, command.get("name"), rule="command.name.pattern")
         _check_description(errors, command.get("description"), rule="command.description.length")
-        _check_options(errors, command.get("options") or [], depth=0)
+        _check_options(errors, _list(command.get("options")), depth=0)
     else:
         errors.length_between("name", str(command.get("name") or ""), 1, NAME_MAX, rule="command.name.length")
     if command_size(command) > MAX_COMMAND_SIZE:

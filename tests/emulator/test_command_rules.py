@@ -71,6 +71,10 @@ CASES: dict[str, tuple[Body, Body, str]] = {
     "command.options.required_first": ([slash(options=[option("a", required=True), option("b")])],
                                        [slash(options=[option("a"), option("b", required=True)])],
                                        "0.options.1.required"),
+    "command.options.required_first (subcommand)": (
+        [slash(options=[subcommand("sub", [option("a", required=True), option("b")])])],
+        [slash(options=[subcommand("sub", [option("a"), option("b", required=True)])])],
+        "0.options.0.options.1.required"),
     "command.options.no_mixing": ([slash(options=[subcommand("one"), subcommand("two")])],
                                   [slash(options=[subcommand("one"), option("two")])], "0.options"),
     "option.name.pattern": ([slash(options=[option("text")])], [slash(options=[option("Text")])],
