@@ -6,31 +6,33 @@ so one bad definition refuses the whole list: ``400 Invalid Form Body`` (50035) 
 none of these rules (it has no name pattern, no ordering rule, no total size), so they are
 written here from Discord's documentation, which wins where the two disagree.
 
-=============================  =========================================================  ======
-rule                           limit                                                      source
-=============================  =========================================================  ======
-command.name.pattern           slash names match ``^[-_'\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$``  [naming]
-                               and use the lower-case form of every cased letter
-command.name.length            user/message command names are 1-32 characters             [object]
-command.description.length     slash descriptions are 1-100 characters                    [object]
-command.options.max            at most 25 options (also per subcommand and group)         [object]
-command.options.required_first required options come before optional ones                 [option]
-command.options.no_mixing      subcommands/groups are not mixed with other option types   [subcmd]
-option.name.pattern            option names follow the slash-command name rule            [naming]
-option.description.length      option descriptions are 1-100 characters                   [option]
-option.choices.max             at most 25 choices                                         [option]
-option.choices.name.length     choice names are 1-100 characters                          [choice]
-option.choices.value.length    string choice values are 1-100 characters                  [choice]
-option.autocomplete.choices    ``autocomplete`` is never set together with ``choices``    [option]
-option.min_max                 ``min_value <= max_value`` and ``min_length <= max_length``  [option]
-command.size                   name, description and choice values of a command, its      [regist]
-                               options and choices total at most 4000 characters (each
-                               field counted at its longest localization)
-commands.chat_input.max        at most 100 slash commands in one list                     [regist]
-commands.name.unique           no two commands of one type share a name                   [regist]
-=============================  =========================================================  ======
+==============================  ==============================================================  ========
+rule                            limit                                                           source
+==============================  ==============================================================  ========
+command.name.pattern            slash names match Discord's pattern (below), in the lower-case  [naming]
+                                form of every letter that has one
+command.name.length             user and message command names are 1-32 characters              [object]
+command.description.length      slash command descriptions are 1-100 characters                 [object]
+command.options.max             at most 25 options (at every level)                             [object]
+command.options.required_first  required options come before optional ones                      [option]
+command.options.no_mixing       subcommands and groups are not mixed with other options         [subcmd]
+option.name.pattern             option names follow the slash command name rule                 [naming]
+option.description.length       option descriptions are 1-100 characters                        [option]
+option.choices.max              at most 25 choices                                              [option]
+option.choices.name.length      choice names are 1-100 characters                               [choice]
+option.choices.value.length     string choice values are 1-100 characters                       [choice]
+option.autocomplete.choices     ``autocomplete`` is never set together with ``choices``         [option]
+option.min_max                  ``min_value <= max_value``, ``min_length <= max_length``        [option]
+command.size                    names, descriptions and choice values of a command, its         [regist]
+                                options and choices: at most 4000 characters in all (a
+                                localized field counts at its longest locale)
+commands.chat_input.max         at most 100 slash commands in one list                          [regist]
+commands.name.unique            no two commands of one type share a name                        [regist]
+==============================  ==============================================================  ========
 
-Sources (https://discord.com/developers/docs/interactions/application-commands):
+The pattern is ``^[-_'\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$`` (Unicode).
+
+Sources, sections of https://discord.com/developers/docs/interactions/application-commands:
 [naming] ``#application-command-object-application-command-naming``;
 [object] ``#application-command-object-application-command-structure``;
 [option] ``#application-command-object-application-command-option-structure``;
@@ -38,9 +40,9 @@ Sources (https://discord.com/developers/docs/interactions/application-commands):
 [subcmd] ``#subcommands-and-subcommand-groups``;
 [regist] ``#registering-a-command``.
 
-The leaf codes are the ones Discord answers with where we have seen them
-(``BASE_TYPE_BAD_LENGTH``, ``APPLICATION_COMMAND_INVALID_NAME``,
-``APPLICATION_COMMAND_TOO_LARGE``...); Discord does not document its leaf codes.
+Discord does not document its leaf codes: the ``BASE_TYPE_*`` ones are those it uses for
+lengths everywhere, the ``APPLICATION_COMMAND*`` ones follow its naming. Tests and the bot
+read the field path and the rule name, never the code.
 """
 
 from __future__ import annotations
