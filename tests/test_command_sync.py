@@ -150,10 +150,13 @@ async def test_a_sync_discord_refuses_leaves_the_bot_running_and_readyz_says_so(
     # Without the OpenAPI description: it types the leaf codes of an errors tree as
     # integers, where Discord sends strings like the one above.
     monkeypatch.delenv(ENV_VAR, raising=False)
+    plugins = [("hello", test_plugin("hello"))]
     async with running_emulator() as emulator:
         guild = emulator.add_guild("Test Guild", owner_name="host")
+        async with running_alphapy(emulator, migrated_database_url, plugins=plugins):
+            pass  # an earlier run synced the commands Discord has
+        had = sorted(command.name for command in emulator.commands())
         emulator.refuse_command_sync(refusal)
-        plugins = [("hello", test_plugin("hello"))]
         async with running_alphapy(emulator, migrated_database_url, plugins=plugins, health=True) as runner:
             url = runner.services.health.url
             async with aiohttp.ClientSession() as session:
@@ -161,11 +164,10 @@ async def test_a_sync_discord_refuses_leaves_the_bot_running_and_readyz_says_so(
                     ready = (response.status, await response.json())
                 async with session.get(f"{url}/api/health") as response:
                     report = await response.json()
-            assert not runner.bot.is_closed() and emulator.commands() == []
-            owner = guild.owner
+            assert sorted(command.name for command in emulator.commands()) == had
+            assert (await emulator.slash(guild.owner, "hello")).content.endswith("!")  # still serving
             emulator.refuse_command_sync(None)
             await runner.bot.sync_commands()  # a later sync that Discord accepts clears it
-            assert (await emulator.slash(owner, "hello")).content.endswith("!")
             assert runner.bot.command_sync == {"status": "ok"}
     status, body = ready
     assert status == 200 and body["status"] == "ready"
