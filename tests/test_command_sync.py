@@ -7,6 +7,8 @@ Discord refuses the sync anyway, the bot keeps running and ``/readyz`` says so.
 
 from __future__ import annotations
 
+import io
+import json
 import types
 from typing import Any
 
@@ -18,6 +20,7 @@ from discord.ext import commands
 
 from alphapy import hookimpl
 from alphapy.cogs.text import safe
+from alphapy.log import configure_logging
 from tests.conftest import test_plugin
 
 
@@ -157,18 +160,25 @@ async def test_a_sync_discord_refuses_leaves_the_bot_running_and_readyz_says_so(
             pass  # an earlier run synced the commands Discord has
         had = sorted(command.name for command in emulator.commands())
         emulator.refuse_command_sync(refusal)
-        async with running_alphapy(emulator, migrated_database_url, plugins=plugins, health=True) as runner:
-            url = runner.services.health.url
-            async with aiohttp.ClientSession() as session:
-                async with session.get(f"{url}/readyz") as response:
-                    ready = (response.status, await response.json())
-                async with session.get(f"{url}/api/health") as response:
-                    report = await response.json()
-            assert sorted(command.name for command in emulator.commands()) == had
-            assert (await emulator.slash(guild.owner, "hello")).content.endswith("!")  # still serving
-            emulator.refuse_command_sync(None)
-            await runner.bot.sync_commands()  # a later sync that Discord accepts clears it
-            assert runner.bot.command_sync == {"status": "ok"}
+        stream = io.StringIO()
+        configure_logging("info", "json", stream=stream)
+        try:
+            async with running_alphapy(emulator, migrated_database_url, plugins=plugins, health=True) as runner:
+                url = runner.services.health.url
+                async with aiohttp.ClientSession() as session:
+                    async with session.get(f"{url}/readyz") as response:
+                        ready = (response.status, await response.json())
+                    async with session.get(f"{url}/api/health") as response:
+                        report = await response.json()
+                assert sorted(command.name for command in emulator.commands()) == had
+                assert (await emulator.slash(guild.owner, "hello")).content.endswith("!")  # still serving
+                emulator.refuse_command_sync(None)
+                await runner.bot.sync_commands()  # a later sync that Discord accepts clears it
+                assert runner.bot.command_sync == {"status": "ok"}
+        finally:
+            configure_logging("warning", "json")
+    lines = [line for line in stream.getvalue().splitlines() if '"commands.sync_refused"' in line]
+    assert len(lines) == 1 and json.loads(lines[0])["errors"] == refusal  # the whole tree, one line
     status, body = ready
     assert status == 200 and body["status"] == "ready"
     assert body["command_sync"]["status"] == "refused" and body["command_sync"]["errors"] == refusal
