@@ -21,6 +21,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from alphapy.command_check import CommandCheck, tree_commands
 from alphapy.db.pool import database_outage
 from alphapy.errors import UserError, new_error_id, report_interaction_error, user_message
 from alphapy.gate import Gate
@@ -90,6 +91,8 @@ class _AlphapyMixin:
         self.identify_delay = identify_delay
         self.gateway_lost = False
         self.ready_once = asyncio.Event()
+        #: the last command sync: ``{"status": "ok"}``, or ``"refused"`` with Discord's errors tree
+        self.command_sync: dict[str, Any] = {"status": "pending"}
         services.scheduler.hold_due_work(self.ready_once)  # due work acts on Discord: wait for the cache
         services.bot = self
         services.plugins.provide(bot=self)
@@ -153,15 +156,22 @@ class _AlphapyMixin:
 
         for cog in core_cogs(self):
             await self.add_cog(cog)  # type: ignore[attr-defined]
-        await self._add_plugin_cogs()
+        check = CommandCheck(self.tree)  # type: ignore[attr-defined]
+        await check.accept(tree_commands(self.tree))  # type: ignore[attr-defined]
+        await self._add_plugin_cogs(check)
         await self.sync_commands()
         for result in await self.plugins.call_async("startup", bot=self, concurrent=False, timeout=30):
             if result.error is not None:
                 log.error("plugin.startup_failed", plugin=result.plugin, error=str(result.error))
 
-    async def _add_plugin_cogs(self) -> None:
-        """Each plugin's cogs behind the gate; a plugin whose cogs fail is refused on its own."""
+    async def _add_plugin_cogs(self, check: CommandCheck) -> None:
+        """Each plugin's cogs behind the gate; a plugin whose cogs fail, or whose commands
+        Discord would refuse, is withdrawn on its own and the others sync."""
+        tree: app_commands.CommandTree = self.tree  # type: ignore[attr-defined]
         for result in await self.plugins.call_async("register_cogs", bot=self, concurrent=False, timeout=30):
+            name = result.plugin
+            before = {id(command) for command in tree_commands(tree)}
+            added: list[commands.Cog] = []
             try:
                 if result.error is not None:
                     raise result.error
@@ -169,24 +179,57 @@ class _AlphapyMixin:
                 cogs = [] if produced is None else (
                     [produced] if isinstance(produced, commands.Cog) else list(produced))
                 for cog in cogs:
-                    self.gate.adopt_cog(cog, result.plugin)
+                    self.gate.adopt_cog(cog, name)
                     await self.add_cog(cog)  # type: ignore[attr-defined]
+                    added.append(cog)
             except Exception as exc:
-                log.error("plugin.cogs_failed", plugin=result.plugin, error=f"{type(exc).__name__}: {exc}",
+                log.error("plugin.cogs_failed", plugin=name, error=f"{type(exc).__name__}: {exc}",
                           traceback="".join(traceback.format_exception(exc)))
-                self.plugins.mark_failed(result.plugin, exc)
+                await self._withdraw_plugin(name, exc, added, before)
+                continue
+            reason = await check.reason(c for c in tree_commands(tree) if id(c) not in before)
+            if reason is not None:
+                log.error("plugin.commands_refused", plugin=name, error=reason)
+                await self._withdraw_plugin(name, reason, added, before)
+
+    async def _withdraw_plugin(self, name: str, reason: BaseException | str, added: list[commands.Cog],
+                               before: set[int]) -> None:
+        """Mark a plugin failed and take out what it added, so the sync sends none of its commands."""
+        tree: app_commands.CommandTree = self.tree  # type: ignore[attr-defined]
+        for cog in reversed(added):
+            await self.remove_cog(cog.__cog_name__)  # type: ignore[attr-defined]
+        for command in tree_commands(tree):  # added to the tree directly, not through a cog
+            if id(command) not in before:
+                tree.remove_command(command.name, type=getattr(command, "type", discord.AppCommandType.chat_input))
+        self.plugins.mark_failed(name, reason)
+        self.services.registry.withdraw(name)
 
     async def sync_commands(self) -> None:
-        """Globally, or to ``DEV_GUILD_IDS`` (instant, for development)."""
+        """Globally, or to ``DEV_GUILD_IDS`` (instant, for development).
+
+        Discord may still refuse a list that passed our checks (a rule it does not
+        document): the bot then keeps running with the commands Discord already has, and
+        ``command_sync`` carries Discord's ``errors`` tree to ``/readyz`` and ``/api/health``.
+        """
         tree: app_commands.CommandTree = self.tree  # type: ignore[attr-defined]
         guild_ids: Iterable[int] = self.config.dev_guild_ids or ()
-        if guild_ids:
-            for guild_id in guild_ids:
-                guild = discord.Object(id=guild_id)
-                tree.copy_global_to(guild=guild)
-                await tree.sync(guild=guild)
-        else:
-            await tree.sync()
+        try:
+            if guild_ids:
+                for guild_id in guild_ids:
+                    guild = discord.Object(id=guild_id)
+                    tree.copy_global_to(guild=guild)
+                    await tree.sync(guild=guild)
+            else:
+                await tree.sync()
+        except discord.HTTPException as exc:
+            if exc.status != 400:
+                raise
+            errors = getattr(exc, "_errors", None) or {}  # discord.py keeps Discord's tree here
+            self.command_sync = {"status": "refused", "code": exc.code, "errors": errors}
+            log.error("commands.sync_refused", code=exc.code, errors=errors,
+                      detail="Discord refused the command list; running with the commands it already has")
+            return
+        self.command_sync = {"status": "ok"}
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         # Discord allows one IDENTIFY per 5 s; the emulator does not need the wait.

@@ -181,10 +181,13 @@ class HealthServer:
         plugins = plugin_reports(services.plugins.infos,
                                  await services.plugins.call_async("health", timeout=3, bot=services.bot))
         gateway = services.gateway_status()
+        command_sync = getattr(services.bot, "command_sync", None) or {"status": "none"}
         ai_status = services.ai.status()
         statuses = [db_status, *(str(p.get("status", "ok")) for p in plugins.values())]
         if gateway != "none":  # "none": no bot in this process (a CLI, a test of the services)
             statuses.append(gateway)
+        if command_sync["status"] == "refused":
+            statuses.append("refused")
         overall = "down" if db_status == "down" else ("degraded" if any(s != "ok" for s in statuses) else "ok")
         if ai_status == "degraded" and overall == "ok":
             overall = "degraded"
@@ -197,6 +200,7 @@ class HealthServer:
             "checked_at": datetime.now(timezone.utc).isoformat(),
             "database": {"status": db_status, "pool": pools},
             "gateway": gateway,
+            "command_sync": command_sync,
             "guilds": services.guild_count(),
             "commands_24h": commands_24h,
             "ai": ai_status,
@@ -260,7 +264,12 @@ class HealthServer:
         # A plugin that did not load leaves the others serving: ready, but say which and why.
         unavailable = {name: p.get("error") for name, p in report["plugins"].items()
                        if p.get("status") in NOT_RUNNING}
-        detail = {"failed_plugins": unavailable} if unavailable else {}
+        detail: dict[str, Any] = {"failed_plugins": unavailable} if unavailable else {}
+        # Discord refused the command list: still serving, with the commands it already had.
+        if report["command_sync"]["status"] == "refused":
+            detail["command_sync"] = {"status": "refused", "errors": report["command_sync"]["errors"],
+                                      "detail": "Discord refused the command sync; the bot runs with the "
+                                                "commands Discord already has"}
         if reasons:
             return self._json({"status": "not_ready", "reasons": reasons, **detail}, 503)
         return self._json({"status": "ready", **detail})

@@ -99,6 +99,9 @@ class DiscordEmulator(DriversMixin):
         self.gateway = Gateway(self.state, url=lambda: self.gateway_url, on_activity=self._touch)
         self.gateway.enforce_intents = enforce_intents
         self.gateway.accepts_token = self.accepts_token
+        #: an ``errors`` tree the bulk overwrite answers with even for legal commands (see
+        #: :meth:`refuse_command_sync`); None: legal commands are accepted
+        self.command_sync_refusal: dict[str, Any] | None = None
         self._port = port
         self._runner: web.AppRunner | None = None
         self._request_seq = 0
@@ -253,6 +256,14 @@ class DiscordEmulator(DriversMixin):
         return self.ratelimiter.add(
             method, path_pattern, times=times, retry_after=retry_after, scope=scope, global_=global_
         )
+
+    def refuse_command_sync(self, errors: dict[str, Any] | None) -> None:
+        """Answer every command bulk overwrite with ``400`` (50035) and ``errors``.
+
+        Discord can refuse a list our rules accept (a rule it added, a limit it does not
+        document); a test uses this to see what the bot does then. ``None`` stops refusing.
+        """
+        self.command_sync_refusal = errors
 
     async def drop_gateway(self, code: int | None = None) -> int:
         """Cut the bot's websocket(s) abruptly (``code=None``) or with a close code; the

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from alphapy.discord_rules import INVALID_FORM_BODY, FormErrors
+from alphapy.discord_rules import commands as command_rules
 from alphapy.discord_rules import messages as message_rules
 
 from .errors import DiscordHTTPError
@@ -45,6 +46,12 @@ def _objects_only(check: Callable[[Mapping[str, Any], FormErrors], None]) -> Che
     return checked
 
 
+def _command_list(body: Any, errors: FormErrors) -> None:
+    """The bulk overwrite's body: a list of command definitions (anything else is the route's to refuse)."""
+    if isinstance(body, list) and all(isinstance(item, Mapping) for item in body):
+        command_rules.bulk_overwrite_errors(body, errors)
+
+
 _message = _objects_only(message_rules.check_message)
 _channel = _objects_only(message_rules.check_channel)
 
@@ -56,9 +63,14 @@ _MESSAGE_ROUTES = (
     ("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}"),
 )
 
-#: (method, route template) -> the rules of its body. Another rule module adds its routes
-#: here (command definitions: the bulk overwrite routes).
+_COMMANDS_ROUTES = ("/applications/{application_id}/commands",
+                    "/applications/{application_id}/guilds/{guild_id}/commands")
+
+#: (method, route template) -> the rules of its body. (Editing one command is checked by
+#: its route, on the definition merged with what it changes: see :func:`refuse`.)
 ROUTE_CHECKS: dict[tuple[str, str], Check] = {
+    **{("PUT", route): _command_list for route in _COMMANDS_ROUTES},
+    **{("POST", route): _objects_only(command_rules.command_errors) for route in _COMMANDS_ROUTES},
     **{route: _message for route in _MESSAGE_ROUTES},
     ("POST", "/interactions/{interaction_id}/{interaction_token}/callback"): _objects_only(
         message_rules.check_interaction_response
@@ -110,14 +122,7 @@ class Refusal:
 
 def known_rules() -> set[str]:
     """Every rule name :meth:`DiscordEmulator.allow` accepts."""
-    import importlib
-
-    names = {OPENAPI_RULE, *message_rules.RULES}
-    try:
-        commands = importlib.import_module("alphapy.discord_rules.commands")
-    except ImportError:
-        return names
-    return names | set(getattr(commands, "RULES", ()))
+    return {OPENAPI_RULE, *message_rules.RULES, *command_rules.RULES}
 
 
 def body_errors(method: str, template: str, body: Any) -> FormErrors:
@@ -148,6 +153,11 @@ def refuse_broken_body(emu: DiscordEmulator, method: str, template: str, path: s
             where = path_of(json_path)
             if not any(_overlaps(where, other) for other in named):
                 problems.add(where, schema_code(schema_path), _shorten(message), rule=OPENAPI_RULE)
+    refuse(emu, method, path, problems)
+
+
+def refuse(emu: DiscordEmulator, method: str, path: str, problems: FormErrors) -> None:
+    """Answer ``problems`` (less the rules the test allowed) with Discord's 400, recorded and logged."""
     problems = problems.without(emu.allowed_rules)
     if problems:
         refusal = Refusal(method, path, problems)

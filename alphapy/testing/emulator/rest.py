@@ -17,7 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from . import errors
+from alphapy.discord_rules import INVALID_FORM_BODY
+from alphapy.discord_rules.commands import command_errors
+
+from . import errors, limits
 from . import permissions as perms
 from .interactions import delete_message
 from .messages import _strip_none, apply_edit, create_message, has_visible_content
@@ -326,8 +329,10 @@ class RestAPI:
     async def bulk_commands(self, request: web.Request) -> web.Response:
         store, guild_id = self._command_store(request)
         body = request[BODY_KEY]
-        if not isinstance(body, list):
+        if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
             raise errors.invalid_form_body("body", "Must be an array of commands.")
+        if self.emu.command_sync_refusal is not None:
+            raise errors.DiscordHTTPError(400, INVALID_FORM_BODY, "Invalid Form Body", self.emu.command_sync_refusal)
         by_key = {(c.name, c.type): c for c in store.values()}
         new: dict[int, ApplicationCommand] = {}
         for item in body:
@@ -360,6 +365,7 @@ class RestAPI:
     async def edit_command(self, request: web.Request) -> web.Response:
         _, command = self._command(request)
         merged = {**command.data, "type": command.type, **(request[BODY_KEY] or {})}
+        limits.refuse(self.emu, request.method, request.path, command_errors(merged))
         self._command_from_body(merged, command.guild_id, command)
         return json_response(command.payload())
 
