@@ -1,0 +1,50 @@
+"""The largest input onboarding accepts still makes messages Discord accepts."""
+
+from __future__ import annotations
+
+import json
+
+from alphapy.testing.sent_lengths import assert_sent_within_limits
+from test_onboarding_members import role_changed
+
+LONG_LABEL = ("**Bold** <@123456789012345678> `code` and a very long label that goes on and on to exactly a hundred")[:100].ljust(100, "x")
+
+
+def options(count: int = 25, roles: list | None = None) -> str:
+    assert len(LONG_LABEL) == 100
+    return json.dumps([{"label": LONG_LABEL[:-2] + f"{n:02}", "value": f"o{n}",
+                        **({"role": str(roles[n].id)} if roles else {"description": "d" * 60})}
+                       for n in range(count)])
+
+
+async def test_saved_after_picking_every_long_option_fits(bot, emulator, guild, member, ob) -> None:
+    await ob.add_question(question="Q " * 500, type="multiselect", min_values=1, max_values=25, options=options())
+    await ob.add_question(question="Tell me " * 125, type="text", max_length=4000)
+    start = emulator.requests[-1].seq
+    screen = await ob.start(member)
+    saved = await emulator.select(screen, [f"o{n}" for n in range(25)], by=member)
+    assert saved.content.startswith("✅ Saved: **") and "…" in saved.content
+    assert len(saved.content) <= 2000
+    form = await emulator.click(saved, "Answer", by=member)
+    await emulator.submit_modal(form, {"answer": "**x** <@1> " * 363}, by=member)
+    assert assert_sent_within_limits(emulator, start) >= 3
+
+
+async def test_the_role_report_of_25_roles_fits(bot, emulator, guild, ob) -> None:
+    roles = [guild.add_role(f"Role {n} " + "r" * 90) for n in range(25)]
+    log = guild.add_text_channel("mod-log")
+    await emulator.settle()
+    await bot.settings.set(guild.id, "onboarding", "log_channel", log.id)
+    await ob.add_question(question="Which?", type="multiselect", max_values=25, options=options(roles=roles))
+    for number, role in enumerate(roles):  # then moved above the bot's own role in Server Settings
+        role.position = guild.bot_role.position + 1 + number
+    await role_changed(emulator, guild, *roles)
+    person = guild.add_member("ann")
+    await emulator.settle()
+    start = emulator.requests[-1].seq
+    await ob.personalize(await emulator.select(await ob.start(person), [f"o{n}" for n in range(25)], by=person),
+                         person)
+    reports = [m for m in log.messages if "could not give" in m.content]
+    assert len(reports) == 1, "the report was refused: the host was never told"
+    assert reports[0].content.count("<@&") < 25 and "more" in reports[0].content
+    assert_sent_within_limits(emulator, start)
