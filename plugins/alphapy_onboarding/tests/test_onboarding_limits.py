@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from alphapy.testing.sent_lengths import assert_sent_within_limits
 from test_onboarding_members import role_changed
@@ -48,3 +49,23 @@ async def test_the_role_report_of_25_roles_fits(bot, emulator, guild, ob) -> Non
     assert len(reports) == 1, "the report was refused: the host was never told"
     assert reports[0].content.count("<@&") < 25 and "more" in reports[0].content
     assert_sent_within_limits(emulator, start)
+
+
+async def test_lists_of_the_longest_questions_and_rules_fit_and_say_what_is_left_out(bot, emulator, host, member,
+                                                                                       ob) -> None:
+    text = ("*_~`| <@123456789012345678> " * 40)[:1000]
+    for _ in range(25):
+        await ob.add_question(question=text, type="text", max_length=4000)
+        await ob.add_rule(title=("__T__ " * 60)[:256], description=("**D** <#42> " * 400)[:4000])
+    start = emulator.requests[-1].seq + 1
+    for command in ("onboarding question list", "onboarding rule list"):
+        listing = await emulator.slash(host, command)
+        lines = listing.embed["description"].splitlines()
+        left_out = int(lines.pop()[6:-5]) if lines[-1].startswith("… and ") else 0
+        assert len(lines) + left_out == 25
+        assert all(line.startswith("**") and line.endswith(("required", "chars", "`")) for line in lines), lines
+        assert all(line.count("<@") == len(re.findall(r"<@\d+>", line)) for line in lines), "a mention was cut"
+    page = await ob.start(member)
+    while "Next rules ›" in page.response.button_labels:
+        page = await emulator.click(page, "Next rules ›", by=member)
+    assert assert_sent_within_limits(emulator, start) >= 10
