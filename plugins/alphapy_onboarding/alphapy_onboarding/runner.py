@@ -13,7 +13,7 @@ from typing import Any
 
 import discord
 
-from alphapy.cogs.text import safe
+from alphapy.cogs.text import TEXT_INPUT_LABEL, TEXT_INPUT_PLACEHOLDER, fit, safe
 from alphapy.errors import PluginDisabled, UserError
 from alphapy.log import get_logger
 from alphapy_onboarding import render, roles, store
@@ -210,10 +210,11 @@ class Runner:
         spec = step.spec
         assert spec is not None
         title = f"Question {step.number} of {flow.question_count}"
-        label = spec.text if len(spec.text) <= 45 else "Your answer"
-        placeholder = None if len(spec.text) <= 45 else spec.text[:99] + ("…" if len(spec.text) > 99 else "")
+        short = len(spec.text) <= TEXT_INPUT_LABEL
+        label = spec.text if short else "Your answer"
+        placeholder = None if short else fit(spec.text, TEXT_INPUT_PLACEHOLDER)
         if spec.type == "email":
-            return form(ref, title, label if len(spec.text) <= 45 else "Your e-mail address", max_length=EMAIL_MAX,
+            return form(ref, title, label if short else "Your e-mail address", max_length=EMAIL_MAX,
                         paragraph=False, placeholder=placeholder or "name@example.org")
         limit = spec.max_length or 1000
         return form(ref, title, label, max_length=limit, paragraph=limit > 100, placeholder=placeholder)
