@@ -126,3 +126,17 @@ def test_embeds_of_one_message_share_6000():
 def test_empty_field_gets_a_dash():
     embed = fit_embed(discord.Embed().add_field(name="", value=""))
     assert embed.fields[0].name == "—" and embed.fields[0].value == "—"
+
+
+def test_unshown_items_are_counted_in_the_more_line():
+    assert fit_lines(["a", "b"], 100, unshown=3) == "a\nb\n… and 3 more"
+    out = fit_lines([f"item {i}" for i in range(50)], 40, unshown=10)
+    kept = out.splitlines()
+    assert len(out) <= 40 and kept[-1] == f"… and {60 - len(kept) + 1} more"
+
+
+@pytest.mark.parametrize("limit", range(1, 80))
+def test_lines_fit_every_limit(limit):
+    lines = ["**a** <@1>", "b" * 30, "c c c c c c c c c c c"]
+    out = fit_lines(lines, limit, unshown=2)
+    assert len(out) <= limit

@@ -167,33 +167,39 @@ def fit(text: str, limit: int, *, ellipsis: str = ELLIPSIS) -> str:
     return kept + closing + ellipsis
 
 
-def fit_lines(lines: Sequence[str], limit: int, *, more: str = "… and {n} more", sep: str = "\n") -> str:
+def fit_lines(lines: Sequence[str], limit: int, *, more: str = "… and {n} more", sep: str = "\n",
+              unshown: int = 0) -> str:
     """As many whole ``lines`` as fit in ``limit`` characters, then a "… and N more" line.
 
-    A single line too long on its own is cut with :func:`fit`, so the result always says
-    something and always fits."""
-    text = sep.join(lines)
+    ``unshown`` counts items that exist but were not passed (the rest of a page), so the
+    "more" line covers them too. A single line too long on its own is cut with :func:`fit`,
+    so the result always says something and always fits."""
+    items = list(lines)
+    if unshown:
+        items.append(more.format(n=unshown))
+    text = sep.join(items)
     if len(text) <= limit:
         return text
     kept: list[str] = []
     used = 0
     for index, line in enumerate(lines):
-        tail = sep + more.format(n=len(lines) - index - 1) if index < len(lines) - 1 else ""
+        remaining = len(lines) - index + unshown
         cost = len(line) + (len(sep) if kept else 0)
+        after = remaining - 1
+        tail = sep + more.format(n=after) if after else ""
         if used + cost + len(tail) <= limit:
             kept.append(line)
             used += cost
             continue
-        remaining = len(lines) - index
-        tail = more.format(n=remaining)
         if not kept:
-            room = limit - len(sep) - len(more.format(n=remaining - 1)) if remaining > 1 else limit
+            room = limit - (len(sep) + len(more.format(n=after)) if after else 0)
             if room > len(ELLIPSIS):
                 kept.append(fit(line, room))
-                remaining -= 1
-                tail = more.format(n=remaining)
+                used = len(kept[0])
+                remaining = after
             if not remaining:
                 return sep.join(kept)
+        tail = more.format(n=remaining)
         while kept and used + len(sep) + len(tail) > limit:
             used -= len(kept.pop()) + (len(sep) if kept else 0)
             remaining += 1
