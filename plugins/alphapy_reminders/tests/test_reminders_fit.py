@@ -33,3 +33,18 @@ async def test_a_full_page_of_long_stopped_reminders_fits(bot, emulator, host, g
     description = listing.embed["description"]
     assert len(description) <= 4096 and description.count("⚠️ stopped") >= 1
     assert assert_sent_within_limits(emulator, start) == 1
+
+
+async def test_the_largest_reminder_and_its_replies_fit(bot, emulator, host, guild, channel) -> None:
+    role = guild.add_role("Raiders " + "r" * 90, mentionable=True)
+    await emulator.settle()
+    start = emulator.requests[-1].seq + 1
+    saved = await emulator.slash(host, "reminder add", channel=channel, name=f"0{NAME}", days="mon,tue,wed",
+                                 time="19:00", call_time="19:30", message=("**m** <@1> `c` " * 200)[:2000],
+                                 mention=role)
+    assert saved.content.startswith("Saved"), saved.content
+    preview = await emulator.slash(host, "reminder test", reminder=1)
+    assert preview.embeds or preview.followups
+    for command in ("reminder pause", "reminder resume", "reminder delete"):
+        await emulator.slash(host, command, reminder=1)
+    assert assert_sent_within_limits(emulator, start) >= 5
