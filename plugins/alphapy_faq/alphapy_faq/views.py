@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from alphapy.cogs.text import MODAL_TITLE, fit
+from alphapy.cogs.text import MODAL_TITLE, fit, fit_embed
 from alphapy_faq.entries import SUMMARY_MAX, TITLE_MAX
 from alphapy_faq.proposals import SHOWN_SUMMARIES
 from alphapy_faq.search import CANDIDATES
@@ -118,7 +118,7 @@ def proposal_embed(proposal_id: int, topic: str, summaries: list[Any], count: in
     if outcome:
         embed.add_field(name="Outcome", value=outcome, inline=False)
     embed.set_footer(text=f"proposal #{proposal_id}")
-    return embed
+    return fit_embed(embed)
 
 
 # --- forms -------------------------------------------------------------------------------
@@ -167,7 +167,7 @@ def entry_embed(record: Any) -> discord.Embed:
     if record["keywords"]:
         embed.add_field(name="Keywords", value=safe(", ".join(record["keywords"]), 1000), inline=False)
     embed.set_footer(text=f"FAQ #{record['id']} · {_scope_label(record)}")
-    return embed
+    return fit_embed(embed)
 
 
 def results_embed(result: SearchResult) -> discord.Embed:
@@ -178,7 +178,7 @@ def results_embed(result: SearchResult) -> discord.Embed:
             lines.append("Did you mean " + " or ".join(f"**{safe(s, 80)}**" for s in result.suggestions) + "?")
         else:
             lines.append("Try other words, or ask the staff: unanswered searches help them decide what to write.")
-        return discord.Embed(title="FAQ search", description="\n".join(lines), colour=GREY)
+        return fit_embed(discord.Embed(title="FAQ search", description="\n".join(lines), colour=GREY))
     more = f" (best {len(result.hits)} of {result.total})" if result.total > len(result.hits) else ""
     lines = []
     if result.corrections:
@@ -194,4 +194,4 @@ def results_embed(result: SearchResult) -> discord.Embed:
     total = f"{CANDIDATES}+ matches" if result.total >= CANDIDATES else \
         f"{result.total} match{'es' if result.total != 1 else ''}{more}"
     embed.set_footer(text=f"{total} · /faq show <id> posts an answer for everyone")
-    return embed
+    return fit_embed(embed)

@@ -34,3 +34,22 @@ async def test_a_proposal_with_every_keyword_keeps_them_all(bot, emulator, guild
     stored = await bot.db.fetchval("SELECT keywords FROM faq_entries")
     assert stored == KEYWORDS
     assert assert_sent_within_limits(emulator, start) >= 3
+
+
+async def test_search_and_show_of_the_longest_entries_fit(bot, emulator, guild, member, channel) -> None:
+    from alphapy_faq import entries
+    from alphapy_faq.entries import Draft
+
+    keywords = ", ".join(f"password{n:02}" + "y" * 30 for n in range(20))
+    ids = []
+    async with bot.db.acquire() as conn:
+        for n in range(12):
+            title = (f"Password {n} " + "**reset** `now` " * 10)[:100]
+            answer = ("Reset the password: **bold** <@123456789012345678> `code` @everyone " * 80)[:4000]
+            ids.append((await entries.add(conn, guild.id, Draft.parse(title, answer, keywords), by=None))["id"])
+    start = emulator.requests[-1].seq + 1
+    found = await emulator.slash(member, "faq search", query="passwrd reset " * 21)
+    assert len(found.embed["fields"]) >= 5
+    shown = await emulator.slash(member, "faq show", entry=str(ids[0]))
+    assert shown.embed["description"].endswith("…")
+    assert assert_sent_within_limits(emulator, start) == 2
