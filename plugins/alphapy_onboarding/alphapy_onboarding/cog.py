@@ -84,7 +84,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
         async with self.bot.db.acquire() as conn:
             found = await store.questions(conn, interaction.guild_id)
         needle = current.strip().lower()
-        choices = [app_commands.Choice(name=f"{n}. {x.spec.text}"[:100], value=x.id)
+        choices = [app_commands.Choice(name=fit(f"{n}. {x.spec.text}", 100), value=x.id)
                    for n, x in enumerate(found, start=1) if needle in f"{n}. {x.spec.text}".lower()]
         return choices[:25]
 
@@ -92,7 +92,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
         async with self.bot.db.acquire() as conn:
             found = await store.rules(conn, interaction.guild_id)
         needle = current.strip().lower()
-        return [app_commands.Choice(name=f"{n}. {r.title}"[:100], value=r.id)
+        return [app_commands.Choice(name=fit(f"{n}. {r.title}", 100), value=r.id)
                 for n, r in enumerate(found, start=1) if needle in f"{n}. {r.title}".lower()][:25]
 
     # --- questions -----------------------------------------------------------------------------------

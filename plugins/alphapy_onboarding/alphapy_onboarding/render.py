@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import discord
 
-from alphapy.cogs.text import MESSAGE_CONTENT, fit, fit_embeds
+from alphapy.cogs.text import EMBED_TITLE, MESSAGE_CONTENT, fit, fit_embeds
 from alphapy_onboarding.flow import LANGUAGE_CHOICES, OPT_IN_CHOICES, Flow, Step, rule_pages
 from alphapy_onboarding.questions import CHOICE_TYPES
 from alphapy_onboarding.views import (
@@ -65,12 +65,12 @@ def _footer(embed: discord.Embed, ref: Ref, text: str = "") -> discord.Embed:
 
 
 def panel(guild: discord.Guild, text: str) -> Screen:
-    embed = discord.Embed(title=f"Welcome to {guild.name}!"[:256], description=text, colour=COLOUR)
+    embed = discord.Embed(title=fit(f"Welcome to {guild.name}!", EMBED_TITLE), description=text, colour=COLOUR)
     return Screen(embeds=[embed], view=_view(StartButton(Ref(guild.id))))
 
 
 def welcome_dm(guild: discord.Guild, text: str) -> Screen:
-    embed = discord.Embed(title=f"Welcome to {guild.name}!"[:256], description=text, colour=COLOUR)
+    embed = discord.Embed(title=fit(f"Welcome to {guild.name}!", EMBED_TITLE), description=text, colour=COLOUR)
     embed.set_footer(text="You can also start from the welcome channel of the server.")
     return Screen(embeds=[embed], view=_view(StartButton(Ref(guild.id))))
 
