@@ -140,3 +140,12 @@ def test_lines_fit_every_limit(limit):
     lines = ["**a** <@1>", "b" * 30, "c c c c c c c c c c c"]
     out = fit_lines(lines, limit, unshown=2)
     assert len(out) <= limit
+
+
+def test_many_embeds_with_long_authors_share_6000():
+    embeds = []
+    for _ in range(10):
+        embed = discord.Embed(title="t" * 256, description="d " * 2000).set_author(name="a" * 256)
+        embed.add_field(name="n" * 256, value="v " * 512)
+        embeds.append(embed)
+    assert embed_length(fit_embeds(embeds)) <= EMBED_TOTAL

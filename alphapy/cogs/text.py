@@ -270,9 +270,15 @@ def _shrink_to(embed: discord.Embed, budget: int) -> None:
             parts.append((len(embed.footer.text), "footer", -1))
         if embed.title:
             parts.append((len(embed.title), "title", -1))
+        if embed.author.name:
+            parts.append((len(embed.author.name), "author", -1))
+        if not parts:
+            return
         length, which, index = max(parts)
         target = max(length - excess, min(_MIN_PART, length - 1), 1)
-        if length <= 1:
+        if length <= 1:  # every part is down to a character: only dropping fields can help
+            if not embed.fields:
+                return
             embed.remove_field(len(embed.fields) - 1)
             continue
         if which == "description":
@@ -281,6 +287,9 @@ def _shrink_to(embed: discord.Embed, budget: int) -> None:
             embed.set_footer(text=fit(embed.footer.text or "", target), icon_url=embed.footer.icon_url)
         elif which == "title":
             embed.title = fit(embed.title or "", target)
+        elif which == "author":
+            embed.set_author(name=fit(embed.author.name or "", target), url=embed.author.url,
+                             icon_url=embed.author.icon_url)
         else:
             field = embed.fields[index]
             name, value = field.name or "—", field.value or "—"
