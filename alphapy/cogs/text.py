@@ -123,6 +123,13 @@ def _may_close(text: str, end: int, token: str) -> bool:
     return not (token[0] == "_" and end < len(text) and text[end].isalnum())
 
 
+def _end_of_words(text: str, cut: int) -> int:
+    """Where ``text[:cut]`` ends once trailing whitespace is dropped."""
+    while cut and text[cut - 1].isspace():
+        cut -= 1
+    return cut
+
+
 def _markup(text: str) -> _Scan:
     """The scan in which only markers that really close count as open."""
     return _scan(text, _scan(text).paired)
@@ -141,10 +148,9 @@ def fit(text: str, limit: int, *, ellipsis: str = ELLIPSIS) -> str:
     scan = _markup(text)
 
     def room(cut: int) -> bool:
-        closing = "".join(reversed(scan.open_at[cut]))
-        if cut in scan.inside or len(text[:cut].rstrip()) in scan.opened:
+        if cut in scan.inside or _end_of_words(text, cut) in scan.opened:
             return False
-        return cut + len(closing) + len(ellipsis) <= limit
+        return cut + sum(map(len, scan.open_at[cut])) + len(ellipsis) <= limit
 
     budget = limit - len(ellipsis)
     best_word = best_any = best_line = 0
