@@ -284,7 +284,8 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
             lines.append(f"**{n}.** {fit(discord.utils.escape_markdown(r.title), 100)} — `#{r.id}`"
                          + (f" · {' · '.join(extras)}" if extras else ""))
         embed = discord.Embed(title="Onboarding rules", colour=render.COLOUR,
-                              description=fit_lines(lines, EMBED_DESCRIPTION) or "No rules yet: `/onboarding rule add`.")
+                              description=fit_lines(lines, EMBED_DESCRIPTION)
+                              or "No rules yet: `/onboarding rule add`.")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     # --- the rest ------------------------------------------------------------------------------------

@@ -278,7 +278,8 @@ class Runner:
         except AnswerError as problem:
             await self.show(interaction, render.step(ref, flow, current, f"⚠️ {problem.message}"))
             return
-        note = f"✅ Saved: **{safe(describe_answer(current, answers[current.key]), NOTE_ANSWER)}** (not stored: preview)"
+        shown = safe(describe_answer(current, answers[current.key]), NOTE_ANSWER)
+        note = f"✅ Saved: **{shown}** (not stored: preview)"
         await self.show(interaction, self._preview_next(ref, flow, current.key, answers, note))
 
     @staticmethod

@@ -8,7 +8,7 @@ import re
 from alphapy.testing.sent_lengths import assert_sent_within_limits
 from test_onboarding_members import role_changed
 
-LONG_LABEL = ("**Bold** <@123456789012345678> `code` and a very long label that goes on and on to exactly a hundred")[:100].ljust(100, "x")
+LONG_LABEL = "**Bold** <@123456789012345678> `code` and a very long label that goes on and on to a hundred".ljust(100, "x")
 
 
 def options(count: int = 25, roles: list | None = None) -> str:

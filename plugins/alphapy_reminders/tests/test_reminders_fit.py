@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from alphapy.testing.emulator import P
 from alphapy.testing.sent_lengths import assert_sent_within_limits
 from reminders_helpers import make_due, row
