@@ -14,6 +14,7 @@ from typing import Any
 from alphapy.cogs import text as limits
 
 _MESSAGE_CALLBACKS = {4, 7}  # CHANNEL_MESSAGE_WITH_SOURCE, UPDATE_MESSAGE
+_AUTOCOMPLETE_CALLBACK = 8
 _MODAL_CALLBACK = 9
 
 
@@ -26,6 +27,8 @@ def length_problems(body: Any) -> list[str]:
             return _message(body["data"], "data.")
         if body["type"] == _MODAL_CALLBACK:
             return _modal(body["data"], "data.")
+        if body["type"] == _AUTOCOMPLETE_CALLBACK:
+            return _choices(body["data"].get("choices") or [], "data.choices")
         return []
     return _message(body, "")
 
@@ -94,6 +97,17 @@ def _modal(data: dict[str, Any], prefix: str) -> list[str]:
             _over(problems, where + "placeholder", field.get("placeholder"), limits.TEXT_INPUT_PLACEHOLDER)
             if field.get("value") is not None and field.get("max_length") is not None:
                 _over(problems, where + "value", field["value"], int(field["max_length"]))
+    return problems
+
+
+def _choices(choices: list[dict[str, Any]], where: str) -> list[str]:
+    problems: list[str] = []
+    if len(choices) > limits.SELECT_OPTIONS:
+        problems.append(f"{where}: {len(choices)} choices, Discord allows {limits.SELECT_OPTIONS}")
+    for number, choice in enumerate(choices):
+        _over(problems, f"{where}.{number}.name", choice.get("name"), 100, empty_ok=False)
+        if isinstance(choice.get("value"), str):
+            _over(problems, f"{where}.{number}.value", choice["value"], 100)
     return problems
 
 
