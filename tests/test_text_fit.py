@@ -149,3 +149,7 @@ def test_many_embeds_with_long_authors_share_6000():
         embed.add_field(name="n" * 256, value="v " * 512)
         embeds.append(embed)
     assert embed_length(fit_embeds(embeds)) <= EMBED_TOTAL
+
+
+def test_stars_between_spaces_are_arithmetic_not_emphasis():
+    assert fit("5 * 3 * 2 is thirty and more words", 14) == "5 * 3 * 2 is…"

@@ -115,11 +115,18 @@ def _scan(text: str, openers: frozenset[int] | None = None) -> _Scan:
 
 
 def _may_open(text: str, start: int, token: str) -> bool:
-    """Underscores inside a word (snake_case) are not emphasis."""
+    """A single star opens against a word ("*so*", not "5 * 3"), as in Discord's markdown;
+    underscores inside a word (snake_case) are not emphasis."""
+    end = start + len(token)
+    if token == "*" and (end >= len(text) or text[end].isspace()):
+        return False
     return not (token[0] == "_" and start > 0 and text[start - 1].isalnum())
 
 
 def _may_close(text: str, end: int, token: str) -> bool:
+    start = end - len(token)
+    if token == "*" and (start == 0 or text[start - 1].isspace()):
+        return False
     return not (token[0] == "_" and end < len(text) and text[end].isalnum())
 
 
