@@ -69,3 +69,16 @@ async def test_lists_of_the_longest_questions_and_rules_fit_and_say_what_is_left
     while "Next rules ›" in page.response.button_labels:
         page = await emulator.click(page, "Next rules ›", by=member)
     assert assert_sent_within_limits(emulator, start) >= 10
+
+
+async def test_the_refusal_of_roles_the_bot_cannot_give_fits(bot, emulator, guild, host, ob) -> None:
+    roles = [guild.add_role("Above " + "a" * 94) for _ in range(25)]
+    for number, role in enumerate(roles):
+        role.position = guild.bot_role.position + 1 + number
+    await role_changed(emulator, guild, *roles)
+    start = emulator.requests[-1].seq + 1
+    reply = await emulator.slash(host, "onboarding question add", options={
+        "question": "Q " * 500, "type": "multiselect", "options": options(roles=roles)})
+    assert reply.ephemeral and "cannot" in reply.content
+    assert await bot.db.fetchval("SELECT count(*) FROM guild_onboarding_questions") == 0
+    assert_sent_within_limits(emulator, start)
