@@ -94,7 +94,9 @@ async def send_ephemeral(interaction: discord.Interaction, content: str, **kwarg
     """
     import discord
 
-    content = content[:MAX_MESSAGE]
+    from alphapy.cogs.text import fit
+
+    content = fit(content, MAX_MESSAGE)
     try:
         if interaction.type is discord.InteractionType.autocomplete:
             if not interaction.response.is_done():

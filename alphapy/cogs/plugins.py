@@ -8,12 +8,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from alphapy.cogs.text import safe
+from alphapy.cogs.text import EMBED_DESCRIPTION, fit, fit_embed, fit_lines, safe
 from alphapy.errors import UserError
 from alphapy.gate import manage_guild_only
 
 if TYPE_CHECKING:
     from alphapy.bot import AlphapyBot
+
+
+DESCRIPTION_SHOWN = 150
+"""Of a plugin's description (its package summary, or its docstring's first line: any length)."""
 
 
 class PluginsCog(commands.GroupCog, group_name="plugins", group_description="Switch plugins on or off in this server"):
@@ -44,7 +48,7 @@ class PluginsCog(commands.GroupCog, group_name="plugins", group_description="Swi
         for name in self.bot.plugins.loaded:
             info = self.bot.plugins.infos[name]
             on = await self.bot.settings.is_enabled(interaction.guild_id, name)
-            description = f" — {info.description}" if info.description else ""
+            description = f" — {fit(info.description, DESCRIPTION_SHOWN)}" if info.description else ""
             lines.append(f"{'🟢' if on else '⚪'} **{name}** {info.version or ''}{description}")
         # A host must see why a plugin is unavailable, not just miss it in the list.
         for name, info in sorted(self.bot.plugins.infos.items()):
@@ -52,8 +56,9 @@ class PluginsCog(commands.GroupCog, group_name="plugins", group_description="Swi
                 version = f" {info.version}" if info.version else ""
                 lines.append(f"🔴 **{name}**{version} — did not load: "
                              f"{safe(info.error or 'no reason given', 300)}")
-        embed = discord.Embed(title="Plugins", description="\n".join(lines) or "No plugins are installed.")
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        embed = discord.Embed(title="Plugins", description=fit_lines(lines, EMBED_DESCRIPTION)
+                              or "No plugins are installed.")
+        await interaction.response.send_message(embed=fit_embed(embed), ephemeral=True)
 
     @app_commands.command(name="enable", description="Switch a plugin on in this server")
     @app_commands.describe(plugin="the plugin's name")

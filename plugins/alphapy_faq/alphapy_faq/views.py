@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from alphapy.cogs.text import MODAL_TITLE, fit, fit_embed
 from alphapy_faq.entries import SUMMARY_MAX, TITLE_MAX
 from alphapy_faq.proposals import SHOWN_SUMMARIES
 from alphapy_faq.search import CANDIDATES
-from alphapy_faq.text import clean
+from alphapy_faq.text import MAX_KEYWORD_CHARS, MAX_KEYWORDS, clean
 
 if TYPE_CHECKING:
     from alphapy_faq.cog import FaqCog
@@ -33,16 +34,8 @@ FIELD_ANSWER = "answer"
 ADD_FORM = "faq:entry-add"
 EDIT_FORM = re.compile(r"faq:entry-edit:(?P<id>\d{1,10})")
 PROPOSAL_FORM = re.compile(r"faq:proposal-save:(?P<id>\d{1,10})")
-
-
-def _clip(text: str, limit: int) -> str:
-    """Cut to ``limit`` characters with an ellipsis, never leaving half an escape."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if (len(cut) - len(cut.rstrip("\\"))) % 2:
-        cut = cut[:-1]
-    return cut.rstrip() + "…"
+KEYWORDS_FIELD_MAX = MAX_KEYWORDS * (MAX_KEYWORD_CHARS + 2)
+"""Room for every keyword an entry may have: a form cut shorter would drop some on save."""
 
 
 def _printable(text: str) -> str:
@@ -52,12 +45,12 @@ def _printable(text: str) -> str:
 def safe(text: str, limit: int) -> str:
     """People's text for a message: printable, no markdown or mentions, at most ``limit``
     characters once escaped (Discord's limits count the escapes too)."""
-    return _clip(discord.utils.escape_mentions(discord.utils.escape_markdown(_printable(text))), limit)
+    return fit(discord.utils.escape_mentions(discord.utils.escape_markdown(_printable(text))), limit)
 
 
 def formatted(text: str, limit: int) -> str:
     """Staff's own text (an entry's answer): their markdown stays, mentions never ping."""
-    return _clip(discord.utils.escape_mentions(_printable(text)), limit)
+    return fit(discord.utils.escape_mentions(_printable(text)), limit)
 
 
 def code(text: str, limit: int) -> str:
@@ -125,7 +118,7 @@ def proposal_embed(proposal_id: int, topic: str, summaries: list[Any], count: in
     if outcome:
         embed.add_field(name="Outcome", value=outcome, inline=False)
     embed.set_footer(text=f"proposal #{proposal_id}")
-    return embed
+    return fit_embed(embed)
 
 
 # --- forms -------------------------------------------------------------------------------
@@ -133,11 +126,11 @@ def proposal_embed(proposal_id: int, topic: str, summaries: list[Any], count: in
 def entry_form(custom_id: str, heading: str, *, title: str = "", keywords: str = "",
                answer: str = "") -> discord.ui.Modal:
     """A form whose answer the cog reads from its custom id (see the module docstring)."""
-    modal = discord.ui.Modal(title=heading[:45], custom_id=custom_id, timeout=None)
+    modal = discord.ui.Modal(title=fit(heading, MODAL_TITLE), custom_id=custom_id, timeout=None)
     modal.add_item(discord.ui.TextInput(label="Title", custom_id=FIELD_TITLE, default=title[:TITLE_MAX] or None,
                                         max_length=TITLE_MAX, placeholder="How do I reset my password?"))
     modal.add_item(discord.ui.TextInput(label="Keywords (comma-separated)", custom_id=FIELD_KEYWORDS,
-                                        default=keywords[:300] or None, required=False, max_length=300,
+                                        default=keywords or None, required=False, max_length=KEYWORDS_FIELD_MAX,
                                         placeholder="password, login, 2fa"))
     modal.add_item(discord.ui.TextInput(label="Answer", custom_id=FIELD_ANSWER, default=answer[:SUMMARY_MAX] or None,
                                         style=discord.TextStyle.paragraph, max_length=SUMMARY_MAX))
@@ -174,7 +167,7 @@ def entry_embed(record: Any) -> discord.Embed:
     if record["keywords"]:
         embed.add_field(name="Keywords", value=safe(", ".join(record["keywords"]), 1000), inline=False)
     embed.set_footer(text=f"FAQ #{record['id']} · {_scope_label(record)}")
-    return embed
+    return fit_embed(embed)
 
 
 def results_embed(result: SearchResult) -> discord.Embed:
@@ -185,20 +178,20 @@ def results_embed(result: SearchResult) -> discord.Embed:
             lines.append("Did you mean " + " or ".join(f"**{safe(s, 80)}**" for s in result.suggestions) + "?")
         else:
             lines.append("Try other words, or ask the staff: unanswered searches help them decide what to write.")
-        return discord.Embed(title="FAQ search", description="\n".join(lines), colour=GREY)
+        return fit_embed(discord.Embed(title="FAQ search", description="\n".join(lines), colour=GREY))
     more = f" (best {len(result.hits)} of {result.total})" if result.total > len(result.hits) else ""
     lines = []
     if result.corrections:
         fixed = ", ".join(f"{safe(typed, 40)} → **{safe(used, 40)}**" for typed, used in result.corrections.items())
         lines.append(f"Also searched for: {fixed}")
-    embed = discord.Embed(title=_clip(f"FAQ search: {clean(result.query, 200)}", 256), colour=BLURPLE,
+    embed = discord.Embed(title=fit(f"FAQ search: {clean(result.query, 200)}", 256), colour=BLURPLE,
                           description="\n".join(lines) or None)
     for hit in result.hits:  # at most 10 fields of ~500 characters: within an embed's 6,000
         value = safe(hit.summary, 280)
         if hit.keywords:
             value += f"\n*{safe(', '.join(hit.keywords), 110)}*"
-        embed.add_field(name=f"#{hit.id} · {_clip(clean(hit.title, 100), 100)}", value=value or "—", inline=False)
+        embed.add_field(name=f"#{hit.id} · {fit(clean(hit.title, 100), 100)}", value=value or "—", inline=False)
     total = f"{CANDIDATES}+ matches" if result.total >= CANDIDATES else \
         f"{result.total} match{'es' if result.total != 1 else ''}{more}"
     embed.set_footer(text=f"{total} · /faq show <id> posts an answer for everyone")
-    return embed
+    return fit_embed(embed)

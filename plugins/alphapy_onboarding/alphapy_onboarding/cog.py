@@ -16,6 +16,7 @@ from discord import app_commands
 
 from alphapy.authority import grant_refusal
 from alphapy.cog import PluginCog
+from alphapy.cogs.text import EMBED_DESCRIPTION, fit, fit_lines
 from alphapy.errors import UserError
 from alphapy.gate import manage_guild_only
 from alphapy_onboarding import questions as q
@@ -48,7 +49,7 @@ def _role_problem(interaction: discord.Interaction) -> Any:
 
 def _summary(number: int, question: q.Question) -> str:
     spec = question.spec
-    text = spec.text if len(spec.text) <= 80 else spec.text[:79] + "…"
+    text = fit(discord.utils.escape_markdown(spec.text), 100)
     facts = [spec.type, "required" if spec.required else "optional"]
     if spec.options:
         facts.append(f"{len(spec.options)} options")
@@ -60,7 +61,7 @@ def _summary(number: int, question: q.Question) -> str:
         facts.append(f"{len(question.followups)} follow-up{'s' if len(question.followups) > 1 else ''}")
     if not question.enabled:
         facts.append("**disabled**")
-    return f"**{number}.** {discord.utils.escape_markdown(text)} — `#{question.id}` · {' · '.join(facts)}"
+    return f"**{number}.** {text} — `#{question.id}` · {' · '.join(facts)}"
 
 
 class OnboardingCog(PluginCog, plugin="onboarding"):
@@ -86,7 +87,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
         async with self.bot.db.acquire() as conn:
             found = await store.questions(conn, interaction.guild_id)
         needle = current.strip().lower()
-        choices = [app_commands.Choice(name=f"{n}. {x.spec.text}"[:100], value=x.id)
+        choices = [app_commands.Choice(name=fit(f"{n}. {x.spec.text}", 100), value=x.id)
                    for n, x in enumerate(found, start=1) if needle in f"{n}. {x.spec.text}".lower()]
         return choices[:25]
 
@@ -94,7 +95,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
         async with self.bot.db.acquire() as conn:
             found = await store.rules(conn, interaction.guild_id)
         needle = current.strip().lower()
-        return [app_commands.Choice(name=f"{n}. {r.title}"[:100], value=r.id)
+        return [app_commands.Choice(name=fit(f"{n}. {r.title}", 100), value=r.id)
                 for n, r in enumerate(found, start=1) if needle in f"{n}. {r.title}".lower()][:25]
 
     # --- questions -----------------------------------------------------------------------------------
@@ -206,7 +207,8 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
             found = await store.questions(conn, interaction.guild_id)
         lines = [_summary(n, x) for n, x in enumerate(found, start=1)]
         embed = discord.Embed(title="Onboarding questions", colour=render.COLOUR,
-                              description="\n".join(lines)[:4000] or "No questions yet: `/onboarding question add`.")
+                              description=fit_lines(lines, EMBED_DESCRIPTION)
+                              or "No questions yet: `/onboarding question add`.")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     # --- rules ---------------------------------------------------------------------------------------
@@ -282,10 +284,11 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
         for n, r in enumerate(found, start=1):
             extras = [x for x, on in (("thumbnail", r.thumbnail_url), ("image", r.image_url),
                                       ("**disabled**", not r.enabled)) if on]
-            lines.append(f"**{n}.** {discord.utils.escape_markdown(r.title[:80])} — `#{r.id}`"
+            lines.append(f"**{n}.** {fit(discord.utils.escape_markdown(r.title), 100)} — `#{r.id}`"
                          + (f" · {' · '.join(extras)}" if extras else ""))
         embed = discord.Embed(title="Onboarding rules", colour=render.COLOUR,
-                              description="\n".join(lines)[:4000] or "No rules yet: `/onboarding rule add`.")
+                              description=fit_lines(lines, EMBED_DESCRIPTION)
+                              or "No rules yet: `/onboarding rule add`.")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     # --- the rest ------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
+from alphapy.cogs.text import fit
 from alphapy_onboarding.questions import EMAIL_MAX, FollowUp, Question, QuestionSpec, Rule
 
 RULES = "rules"
@@ -262,7 +263,7 @@ def describe_answer(step: Step, answer: Any) -> str:
         return ", ".join(spec.label_of(v) for v in answer)
     if spec.type == "select":
         return spec.label_of(answer)
-    return answer if len(answer) <= 200 else answer[:199] + "…"
+    return fit(answer, 200)
 
 
 # --- the preview carries its parent's answer in the custom id ------------------------------------

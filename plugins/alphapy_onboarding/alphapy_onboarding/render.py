@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import discord
 
+from alphapy.cogs.text import EMBED_TITLE, MESSAGE_CONTENT, fit, fit_embeds
 from alphapy_onboarding.flow import LANGUAGE_CHOICES, OPT_IN_CHOICES, Flow, Step, rule_pages
 from alphapy_onboarding.questions import CHOICE_TYPES
 from alphapy_onboarding.views import (
@@ -40,13 +41,13 @@ class Screen:
     view: discord.ui.View | None = None
 
     def kwargs(self) -> dict[str, object]:
-        return {"content": self.content or None, "embeds": self.embeds, "view": self.view,
-                "allowed_mentions": NO_MENTIONS}
+        """What to send; cut here, once, so that no screen can outgrow Discord's limits."""
+        return {"content": fit(self.content, MESSAGE_CONTENT) or None, "embeds": fit_embeds(self.embeds),
+                "view": self.view, "allowed_mentions": NO_MENTIONS}
 
 
-def safe(text: str) -> str:
-    """A member's words, shown without markdown tricks or pings."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+NOTE_ANSWER = 1500
+"""How much of an answer "Saved: ..." echoes: the rest of the message needs room too."""
 
 
 def _view(*items: discord.ui.Item[discord.ui.View]) -> discord.ui.View:
@@ -64,12 +65,12 @@ def _footer(embed: discord.Embed, ref: Ref, text: str = "") -> discord.Embed:
 
 
 def panel(guild: discord.Guild, text: str) -> Screen:
-    embed = discord.Embed(title=f"Welcome to {guild.name}!"[:256], description=text, colour=COLOUR)
+    embed = discord.Embed(title=fit(f"Welcome to {guild.name}!", EMBED_TITLE), description=text, colour=COLOUR)
     return Screen(embeds=[embed], view=_view(StartButton(Ref(guild.id))))
 
 
 def welcome_dm(guild: discord.Guild, text: str) -> Screen:
-    embed = discord.Embed(title=f"Welcome to {guild.name}!"[:256], description=text, colour=COLOUR)
+    embed = discord.Embed(title=fit(f"Welcome to {guild.name}!", EMBED_TITLE), description=text, colour=COLOUR)
     embed.set_footer(text="You can also start from the welcome channel of the server.")
     return Screen(embeds=[embed], view=_view(StartButton(Ref(guild.id))))
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import discord
 
+from alphapy.cogs.text import MESSAGE_CONTENT, fit_lines
 from alphapy.log import get_logger
 from alphapy_onboarding import store
 
@@ -67,9 +68,11 @@ async def grant(bot: Any, guild: discord.Guild, member: discord.Member, role_ids
 
 
 async def report(bot: Any, guild: discord.Guild, problems: list[tuple[int, str]]) -> None:
-    lines = [f"• <@&{role_id}>: {why}." for role_id, why in problems]
-    text = ("⚠️ **Onboarding could not give a role.** Members still complete onboarding, without it.\n"
-            + "\n".join(lines) + "\nI will say this once; if it breaks again after working, I will tell you again.")
+    head = "⚠️ **Onboarding could not give a role.** Members still complete onboarding, without it."
+    tail = "I will say this once; if it breaks again after working, I will tell you again."
+    lines = fit_lines([f"• <@&{role_id}>: {why}." for role_id, why in problems],
+                      MESSAGE_CONTENT - len(head) - len(tail) - 2)
+    text = f"{head}\n{lines}\n{tail}"
     channel_id = await bot.settings.get(guild.id, "onboarding", "log_channel")
     channel = guild.get_channel(channel_id) if channel_id else None
     for role_id, why in problems:

@@ -13,6 +13,7 @@ from typing import Any
 
 import discord
 
+from alphapy.cogs.text import TEXT_INPUT_LABEL, TEXT_INPUT_PLACEHOLDER, fit, safe
 from alphapy.errors import PluginDisabled, UserError
 from alphapy.log import get_logger
 from alphapy_onboarding import render, roles, store
@@ -30,7 +31,7 @@ from alphapy_onboarding.flow import (
     encode_choice,
 )
 from alphapy_onboarding.questions import CHOICE_TYPES, EMAIL_MAX
-from alphapy_onboarding.render import Screen, safe
+from alphapy_onboarding.render import NOTE_ANSWER, Screen
 from alphapy_onboarding.views import PLUGIN, Ref, form
 
 log = get_logger("alphapy.plugins.onboarding")
@@ -156,7 +157,7 @@ class Runner:
                     if current.kind == "question" and current.question is not None:
                         drop_untriggered(current.question, answers)
                     await store.save_progress(conn, guild.id, member.id, answers, running.rules_accepted)
-                    note = f"✅ Saved: **{safe(describe_answer(current, value))}**"
+                    note = f"✅ Saved: **{safe(describe_answer(current, value), NOTE_ANSWER)}**"
                     following = flow.current(answers, running.rules_accepted)
                     if following is not None:
                         screen = render.step(ref, flow, following, note)
@@ -209,10 +210,11 @@ class Runner:
         spec = step.spec
         assert spec is not None
         title = f"Question {step.number} of {flow.question_count}"
-        label = spec.text if len(spec.text) <= 45 else "Your answer"
-        placeholder = None if len(spec.text) <= 45 else spec.text[:99] + ("…" if len(spec.text) > 99 else "")
+        short = len(spec.text) <= TEXT_INPUT_LABEL
+        label = spec.text if short else "Your answer"
+        placeholder = None if short else fit(spec.text, TEXT_INPUT_PLACEHOLDER)
         if spec.type == "email":
-            return form(ref, title, label if len(spec.text) <= 45 else "Your e-mail address", max_length=EMAIL_MAX,
+            return form(ref, title, label if short else "Your e-mail address", max_length=EMAIL_MAX,
                         paragraph=False, placeholder=placeholder or "name@example.org")
         limit = spec.max_length or 1000
         return form(ref, title, label, max_length=limit, paragraph=limit > 100, placeholder=placeholder)
@@ -276,7 +278,8 @@ class Runner:
         except AnswerError as problem:
             await self.show(interaction, render.step(ref, flow, current, f"⚠️ {problem.message}"))
             return
-        note = f"✅ Saved: **{safe(describe_answer(current, answers[current.key]))}** (not stored: preview)"
+        shown = safe(describe_answer(current, answers[current.key]), NOTE_ANSWER)
+        note = f"✅ Saved: **{shown}** (not stored: preview)"
         await self.show(interaction, self._preview_next(ref, flow, current.key, answers, note))
 
     @staticmethod

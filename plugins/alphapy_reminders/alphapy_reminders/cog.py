@@ -21,6 +21,7 @@ from discord import app_commands
 
 from alphapy.authority import ping_refusal
 from alphapy.cog import PluginCog
+from alphapy.cogs.text import fit
 from alphapy.errors import UserError
 from alphapy.gate import staff_only
 from alphapy.premium import has_premium
@@ -233,7 +234,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
             return []
         async with self.bot.db.acquire() as conn:
             rows = await store.search(conn, interaction.guild_id, current.lstrip("#")[:100])
-        return [app_commands.Choice(name=f"#{r['id']} {r['name']}{' (event)' if r['one_off'] else ''}"[:100],
+        return [app_commands.Choice(name=fit(f"#{r['id']} {r['name']}{' (event)' if r['one_off'] else ''}", 100),
                                     value=r["id"]) for r in rows]
 
     # --- /reminder edit -----------------------------------------------------------------

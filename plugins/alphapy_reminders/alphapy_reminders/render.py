@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import discord
 
+from alphapy.cogs.text import EMBED_DESCRIPTION, EMBED_FIELD_VALUE, EMBED_TITLE, fit, fit_embed
 from alphapy_reminders.schedule import resolve_local
 
 __all__ = ["KeptImage", "Rendered", "call_instant", "mention_text", "render", "safe_filename"]
@@ -107,15 +108,15 @@ def render(
     ``show_image`` is the premium answer for the creator; without it a kept image or URL
     stays stored but is not shown. ``preview`` pings nobody (``/reminder test``).
     """
-    embed = discord.Embed(title=f"⏰ {row['name']}"[:256], colour=LATE_COLOUR if late else COLOUR)
+    embed = discord.Embed(title=fit(f"⏰ {row['name']}", EMBED_TITLE), colour=LATE_COLOUR if late else COLOUR)
     if row["message"]:
-        embed.description = row["message"][:4000]
+        embed.description = fit(row["message"], EMBED_DESCRIPTION)
     starts = call_instant(row, occurrence, tz)
     if starts is not None:
         stamp = int(starts.timestamp())
         embed.add_field(name="When", value=f"<t:{stamp}:F> (<t:{stamp}:R>)", inline=False)
     if row["location"]:
-        embed.add_field(name="Where", value=row["location"][:1024], inline=False)
+        embed.add_field(name="Where", value=fit(row["location"], EMBED_FIELD_VALUE), inline=False)
     if late:
         embed.add_field(name="Sent late", value=f"This reminder was due <t:{int(occurrence.timestamp())}:t>.",
                         inline=False)
@@ -132,4 +133,4 @@ def render(
                               f"{row['origin_message_id']}", inline=False)
     content = mention_text(row["guild_id"], row["mention_role_id"])
     allowed = discord.AllowedMentions.none() if preview else _allowed(row["guild_id"], row["mention_role_id"])
-    return Rendered(content, embed, allowed, kept)
+    return Rendered(content, fit_embed(embed), allowed, kept)

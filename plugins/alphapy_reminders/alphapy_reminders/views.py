@@ -16,12 +16,14 @@ from zoneinfo import ZoneInfo
 
 import discord
 
+from alphapy.cogs.text import EMBED_DESCRIPTION, EMBED_FIELD_VALUE, fit, fit_embed, fit_lines
 from alphapy.errors import answering_errors
 from alphapy_reminders import clock, store
 from alphapy_reminders import days as weekdays
 
 PLUGIN = "reminders"
 PAGE_SIZE = 10
+REASON_SHOWN = 200  # of why a reminder stopped, per line of the list (the whole reason is in the DM)
 ONLY_STAFF = "Only staff can manage reminders."
 
 
@@ -42,7 +44,7 @@ def schedule_text(row: Mapping[str, Any]) -> str:
 
 def state_text(row: Mapping[str, Any]) -> str:
     if row["disabled_reason"]:
-        return f"⚠️ stopped: {clean(row['disabled_reason'])}"
+        return f"⚠️ stopped: {fit(clean(row['disabled_reason']), REASON_SHOWN)}"
     if row["paused"]:
         return "⏸️ paused"
     if row["next_fire_at"] is not None:
@@ -67,10 +69,11 @@ async def list_page(bot: Any, guild_id: int, page: int) -> tuple[discord.Embed, 
     tz = await bot.settings.get(guild_id, "core", "timezone")
     embed = discord.Embed(title="Reminders", colour=0x5865F2)
     if rows:
-        embed.description = "\n".join(describe(row) for row in rows)
+        embed.description = fit_lines([describe(row) for row in rows], EMBED_DESCRIPTION)
     else:
         embed.description = "No reminders yet. Add one with `/reminder add`."
     embed.set_footer(text=f"Page {page} of {pages} · {total} reminder{'s' if total != 1 else ''} · times in {tz}")
+    fit_embed(embed)
     if pages == 1:
         return embed, None
     view = discord.ui.View(timeout=None)
@@ -107,13 +110,13 @@ def event_ack(event_id: int, title: str, starts_at: datetime, fires_at: datetime
     """The brief reply under an announcement: what was read, and a way to undo it."""
     embed = discord.Embed(title="📅 Event moved: reminder updated" if moved else "📅 Event reminder set",
                           colour=0x57F287)
-    embed.add_field(name="Event", value=clean(title)[:1024], inline=False)
+    embed.add_field(name="Event", value=fit(clean(title), EMBED_FIELD_VALUE), inline=False)
     stamp = int(starts_at.timestamp())
     embed.add_field(name="Starts", value=f"<t:{stamp}:F> (<t:{stamp}:R>)", inline=False)
     if fires_at is not None:
         embed.add_field(name="Reminder", value=f"<t:{int(fires_at.timestamp())}:F>", inline=False)
     if location:
-        embed.add_field(name="Where", value=clean(location)[:1024], inline=False)
+        embed.add_field(name="Where", value=fit(clean(location), EMBED_FIELD_VALUE), inline=False)
     embed.set_footer(text=f"Reminder #{event_id} · read in {tz.key}")
     view = discord.ui.View(timeout=None)
     view.add_item(ForgetEventButton(event_id))

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from alphapy.cogs.text import MESSAGE_CONTENT, fit
 from alphapy.errors import UserError
 from alphapy.log import get_logger
 from alphapy_tickets import channels, embeds, store, summary, transcript
@@ -344,7 +345,7 @@ class TicketDesk:
         if channel is None:
             return
         try:
-            await channel.send(content[:2000], allowed_mentions=mentions)
+            await channel.send(fit(content, MESSAGE_CONTENT), allowed_mentions=mentions)
         except discord.HTTPException as exc:
             log.warning("tickets.note_failed", ticket_id=ticket.id, guild_id=ticket.guild_id, error=str(exc))
 

@@ -1,9 +1,10 @@
 """How tickets look in Discord: the control message, /ticket info, list and stats.
 
 Text people wrote (descriptions, names, reasons) is shown through :func:`quote`: markdown
-and mentions escaped, control characters dropped, cut to Discord's limits. Embeds never
-ping anyone, and every message that carries such text is also sent with explicit
-``AllowedMentions``.
+and mentions escaped, control characters dropped, cut at a word. Every embed leaves here
+through the core's ``fit_embed``, so a long ticket never makes Discord refuse the message
+(6000 characters of embed text in all). Embeds never ping anyone, and every message that
+carries such text is also sent with explicit ``AllowedMentions``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import discord
 
+from alphapy.cogs.text import EMBED_DESCRIPTION, fit, fit_embed, fit_lines
 from alphapy_tickets.lifecycle import LABELS, Status, Ticket
 from alphapy_tickets.metrics import Snapshot
 
@@ -32,7 +34,7 @@ def quote(text: str | None, limit: int) -> str:
         return ""
     cleaned = "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text)
     escaped = discord.utils.escape_mentions(discord.utils.escape_markdown(cleaned))
-    return escaped if len(escaped) <= limit else escaped[: limit - 1] + "…"
+    return fit(escaped, limit)
 
 
 def stamp(moment: datetime | None, style: str = "R") -> str:
@@ -61,7 +63,7 @@ def control_embed(ticket: Ticket) -> discord.Embed:
         if ticket.close_reason:
             embed.add_field(name="Reason", value=quote(ticket.close_reason, 1000), inline=False)
     embed.set_footer(text=f"ticket {ticket.id}")
-    return embed
+    return fit_embed(embed)
 
 
 def info_embed(ticket: Ticket, summary: dict[str, Any] | None) -> discord.Embed:
@@ -69,7 +71,7 @@ def info_embed(ticket: Ticket, summary: dict[str, Any] | None) -> discord.Embed:
     embed.add_field(name="Last change", value=stamp(ticket.updated_at))
     if summary is not None:
         embed.add_field(name="Summary", value=quote(summary["summary"], 1024), inline=False)
-    return embed
+    return fit_embed(embed)
 
 
 def list_embed(tickets: list[Ticket], total: int, heading: str) -> discord.Embed:
@@ -83,10 +85,10 @@ def list_embed(tickets: list[Ticket], total: int, heading: str) -> discord.Embed
         owner = f" · claimed by <@{ticket.claimed_by}>" if ticket.claimed_by else ""
         lines.append(f"**#{ticket.id}** {where} · {LABELS[ticket.status]} · <@{ticket.user_id}>"
                      f"{owner} · {stamp(ticket.created_at)}")
-    embed.description = "\n".join(lines)[:4000]
+    embed.description = fit_lines(lines, EMBED_DESCRIPTION)
     if total > len(tickets):
         embed.set_footer(text=f"{len(tickets)} of {total} shown, oldest first")
-    return embed
+    return fit_embed(embed)
 
 
 def duration(seconds: int | None) -> str:
@@ -113,4 +115,4 @@ def stats_embed(snapshot: Snapshot) -> discord.Embed:
         bars = "\n".join(f"`{day}` {count}" for day, count in snapshot.daily[-10:])
         embed.add_field(name=f"By day ({snapshot.timezone})", value=bars, inline=False)
     embed.set_footer(text=f"snapshot #{snapshot.id}")
-    return embed
+    return fit_embed(embed)

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 
 from alphapy.cog import PluginCog
-from alphapy.cogs.text import clip
+from alphapy.cogs.text import EMBED_DESCRIPTION, fit_lines
 from alphapy.errors import UserError
 from alphapy.gate import manage_guild_only, staff_only
 
@@ -95,9 +95,8 @@ class VerificationCog(PluginCog, plugin="verification"):
             waiting = int(row["created_at"].timestamp())
             lines.append(f"`#{row['id']}` <@{row['user_id']}> in <#{row['channel_id']}> — "
                          f"{STATUS_LABELS[row['status']].lower()}, opened <t:{waiting}:R>. {cause}")
-        if total > len(rows):
-            lines.append(f"… and {total - len(rows)} more.")
-        embed = discord.Embed(title=f"Waiting for staff: {total}", description=clip("\n".join(lines), 4000))
+        embed = discord.Embed(title=f"Waiting for staff: {total}",
+                              description=fit_lines(lines, EMBED_DESCRIPTION, unshown=total - len(rows)))
         await interaction.response.send_message(embed=embed, ephemeral=True,
                                                 allowed_mentions=discord.AllowedMentions.none())
 
