@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from alphapy.cli import EXIT_OK, EXIT_USAGE, main
+from alphapy.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main
 
 NAME = "scaffoldcheck"  # not a plugin anyone installs, so the scaffold accepts it
 
@@ -31,9 +31,11 @@ def test_the_new_plugin_installs_loads_and_passes_its_own_tests(tmp_path: Path, 
     assert expected <= {str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()}
 
     # A real installation (wheel built by the package's own build backend) into a private folder.
+    # (pip builds it with hatchling in an isolated environment, from the configured index.)
     site = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site),
-                    str(project)], check=True, capture_output=True, timeout=180)
+    installed = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
+                                str(site), str(project)], capture_output=True, text=True, timeout=180)
+    assert installed.returncode == 0, installed.stderr
 
     listed = subprocess.run([sys.executable, "-m", "alphapy", "plugins", "--offline", "--json"],
                             env=_environment(site, ALPHAPY_PLUGINS=NAME), cwd=tmp_path,
@@ -82,3 +84,11 @@ def test_an_existing_folder_is_left_alone(tmp_path: Path, capsys) -> None:
     assert main(["new-plugin", NAME, "--into", str(tmp_path)]) == EXIT_USAGE
     assert "already exists" in capsys.readouterr().err
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+
+
+def test_a_folder_that_cannot_be_written_is_one_sentence(tmp_path: Path, capsys) -> None:
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    assert main(["new-plugin", NAME, "--into", str(blocker)]) == EXIT_FAILURE
+    error = capsys.readouterr().err
+    assert error.startswith("alphapy: could not write") and error.count("\n") == 1

@@ -38,7 +38,10 @@ def new_plugin_command(args: argparse.Namespace) -> int:
         problem = taken_reason(name, folder)
     if problem is not None:
         return fail(problem, EXIT_USAGE)
-    written = render(name, folder)
+    try:
+        written = render(name, folder)
+    except OSError as exc:
+        return fail(f"could not write {folder}: {exc.strerror or exc}.")
     print(f"Created {folder} ({len(written)} files). Next:")
     print(f"  cd {folder}")
     print('  pip install -e ".[test]"')
