@@ -157,7 +157,8 @@ async def answering_errors(interaction: discord.Interaction, action: str) -> Asy
     discord.py only logs an exception raised in a component callback (the member sees
     "This interaction failed"); inside this block a :class:`UserError` is shown as
     written and a bug gets an error id. The plugin is read from the custom id's prefix
-    (``tickets:claim:42`` -> ``tickets``)::
+    (``tickets:claim:42`` -> ``tickets``); ``action`` names what failed in the log line
+    (``command="tickets claim"``), never shown to the member::
 
         async def callback(self, interaction):
             async with answering_errors(interaction, "claim"):

@@ -1,10 +1,10 @@
 """Starting and stopping one bot process, the same way for ``run``, ``demo`` and tests.
 
-DESIGN.md section 3 in code: migrations first (before any asyncpg pool: cached plans
-break on schema change), then the services, then the bot and its gateway (Discord with
-a token, the emulator without). Stopping reverses it: the bot closes (plugins'
-``shutdown``), the services stop (tracker flushed, pools closed), the embedded database
-stops with the runtime.
+The start-up and shutdown order of ``docs/architecture.md`` in code: migrations first
+(before any asyncpg pool: cached plans break on schema change), then the services, then
+the bot and its gateway (Discord with a token, the emulator without). Stopping reverses
+it: the bot closes (plugins' ``shutdown``), the services stop (tracker flushed, pools
+closed), the embedded database stops with the runtime.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The process-wide assembly every entry point shares: config, database server, plugins.
 
 ``alphapy run``, ``alphapy demo``, the other CLI commands and the testing kit all start
-the same way (DESIGN.md section 3, steps 1-4); this module is that one way.
+the same way (docs/architecture.md, "Start-up", steps 1-2); this module is that one way.
 """
 
 from __future__ import annotations

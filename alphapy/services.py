@@ -3,7 +3,7 @@
 Plugins reach them through the bot (``bot.db``, ``bot.settings``, ``bot.tracker``,
 ``bot.ai``, ``bot.scheduler``, ``bot.premium_status(...)``); the bot runtime, the demo
 and the testing kit all assemble them here, so there is one start-up order and one
-shutdown order (DESIGN.md section 3):
+shutdown order (docs/architecture.md, "Start-up" and "Shutdown"):
 
 start: pools -> settings listener -> tracker -> scheduler (maintenance tasks) -> health
 stop:  health -> scheduler -> tracker (flushed) -> settings -> AI client -> pools

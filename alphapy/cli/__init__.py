@@ -27,6 +27,7 @@ _COMMAND_MODULES = (
     "alphapy.cli.settings",
     "alphapy.cli.backup",
     "alphapy.cli.privacy",
+    "alphapy.cli.new_plugin",
 )
 
 

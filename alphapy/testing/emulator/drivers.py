@@ -87,6 +87,21 @@ class EmulatorTimeout(AssertionError):
     """The bot did not do what the test waited for, in time (the message says what it did)."""
 
 
+def driver_options(options: Mapping[str, Any] | Any, kwoptions: Mapping[str, Any]) -> dict[str, Any]:
+    """The option values of one command use, from ``options=`` and the keyword arguments.
+
+    ``options=`` is the way to pass options named like a driver parameter, but a command
+    may itself have an option named ``options`` (onboarding's questions do): a mapping is
+    read as option values, anything else as the value of that option, so neither spelling
+    ends in a bare ``TypeError``.
+    """
+    if options is None:
+        return dict(kwoptions)
+    if isinstance(options, Mapping):
+        return {**options, **kwoptions}
+    return {"options": options, **kwoptions}
+
+
 class DriversMixin:
     """The person-like drivers of :class:`~.emulator.DiscordEmulator`."""
 
@@ -98,7 +113,7 @@ class DriversMixin:
         /,
         in_channel: Channel | str | None = None,
         *,
-        options: Mapping[str, Any] | None = None,
+        options: Mapping[str, Any] | Any = None,
         timeout: float | None = None,
         locale: str = "en-US",
         check_permissions: bool = True,
@@ -107,12 +122,14 @@ class DriversMixin:
         """Use ``/command`` (``"settings set"`` for a subcommand) as ``member``.
 
         Options come as keyword arguments (or ``options={...}`` for names that clash with
-        this method's parameters); channel/role/user/member options take state objects.
+        this method's parameters: ``timeout``, ``locale``, ...); channel/role/user/member
+        options take state objects. A command option itself named ``options`` may also be
+        given as ``options="..."``: a value that is not a mapping is that option's value.
         ``in_channel`` defaults to the guild's first channel the member can see; a
         :class:`User` (not a member) uses the command in the bot's DMs. Returns once the bot
         answered; deferred answers wait for the follow-up or the ``@original`` edit.
         """
-        given = {**(options or {}), **kwoptions}
+        given = driver_options(options, kwoptions)
         interaction = self._command_interaction(
             member,
             command,
@@ -133,12 +150,14 @@ class DriversMixin:
         focused: str,
         value: Any = "",
         in_channel: Channel | str | None = None,
-        options: Mapping[str, Any] | None = None,
+        options: Mapping[str, Any] | Any = None,
         timeout: float | None = None,
         **kwoptions: Any,
     ) -> list[AutocompleteChoice]:
-        """Type ``value`` into option ``focused`` of ``/command``; returns the bot's choices."""
-        given = {**(options or {}), **kwoptions, focused: value}
+        """Type ``value`` into option ``focused`` of ``/command``; returns the bot's choices.
+
+        The other options come as for :meth:`slash`."""
+        given = {**driver_options(options, kwoptions), focused: value}
         interaction = self._command_interaction(
             member,
             command,
