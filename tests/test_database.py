@@ -77,6 +77,11 @@ async def test_a_connection_lost_mid_block_is_database_unavailable_and_other_err
         async with db.acquire() as conn:
             pid = conn.get_server_pid()
             await db.fetchval("SELECT pg_terminate_backend($1)", pid)  # the server drops it
+            # Let the client read the server's goodbye: a query sent while it arrives races
+            # with it inside asyncpg's protocol (an InternalClientError, not the lost connection).
+            async with asyncio.timeout(10):
+                while not conn.is_closed():
+                    await asyncio.sleep(0.01)
             await conn.fetchval("SELECT 1")
     assert isinstance(lost.value.__cause__, asyncpg.PostgresError | asyncpg.InterfaceError)
     with pytest.raises(asyncpg.UndefinedTableError):  # a bad query is no outage
