@@ -43,7 +43,8 @@ def applied(url: str) -> set[str]:
 def kept(url: str) -> dict[str, tuple[str, list[str], list[str] | None]]:
     """What ``_alphapy_migration`` holds: owner, dependencies and rollback SQL by id."""
     with psycopg.connect(url) as conn:
-        rows = conn.execute("SELECT migration_id, owner, depends, rollback_sql FROM _alphapy_migration").fetchall()
+        rows = conn.execute(
+            "SELECT migration_id, owner, depends, rollback_sql FROM _alphapy_migration").fetchall()
     return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
 
@@ -65,7 +66,8 @@ class Host:
         self.installed.remove(name)
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        pythonpath = os.pathsep.join([str(self._site), *(str(TEST_PLUGINS / f"alphapy_{n}") for n in self.installed)])
+        code = [str(TEST_PLUGINS / f"alphapy_{name}") for name in self.installed]
+        pythonpath = os.pathsep.join([str(self._site), *code])
         env = {**os.environ, "DATABASE_URL": self.url, "PYTHONPATH": pythonpath,
                "ALPHAPY_PLUGINS": ",".join(self.installed)}
         return subprocess.run([sys.executable, "-m", "alphapy", *args], env=env, cwd=self._cwd,
@@ -118,12 +120,13 @@ def test_uninstalled_plugins_are_removed_in_dependency_order(database_url: str) 
     core_only = MigrationRunner(database_url, [core_source()])  # both plugins uninstalled
 
     states = {s.id: s for s in core_only.status()}
-    assert [(s.owner, s.applied, s.loaded, s.rollback_recorded) for s in (states[HELLO], states[DEPENDENT])] == \
-        [("hello", True, False, True), ("dependent", True, False, True)]
+    gone = [(s.owner, s.applied, s.loaded, s.rollback_recorded) for s in (states[HELLO], states[DEPENDENT])]
+    assert gone == [("hello", True, False, True), ("dependent", True, False, True)]
     assert states[DEPENDENT].depends == (HELLO,)
     assert states["core_0001_init"].loaded and states["core_0001_init"].rollback_recorded
 
-    with pytest.raises(MigrationError, match=rf"^cannot roll back 'hello': .* depend on it: {DEPENDENT} \(dependent\)$"):
+    refusal = rf"^cannot roll back 'hello': .* depend on it: {DEPENDENT} \(dependent\)$"
+    with pytest.raises(MigrationError, match=refusal):
         core_only.rollback("hello")
     assert {"hello_greetings", "dependent_replies"} <= tables(database_url)
     assert core_only.rollback("dependent") == [DEPENDENT]
@@ -157,7 +160,8 @@ def test_a_database_migrated_before_the_records_is_backfilled_while_installed(da
         "core_0001_init": ("core", [], [
             "DROP TABLE IF EXISTS health_check_history;", "DROP TABLE IF EXISTS audit_logs;",
             "DROP TABLE IF EXISTS settings_history;", "DROP TABLE IF EXISTS bot_settings;"]),
-        "core_0002_migration_records": ("core", ["core_0001_init"], ["DROP TABLE IF EXISTS _alphapy_migration;"]),
+        "core_0002_migration_records": ("core", ["core_0001_init"],
+                                        ["DROP TABLE IF EXISTS _alphapy_migration;"]),
         HELLO: ("hello", ["core_0001_init"], ["DROP TABLE hello_greetings;"]),
     }
     assert uninstalled.rollback("hello") == [HELLO]
@@ -169,7 +173,8 @@ def test_a_rollback_written_in_python_is_reported_missing(database_url: str, tmp
     folder.mkdir()
     (folder / "pyplug_0001_init.py").write_text(
         "from yoyo import step\n\n"
-        "steps = [step('CREATE TABLE pyplug_things (id INT)', lambda conn: conn.execute('DROP TABLE pyplug_things'))]\n")
+        "steps = [step('CREATE TABLE pyplug_things (id INT)',\n"
+        "              lambda conn: conn.execute('DROP TABLE pyplug_things'))]\n")
     MigrationRunner(database_url, [core_source(), MigrationSource("pyplug", folder)]).apply()
     assert kept(database_url)["pyplug_0001_init"] == ("pyplug", [], None)
     gone = MigrationRunner(database_url, [core_source()])

@@ -22,7 +22,7 @@ def add_parser(commands: Any) -> None:
     group = migrate.add_mutually_exclusive_group()
     group.add_argument("--list", action="store_true", help="show each migration, its owner and state")
     group.add_argument("--rollback", metavar="PLUGIN",
-                       help="roll back one plugin's migrations (an uninstalled plugin's too: removes its tables)")
+                       help="roll back one plugin's migrations (an uninstalled plugin's too, from the kept SQL)")
     migrate.add_argument("--json", action="store_true", help="with --list: print JSON")
     migrate.set_defaults(handler=migrate_command)
 

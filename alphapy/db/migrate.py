@@ -20,8 +20,11 @@ top of it:
   dependency) is reported as failed with the migration named, and so is every plugin
   whose migrations depend on it; everyone else's migrations are applied. Only a problem
   in the core's own migrations stops the run;
+* with each migration it keeps its owner, dependencies and rollback SQL
+  (:mod:`alphapy.db.migration_records`, same transaction), so an uninstalled plugin's
+  migrations are still listed and can still be rolled back;
 * one owner's migrations can be rolled back, unless another owner's applied migration
-  depends on them.
+  depends on them (installed or not).
 
 It runs synchronously over psycopg 3, before any asyncpg pool exists: a schema change
 under a live pool invalidates asyncpg's cached statements.
@@ -476,14 +479,14 @@ class MigrationRunner:
                 applied=m.hash in applied_hashes,
                 applied_at=applied[m.id].applied_at if m.id in applied else None,
                 depends=tuple(sorted(d.id for d in m.depends)),
-                rollback_recorded=_rollback_recorded(applied.get(m.id)) if m.hash in applied_hashes else None,
+                rollback_recorded=_has_kept_rollback(applied.get(m.id)) if m.hash in applied_hashes else None,
             )
             for m in migrations
         ]
         sourced = {source.owner for source in self.sources}
         states.extend(
             MigrationState(id=a.id, owner=a.owner, applied=True, applied_at=a.applied_at, depends=a.depends,
-                           loaded=False, rollback_recorded=_rollback_recorded(a))
+                           loaded=False, rollback_recorded=_has_kept_rollback(a))
             for a in applied.values()
             if a.owner not in sourced
         )
@@ -517,7 +520,7 @@ class MigrationRunner:
                     f"cannot roll back {owner!r}: applied migrations of other owners depend on it: {names}"
                 )
             if gone:
-                return self._rollback_recorded(backend, owner, gone)
+                return self._rollback_from_records(backend, owner, gone)
             from yoyo.migrations import MigrationList
 
             undone: list[str] = []
@@ -531,7 +534,7 @@ class MigrationRunner:
             return undone
 
     @staticmethod
-    def _rollback_recorded(backend: Any, owner: str, gone: list[AppliedMigration]) -> list[str]:
+    def _rollback_from_records(backend: Any, owner: str, gone: list[AppliedMigration]) -> list[str]:
         """Undo an uninstalled owner's migrations, newest first, with the recorded SQL."""
         from alphapy.log import get_logger
 
@@ -553,7 +556,7 @@ class MigrationRunner:
         return undone
 
 
-def _rollback_recorded(applied: AppliedMigration | None) -> bool:
+def _has_kept_rollback(applied: AppliedMigration | None) -> bool:
     return applied is not None and applied.rollback_sql is not None
 
 
