@@ -8,6 +8,7 @@ gone), and check what ``alphapy migrate --list`` and ``--rollback`` do with what
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -91,6 +92,9 @@ def test_an_uninstalled_plugins_migrations_are_listed_then_removed(host: Host) -
     assert " dependent " in row and "applied, plugin not loaded" in row and row.endswith("kept")
     assert ("! dependent is not loaded (uninstalled or not enabled); "
             "'alphapy migrate --rollback dependent' removes its tables") in listing.stdout
+    as_json = {s["id"]: s for s in json.loads(host.run("migrate", "--list", "--json").stdout)}
+    assert (as_json[DEPENDENT]["loaded"], as_json[DEPENDENT]["rollback_recorded"]) == (False, True)
+    assert (as_json[HELLO]["loaded"], as_json[HELLO]["rollback_recorded"]) == (True, True)
 
     # hello is installed, but the uninstalled plugin's table still points at its table
     refused = host.run("migrate", "--rollback", "hello")
