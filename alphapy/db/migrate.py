@@ -144,6 +144,8 @@ def _backend_class() -> Any:
 
         #: the runner's owner lookup, for the record kept with each applied migration
         owner_of: Any = staticmethod(owner_from_id)
+        #: set once ``_alphapy_migration`` is seen (see :func:`records_exist`)
+        _alphapy_records_exist = False
 
         def apply_one(self, migration: Any, force: bool = False, mark: bool = True) -> None:
             migration.load()

@@ -59,7 +59,7 @@ def rollback_statements(migration: Any) -> list[str] | None:
             return walk(step.step)
         if hasattr(step, "steps"):  # StepGroup
             return all(walk(item) for item in reversed(step.steps))
-        undo = step._rollback
+        undo = step._rollback  # yoyo keeps a step's rollback (SQL text or a function) here
         if undo is None:
             return True
         if isinstance(undo, str):
@@ -73,7 +73,7 @@ def rollback_statements(migration: Any) -> list[str] | None:
 
 def records_exist(backend: Any) -> bool:
     """Whether ``_alphapy_migration`` exists (the core's second migration is applied)."""
-    if getattr(backend, "_alphapy_records_exist", False):
+    if backend._alphapy_records_exist:
         return True
     found = backend.execute("SELECT to_regclass(:name) IS NOT NULL", {"name": RECORDS_TABLE}).fetchone()[0]
     backend._alphapy_records_exist = bool(found)  # once it exists it stays while we hold the lock
