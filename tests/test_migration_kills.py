@@ -18,21 +18,25 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from alphapy.db.migrate import MigrationRunner, MigrationSource
+from alphapy.db.migrate import MigrationRunner, MigrationSource, core_source
 
 TESTS = Path(__file__).resolve().parent
 KILLER = TESTS / "migration_killer.py"
 SWEEP = TESTS / "migration_sweep"
 ALPHA = ("alpha_0001_init", "alpha_0002_more")
 EVERYTHING = (*ALPHA, "beta_0001_notes")
+CORE = ("core_0001_init", "core_0002_migration_records")
 
 
 def sources(*owners: str) -> list[MigrationSource]:
-    return [MigrationSource(owner, SWEEP / owner) for owner in owners]
+    return [core_source() if owner == "core" else MigrationSource(owner, SWEEP / owner) for owner in owners]
 
 
 class Killer:
-    """``migration_killer.py`` running ``operation``: each :meth:`run` is one killed run."""
+    """``migration_killer.py`` running ``operation``: each :meth:`run` is one killed run.
+
+    ``owners`` are the sources it is given, that is the plugins installed.
+    """
 
     def __init__(self, url: str, operation: str, owners: tuple[str, ...]) -> None:
         command = [sys.executable, str(KILLER), url, operation,
@@ -86,6 +90,13 @@ def public_tables(url: str) -> set[str]:
     with psycopg.connect(url) as conn:
         rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
     return {row[0] for row in rows}
+
+
+def kept(url: str) -> dict[str, bool]:
+    """Each migration ``_alphapy_migration`` keeps, and whether it has rollback SQL."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT migration_id, rollback_sql IS NOT NULL FROM _alphapy_migration").fetchall()
+    return dict(rows)
 
 
 def recorded_if_any(url: str) -> dict[str, int]:
@@ -173,3 +184,40 @@ def test_a_killed_rollback_is_completed_by_the_next_run(database_url: str, reset
 
     kills = sweep(database_url, "rollback:alpha", owners, applied_alpha, rerun_and_check)
     assert kills > 20
+
+
+def test_a_killed_apply_keeps_each_record_with_its_migration(database_url: str,
+                                                             reset: Callable[[], None]) -> None:
+    owners = ("core", "alpha", "beta")
+
+    def rerun_and_check() -> None:
+        MigrationRunner(database_url, sources(*owners)).apply()
+        assert recorded(database_url) == dict.fromkeys((*CORE, *EVERYTHING), 1)
+        assert kept(database_url) == dict.fromkeys((*CORE, *EVERYTHING), True)
+        assert effects(database_url) == dict.fromkeys(EVERYTHING, 1)
+
+    kills = sweep(database_url, "apply", owners, reset, rerun_and_check)
+    assert kills > 40
+
+
+def test_a_killed_rollback_of_uninstalled_plugins_is_completed(database_url: str,
+                                                               reset: Callable[[], None]) -> None:
+    """Only the core is installed: alpha and beta are undone with their recorded SQL."""
+
+    def applied_everything() -> None:
+        reset()
+        MigrationRunner(database_url, sources("core", "alpha", "beta")).apply()
+
+    def rerun_and_check() -> None:
+        runner = MigrationRunner(database_url, sources("core"))
+        left = set(recorded(database_url))
+        for owner in ("beta", "alpha"):  # beta builds on alpha
+            if any(m.startswith(owner + "_") for m in left):
+                runner.rollback(owner)
+        assert recorded(database_url) == dict.fromkeys(CORE, 1)
+        assert set(kept(database_url)) == set(CORE)
+        assert not {"sweep_effects", "alpha_more", "beta_notes"} & public_tables(database_url)
+        assert logged(database_url, "rollback") == dict.fromkeys(EVERYTHING, 1)
+
+    kills = sweep(database_url, "rollback:beta,alpha", ("core",), applied_everything, rerun_and_check)
+    assert kills > 10

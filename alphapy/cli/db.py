@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alphapy.cli import EXIT_FAILURE, EXIT_OK
+
+if TYPE_CHECKING:
+    from alphapy.db.migrate import MigrationState
 
 
 def add_parser(commands: Any) -> None:
@@ -18,7 +21,8 @@ def add_parser(commands: Any) -> None:
     )
     group = migrate.add_mutually_exclusive_group()
     group.add_argument("--list", action="store_true", help="show each migration, its owner and state")
-    group.add_argument("--rollback", metavar="PLUGIN", help="roll back one plugin's migrations")
+    group.add_argument("--rollback", metavar="PLUGIN",
+                       help="roll back one plugin's migrations (an uninstalled plugin's too, from the kept SQL)")
     migrate.add_argument("--json", action="store_true", help="with --list: print JSON")
     migrate.set_defaults(handler=migrate_command)
 
@@ -42,13 +46,14 @@ def migrate_command(args: argparse.Namespace) -> int:
                 print_json([state.__dict__ for state in states])
             else:
                 print_table(
-                    ["migration", "owner", "state", "applied at", "depends on"],
+                    ["migration", "owner", "state", "applied at", "depends on", "rollback sql"],
                     [
-                        (s.id, s.owner, "applied" if s.applied else "pending", s.applied_at,
-                         ", ".join(s.depends) or None)
+                        (s.id, s.owner, _state_text(s), s.applied_at, ", ".join(s.depends) or None,
+                         None if s.rollback_recorded is None else "kept" if s.rollback_recorded else "missing")
                         for s in states
                     ],
                 )
+                _print_unloaded_owners(states)
             return EXIT_OK
         if args.rollback:
             undone = runner.rollback(args.rollback)
@@ -61,6 +66,28 @@ def migrate_command(args: argparse.Namespace) -> int:
             print("database is up to date")
         _print_failures(report.failed)
         return EXIT_FAILURE if report.failed else EXIT_OK
+
+
+def _state_text(state: MigrationState) -> str:
+    if not state.applied:
+        return "pending"
+    return "applied" if state.loaded else "applied, plugin not loaded"
+
+
+def _print_unloaded_owners(states: list[MigrationState]) -> None:
+    """Say how to remove what a plugin that is gone left behind, or why it cannot be yet."""
+    unloaded: dict[str, list[MigrationState]] = {}
+    for state in states:
+        if not state.loaded:
+            unloaded.setdefault(state.owner, []).append(state)
+    for owner, mine in unloaded.items():
+        missing = [s.id for s in mine if not s.rollback_recorded]
+        if missing:
+            print(f"! {owner} is not loaded and the rollback SQL of {', '.join(missing)} was never recorded: "
+                  f"install it again and run 'alphapy migrate' once before removing its tables")
+        else:
+            print(f"! {owner} is not loaded (uninstalled or not enabled); "
+                  f"'alphapy migrate --rollback {owner}' removes its tables")
 
 
 def _print_failures(failed: dict[str, str]) -> None:

@@ -320,7 +320,7 @@ def _contents(url: str) -> str:
         migrations = 0
         if conn.execute("SELECT to_regclass('_yoyo_migration')").fetchone()[0] is not None:  # type: ignore[index]
             migrations = conn.execute("SELECT count(*) FROM _yoyo_migration").fetchone()[0]  # type: ignore[index]
-    tables.sort(key=lambda name: (name.lstrip("_").startswith("yoyo"), name))  # bookkeeping last
+    tables.sort(key=lambda name: (name.startswith(("_", "yoyo")), name))  # bookkeeping (yoyo's, the runner's) last
     parts = []
     if tables:
         shown = ", ".join(tables[:3]) + (", ..." if len(tables) > 3 else "")

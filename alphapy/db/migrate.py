@@ -20,8 +20,11 @@ top of it:
   dependency) is reported as failed with the migration named, and so is every plugin
   whose migrations depend on it; everyone else's migrations are applied. Only a problem
   in the core's own migrations stops the run;
+* with each migration it keeps its owner, dependencies and rollback SQL
+  (:mod:`alphapy.db.migration_records`, same transaction), so an uninstalled plugin's
+  migrations are still listed and can still be rolled back;
 * one owner's migrations can be rolled back, unless another owner's applied migration
-  depends on them.
+  depends on them (installed or not).
 
 It runs synchronously over psycopg 3, before any asyncpg pool exists: a schema change
 under a live pool invalidates asyncpg's cached statements.
@@ -36,8 +39,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+from alphapy.db.migration_records import (
+    RECORDS_TABLE,
+    AppliedMigration,
+    applied_migrations,
+    forget,
+    owner_from_id,
+    record,
+    records_exist,
+)
 from alphapy.db.urls import describe_server, yoyo_url
 
 # An arbitrary constant shared by every Alphapy migration runner ("alphapy!" in ASCII).
@@ -68,6 +81,10 @@ class MigrationState:
     applied: bool
     applied_at: datetime | None
     depends: tuple[str, ...]
+    #: False for an applied migration whose owner is not loaded (uninstalled or not enabled)
+    loaded: bool = True
+    #: for an applied migration: whether its rollback SQL is kept for when its files are gone
+    rollback_recorded: bool | None = None
 
 
 @dataclass
@@ -125,27 +142,53 @@ def _backend_class() -> Any:
             super().ensure_internal_schema_updated()
             self._internal_schema_updated = True
 
+        #: the runner's owner lookup, for the record kept with each applied migration
+        owner_of: Any = staticmethod(owner_from_id)
+        #: set once ``_alphapy_migration`` is seen (see :func:`records_exist`)
+        _alphapy_records_exist = False
+
         def apply_one(self, migration: Any, force: bool = False, mark: bool = True) -> None:
             migration.load()
             if not mark or not migration.use_transactions:
                 super().apply_one(migration, force=force, mark=mark)
+                if mark:
+                    record(self, migration, self.owner_of(migration))
                 return
             self.ensure_internal_schema_updated()
             with self.transaction():
                 migration.process_steps(self, "apply", force=force)
                 self.log_migration(migration, "apply")
                 self.mark_one(migration, log=False)
+                record(self, migration, self.owner_of(migration))
 
         def rollback_one(self, migration: Any, force: bool = False) -> None:
             migration.load()
             if not migration.use_transactions:
                 super().rollback_one(migration, force=force)
+                forget(self, migration.id)
                 return
             self.ensure_internal_schema_updated()
             with self.transaction():
                 migration.process_steps(self, "rollback", force=force)
                 self.log_migration(migration, "rollback")
                 self.unmark_one(migration, log=False)
+                forget(self, migration.id)
+
+        def rollback_recorded(self, applied: AppliedMigration) -> None:
+            """Undo a migration whose files are gone, with the statements recorded for it."""
+            assert applied.rollback_sql is not None
+            self.ensure_internal_schema_updated()
+            stand_in = SimpleNamespace(id=applied.id, hash=applied.hash)  # what yoyo's log needs
+            with self.transaction():
+                cursor = self.cursor()
+                try:
+                    for statement in applied.rollback_sql:
+                        cursor.execute(statement)
+                finally:
+                    cursor.close()
+                self.log_migration(stand_in, "rollback")
+                self.unmark_one(stand_in, log=False)
+                forget(self, applied.id)
 
     return AtomicPostgresqlBackend
 
@@ -278,6 +321,7 @@ class MigrationRunner:
 
         try:
             backend = _backend_class()(parse_uri(yoyo_url(self.url)), MIGRATION_TABLE)
+            backend.owner_of = self.owner
         except psycopg.OperationalError as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise MigrationError(f"cannot reach PostgreSQL at {describe_server(self.url)}: {reason}") from exc
@@ -323,8 +367,10 @@ class MigrationRunner:
     def _everything_applied(self) -> bool:
         """The common start-up case, answered with one query and without yoyo.
 
-        Every process start runs the migrations; when all declared ids are recorded as
-        applied there is nothing to lock, parse or compute.
+        Every process start runs the migrations; when all declared ids are applied and
+        their rollback SQL is kept there is nothing to lock, parse or compute. (A
+        database migrated before the rollback SQL was kept takes the full path once,
+        which records it.)
         """
         import psycopg
 
@@ -333,9 +379,12 @@ class MigrationRunner:
             return False
         try:
             with psycopg.connect(self.url, autocommit=True) as conn:
-                rows = conn.execute(f"SELECT migration_id FROM {MIGRATION_TABLE}").fetchall()
+                rows = conn.execute(
+                    f"SELECT y.migration_id FROM {MIGRATION_TABLE} y "
+                    f"JOIN {RECORDS_TABLE} r ON r.migration_id = y.migration_id"
+                ).fetchall()
         except psycopg.Error:
-            return False  # no bookkeeping table yet, or unreachable: the full path says why
+            return False  # no bookkeeping tables yet, or unreachable: the full path says why
         return ids <= {row[0] for row in rows}
 
     def apply(self) -> list[str]:
@@ -391,59 +440,94 @@ class MigrationRunner:
             if applied:  # yoyo's post-apply hooks run after every run that applied something
                 for hook in pending.post_apply:
                     attempt(backend, hook, mark=False)
+            self._record_missing(backend, migrations, failures)
         for owner, reason in failures.reasons.items():
             log.error("migration.plugin_failed", plugin=owner, reason=reason)
         self.failed = failures.reasons
         return MigrationReport(applied, dict(failures.reasons))
 
+    def _record_missing(self, backend: Any, migrations: Any, failures: _Failures) -> None:
+        """Keep the rollback SQL of applied migrations that have no record yet.
+
+        Databases migrated before the records existed (and the core's first migration,
+        applied before its table) get theirs here, while the plugin's files are still
+        installed; one transaction, so a killed run leaves all or nothing to redo.
+        """
+        if not records_exist(backend):
+            return
+        unrecorded = {a.hash for a in applied_migrations(backend, MIGRATION_TABLE) if not a.recorded}
+        missing = [m for m in migrations if m.hash in unrecorded and self.owner(m) not in failures]
+        if missing:
+            with backend.transaction():
+                for migration in missing:
+                    record(backend, migration, self.owner(migration))
+
     def status(self) -> list[MigrationState]:
-        """Every migration of the healthy owners, with its owner and whether it is applied.
+        """Every migration of the healthy owners, and every applied one of owners not loaded.
 
         The migrations of a plugin that cannot be read are left out; :attr:`failed`
-        says which plugins and why.
+        says which plugins and why. An owner that is not among the sources at all (a
+        plugin uninstalled or not enabled) still shows its applied migrations, from
+        what the database recorded, with ``loaded=False``.
         """
         migrations, _ = self._read()
         with self._locked_backend() as backend:
-            applied_hashes = set(backend.get_applied_migration_hashes())
-            applied_at = dict(
-                backend.execute(f"SELECT migration_id, applied_at_utc FROM {MIGRATION_TABLE}").fetchall()
-            )
-        return [
+            applied = {a.id: a for a in applied_migrations(backend, MIGRATION_TABLE)}
+        applied_hashes = {a.hash for a in applied.values()}
+        states = [
             MigrationState(
                 id=m.id,
                 owner=self.owner(m),
                 applied=m.hash in applied_hashes,
-                applied_at=applied_at.get(m.id),
+                applied_at=applied[m.id].applied_at if m.id in applied else None,
                 depends=tuple(sorted(d.id for d in m.depends)),
+                rollback_recorded=_has_kept_rollback(applied.get(m.id)) if m.hash in applied_hashes else None,
             )
             for m in migrations
         ]
+        sourced = {source.owner for source in self.sources}
+        states.extend(
+            MigrationState(id=a.id, owner=a.owner, applied=True, applied_at=a.applied_at, depends=a.depends,
+                           loaded=False, rollback_recorded=_has_kept_rollback(a))
+            for a in applied.values()
+            if a.owner not in sourced
+        )
+        return states
 
     def rollback(self, owner: str) -> list[str]:
-        """Roll back ``owner``'s applied migrations, newest first; returns their ids."""
-        from yoyo.migrations import MigrationList
+        """Roll back ``owner``'s applied migrations, newest first; returns their ids.
 
+        A loaded owner is rolled back with its files; an owner whose plugin is gone, with
+        the rollback SQL recorded when its migrations were applied. Either way it is
+        refused while another owner's applied migration depends on one of them.
+        """
         from alphapy.log import get_logger
 
+        log = get_logger(__name__)
         migrations, failures = self._read()
         if owner in failures:
             raise MigrationError(f"cannot roll back {owner!r}: {failures.reasons[owner]}")
         mine = [m for m in migrations if self.owner(m) == owner]
-        if not mine:
-            owners = sorted({self.owner(m) for m in migrations})
-            raise MigrationError(f"no migrations belong to {owner!r} (known: {', '.join(owners)})")
         with self._locked_backend() as backend, backend.lock():
-            applied = set(backend.get_applied_migration_hashes())
-            blockers = _dependents(migrations, set(mine), applied, lambda m: self.owner(m) != owner)
+            applied = applied_migrations(backend, MIGRATION_TABLE)
+            gone = [a for a in applied if a.owner == owner] if not mine else []
+            if not mine and not gone:
+                owners = sorted({self.owner(m) for m in migrations} | {a.owner for a in applied})
+                raise MigrationError(f"no migrations belong to {owner!r} (known: {', '.join(owners)})")
+            roots = {m.id for m in mine} | {a.id for a in applied if a.owner == owner}
+            blockers = _dependents(owner, roots, migrations, applied)
             if blockers:
-                names = ", ".join(f"{m.id} ({self.owner(m)})" for m in blockers)
+                names = ", ".join(f"{a.id} ({a.owner})" for a in blockers)
                 raise MigrationError(
                     f"cannot roll back {owner!r}: applied migrations of other owners depend on it: {names}"
                 )
-            targets = backend.to_rollback(MigrationList(mine))
+            if gone:
+                return self._rollback_from_records(backend, owner, gone)
+            from yoyo.migrations import MigrationList
+
             undone: list[str] = []
-            for migration in targets:
-                get_logger(__name__).info("migration.rollback", migration=migration.id, owner=owner)
+            for migration in backend.to_rollback(MigrationList(mine)):
+                log.info("migration.rollback", migration=migration.id, owner=owner)
                 try:
                     backend.rollback_one(migration)
                 except Exception as exc:
@@ -451,16 +535,48 @@ class MigrationRunner:
                 undone.append(migration.id)
             return undone
 
+    @staticmethod
+    def _rollback_from_records(backend: Any, owner: str, gone: list[AppliedMigration]) -> list[str]:
+        """Undo an uninstalled owner's migrations, newest first, with the recorded SQL."""
+        from alphapy.log import get_logger
 
-def _dependents(migrations: Iterable[Any], roots: set[Any], applied: set[str], foreign: Any) -> list[Any]:
-    """Applied migrations outside ``roots`` that depend on them, directly or not."""
+        unknown = [a.id for a in gone if a.rollback_sql is None]
+        if unknown:
+            raise MigrationError(
+                f"cannot roll back {owner!r}: the rollback SQL of {', '.join(unknown)} was never recorded "
+                "(applied before Alphapy kept it, or written in Python); install the plugin again and run "
+                "'alphapy migrate' once to record it, then roll back"
+            )
+        undone: list[str] = []
+        for applied in reversed(gone):
+            get_logger(__name__).info("migration.rollback", migration=applied.id, owner=owner, recorded=True)
+            try:
+                backend.rollback_recorded(applied)
+            except Exception as exc:
+                raise MigrationError(f"rollback of {applied.id} failed: {_first_line(exc)}") from exc
+            undone.append(applied.id)
+        return undone
+
+
+def _has_kept_rollback(applied: AppliedMigration | None) -> bool:
+    return applied is not None and applied.rollback_sql is not None
+
+
+def _dependents(owner: str, roots: set[str], migrations: Iterable[Any],
+                applied: list[AppliedMigration]) -> list[AppliedMigration]:
+    """Other owners' applied migrations that depend on ``owner``'s, directly or not.
+
+    Dependencies come from the files where they are loaded and from the records where
+    the plugin is gone, so an uninstalled plugin still protects what it builds on.
+    """
+    depends = {a.id: set(a.depends) for a in applied}
+    depends.update({m.id: {d.id for d in m.depends} for m in migrations})
     closure = set(roots)
     changed = True
-    everything = list(migrations)
     while changed:
         changed = False
-        for migration in everything:
-            if migration not in closure and migration.depends & closure:
-                closure.add(migration)
+        for migration_id, needs in depends.items():
+            if migration_id not in closure and needs & closure:
+                closure.add(migration_id)
                 changed = True
-    return [m for m in everything if m not in roots and m in closure and foreign(m) and m.hash in applied]
+    return [a for a in applied if a.id in closure and a.owner != owner]
