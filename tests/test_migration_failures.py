@@ -23,6 +23,7 @@ from alphapy import hookimpl
 from alphapy.db.migrate import MigrationError, MigrationRunner, MigrationSource, core_source
 from alphapy.testing.bot import running_alphapy
 from tests.conftest import TEST_PLUGINS, test_plugin
+from tests.schema_queries import applied_migrations, public_tables
 
 SQL_ERROR = 'badsql_0002_typo: syntax error at or near "CREAT"'
 
@@ -39,17 +40,6 @@ def folder_with(tmp_path: Path, owner: str, **migrations: str) -> MigrationSourc
     return MigrationSource(owner, path)
 
 
-def tables(url: str) -> set[str]:
-    with psycopg.connect(url) as conn:
-        rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
-    return {r[0] for r in rows}
-
-
-def recorded(url: str) -> set[str]:
-    with psycopg.connect(url) as conn:
-        return {row[0] for row in conn.execute("SELECT migration_id FROM _yoyo_migration").fetchall()}
-
-
 # --- the runner ------------------------------------------------------------------------
 
 def test_an_sql_error_leaves_out_that_plugin_and_its_dependents_only(database_url: str, tmp_path: Path) -> None:
@@ -64,8 +54,8 @@ def test_an_sql_error_leaves_out_that_plugin_and_its_dependents_only(database_ur
     assert report.failed["needy"].startswith(
         "migration 'needy_0001_init' depends on badsql_0001_init of 'badsql', which failed: " + SQL_ERROR)
     assert set(report.failed) == {"badsql", "needy"}
-    assert recorded(database_url) == set(report.applied)
-    assert "needy" not in tables(database_url) and "badsql_more" not in tables(database_url)
+    assert applied_migrations(database_url) == set(report.applied)
+    assert "needy" not in public_tables(database_url) and "badsql_more" not in public_tables(database_url)
     with psycopg.connect(database_url) as conn:  # the failed migration's first statement was undone too
         columns = conn.execute("SELECT column_name FROM information_schema.columns "
                                "WHERE table_name = 'badsql_things'").fetchall()
@@ -106,14 +96,14 @@ def test_a_failing_core_migration_stops_the_run(database_url: str, tmp_path: Pat
         runner.apply()
     with pytest.raises(MigrationError, match='^migration core_0002_broken: syntax error at or near ";"'):
         runner.apply_isolating_plugins()
-    assert "core_0002_broken" not in recorded(database_url)
+    assert "core_0002_broken" not in applied_migrations(database_url)
 
 
 def test_an_unprefixed_core_migration_stops_the_run(database_url: str, tmp_path: Path) -> None:
     core = folder_with(tmp_path, "core", **{"0001_init": "CREATE TABLE x (id INT);"})
     with pytest.raises(MigrationError, match="must be named core_<number>_<name>"):
         MigrationRunner(database_url, [core, source("hello")]).apply_isolating_plugins()
-    assert "hello_greetings" not in tables(database_url)
+    assert "hello_greetings" not in public_tables(database_url)
 
 
 # --- a bot start -----------------------------------------------------------------------

@@ -19,6 +19,7 @@ import psycopg
 import pytest
 
 from alphapy.db.migrate import MigrationRunner, MigrationSource, core_source
+from tests.schema_queries import public_tables
 
 TESTS = Path(__file__).resolve().parent
 KILLER = TESTS / "migration_killer.py"
@@ -84,12 +85,6 @@ def logged(url: str, operation: str) -> dict[str, int]:
         rows = conn.execute("SELECT migration_id, count(*) FROM _yoyo_log WHERE operation = %s GROUP BY 1",
                             (operation,)).fetchall()
     return dict(rows)
-
-
-def public_tables(url: str) -> set[str]:
-    with psycopg.connect(url) as conn:
-        rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
-    return {row[0] for row in rows}
 
 
 def kept(url: str) -> dict[str, bool]:

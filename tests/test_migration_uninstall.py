@@ -21,6 +21,7 @@ import pytest
 
 from alphapy.db.migrate import MigrationError, MigrationRunner, MigrationSource, core_source
 from tests.conftest import TEST_PLUGINS
+from tests.schema_queries import applied_migrations, public_tables
 
 HELLO = "hello_0001_init"
 DEPENDENT = "dependent_0001_replies"
@@ -28,17 +29,6 @@ DEPENDENT = "dependent_0001_replies"
 
 def source(name: str) -> MigrationSource:
     return MigrationSource(name, TEST_PLUGINS / f"alphapy_{name}" / f"alphapy_{name}" / "migrations")
-
-
-def tables(url: str) -> set[str]:
-    with psycopg.connect(url) as conn:
-        rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
-    return {r[0] for r in rows}
-
-
-def applied(url: str) -> set[str]:
-    with psycopg.connect(url) as conn:
-        return {row[0] for row in conn.execute("SELECT migration_id FROM _yoyo_migration").fetchall()}
 
 
 def kept(url: str) -> dict[str, tuple[str, list[str], list[str] | None]]:
@@ -101,13 +91,13 @@ def test_an_uninstalled_plugins_migrations_are_listed_then_removed(host: Host) -
     assert refused.returncode == 1
     assert refused.stderr.strip() == ("alphapy: cannot roll back 'hello': applied migrations of other owners "
                                       f"depend on it: {DEPENDENT} (dependent)")
-    assert "hello_greetings" in tables(host.url)
+    assert "hello_greetings" in public_tables(host.url)
 
     removed = host.run("migrate", "--rollback", "dependent")
     assert removed.returncode == 0, removed.stderr
     assert removed.stdout == f"rolled back 1 migration(s) of dependent: {DEPENDENT}\n"
-    assert "dependent_replies" not in tables(host.url)
-    assert DEPENDENT not in applied(host.url) and DEPENDENT not in kept(host.url)
+    assert "dependent_replies" not in public_tables(host.url)
+    assert DEPENDENT not in applied_migrations(host.url) and DEPENDENT not in kept(host.url)
     assert DEPENDENT not in host.run("migrate", "--list").stdout
 
     # installed again after the purge, it migrates again like a new plugin
@@ -115,7 +105,7 @@ def test_an_uninstalled_plugins_migrations_are_listed_then_removed(host: Host) -
     again = host.run("migrate")
     assert again.returncode == 0, again.stderr
     assert again.stdout == f"applied 1 migration(s): {DEPENDENT}\n"
-    assert "dependent_replies" in tables(host.url) and DEPENDENT in kept(host.url)
+    assert "dependent_replies" in public_tables(host.url) and DEPENDENT in kept(host.url)
 
 
 def test_uninstalled_plugins_are_removed_in_dependency_order(database_url: str) -> None:
@@ -132,11 +122,11 @@ def test_uninstalled_plugins_are_removed_in_dependency_order(database_url: str) 
     refusal = rf"^cannot roll back 'hello': .* depend on it: {DEPENDENT} \(dependent\)$"
     with pytest.raises(MigrationError, match=refusal):
         core_only.rollback("hello")
-    assert {"hello_greetings", "dependent_replies"} <= tables(database_url)
+    assert {"hello_greetings", "dependent_replies"} <= public_tables(database_url)
     assert core_only.rollback("dependent") == [DEPENDENT]
     assert core_only.rollback("hello") == [HELLO]
-    assert not {"hello_greetings", "dependent_replies"} & tables(database_url)
-    assert applied(database_url) == set(kept(database_url)) == {"core_0001_init", "core_0002_migration_records"}
+    assert not {"hello_greetings", "dependent_replies"} & public_tables(database_url)
+    assert applied_migrations(database_url) == set(kept(database_url)) == {"core_0001_init", "core_0002_migration_records"}
     with pytest.raises(MigrationError, match=r"^no migrations belong to 'hello' \(known: core\)$"):
         core_only.rollback("hello")
 
@@ -157,7 +147,7 @@ def test_a_database_migrated_before_the_records_is_backfilled_while_installed(da
         f"cannot roll back 'hello': the rollback SQL of {HELLO} was never recorded (applied before Alphapy "
         "kept it, or written in Python); install the plugin again and run 'alphapy migrate' once to record "
         "it, then roll back")
-    assert "hello_greetings" in tables(database_url)
+    assert "hello_greetings" in public_tables(database_url)
 
     assert installed.apply() == ["core_0002_migration_records"]  # and the records of what was applied before
     assert kept(database_url) == {
@@ -169,7 +159,7 @@ def test_a_database_migrated_before_the_records_is_backfilled_while_installed(da
         HELLO: ("hello", ["core_0001_init"], ["DROP TABLE hello_greetings;"]),
     }
     assert uninstalled.rollback("hello") == [HELLO]
-    assert "hello_greetings" not in tables(database_url)
+    assert "hello_greetings" not in public_tables(database_url)
 
 
 def test_a_rollback_written_in_python_is_reported_missing(database_url: str, tmp_path: Path) -> None:
@@ -185,4 +175,4 @@ def test_a_rollback_written_in_python_is_reported_missing(database_url: str, tmp
     assert next(s for s in gone.status() if s.id == "pyplug_0001_init").rollback_recorded is False
     with pytest.raises(MigrationError, match="the rollback SQL of pyplug_0001_init was never recorded"):
         gone.rollback("pyplug")
-    assert "pyplug_things" in tables(database_url)
+    assert "pyplug_things" in public_tables(database_url)

@@ -12,6 +12,7 @@ import pytest
 
 from alphapy.db.migrate import MigrationError, MigrationRunner, MigrationSource, core_source
 from tests.conftest import TEST_PLUGINS
+from tests.schema_queries import public_tables
 
 
 def source(name: str) -> MigrationSource:
@@ -20,12 +21,6 @@ def source(name: str) -> MigrationSource:
 
 def all_sources() -> list[MigrationSource]:
     return [core_source(), source("hello"), source("dependent")]
-
-
-def tables(url: str) -> set[str]:
-    with psycopg.connect(url) as conn:
-        rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
-    return {r[0] for r in rows}
 
 
 def apply_counts(url: str) -> dict[str, int]:
@@ -40,7 +35,7 @@ def test_sources_with_a_cross_source_dependency(database_url: str) -> None:
     runner = MigrationRunner(database_url, reversed(all_sources()))  # order of sources must not matter
     applied = runner.apply()
     assert applied == ["core_0001_init", "hello_0001_init", "dependent_0001_replies", "core_0002_migration_records"]
-    assert {"bot_settings", "hello_greetings", "dependent_replies"} <= tables(database_url)
+    assert {"bot_settings", "hello_greetings", "dependent_replies"} <= public_tables(database_url)
     states = {s.id: s for s in runner.status()}
     assert states["dependent_0001_replies"].owner == "dependent"
     assert states["dependent_0001_replies"].depends == ("hello_0001_init",)
@@ -55,8 +50,8 @@ def test_unprefixed_migration_id_is_refused(database_url: str, tmp_path: Path) -
     runner = MigrationRunner(database_url, [core_source(), MigrationSource("things", folder)])
     with pytest.raises(MigrationError, match=r"'0001_init' of 'things' .* must be named things_<number>_<name>"):
         runner.apply()
-    assert "things" not in tables(database_url)
-    assert "bot_settings" not in tables(database_url)  # refused before anything ran
+    assert "things" not in public_tables(database_url)
+    assert "bot_settings" not in public_tables(database_url)  # refused before anything ran
 
 
 def test_another_owners_prefix_is_refused(database_url: str, tmp_path: Path) -> None:
@@ -110,11 +105,11 @@ def test_rollback_is_refused_while_another_plugin_depends(database_url: str) -> 
     runner.apply()
     with pytest.raises(MigrationError, match=r"cannot roll back 'hello'.*dependent_0001_replies \(dependent\)"):
         runner.rollback("hello")
-    assert "hello_greetings" in tables(database_url)
+    assert "hello_greetings" in public_tables(database_url)
     assert runner.rollback("dependent") == ["dependent_0001_replies"]
     assert runner.rollback("hello") == ["hello_0001_init"]
-    assert not {"hello_greetings", "dependent_replies"} & tables(database_url)
-    assert "bot_settings" in tables(database_url)
+    assert not {"hello_greetings", "dependent_replies"} & public_tables(database_url)
+    assert "bot_settings" in public_tables(database_url)
     states = {s.id: s.applied for s in runner.status()}
     assert states == {"core_0001_init": True, "core_0002_migration_records": True, "hello_0001_init": False,
                       "dependent_0001_replies": False}
