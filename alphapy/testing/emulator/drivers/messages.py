@@ -123,7 +123,7 @@ class MessageDriver:
     async def _reaction(
         self: DiscordEmulator, message: Message | Interaction, emoji: str, by: Member | User, *, add: bool, settle: bool
     ) -> Message:
-        from ..state import _emoji_payload
+        from ..state.messages import _emoji_payload
 
         msg = self._as_message(message)
         member, user, guild = self._actor(by, msg)

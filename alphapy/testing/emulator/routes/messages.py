@@ -157,7 +157,7 @@ class MessageRoutes(RouteBase):
         return no_content()
 
     def _reaction_event(self, event: str, channel: Channel, message: Message, emoji: str) -> None:
-        from ..state import _emoji_payload
+        from ..state.messages import _emoji_payload
 
         guild = channel.guild
         data: dict[str, Any] = {

@@ -45,7 +45,7 @@ from .common import (
 )
 from .guilds import Guild
 from .members import Member, Role
-from .messages import Attachment, Message, _emoji_payload
+from .messages import Attachment, Message
 from .users import User
 from .world import EmulatorState
 
@@ -81,7 +81,6 @@ __all__ = [
     "Role",
     "Snowflakes",
     "User",
-    "_emoji_payload",
     "iso",
     "snowflake_iso",
     "snowflake_time_ms",
