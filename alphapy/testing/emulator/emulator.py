@@ -27,7 +27,7 @@ from .gateway import Gateway
 from .interactions import InteractionLog
 from .limits import Refusal, known_rules
 from .ratelimits import RateLimiter, RateLimitRule
-from .rest import RestAPI
+from .routes import RestAPI
 from .server import API_PREFIX, RequestLog, make_middleware
 from .spec import OpenAPISpec, SpecViolation, load_spec, spec_path_from_env
 from .state import Application, EmulatorState, Guild, User
