@@ -10,9 +10,7 @@ from typing import Any, Literal
 import discord
 from discord import app_commands
 
-from alphapy.cog import PluginCog
-from alphapy.errors import UserError, answering_errors
-from alphapy.gate import staff_only
+from alphapy import PluginCog, UserError, answering_errors, staff_only
 from alphapy_faq import entries, proposals, search, store
 from alphapy_faq.text import clean, topic_key
 from alphapy_faq.views import (

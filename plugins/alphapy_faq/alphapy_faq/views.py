@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from alphapy.cogs.text import MODAL_TITLE, fit, fit_embed
+from alphapy import MODAL_TITLE, fit, fit_embed
 from alphapy_faq.entries import SUMMARY_MAX, TITLE_MAX
 from alphapy_faq.proposals import SHOWN_SUMMARIES
 from alphapy_faq.search import CANDIDATES

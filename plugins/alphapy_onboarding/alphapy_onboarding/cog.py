@@ -14,11 +14,7 @@ from typing import Any, Literal
 import discord
 from discord import app_commands
 
-from alphapy.authority import grant_refusal
-from alphapy.cog import PluginCog
-from alphapy.cogs.text import EMBED_DESCRIPTION, fit, fit_lines
-from alphapy.errors import UserError
-from alphapy.gate import manage_guild_only
+from alphapy import EMBED_DESCRIPTION, PluginCog, UserError, fit, fit_lines, grant_refusal, manage_guild_only
 from alphapy_onboarding import questions as q
 from alphapy_onboarding import render, store
 from alphapy_onboarding.export import responses_csv

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from alphapy.errors import UserError, answering_errors
+from alphapy import UserError, answering_errors
 
 if TYPE_CHECKING:
     from alphapy_onboarding.runner import Runner

@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 import discord
 from discord import app_commands
 
-from alphapy.cog import PluginCog
-from alphapy.errors import UserError
+from alphapy import PluginCog, UserError
 from alphapy_premium import store
 from alphapy_premium.ledger import Refusal
 from alphapy_premium.model import Subscription

@@ -35,8 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Generic, TypeVar
 
-from alphapy.log import get_logger
-from alphapy.premium import PremiumStatus
+from alphapy import PremiumStatus, get_logger
 from alphapy_premium import ledger, store
 from alphapy_premium.billing import BillingClient, BillingRefused, BillingUnavailable
 from alphapy_premium.config import PremiumConfig

@@ -15,7 +15,7 @@ from typing import Any
 
 import discord
 
-from alphapy.errors import answering_errors
+from alphapy import answering_errors
 
 PLUGIN = "premium"
 TRANSFER = "transfer"

@@ -19,12 +19,7 @@ from zoneinfo import ZoneInfo
 import discord
 from discord import app_commands
 
-from alphapy.authority import ping_refusal
-from alphapy.cog import PluginCog
-from alphapy.cogs.text import fit
-from alphapy.errors import UserError
-from alphapy.gate import staff_only
-from alphapy.premium import has_premium
+from alphapy import PluginCog, UserError, fit, has_premium, ping_refusal, staff_only
 from alphapy_reminders import days as weekdays
 from alphapy_reminders import embeds, schedule, store
 from alphapy_reminders.delivery import Delivery

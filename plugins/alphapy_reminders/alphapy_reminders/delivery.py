@@ -36,9 +36,7 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from alphapy.log import get_logger
-from alphapy.premium import has_premium
-from alphapy.scheduler import DueWork
+from alphapy import DueWork, get_logger, has_premium
 from alphapy_reminders import days as weekdays
 from alphapy_reminders import store
 from alphapy_reminders.render import KeptImage, render

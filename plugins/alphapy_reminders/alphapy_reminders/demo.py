@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from alphapy.demo.tour import TourContext
+from alphapy import TourContext
 
 DUTCH_DAYS = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
 DUTCH_MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",

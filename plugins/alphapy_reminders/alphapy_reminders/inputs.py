@@ -10,7 +10,7 @@ import re
 from datetime import time
 from urllib.parse import urlsplit
 
-from alphapy.errors import UserError
+from alphapy import UserError
 from alphapy_reminders import clock
 from alphapy_reminders import days as weekdays
 

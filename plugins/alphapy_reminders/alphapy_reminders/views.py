@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from alphapy.cogs.text import EMBED_DESCRIPTION, EMBED_FIELD_VALUE, fit, fit_embed, fit_lines
-from alphapy.errors import answering_errors
+from alphapy import EMBED_DESCRIPTION, EMBED_FIELD_VALUE, answering_errors, fit, fit_embed, fit_lines
 from alphapy_reminders import clock, store
 from alphapy_reminders import days as weekdays
 

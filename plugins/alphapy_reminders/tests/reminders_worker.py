@@ -20,8 +20,8 @@ from types import SimpleNamespace
 async def main(url: str, api_base: str, gateway_url: str, token: str, shards: dict[str, object]) -> None:
     from alphapy_reminders import plugin
 
-    from alphapy.log import configure_logging
-    from alphapy.testing.bot import running_alphapy
+    from alphapy import configure_logging
+    from alphapy.testing import running_alphapy
 
     configure_logging("warning", "json", stream=sys.stderr)  # stdout carries the protocol
     # what BotRunner needs of an emulator: where it is and the token it accepts

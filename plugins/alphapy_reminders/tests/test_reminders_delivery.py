@@ -16,10 +16,8 @@ import pytest
 from alphapy_reminders import plugin, store
 from reminders_helpers import PNG, bot_messages, make_due, row
 
-from alphapy.db import Database
-from alphapy.scheduler import shard_of
-from alphapy.testing.bot import running_alphapy
-from alphapy.testing.emulator.permissions import P
+from alphapy import Database, shard_of
+from alphapy.testing import P, running_alphapy
 
 WORKER = Path(__file__).resolve().parent / "reminders_worker.py"
 

@@ -197,7 +197,7 @@ async def test_remove_button_is_for_staff_only(bot, emulator, host, member, watc
 
 async def test_the_remove_button_still_works_after_a_restart(emulator, guild, host, migrated_database_url,
                                                             alphapy_plugins) -> None:
-    from alphapy.testing.bot import running_alphapy
+    from alphapy.testing import running_alphapy
 
     announcements = guild.add_text_channel("announcements")
     async with running_alphapy(emulator, migrated_database_url, plugins=alphapy_plugins) as first:

@@ -14,7 +14,7 @@ from typing import Any
 
 import discord
 
-from alphapy.cogs.text import EMBED_DESCRIPTION, fit, fit_embed, fit_lines
+from alphapy import EMBED_DESCRIPTION, fit, fit_embed, fit_lines
 from alphapy_tickets.lifecycle import LABELS, Status, Ticket
 from alphapy_tickets.metrics import Snapshot
 

@@ -42,7 +42,7 @@ def register_cogs(bot: Any) -> Any:
 
 @hookimpl
 async def startup(bot: Any) -> None:
-    from alphapy.scheduler import DueWork
+    from alphapy import DueWork
     from alphapy_tickets import store
 
     desk = bot.get_cog("TicketsCog").desk

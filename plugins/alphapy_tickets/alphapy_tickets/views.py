@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from alphapy.errors import UserError, answering_errors
+from alphapy import UserError, answering_errors
 from alphapy_tickets.lifecycle import ACTIONS_BY_STATUS, Ticket
 
 if TYPE_CHECKING:

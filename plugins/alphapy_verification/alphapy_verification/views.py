@@ -16,9 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from alphapy.cogs.text import safe
-from alphapy.errors import answering_errors
-
+from alphapy import answering_errors, safe
 from alphapy_verification.assess import CAUSES
 
 if TYPE_CHECKING:
