@@ -47,11 +47,17 @@ class PluginCog(commands.Cog):
         A missing cog means the plugin failed to load: a component handler that asks for it
         answers the member with one polite sentence instead of a crash.
         """
-        get_cog = getattr(bot, "get_cog", None)
-        cog = get_cog(cls.__cog_name__) if get_cog is not None else None
-        if not isinstance(cog, cls):
+        cog = cls.find(bot)
+        if cog is None:
             raise UserError(f"The {cls.plugin or cls.__cog_name__} feature is not available right now.")
         return cog
+
+    @classmethod
+    def find(cls, bot: Any) -> Self | None:
+        """Like :meth:`of`, but ``None`` when the cog is not loaded (health, shutdown)."""
+        get_cog = getattr(bot, "get_cog", None)
+        cog = get_cog(cls.__cog_name__) if get_cog is not None else None
+        return cog if isinstance(cog, cls) else None
 
     async def setting(self, guild_id: int, key: str) -> Any:
         """This plugin's setting ``key`` in a guild (the guild's value or the default)."""

@@ -111,3 +111,19 @@ def test_the_check_names_the_internal_import_and_the_public_home() -> None:
     assert private_imports("from alphapy import personal_data\n") == [
         (1, "personal_data", "alphapy.personal_data")]
     assert _where_to_find()["running_alphapy"] == "alphapy.testing"
+
+
+def cog_lookups_by_name(source: str) -> list[int]:
+    """Lines that look a cog up by a name string (``bot.get_cog("XCog")``)."""
+    return [node.lineno for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get_cog"]
+
+
+def test_plugins_reach_their_cog_by_class_not_by_name() -> None:
+    problems = [f"{path.relative_to(ROOT)}:{line}: use XCog.of(bot) (or XCog.find(bot)) instead of get_cog"
+                for path, source in _sources() for line in cog_lookups_by_name(source)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_cog_check_sees_a_lookup_by_name() -> None:
+    assert cog_lookups_by_name('cog = interaction.client.get_cog("TicketsCog")\n') == [1]

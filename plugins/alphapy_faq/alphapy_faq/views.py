@@ -60,10 +60,9 @@ def code(text: str, limit: int) -> str:
 
 
 def _cog(interaction: discord.Interaction) -> FaqCog:
-    cog = interaction.client.get_cog("FaqCog")  # type: ignore[attr-defined]
-    if cog is None:
-        raise RuntimeError("the FAQ cog is not loaded")
-    return cog
+    from alphapy_faq.cog import FaqCog
+
+    return FaqCog.of(interaction.client)
 
 
 # --- proposals ---------------------------------------------------------------------------

@@ -28,7 +28,9 @@ def _reminder_id(text: str) -> int | None:
 
 async def chapter(t: TourContext) -> None:
     announcements = t.guild.channel("announcements")
-    cog = t.bot.get_cog("RemindersCog")
+    from alphapy_reminders.cog import RemindersCog
+
+    cog = RemindersCog.of(t.bot)
 
     t.say("The host schedules the weekly raid: posted at 19:00, the raid itself at 19:30.")
     added = await t.slash(t.host, "reminder add", name="Raid night", channel=t.channel, days="ma,wo,vr",

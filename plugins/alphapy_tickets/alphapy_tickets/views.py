@@ -47,9 +47,9 @@ BUTTONS: dict[str, tuple[str, discord.ButtonStyle, str | None]] = {
 
 
 def tickets_cog(interaction: discord.Interaction) -> TicketsCog:
-    cog = interaction.client.get_cog("TicketsCog")  # type: ignore[attr-defined]
-    assert cog is not None, "the tickets cog is loaded whenever its buttons can be routed"
-    return cog
+    from alphapy_tickets.cog import TicketsCog
+
+    return TicketsCog.of(interaction.client)
 
 
 async def run_guarded(interaction: discord.Interaction, work: Awaitable[Any], what: str) -> None:
