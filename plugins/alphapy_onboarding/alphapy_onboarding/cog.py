@@ -14,7 +14,16 @@ from typing import Any, Literal
 import discord
 from discord import app_commands
 
-from alphapy import EMBED_DESCRIPTION, PluginCog, UserError, fit, fit_lines, grant_refusal, manage_guild_only
+from alphapy import (
+    EMBED_DESCRIPTION,
+    PluginCog,
+    UserError,
+    describe_exception,
+    fit,
+    fit_lines,
+    grant_refusal,
+    manage_guild_only,
+)
 from alphapy_onboarding import questions as q
 from alphapy_onboarding import render, store
 from alphapy_onboarding.export import responses_csv
@@ -373,7 +382,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
             try:
                 await self.keep_panel(guild)
             except Exception as exc:  # noqa: BLE001 (one guild's trouble must not stop the others)
-                self.log.warning("onboarding.panel_failed", guild_id=guild.id, error=f"{type(exc).__name__}: {exc}")
+                self.log.warning("onboarding.panel_failed", guild_id=guild.id, error=describe_exception(exc))
 
     @PluginCog.listener()
     async def on_ready(self) -> None:
