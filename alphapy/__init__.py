@@ -39,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "answering_errors": "alphapy.errors",
     "staff_only": "alphapy.gate",
     "manage_guild_only": "alphapy.gate",
+    "require_staff": "alphapy.gate",
     "grant_refusal": "alphapy.authority",
     "ping_refusal": "alphapy.authority",
     # Services and their types.
@@ -67,6 +68,7 @@ _EXPORTS: dict[str, str] = {
     "configure_logging": "alphapy.log",
     "register_secrets": "alphapy.log",
     "redact_text": "alphapy.log",
+    "describe_exception": "alphapy.redaction",
     # Text: escaping, clipping, fitting Discord's limits.
     "safe": _TEXT,
     "clip": _TEXT,
@@ -215,6 +217,7 @@ if TYPE_CHECKING:
     from alphapy.errors import UserError as UserError
     from alphapy.errors import answering_errors as answering_errors
     from alphapy.gate import manage_guild_only as manage_guild_only
+    from alphapy.gate import require_staff as require_staff
     from alphapy.gate import staff_only as staff_only
     from alphapy.json_input import JsonInputError as JsonInputError
     from alphapy.json_input import load_json_input as load_json_input
@@ -230,6 +233,7 @@ if TYPE_CHECKING:
     from alphapy.premium import has_premium as has_premium
     from alphapy.privacy import export_user as export_user
     from alphapy.privacy import forget_user as forget_user
+    from alphapy.redaction import describe_exception as describe_exception
     from alphapy.scheduler import DueWork as DueWork
     from alphapy.scheduler import notify_due as notify_due
     from alphapy.scheduler import shard_of as shard_of

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from alphapy import EMBED_DESCRIPTION, EMBED_FIELD_VALUE, answering_errors, fit, fit_embed, fit_lines
+from alphapy import EMBED_DESCRIPTION, EMBED_FIELD_VALUE, answering_errors, fit, fit_embed, fit_lines, require_staff
 from alphapy_reminders import clock, store
 from alphapy_reminders import days as weekdays
 
@@ -94,12 +94,10 @@ class ListPageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"remin
                              match: re.Match[str]) -> ListPageButton:
         return cls(int(match["page"]))
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await _staff(interaction)
-
     async def callback(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         async with answering_errors(interaction, "list page"):
+            await require_staff(interaction, ONLY_STAFF)
             embed, view = await list_page(interaction.client, interaction.guild_id, self.page)
             await interaction.response.edit_message(embed=embed, view=view)
 
@@ -135,12 +133,10 @@ class ForgetEventButton(discord.ui.DynamicItem[discord.ui.Button], template=r"re
                              match: re.Match[str]) -> ForgetEventButton:
         return cls(int(match["id"]))
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await _staff(interaction)
-
     async def callback(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         async with answering_errors(interaction, "forget event"):
+            await require_staff(interaction, ONLY_STAFF)
             async with interaction.client.db.acquire() as conn:  # type: ignore[attr-defined]
                 deleted = await store.delete(conn, interaction.guild_id, self.reminder_id)
             embed = discord.Embed(
@@ -150,12 +146,3 @@ class ForgetEventButton(discord.ui.DynamicItem[discord.ui.Button], template=r"re
             )
             await interaction.response.edit_message(embed=embed, view=None,
                                                     allowed_mentions=discord.AllowedMentions.none())
-
-
-async def _staff(interaction: discord.Interaction) -> bool:
-    """Components have no declaration for the gate to enforce: refuse non-staff here."""
-    member = interaction.user
-    if isinstance(member, discord.Member) and await interaction.client.gate.is_staff(member, PLUGIN):  # type: ignore[attr-defined]
-        return True
-    await interaction.response.send_message(ONLY_STAFF, ephemeral=True)
-    return False
