@@ -70,6 +70,7 @@ _EXPORTS: dict[str, str] = {
     "redact_text": "alphapy.log",
     "describe_exception": "alphapy.redaction",
     # Text: escaping, clipping, fitting Discord's limits.
+    "escape": _TEXT,
     "safe": _TEXT,
     "clip": _TEXT,
     "fit": _TEXT,
@@ -120,124 +121,75 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from alphapy.ai import AIError as AIError
-    from alphapy.ai import AIInvalidAnswer as AIInvalidAnswer
-    from alphapy.ai import AINotConfigured as AINotConfigured
-    from alphapy.ai import AITimeout as AITimeout
-    from alphapy.ai import AIUnavailable as AIUnavailable
-    from alphapy.ai import AIUnsupportedInput as AIUnsupportedInput
-    from alphapy.authority import grant_refusal as grant_refusal
-    from alphapy.authority import ping_refusal as ping_refusal
+    from alphapy.ai import (
+        AIError as AIError,
+        AIInvalidAnswer as AIInvalidAnswer,
+        AINotConfigured as AINotConfigured,
+        AITimeout as AITimeout,
+        AIUnavailable as AIUnavailable,
+        AIUnsupportedInput as AIUnsupportedInput,
+    )
+    from alphapy.authority import grant_refusal as grant_refusal, ping_refusal as ping_refusal
     from alphapy.bot import AlphapyBot as AlphapyBot
     from alphapy.cog import PluginCog as PluginCog
     from alphapy.cogs.text import (
         BUTTON_LABEL as BUTTON_LABEL,
-    )
-    from alphapy.cogs.text import (
         ELLIPSIS as ELLIPSIS,
-    )
-    from alphapy.cogs.text import (
         EMBED_AUTHOR as EMBED_AUTHOR,
-    )
-    from alphapy.cogs.text import (
         EMBED_DESCRIPTION as EMBED_DESCRIPTION,
-    )
-    from alphapy.cogs.text import (
         EMBED_FIELD_NAME as EMBED_FIELD_NAME,
-    )
-    from alphapy.cogs.text import (
         EMBED_FIELD_VALUE as EMBED_FIELD_VALUE,
-    )
-    from alphapy.cogs.text import (
         EMBED_FIELDS as EMBED_FIELDS,
-    )
-    from alphapy.cogs.text import (
         EMBED_FOOTER as EMBED_FOOTER,
-    )
-    from alphapy.cogs.text import (
         EMBED_TITLE as EMBED_TITLE,
-    )
-    from alphapy.cogs.text import (
         EMBED_TOTAL as EMBED_TOTAL,
-    )
-    from alphapy.cogs.text import (
         MESSAGE_CONTENT as MESSAGE_CONTENT,
-    )
-    from alphapy.cogs.text import (
         MODAL_TITLE as MODAL_TITLE,
-    )
-    from alphapy.cogs.text import (
         SELECT_OPTION_DESCRIPTION as SELECT_OPTION_DESCRIPTION,
-    )
-    from alphapy.cogs.text import (
         SELECT_OPTION_LABEL as SELECT_OPTION_LABEL,
-    )
-    from alphapy.cogs.text import (
         SELECT_OPTION_VALUE as SELECT_OPTION_VALUE,
-    )
-    from alphapy.cogs.text import (
         SELECT_OPTIONS as SELECT_OPTIONS,
-    )
-    from alphapy.cogs.text import (
         SELECT_PLACEHOLDER as SELECT_PLACEHOLDER,
-    )
-    from alphapy.cogs.text import (
         TEXT_INPUT_LABEL as TEXT_INPUT_LABEL,
-    )
-    from alphapy.cogs.text import (
         TEXT_INPUT_PLACEHOLDER as TEXT_INPUT_PLACEHOLDER,
-    )
-    from alphapy.cogs.text import (
         clip as clip,
-    )
-    from alphapy.cogs.text import (
         embed_length as embed_length,
-    )
-    from alphapy.cogs.text import (
+        escape as escape,
         fit as fit,
-    )
-    from alphapy.cogs.text import (
         fit_embed as fit_embed,
-    )
-    from alphapy.cogs.text import (
         fit_embeds as fit_embeds,
-    )
-    from alphapy.cogs.text import (
         fit_lines as fit_lines,
-    )
-    from alphapy.cogs.text import (
         safe as safe,
     )
     from alphapy.config import ProcessSettings as ProcessSettings
-    from alphapy.db import Database as Database
-    from alphapy.db import DatabaseUnavailable as DatabaseUnavailable
-    from alphapy.demo.tour import Chapter as Chapter
-    from alphapy.demo.tour import TourContext as TourContext
-    from alphapy.errors import PluginDisabled as PluginDisabled
-    from alphapy.errors import UserError as UserError
-    from alphapy.errors import answering_errors as answering_errors
-    from alphapy.gate import manage_guild_only as manage_guild_only
-    from alphapy.gate import require_staff as require_staff
-    from alphapy.gate import staff_only as staff_only
-    from alphapy.json_input import JsonInputError as JsonInputError
-    from alphapy.json_input import load_json_input as load_json_input
-    from alphapy.log import configure_logging as configure_logging
-    from alphapy.log import get_logger as get_logger
-    from alphapy.log import redact_text as redact_text
-    from alphapy.log import register_secrets as register_secrets
-    from alphapy.personal_data import one_line as one_line
-    from alphapy.personal_data import remove_personal_data as remove_personal_data
-    from alphapy.plugins import PluginManager as PluginManager
-    from alphapy.plugins import UnknownHook as UnknownHook
-    from alphapy.premium import PremiumStatus as PremiumStatus
-    from alphapy.premium import has_premium as has_premium
-    from alphapy.privacy import export_user as export_user
-    from alphapy.privacy import forget_user as forget_user
+    from alphapy.db import Database as Database, DatabaseUnavailable as DatabaseUnavailable
+    from alphapy.demo.tour import Chapter as Chapter, TourContext as TourContext
+    from alphapy.errors import (
+        PluginDisabled as PluginDisabled,
+        UserError as UserError,
+        answering_errors as answering_errors,
+    )
+    from alphapy.gate import (
+        manage_guild_only as manage_guild_only,
+        require_staff as require_staff,
+        staff_only as staff_only,
+    )
+    from alphapy.json_input import JsonInputError as JsonInputError, load_json_input as load_json_input
+    from alphapy.log import (
+        configure_logging as configure_logging,
+        get_logger as get_logger,
+        redact_text as redact_text,
+        register_secrets as register_secrets,
+    )
+    from alphapy.personal_data import one_line as one_line, remove_personal_data as remove_personal_data
+    from alphapy.plugins import PluginManager as PluginManager, UnknownHook as UnknownHook
+    from alphapy.premium import PremiumStatus as PremiumStatus, has_premium as has_premium
+    from alphapy.privacy import export_user as export_user, forget_user as forget_user
     from alphapy.redaction import describe_exception as describe_exception
-    from alphapy.scheduler import DueWork as DueWork
-    from alphapy.scheduler import notify_due as notify_due
-    from alphapy.scheduler import shard_of as shard_of
-    from alphapy.web import BodyTooLarge as BodyTooLarge
-    from alphapy.web import NotJson as NotJson
-    from alphapy.web import parse_json as parse_json
-    from alphapy.web import read_body as read_body
+    from alphapy.scheduler import DueWork as DueWork, notify_due as notify_due, shard_of as shard_of
+    from alphapy.web import (
+        BodyTooLarge as BodyTooLarge,
+        NotJson as NotJson,
+        parse_json as parse_json,
+        read_body as read_body,
+    )

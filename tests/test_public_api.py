@@ -127,3 +127,19 @@ def test_plugins_reach_their_cog_by_class_not_by_name() -> None:
 
 def test_the_cog_check_sees_a_lookup_by_name() -> None:
     assert cog_lookups_by_name('cog = interaction.client.get_cog("TicketsCog")\n') == [1]
+
+
+def hand_written_escapes(source: str) -> list[int]:
+    """Lines that escape text with discord.py directly instead of the core's text helpers."""
+    return [node.lineno for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Attribute) and node.attr in ("escape_markdown", "escape_mentions")]
+
+
+def test_plugins_escape_text_with_the_core_helpers() -> None:
+    problems = [f"{path.relative_to(ROOT)}:{line}: use alphapy.escape / alphapy.safe instead of discord.utils' escapes"
+                for path, source in _sources() for line in hand_written_escapes(source)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_escape_check_sees_discord_utils() -> None:
+    assert hand_written_escapes("x = discord.utils.escape_markdown(name)\n") == [1]

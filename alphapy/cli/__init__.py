@@ -21,11 +21,12 @@ from alphapy import __version__
 from alphapy.exports import lazy_getattr
 
 if TYPE_CHECKING:
-    from alphapy.cli.context import CliServices as CliServices
-    from alphapy.cli.context import NeedsMigration as NeedsMigration
-    from alphapy.cli.context import run as run_with_services  # noqa: F401 (re-exported)
-    from alphapy.cli.output import print_json as print_json
-    from alphapy.cli.output import print_table as print_table
+    from alphapy.cli.context import (
+        CliServices as CliServices,
+        NeedsMigration as NeedsMigration,
+        run as run_with_services,  # noqa: F401 (re-exported)
+    )
+    from alphapy.cli.output import print_json as print_json, print_table as print_table
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -82,77 +82,33 @@ if TYPE_CHECKING:
     from alphapy.testing.database import TestDatabaseServer as TestDatabaseServer
     from alphapy.testing.emulator import (
         Application as Application,
-    )
-    from alphapy.testing.emulator import (
         ApplicationCommand as ApplicationCommand,
-    )
-    from alphapy.testing.emulator import (
         Attachment as Attachment,
-    )
-    from alphapy.testing.emulator import (
         AutocompleteChoice as AutocompleteChoice,
-    )
-    from alphapy.testing.emulator import (
         Channel as Channel,
-    )
-    from alphapy.testing.emulator import (
         DiscordEmulator as DiscordEmulator,
-    )
-    from alphapy.testing.emulator import (
         DiscordHTTPError as DiscordHTTPError,
-    )
-    from alphapy.testing.emulator import (
         EmulatorState as EmulatorState,
-    )
-    from alphapy.testing.emulator import (
         EmulatorTimeout as EmulatorTimeout,
-    )
-    from alphapy.testing.emulator import (
         Entitlement as Entitlement,
-    )
-    from alphapy.testing.emulator import (
         Guild as Guild,
-    )
-    from alphapy.testing.emulator import (
         InteractionResult as InteractionResult,
-    )
-    from alphapy.testing.emulator import (
         Member as Member,
-    )
-    from alphapy.testing.emulator import (
         Message as Message,
-    )
-    from alphapy.testing.emulator import (
         Modal as Modal,
-    )
-    from alphapy.testing.emulator import (
         ModalField as ModalField,
-    )
-    from alphapy.testing.emulator import (
         Overwrite as Overwrite,
-    )
-    from alphapy.testing.emulator import (
         P as P,
-    )
-    from alphapy.testing.emulator import (
         Permission as Permission,
-    )
-    from alphapy.testing.emulator import (
         Refusal as Refusal,
-    )
-    from alphapy.testing.emulator import (
         RequestRecord as RequestRecord,
-    )
-    from alphapy.testing.emulator import (
         Role as Role,
-    )
-    from alphapy.testing.emulator import (
         SpecViolation as SpecViolation,
-    )
-    from alphapy.testing.emulator import (
         User as User,
     )
     from alphapy.testing.fake_ai import FakeAI as FakeAI
     from alphapy.testing.schema import assert_tables_match_reference as assert_tables_match_reference
-    from alphapy.testing.sent_lengths import assert_sent_within_limits as assert_sent_within_limits
-    from alphapy.testing.sent_lengths import length_problems as length_problems
+    from alphapy.testing.sent_lengths import (
+        assert_sent_within_limits as assert_sent_within_limits,
+        length_problems as length_problems,
+    )

@@ -16,19 +16,22 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from alphapy import EMBED_DESCRIPTION, EMBED_FIELD_VALUE, answering_errors, fit, fit_embed, fit_lines, require_staff
-from alphapy_reminders import clock, store
-from alphapy_reminders import days as weekdays
+from alphapy import (
+    EMBED_DESCRIPTION,
+    EMBED_FIELD_VALUE,
+    answering_errors,
+    escape,
+    fit,
+    fit_embed,
+    fit_lines,
+    require_staff,
+)
+from alphapy_reminders import clock, days as weekdays, store
 
 PLUGIN = "reminders"
 PAGE_SIZE = 10
 REASON_SHOWN = 200  # of why a reminder stopped, per line of the list (the whole reason is in the DM)
 ONLY_STAFF = "Only staff can manage reminders."
-
-
-def clean(text: str) -> str:
-    """User text shown inside our own messages: no markdown tricks, no mention look-alikes."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
 
 
 def schedule_text(row: Mapping[str, Any]) -> str:
@@ -43,7 +46,7 @@ def schedule_text(row: Mapping[str, Any]) -> str:
 
 def state_text(row: Mapping[str, Any]) -> str:
     if row["disabled_reason"]:
-        return f"⚠️ stopped: {fit(clean(row['disabled_reason']), REASON_SHOWN)}"
+        return f"⚠️ stopped: {fit(escape(row['disabled_reason']), REASON_SHOWN)}"
     if row["paused"]:
         return "⏸️ paused"
     if row["next_fire_at"] is not None:
@@ -54,7 +57,7 @@ def state_text(row: Mapping[str, Any]) -> str:
 def describe(row: Mapping[str, Any]) -> str:
     """One line of the list."""
     image = " 🖼️" if row["has_image"] or row["image_url"] else ""
-    return (f"`#{row['id']}` **{clean(row['name'])}**{image} — {schedule_text(row)} in <#{row['channel_id']}> · "
+    return (f"`#{row['id']}` **{escape(row['name'])}**{image} — {schedule_text(row)} in <#{row['channel_id']}> · "
             f"{state_text(row)}")
 
 
@@ -107,13 +110,13 @@ def event_ack(event_id: int, title: str, starts_at: datetime, fires_at: datetime
     """The brief reply under an announcement: what was read, and a way to undo it."""
     embed = discord.Embed(title="📅 Event moved: reminder updated" if moved else "📅 Event reminder set",
                           colour=0x57F287)
-    embed.add_field(name="Event", value=fit(clean(title), EMBED_FIELD_VALUE), inline=False)
+    embed.add_field(name="Event", value=fit(escape(title), EMBED_FIELD_VALUE), inline=False)
     stamp = int(starts_at.timestamp())
     embed.add_field(name="Starts", value=f"<t:{stamp}:F> (<t:{stamp}:R>)", inline=False)
     if fires_at is not None:
         embed.add_field(name="Reminder", value=f"<t:{int(fires_at.timestamp())}:F>", inline=False)
     if location:
-        embed.add_field(name="Where", value=fit(clean(location), EMBED_FIELD_VALUE), inline=False)
+        embed.add_field(name="Where", value=fit(escape(location), EMBED_FIELD_VALUE), inline=False)
     embed.set_footer(text=f"Reminder #{event_id} · read in {tz.key}")
     view = discord.ui.View(timeout=None)
     view.add_item(ForgetEventButton(event_id))
