@@ -27,6 +27,7 @@ from typing import TypeAlias
 
 import discord
 
+from alphapy.cogs.text import escape
 from alphapy.settings.types import GRANT, PING
 
 # Permissions worth telling an operator about before the bot hands a role out.
@@ -53,7 +54,7 @@ Actor: TypeAlias = "discord.Member | Operator"
 def _name(role: discord.Role) -> str:
     if role.is_default():
         return "@everyone"
-    return "@" + discord.utils.escape_markdown(discord.utils.escape_mentions(role.name))
+    return "@" + escape(role.name)
 
 
 def _is_owner(member: discord.Member) -> bool:

@@ -7,7 +7,6 @@ aiohttp's traceback, which hides the one useful sentence at the bottom of a page
 
 from __future__ import annotations
 
-
 GATEWAY_AUTHENTICATION_FAILED = 4004  # the gateway's close code for a bad token
 
 

@@ -24,6 +24,7 @@ from discord import app_commands
 
 from alphapy.db.pool import database_outage
 from alphapy.log import get_logger
+from alphapy.redaction import describe_exception
 
 if TYPE_CHECKING:
     import discord
@@ -139,7 +140,7 @@ async def report_interaction_error(
         user_id=interaction.user.id if interaction.user else None,
         command=command,
         plugin=plugin,
-        error=f"{type(original).__name__}: {original}",
+        error=describe_exception(original),
         traceback="".join(traceback.format_exception(original)),
     )
     await send_ephemeral(

@@ -61,6 +61,26 @@ def staff_only() -> Callable[[T], T]:
     return _declare("staff")
 
 
+STAFF_REFUSAL = "Only staff can use this."
+
+
+async def require_staff(interaction: discord.Interaction, refusal: str = STAFF_REFUSAL, *,
+                        plugin: str | None = None) -> None:
+    """Refuse a component (button, select, modal) to anyone but staff, by ``@staff_only()``'s rule.
+
+    A component has no declaration for the gate to enforce, so its handler calls this first,
+    inside ``answering_errors``: the member is told ``refusal`` in one sentence. The
+    plugin whose ``staff_role`` also counts is ``plugin``, else the one the custom id names.
+    """
+    gate: Gate | None = getattr(interaction.client, "gate", None)
+    member = interaction.user
+    if plugin is None and gate is not None:
+        custom_id = (interaction.data or {}).get("custom_id")
+        plugin = gate.component_plugin(custom_id) if isinstance(custom_id, str) else None
+    if gate is None or not isinstance(member, discord.Member) or not await gate.is_staff(member, plugin):
+        raise AccessDenied(refusal)
+
+
 def access_level(command: Any) -> Access | None:
     """The strictest level declared on the command or any group above it."""
     levels: list[str] = []

@@ -17,8 +17,14 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import Distribution, EntryPoint, PackageNotFoundError, distribution, entry_points
-from importlib.metadata import packages_distributions
+from importlib.metadata import (
+    Distribution,
+    EntryPoint,
+    PackageNotFoundError,
+    distribution,
+    entry_points,
+    packages_distributions,
+)
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,6 +32,7 @@ import pluggy
 
 from alphapy import PROJECT_NAME, hookspecs
 from alphapy.db.migrate import MigrationSource, core_source
+from alphapy.redaction import describe_exception
 
 ENTRY_POINT_GROUP = "alphapy.plugins"
 DEFAULT_HOOK_TIMEOUT = 10.0
@@ -58,14 +65,6 @@ class HookResult:
     @property
     def ok(self) -> bool:
         return self.error is None
-
-
-def _describe_error(exc: BaseException) -> str:
-    """One line: the exception type and its message (pluggy's span several lines)."""
-    text = " ".join(line.strip() for line in str(exc).strip().splitlines() if line.strip())
-    if len(text) > 300:
-        text = text[:297] + "..."
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 _COUNT_WORDS = {2: "two", 3: "three", 4: "four"}
@@ -161,10 +160,10 @@ class PluginManager:
                 from alphapy.log import get_logger
 
                 if log_failures:
-                        get_logger(__name__).error("plugin.load_failed", plugin=name, error=_describe_error(exc),
+                        get_logger(__name__).error("plugin.load_failed", plugin=name, error=describe_exception(exc),
                                                traceback="".join(traceback.format_exception(exc)))
                 self.infos[name] = PluginInfo(name, "failed", version, ep.value, description,
-                                              _describe_error(exc))
+                                              describe_exception(exc))
                 continue
             self.register(plugin, name, version=version, description=description)
         for name in sorted((wanted or set()) - set(found)):
@@ -194,7 +193,7 @@ class PluginManager:
                 self._add_plugin_hookspecs(name, own_specs)
             self.pm.register(plugin, name=name)
         except Exception as exc:
-            info = PluginInfo(name, "failed", version, module, description, _describe_error(exc))
+            info = PluginInfo(name, "failed", version, module, description, describe_exception(exc))
         else:
             if version is None and description is None:
                 dist = installed_distribution(plugin)
@@ -247,7 +246,7 @@ class PluginManager:
             self.pm.unregister(plugin)
         info = self.infos.get(name) or PluginInfo(name, "failed")
         info.status = "failed"
-        info.error = exc if isinstance(exc, str) else _describe_error(exc)
+        info.error = exc if isinstance(exc, str) else describe_exception(exc)
         self.infos[name] = info
 
     @property
@@ -357,7 +356,7 @@ class PluginManager:
             except Exception as error:
                 exc = error
             get_logger(__name__).error(
-                "hook.failed", hook=hook_name, error=_describe_error(exc),
+                "hook.failed", hook=hook_name, error=describe_exception(exc),
                 traceback="".join(traceback.format_exception(exc)),
             )
             return HookResult(impl.plugin_name, None, exc, time.perf_counter() - started)

@@ -113,5 +113,17 @@ def redact_text(text: str) -> str:
     return text
 
 
-__all__ = ["REDACTED", "SECRET_NAME", "redact_text", "register_environment_secrets", "register_secrets",
+def describe_exception(exc: BaseException, limit: int = 300) -> str:
+    """An exception as one line, ``Type: message``, for a log field, a health report or a status.
+
+    The single describer of the core and plugins: messages from pluggy, asyncpg or pydantic
+    span several lines, and one may quote a connection URL, so the lines are folded, known
+    secrets hidden and the result cut to ``limit`` characters.
+    """
+    message = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    line = redact_text(f"{type(exc).__name__}: {message}" if message else type(exc).__name__)
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+__all__ = ["REDACTED", "SECRET_NAME", "describe_exception", "redact_text", "register_environment_secrets", "register_secrets",
            "secrets_in", "url_password"]

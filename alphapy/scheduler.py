@@ -82,7 +82,8 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from alphapy.db.pool import database_outage
-from alphapy.log import get_logger, redact_text
+from alphapy.log import get_logger
+from alphapy.redaction import describe_exception
 
 if TYPE_CHECKING:
     import asyncpg
@@ -155,11 +156,6 @@ def _utcnow() -> datetime:
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    return redact_text(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)[:500]
 
 
 def _log_failure(event: str, exc: BaseException, **fields: Any) -> None:
@@ -616,7 +612,7 @@ class Scheduler:
             if isinstance(exc, asyncio.TimeoutError) and spec.timeout is not None:
                 stats.last_error = f"timed out after {spec.timeout:g} s"
             else:
-                stats.last_error = _describe(exc)
+                stats.last_error = describe_exception(exc, 500)
             _log_failure("scheduler.task_failed", exc, task=spec.name, error=stats.last_error)
         else:
             stats.last_success_at = _utcnow()
@@ -651,7 +647,7 @@ class Scheduler:
             except Exception as exc:
                 errors_in_row += 1
                 stats.errors += 1
-                stats.last_error = _describe(exc)
+                stats.last_error = describe_exception(exc, 500)
                 delay = min(0.5 * 2 ** (errors_in_row - 1), self.max_error_delay, work.poll_interval)
                 _log_failure("scheduler.due_query_failed", exc, due_work=work.name, error=stats.last_error,
                              retry_in=delay)
@@ -724,7 +720,7 @@ class Scheduler:
             raise
         except Exception as exc:
             stats.failures += 1
-            stats.last_error = _describe(exc)
+            stats.last_error = describe_exception(exc, 500)
             _log_failure("scheduler.due_handle_failed", exc, due_work=work.name, rows=len(rows),
                          error=stats.last_error)
         finally:
@@ -781,7 +777,7 @@ class Scheduler:
             raise
         except Exception as exc:
             self.listener.failures += 1
-            self.listener.last_error = _describe(exc)
+            self.listener.last_error = describe_exception(exc, 500)
             log.warning("scheduler.listener_connect_failed", error=self.listener.last_error)
             if conn is not None:
                 conn.terminate()
@@ -853,7 +849,7 @@ class Scheduler:
                         self._listening.add(channel)
                 except Exception as exc:
                     self.listener.failures += 1
-                    self.listener.last_error = _describe(exc)
+                    self.listener.last_error = describe_exception(exc, 500)
                     return
                 self.listener.channels = sorted(self._listening)
                 self._wake_channels(missing)  # a notification may have preceded the LISTEN
@@ -868,5 +864,5 @@ class Scheduler:
                 await asyncio.wait_for(conn.fetchval("SELECT 1"), 10.0)
             except Exception as exc:
                 self.listener.failures += 1
-                self.listener.last_error = _describe(exc)
+                self.listener.last_error = describe_exception(exc, 500)
                 return

@@ -45,7 +45,8 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from alphapy.log import get_logger, redact_text
+from alphapy.log import get_logger
+from alphapy.redaction import describe_exception
 
 if TYPE_CHECKING:
     import asyncpg
@@ -161,13 +162,6 @@ def _is_row_error(exc: BaseException) -> bool:
         exc,
         (TypeError, ValueError, OverflowError, asyncpg.DataError, asyncpg.IntegrityConstraintViolationError),
     )
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    first = text[0] if text else ""
-    name = type(exc).__name__
-    return redact_text(f"{name}: {first}" if first else name)
 
 
 def _clean_error(message: Any) -> str:
@@ -455,7 +449,7 @@ class CommandTracker:
     def _failed(self, exc: Exception) -> None:
         self._write_failures += 1
         self._consecutive_failures += 1
-        self._last_error = _describe(exc)
+        self._last_error = describe_exception(exc)
         self._last_error_at = datetime.now(UTC)
         self._log.warning(
             "tracking.write_failed",
@@ -511,7 +505,7 @@ class CommandTracker:
                 self._rejected += 1
                 self._log.error(
                     "tracking.row_rejected",
-                    error=_describe(exc),
+                    error=describe_exception(exc),
                     guild_id=row[0],
                     user_id=row[1],
                     command_name=row[2],
@@ -552,7 +546,7 @@ class CommandTracker:
         try:
             status = await conn.fetchval("SELECT pg_xact_status($1::text::xid8)", xid)
         except asyncpg.PostgresError as exc:  # e.g. "in the future": another cluster
-            status, error = None, _describe(exc)
+            status, error = None, describe_exception(exc)
         else:
             error = None
         if status == "in progress":

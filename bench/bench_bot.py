@@ -20,12 +20,12 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from alphapy.db.migrate import MigrationRunner, core_source
 from alphapy.log import configure_logging
 from alphapy.testing.bot import running_alphapy
 from alphapy.testing.database import TestDatabaseServer
 from alphapy.testing.emulator import DiscordEmulator
 from alphapy.testing.emulator.fixtures import bare_bot
-from alphapy.db.migrate import MigrationRunner, core_source
 
 GUILDS = 100
 MEMBERS = 50

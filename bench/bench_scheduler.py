@@ -156,7 +156,7 @@ async def main() -> None:
     os.environ.setdefault("LOG_LEVEL", "warning")
     server = TestDatabaseServer()
     try:
-        server.admin_url  # start the embedded server outside the timed regions
+        _ = server.admin_url  # start the embedded server outside the timed regions
         for workers in (1, 2):
             rates = [await claim_throughput(server, workers) for _ in range(RUNS)]
             label = "1_worker" if workers == 1 else f"{workers}_workers"

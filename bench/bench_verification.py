@@ -25,11 +25,11 @@ from typing import Any
 
 from alphapy_verification import plugin, store
 from alphapy_verification.images import check_screenshot
-from alphapy.personal_data import one_line
 from PIL import Image, ImageDraw
 
 from alphapy.db import Database
 from alphapy.log import configure_logging
+from alphapy.personal_data import one_line
 from alphapy.plugins import PluginManager
 from alphapy.testing.bot import running_alphapy
 from alphapy.testing.database import TestDatabaseServer

@@ -3,6 +3,11 @@
 Parsing is plain argparse and every heavy import (pydantic, psycopg, discord.py,
 asyncpg) happens inside the command that needs it, so ``alphapy --help`` starts fast.
 Each sub-command lives in its own module and registers itself through ``add_parser``.
+
+This module is also one of the three public ones (see :mod:`alphapy`): a plugin's
+``register_cli`` command imports what it needs from here: ``run_with_services`` (open the
+bot's services, run a coroutine, close them), ``print_table``, ``print_json``, ``fail``
+and the exit codes. They are re-exported lazily so ``alphapy --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -10,9 +15,18 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alphapy import __version__
+from alphapy.exports import lazy_getattr
+
+if TYPE_CHECKING:
+    from alphapy.cli.context import (
+        CliServices as CliServices,
+        NeedsMigration as NeedsMigration,
+        run as run_with_services,  # noqa: F401 (re-exported)
+    )
+    from alphapy.cli.output import print_json as print_json, print_table as print_table
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -31,6 +45,20 @@ _COMMAND_MODULES = (
 )
 
 
+_EXPORTS: dict[str, str] = {
+    # ``alphapy.cli.run`` is the ``alphapy run`` command module, hence the longer public name.
+    "run_with_services": "alphapy.cli.context:run",
+    "CliServices": "alphapy.cli.context",
+    "NeedsMigration": "alphapy.cli.context",
+    "print_json": "alphapy.cli.output",
+    "print_table": "alphapy.cli.output",
+}
+
+__all__ = ["EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "Handler", "fail", "main", *_EXPORTS]
+
+__getattr__ = lazy_getattr(globals(), _EXPORTS)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alphapy",
@@ -39,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"alphapy {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    from importlib import import_module
+    from importlib import import_module as import_module
 
     for module_name in _COMMAND_MODULES:
         import_module(module_name).add_parser(commands)
@@ -55,8 +83,8 @@ def _add_plugin_commands(commands: Any) -> None:
     """
     import os
 
-    from alphapy.plugin_checks import check_plugins
-    from alphapy.plugins import PluginManager
+    from alphapy.plugin_checks import check_plugins as check_plugins
+    from alphapy.plugins import PluginManager as PluginManager
 
     only = os.environ.get("ALPHAPY_PLUGINS")
     manager = PluginManager()
@@ -69,7 +97,7 @@ def _add_plugin_commands(commands: Any) -> None:
 
 def fail(message: str, code: int = EXIT_FAILURE) -> int:
     """Print one line for the user (secrets redacted) and return the exit code."""
-    from alphapy.redaction import redact_text
+    from alphapy.redaction import redact_text as redact_text
 
     print(f"alphapy: {redact_text(message)}", file=sys.stderr)
     return code
@@ -79,14 +107,14 @@ def _print_redacted_traceback(kind: type[BaseException], error: BaseException, t
     """``sys.excepthook`` for the CLI: a bug still shows its traceback, but no secret in it."""
     import traceback
 
-    from alphapy.redaction import redact_text
+    from alphapy.redaction import redact_text as redact_text
 
     sys.stderr.write(redact_text("".join(traceback.format_exception(kind, error, tb))))
 
 
 def run_handler(handler: Handler, args: argparse.Namespace) -> int:
     """Run a command, turning known failures into one clear line instead of a traceback."""
-    from alphapy.config import ConfigError
+    from alphapy.config import ConfigError as ConfigError
 
     try:
         return handler(args)
@@ -95,11 +123,11 @@ def run_handler(handler: Handler, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return fail("interrupted", 130)
     except Exception as exc:
-        from alphapy.cli.context import NeedsMigration
-        from alphapy.db.backup import BackupError
-        from alphapy.db.migrate import MigrationError
-        from alphapy.db.pool import DatabaseUnavailable
-        from alphapy.settings import SettingsError
+        from alphapy.cli.context import NeedsMigration as NeedsMigration
+        from alphapy.db.backup import BackupError as BackupError
+        from alphapy.db.migrate import MigrationError as MigrationError
+        from alphapy.db.pool import DatabaseUnavailable as DatabaseUnavailable
+        from alphapy.settings import SettingsError as SettingsError
 
         if isinstance(exc, (BackupError, MigrationError, DatabaseUnavailable, NeedsMigration, SettingsError)):
             return fail(str(exc))
@@ -107,7 +135,7 @@ def run_handler(handler: Handler, args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from alphapy.redaction import register_environment_secrets
+    from alphapy.redaction import register_environment_secrets as register_environment_secrets
 
     # Before anything can fail: every error line and log line from here on is redacted.
     register_environment_secrets()

@@ -123,9 +123,8 @@ async def _get(settings: Any, args: argparse.Namespace) -> int:
 
 
 async def _set(settings: Any, args: argparse.Namespace) -> int:
-    from alphapy.cli.output import print_json
-
     from alphapy.authority import OPERATOR
+    from alphapy.cli.output import print_json
 
     entry = await settings.set(args.guild, args.scope, args.key, args.value, changed_by=args.by, from_text=True,
                                actor=OPERATOR)
@@ -165,9 +164,8 @@ async def _history(settings: Any, args: argparse.Namespace) -> int:
 
 
 async def _rollback(settings: Any, args: argparse.Namespace) -> int:
-    from alphapy.cli.output import print_json
-
     from alphapy.authority import OPERATOR
+    from alphapy.cli.output import print_json
 
     entry = await settings.rollback(args.guild, args.history_id, changed_by=args.by, actor=OPERATOR)
     if args.json:

@@ -39,13 +39,26 @@ TEXT_INPUT_PLACEHOLDER = 100
 ELLIPSIS = "…"
 
 
-def safe(text: str, limit: int = 100) -> str:
+def escape(text: str, *, markdown: bool = True, mentions: bool = True) -> str:
+    """Untrusted text shown as written: its markdown inert and its mentions unable to ping.
+
+    ``markdown=False`` keeps the markdown (staff's own formatted text, or text inside a
+    code span, where escapes would show); ``mentions=False`` keeps mentions working where
+    they are meant to show as names (staff's text in an embed, which never pings). Nothing
+    is cut: use :func:`safe` or :func:`fit` for that."""
+    if markdown:
+        text = discord.utils.escape_markdown(text)
+    return discord.utils.escape_mentions(text) if mentions else text
+
+
+def safe(text: str, limit: int = 100, *, keep_newlines: bool = False) -> str:
     """Untrusted text for a message: no markdown, no mentions, no control characters, short.
 
     Escaping comes before the cut so that the escapes count against the limit and a cut
-    never separates a backslash from the character it escapes."""
-    cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
-    return fit(discord.utils.escape_mentions(discord.utils.escape_markdown(cleaned)), limit)
+    never separates a backslash from the character it escapes. ``keep_newlines`` keeps
+    line breaks (a summary, a quoted message); otherwise they become spaces."""
+    cleaned = "".join(ch if ch.isprintable() or (keep_newlines and ch == "\n") else " " for ch in text)
+    return fit(escape(cleaned), limit)
 
 
 def clip(text: str, limit: int) -> str:

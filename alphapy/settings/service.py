@@ -225,7 +225,7 @@ class SettingsService:
             lost = asyncio.Event()
             try:
                 conn = await connect(self.db.url, timeout=5)
-                conn.add_termination_listener(lambda _conn: lost.set())
+                conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
                 await conn.add_listener(store.NOTIFY_CHANNEL, self._on_notify)
                 listened: set[str] = set()  # until none is missing: subscribe() may run meanwhile
                 while missing := [channel for channel in self._subscribers if channel not in listened]:

@@ -15,7 +15,6 @@ from alphapy.testing.emulator import DiscordEmulator, EmulatorTimeout, P
 from alphapy.testing.emulator.fixtures import bare_bot
 from alphapy.testing.emulator.spec import PACKAGED_SPEC
 
-
 # --------------------------------------------------------------------------- login & READY
 
 

@@ -53,11 +53,11 @@ def add_parser(commands: Any) -> None:
 
 
 def _run(body: Any, args: argparse.Namespace) -> int:
-    from alphapy.cli.context import run
+    from alphapy.cli import run_with_services
     from alphapy_faq.entries import EntryError
 
     try:
-        return run(lambda services: body(services.db, args))
+        return run_with_services(lambda services: body(services.db, args))
     except EntryError as exc:
         print(f"alphapy: {exc}", file=sys.stderr)
         return EXIT_FAILURE
@@ -70,7 +70,7 @@ def _show(record: Any) -> dict[str, Any]:
 
 
 async def _list(db: Any, args: argparse.Namespace) -> int:
-    from alphapy.cli.output import print_json, print_table
+    from alphapy.cli import print_json, print_table
     from alphapy_faq import store
 
     async with db.acquire() as conn:
@@ -125,7 +125,7 @@ async def _remove(db: Any, args: argparse.Namespace) -> int:
 def _read_drafts(source: str) -> list[Any]:
     from pathlib import Path
 
-    from alphapy.json_input import JsonInputError, load_json_input
+    from alphapy import JsonInputError, load_json_input
     from alphapy_faq.entries import Draft, EntryError
 
     try:

@@ -10,9 +10,7 @@ from typing import Any, Literal
 import discord
 from discord import app_commands
 
-from alphapy.cog import PluginCog
-from alphapy.errors import UserError, answering_errors
-from alphapy.gate import staff_only
+from alphapy import PluginCog, UserError, answering_errors, require_staff, staff_only
 from alphapy_faq import entries, proposals, search, store
 from alphapy_faq.text import clean, topic_key
 from alphapy_faq.views import (
@@ -37,6 +35,7 @@ PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta
 NO_MENTIONS = discord.AllowedMentions.none()
 _ID = re.compile(r"#?\s*(\d{1,10})")
 MAX_ID = 2**31 - 1
+STAFF_ONLY = "Only staff can use this command."
 
 
 class FaqCog(PluginCog, plugin="faq"):
@@ -59,9 +58,6 @@ class FaqCog(PluginCog, plugin="faq"):
         """Run a button or form handler; refusals and bugs are answered as for commands."""
         async with answering_errors(interaction, action):
             await handler(interaction, *args)
-
-    async def _staff(self, interaction: discord.Interaction) -> None:
-        await self.bot.gate.check_access(interaction, "staff", self.plugin)
 
     async def _options(self, guild_id: int) -> search.Options:
         return search.Options(await self.setting(guild_id, "language"), await self.setting(guild_id, "results"),
@@ -214,7 +210,7 @@ class FaqCog(PluginCog, plugin="faq"):
             raise UserError(str(exc)) from None
 
     async def _save_new(self, interaction: discord.Interaction) -> None:
-        await self._staff(interaction)
+        await require_staff(interaction, STAFF_ONLY, plugin=self.plugin)
         draft = self._draft(interaction)
         async with self.bot.db.acquire() as conn:
             record = await self._write(entries.add(conn, interaction.guild_id, draft, interaction.user.id))
@@ -222,7 +218,7 @@ class FaqCog(PluginCog, plugin="faq"):
                                                 ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     async def _save_edit(self, interaction: discord.Interaction, entry_id: int) -> None:
-        await self._staff(interaction)
+        await require_staff(interaction, STAFF_ONLY, plugin=self.plugin)
         draft = self._draft(interaction)
         async with self.bot.db.acquire() as conn:
             record = await self._write(entries.edit(conn, entry_id, interaction.guild_id, draft, interaction.user.id))
@@ -246,7 +242,7 @@ class FaqCog(PluginCog, plugin="faq"):
 
     async def open_proposal_form(self, interaction: discord.Interaction, proposal_id: int) -> None:
         assert interaction.guild_id is not None
-        await self._staff(interaction)
+        await require_staff(interaction, STAFF_ONLY, plugin=self.plugin)
         async with self.bot.db.acquire() as conn:
             record = await self._open_proposal(conn, interaction.guild_id, proposal_id)
             if record["draft_title"]:
@@ -262,7 +258,7 @@ class FaqCog(PluginCog, plugin="faq"):
 
     async def _save_proposal(self, interaction: discord.Interaction, proposal_id: int) -> None:
         assert interaction.guild_id is not None
-        await self._staff(interaction)
+        await require_staff(interaction, STAFF_ONLY, plugin=self.plugin)
         draft = self._draft(interaction)
         async with self.bot.db.transaction() as conn:
             record = await self._open_proposal(conn, interaction.guild_id, proposal_id, lock=True)
@@ -277,7 +273,7 @@ class FaqCog(PluginCog, plugin="faq"):
 
     async def dismiss_proposal(self, interaction: discord.Interaction, proposal_id: int) -> None:
         assert interaction.guild_id is not None
-        await self._staff(interaction)
+        await require_staff(interaction, STAFF_ONLY, plugin=self.plugin)
         async with self.bot.db.transaction() as conn:
             record = await self._open_proposal(conn, interaction.guild_id, proposal_id, lock=True)
             await store.decide_proposal(conn, proposal_id, interaction.guild_id, "dismissed", interaction.user.id)

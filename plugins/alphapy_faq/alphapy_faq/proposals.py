@@ -16,8 +16,7 @@ from typing import Any
 import discord
 import pydantic
 
-from alphapy.ai import AIError
-from alphapy.log import get_logger
+from alphapy import AIError, get_logger
 from alphapy_faq import store
 from alphapy_faq.entries import SUMMARY_MAX, TITLE_MAX
 from alphapy_faq.text import MAX_KEYWORDS, clean, parse_keywords, topic_key

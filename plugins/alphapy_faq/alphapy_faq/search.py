@@ -29,7 +29,7 @@ from typing import Any
 
 import asyncpg
 
-from alphapy.log import get_logger
+from alphapy import get_logger
 from alphapy_faq import store
 from alphapy_faq.text import (
     MAX_QUERY_CHARS,

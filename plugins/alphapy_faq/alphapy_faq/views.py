@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from alphapy.cogs.text import MODAL_TITLE, fit, fit_embed
+from alphapy import MODAL_TITLE, escape, fit, fit_embed, safe as core_safe
 from alphapy_faq.entries import SUMMARY_MAX, TITLE_MAX
 from alphapy_faq.proposals import SHOWN_SUMMARIES
 from alphapy_faq.search import CANDIDATES
@@ -43,27 +43,25 @@ def _printable(text: str) -> str:
 
 
 def safe(text: str, limit: int) -> str:
-    """People's text for a message: printable, no markdown or mentions, at most ``limit``
-    characters once escaped (Discord's limits count the escapes too)."""
-    return fit(discord.utils.escape_mentions(discord.utils.escape_markdown(_printable(text))), limit)
+    """People's text for a message, line breaks kept (the core's :func:`alphapy.safe`)."""
+    return core_safe(text, limit, keep_newlines=True)
 
 
 def formatted(text: str, limit: int) -> str:
     """Staff's own text (an entry's answer): their markdown stays, mentions never ping."""
-    return fit(discord.utils.escape_mentions(_printable(text)), limit)
+    return fit(escape(_printable(text), markdown=False), limit)
 
 
 def code(text: str, limit: int) -> str:
     """People's text inside a code span: shown literally, backticks swapped for a look-alike."""
     cleaned = clean(text, limit).replace("`", "ˋ")
-    return f"`{discord.utils.escape_mentions(cleaned) or ' '}`"
+    return f"`{escape(cleaned, markdown=False) or ' '}`"
 
 
 def _cog(interaction: discord.Interaction) -> FaqCog:
-    cog = interaction.client.get_cog("FaqCog")  # type: ignore[attr-defined]
-    if cog is None:
-        raise RuntimeError("the FAQ cog is not loaded")
-    return cog
+    from alphapy_faq.cog import FaqCog
+
+    return FaqCog.of(interaction.client)
 
 
 # --- proposals ---------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from alphapy_faq import search
 
+from alphapy import Database
 from alphapy.cli import main
-from alphapy.db import Database
 
 GUILD = 333_333_333_333_333_333
 

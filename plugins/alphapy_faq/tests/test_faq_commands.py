@@ -161,7 +161,7 @@ async def test_staff_add_edit_and_remove_through_forms(bot, emulator, guild, hos
 
 async def test_a_form_submitted_after_a_restart_still_works(emulator, guild, host, migrated_database_url,
                                                             alphapy_plugins) -> None:
-    from alphapy.testing.bot import running_alphapy
+    from alphapy.testing import running_alphapy
 
     async with running_alphapy(emulator, migrated_database_url, plugins=alphapy_plugins):
         form = await emulator.slash(host, "faq add")

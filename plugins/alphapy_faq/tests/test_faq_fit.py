@@ -9,7 +9,7 @@ import pytest
 from alphapy_faq.proposals import DraftAnswer
 from test_faq_proposals import SUMMARIES, close_ticket, use_staff_room
 
-from alphapy.testing.sent_lengths import assert_sent_within_limits
+from alphapy.testing import assert_sent_within_limits
 
 KEYWORDS = [f"keyword{n:02} " + "x" * 30 for n in range(20)]  # 20 keywords of 40 characters: the most allowed
 

@@ -244,7 +244,7 @@ def test_faq_loads_where_the_tickets_plugin_that_declares_the_hook_is_not_instal
     """``ticket_summarized`` is the tickets plugin's hook: FAQ implements it as optional, so
     without tickets nobody declares it, FAQ still passes every check, and the hook can
     still be fired (as ``close_ticket`` above does) to reach FAQ."""
-    from alphapy.plugin_checks import check_plugins
+    from alphapy.testing import check_plugins
 
     check_plugins(plugin_manager, log_failures=False)
     assert plugin_manager.loaded == ["faq"]

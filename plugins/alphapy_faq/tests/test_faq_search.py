@@ -16,9 +16,8 @@ from alphapy_faq import entries, plugin, search
 from alphapy_faq.entries import Draft, EntryError
 from alphapy_faq.search import Options
 
-from alphapy.db import Database
-from alphapy.plugins import PluginManager
-from alphapy.testing.schema import assert_tables_match_reference
+from alphapy import Database, PluginManager
+from alphapy.testing import assert_tables_match_reference
 
 GUILD_A = 111_111_111_111_111_111
 GUILD_B = 222_222_222_222_222_222
@@ -298,7 +297,7 @@ async def test_tables_match_the_schema_reference(migrated_database_url) -> None:
 def test_the_migration_rolls_back_and_applies_again(database_url, plugin_manager) -> None:
     import psycopg
 
-    from alphapy.db.migrate import MigrationRunner
+    from alphapy.testing import MigrationRunner
 
     runner = MigrationRunner(database_url, plugin_manager.migration_sources())
     runner.apply()

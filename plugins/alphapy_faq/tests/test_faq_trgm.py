@@ -22,9 +22,8 @@ import pytest
 from alphapy_faq import entries, plugin, search, store
 from alphapy_faq.entries import Draft
 
-from alphapy.db import Database
-from alphapy.plugins import PluginManager
-from alphapy.testing.database import TestDatabaseServer
+from alphapy import Database, PluginManager
+from alphapy.testing import TestDatabaseServer
 
 GUILD = 444_444_444_444_444_444
 

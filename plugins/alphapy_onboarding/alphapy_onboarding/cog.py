@@ -14,13 +14,18 @@ from typing import Any, Literal
 import discord
 from discord import app_commands
 
-from alphapy.authority import grant_refusal
-from alphapy.cog import PluginCog
-from alphapy.cogs.text import EMBED_DESCRIPTION, fit, fit_lines
-from alphapy.errors import UserError
-from alphapy.gate import manage_guild_only
-from alphapy_onboarding import questions as q
-from alphapy_onboarding import render, store
+from alphapy import (
+    EMBED_DESCRIPTION,
+    PluginCog,
+    UserError,
+    describe_exception,
+    escape,
+    fit,
+    fit_lines,
+    grant_refusal,
+    manage_guild_only,
+)
+from alphapy_onboarding import questions as q, render, store
 from alphapy_onboarding.export import responses_csv
 from alphapy_onboarding.questions import QuestionDraft, Rule
 from alphapy_onboarding.runner import Runner
@@ -49,7 +54,7 @@ def _role_problem(interaction: discord.Interaction) -> Any:
 
 def _summary(number: int, question: q.Question) -> str:
     spec = question.spec
-    text = fit(discord.utils.escape_markdown(spec.text), 100)
+    text = fit(escape(spec.text, mentions=False), 100)
     facts = [spec.type, "required" if spec.required else "optional"]
     if spec.options:
         facts.append(f"{len(spec.options)} options")
@@ -284,7 +289,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
         for n, r in enumerate(found, start=1):
             extras = [x for x, on in (("thumbnail", r.thumbnail_url), ("image", r.image_url),
                                       ("**disabled**", not r.enabled)) if on]
-            lines.append(f"**{n}.** {fit(discord.utils.escape_markdown(r.title), 100)} — `#{r.id}`"
+            lines.append(f"**{n}.** {fit(escape(r.title, mentions=False), 100)} — `#{r.id}`"
                          + (f" · {' · '.join(extras)}" if extras else ""))
         embed = discord.Embed(title="Onboarding rules", colour=render.COLOUR,
                               description=fit_lines(lines, EMBED_DESCRIPTION)
@@ -377,7 +382,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
             try:
                 await self.keep_panel(guild)
             except Exception as exc:  # noqa: BLE001 (one guild's trouble must not stop the others)
-                self.log.warning("onboarding.panel_failed", guild_id=guild.id, error=f"{type(exc).__name__}: {exc}")
+                self.log.warning("onboarding.panel_failed", guild_id=guild.id, error=describe_exception(exc))
 
     @PluginCog.listener()
     async def on_ready(self) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from alphapy.cogs.text import fit
+from alphapy import fit
 from alphapy_onboarding.questions import EMAIL_MAX, FollowUp, Question, QuestionSpec, Rule
 
 RULES = "rules"

@@ -22,8 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from alphapy.errors import UserError
-from alphapy.json_input import JsonInputError, load_json_input
+from alphapy import JsonInputError, UserError, load_json_input
 
 QUESTION_TYPES = ("select", "multiselect", "text", "email")
 CHOICE_TYPES = ("select", "multiselect")

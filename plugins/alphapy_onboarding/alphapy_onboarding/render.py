@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import discord
 
-from alphapy.cogs.text import EMBED_TITLE, MESSAGE_CONTENT, fit, fit_embeds
+from alphapy import EMBED_TITLE, MESSAGE_CONTENT, fit, fit_embeds
 from alphapy_onboarding.flow import LANGUAGE_CHOICES, OPT_IN_CHOICES, Flow, Step, rule_pages
 from alphapy_onboarding.questions import CHOICE_TYPES
 from alphapy_onboarding.views import (

@@ -13,8 +13,7 @@ from typing import Any
 
 import discord
 
-from alphapy.cogs.text import MESSAGE_CONTENT, fit_lines
-from alphapy.log import get_logger
+from alphapy import MESSAGE_CONTENT, fit_lines, get_logger
 from alphapy_onboarding import store
 
 log = get_logger("alphapy.plugins.onboarding")

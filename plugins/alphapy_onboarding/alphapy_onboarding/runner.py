@@ -13,9 +13,7 @@ from typing import Any
 
 import discord
 
-from alphapy.cogs.text import TEXT_INPUT_LABEL, TEXT_INPUT_PLACEHOLDER, fit, safe
-from alphapy.errors import PluginDisabled, UserError
-from alphapy.log import get_logger
+from alphapy import TEXT_INPUT_LABEL, TEXT_INPUT_PLACEHOLDER, PluginDisabled, UserError, fit, get_logger, safe
 from alphapy_onboarding import render, roles, store
 from alphapy_onboarding.flow import (
     LANGUAGE,

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from alphapy.errors import UserError, answering_errors
+from alphapy import answering_errors
 
 if TYPE_CHECKING:
     from alphapy_onboarding.runner import Runner
@@ -70,10 +70,9 @@ FORM_ID = re.compile(rf"{PLUGIN}:form:{_GUILD}:{_STEP}{_PREVIEW}")
 
 
 def runner_of(interaction: discord.Interaction) -> Runner:
-    cog = interaction.client.get_cog("OnboardingCog")  # type: ignore[attr-defined]
-    if cog is None:
-        raise UserError("Onboarding is not available right now.")
-    return cog.runner
+    from alphapy_onboarding.cog import OnboardingCog
+
+    return OnboardingCog.of(interaction.client).runner
 
 
 async def run_safely(interaction: discord.Interaction, action: str, work: Any) -> None:

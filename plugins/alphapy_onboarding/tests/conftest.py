@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from alphapy.testing.emulator import P
+from alphapy.testing import P
 
 SHARED = Path(__file__).resolve().parents[3].parent / "shared"
 os.environ.setdefault("ALPHAPY_DISCORD_OPENAPI", str(SHARED / "discord" / "openapi.json"))

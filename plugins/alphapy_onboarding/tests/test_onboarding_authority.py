@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from alphapy.testing.emulator import P
+from alphapy.testing import P
 
 REFUSED = "You cannot choose @Admins as a role I give: you need the Manage Roles permission to give roles yourself."
 

@@ -27,7 +27,7 @@ from alphapy_onboarding.questions import (
     with_type,
 )
 
-from alphapy.errors import UserError
+from alphapy import UserError
 
 
 def question(qid: int, kind: str = "select", options: tuple[str, ...] = ("a", "b"), *, required: bool = True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from alphapy.log import configure_logging
+from alphapy import configure_logging
 
 SOURCE = json.dumps([
     {"label": "Invited by a friend", "value": "friend"},

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from alphapy.testing.schema import assert_tables_match_reference
+from alphapy.testing import assert_tables_match_reference
 
 REFERENCE_TABLES = ["onboarding", "guild_onboarding_questions", "guild_rules"]
 
@@ -22,7 +22,7 @@ def test_tables_match_the_reference(migrated_database_url: str) -> None:
 def test_the_migration_rolls_back(migrated_database_url: str, plugin_manager: Any) -> None:
     import psycopg
 
-    from alphapy.db.migrate import MigrationRunner
+    from alphapy.testing import MigrationRunner
 
     runner = MigrationRunner(migrated_database_url, plugin_manager.migration_sources())
     assert runner.rollback("onboarding") == ["onboarding_0001_init"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from alphapy.testing.sent_lengths import assert_sent_within_limits
 from test_onboarding_members import role_changed
+
+from alphapy.testing import assert_sent_within_limits
 
 LONG_LABEL = "**Bold** <@123456789012345678> `code` and a very long label that goes on and on to a hundred".ljust(100, "x")
 

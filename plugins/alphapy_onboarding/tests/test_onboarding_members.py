@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from alphapy.testing.emulator import P
+from alphapy.testing import P
 
 
 async def role_changed(emulator, guild, *roles) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alphapy.testing.bot import running_alphapy
+from alphapy.testing import running_alphapy
 
 
 async def test_resume_after_a_restart_halfway(emulator, guild, member, welcome, migrated_database_url,

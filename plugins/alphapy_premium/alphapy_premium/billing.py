@@ -25,7 +25,7 @@ from urllib.parse import quote
 import aiohttp
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from alphapy.web import BodyTooLarge, read_body
+from alphapy import BodyTooLarge, read_body
 from alphapy_premium.model import MAX_EXTERNAL_ID, MAX_SNOWFLAKE, Subscription
 
 MAX_BODY = 64 * 1024

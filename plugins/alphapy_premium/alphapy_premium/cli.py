@@ -95,8 +95,7 @@ def add_parser(commands: Any) -> None:
 
 
 def _run(body: Any, args: argparse.Namespace) -> int:
-    from alphapy.cli import EXIT_USAGE, fail
-    from alphapy.cli.context import run
+    from alphapy.cli import EXIT_USAGE, fail, run_with_services
     from alphapy_premium.config import PremiumConfigError, load_premium_config
     from alphapy_premium.ledger import AlreadyActive, Refusal
 
@@ -105,7 +104,7 @@ def _run(body: Any, args: argparse.Namespace) -> int:
     except PremiumConfigError as exc:
         return fail(str(exc), EXIT_USAGE)
     try:
-        return run(lambda services: body(services.db, config, args))
+        return run_with_services(lambda services: body(services.db, config, args))
     except Refusal as exc:
         return fail(str(exc))
     except AlreadyActive as exc:
@@ -126,7 +125,7 @@ HEADERS = ["id", "user", "guild", "tier", "status", "expires", "external id", "m
 async def _grant(db: Any, config: Any, args: argparse.Namespace) -> int:
     from datetime import timedelta
 
-    from alphapy.cli.output import print_json
+    from alphapy.cli import print_json
     from alphapy_premium.ledger import grant
 
     sub = await grant(db, user_id=args.user, guild_id=args.guild, tier=args.tier, expires_at=args.expires,
@@ -140,7 +139,7 @@ async def _grant(db: Any, config: Any, args: argparse.Namespace) -> int:
 
 
 async def _revoke(db: Any, config: Any, args: argparse.Namespace) -> int:
-    from alphapy.cli.output import print_json
+    from alphapy.cli import print_json
     from alphapy_premium.ledger import revoke
 
     ended = await revoke(db, sub_id=args.id, user_id=args.user)
@@ -154,7 +153,7 @@ async def _revoke(db: Any, config: Any, args: argparse.Namespace) -> int:
 
 
 async def _list(db: Any, config: Any, args: argparse.Namespace) -> int:
-    from alphapy.cli.output import print_json, print_table
+    from alphapy.cli import print_json, print_table
     from alphapy_premium import store
     from alphapy_premium.model import Subscription
 
@@ -168,7 +167,7 @@ async def _list(db: Any, config: Any, args: argparse.Namespace) -> int:
 
 
 async def _show(db: Any, config: Any, args: argparse.Namespace) -> int:
-    from alphapy.cli.output import print_json, print_table
+    from alphapy.cli import print_json, print_table
     from alphapy_premium import store
     from alphapy_premium.model import Subscription
     from alphapy_premium.service import PremiumService

@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 import discord
 from discord import app_commands
 
-from alphapy.cog import PluginCog
-from alphapy.errors import UserError
+from alphapy import PluginCog, UserError, escape
 from alphapy_premium import store
 from alphapy_premium.ledger import Refusal
 from alphapy_premium.model import Subscription
@@ -48,7 +47,7 @@ class PremiumCog(PluginCog, plugin="premium"):
         guild = self.bot.get_guild(guild_id)
         if guild is None:
             return f"another server (id {guild_id})"
-        return f"**{discord.utils.escape_mentions(discord.utils.escape_markdown(guild.name))}**"
+        return f"**{escape(guild.name)}**"
 
     async def _cooldown(self, *guild_ids: int) -> timedelta:
         """The stricter of the servers' cooldowns, so no server can be used to hop faster."""

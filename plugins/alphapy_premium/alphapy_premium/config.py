@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
-from alphapy.config import ProcessSettings
+from alphapy import ProcessSettings
 
 MAX_SNOWFLAKE = (1 << 63) - 1
 
@@ -89,7 +89,7 @@ class PremiumConfig(ProcessSettings):
 
 def load_premium_config(**overrides: Any) -> PremiumConfig:
     """Read the configuration and register its secrets for redaction; one line on error."""
-    from alphapy.log import register_secrets
+    from alphapy import register_secrets
 
     try:
         config = PremiumConfig(**overrides)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from alphapy.premium import has_premium
+from alphapy import has_premium
 
 
 async def chapter(t: Any) -> None:

@@ -35,8 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Generic, TypeVar
 
-from alphapy.log import get_logger
-from alphapy.premium import PremiumStatus
+from alphapy import PremiumStatus, describe_exception, get_logger
 from alphapy_premium import ledger, store
 from alphapy_premium.billing import BillingClient, BillingRefused, BillingUnavailable
 from alphapy_premium.config import PremiumConfig
@@ -281,7 +280,7 @@ class PremiumService:
             found = await self._once(("entitlement", scope, target), lambda: self._fetch_entitlements(scope, target))
         except Exception as exc:  # Discord down or rate limited: no entitlement answer, not cached
             self.counters.entitlement_failures += 1
-            log.warning("premium.entitlements_failed", scope=scope, error=f"{type(exc).__name__}: {exc}")
+            log.warning("premium.entitlements_failed", scope=scope, error=describe_exception(exc))
             return None
         self._entitlement_cache.set((scope, target), found)
         return found
@@ -310,7 +309,7 @@ class PremiumService:
         try:
             await store.announce_entitlement_change(self.db, user_id, guild_id)
         except Exception as exc:  # the others' answers live PREMIUM_CACHE_SECONDS at most
-            log.warning("premium.entitlement_announce_failed", error=f"{type(exc).__name__}: {exc}")
+            log.warning("premium.entitlement_announce_failed", error=describe_exception(exc))
 
     def entitlement_changed(self, user_id: int | None, guild_id: int | None) -> None:
         """ENTITLEMENT_CREATE/UPDATE/DELETE: forget what we knew about that user and guild."""

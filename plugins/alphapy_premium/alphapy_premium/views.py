@@ -15,7 +15,7 @@ from typing import Any
 
 import discord
 
-from alphapy.errors import answering_errors
+from alphapy import answering_errors
 
 PLUGIN = "premium"
 TRANSFER = "transfer"
@@ -46,10 +46,7 @@ class TransferButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         from alphapy_premium.cog import PremiumCog
 
         async with answering_errors(interaction, f"button {TRANSFER}"):
-            cog = interaction.client.get_cog(PremiumCog.__cog_name__)  # type: ignore[attr-defined]
-            if cog is None:
-                raise RuntimeError("the premium cog is not loaded")
-            await cog.confirm_transfer(interaction, self.sub_id)
+            await PremiumCog.of(interaction.client).confirm_transfer(interaction, self.sub_id)
 
 
 class KeepButton(discord.ui.DynamicItem[discord.ui.Button[Any]],

@@ -39,8 +39,7 @@ from typing import Annotated, Any, Literal
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from alphapy.log import get_logger
-from alphapy.web import BodyTooLarge, NotJson, parse_json, read_body
+from alphapy import BodyTooLarge, NotJson, get_logger, parse_json, read_body
 from alphapy_premium import store
 from alphapy_premium.model import MAX_EXTERNAL_ID, MAX_SNOWFLAKE, Subscription
 

@@ -12,7 +12,7 @@ from alphapy_premium import ledger, store
 from alphapy_premium.testing import FakeBilling
 from premium_helpers import move_here
 
-from alphapy.premium import PremiumStatus, has_premium
+from alphapy import PremiumStatus, has_premium
 
 SKU, OTHER_SKU = 1_300_000_000_000_000_001, 1_300_000_000_000_000_002
 

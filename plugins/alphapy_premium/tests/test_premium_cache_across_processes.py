@@ -18,8 +18,7 @@ from alphapy_premium import ledger
 from alphapy_premium.service import service_for
 from alphapy_premium.testing import FakeBilling, webhook_delivery
 
-from alphapy.runner import BotRunner
-from alphapy.testing.bot import running_alphapy
+from alphapy.testing import BotRunner, running_alphapy
 
 SECRET = "whsec-test-0123456789abcdef"
 USER, GUILD = 222_000_000_000_000_007, 333_000_000_000_000_007

@@ -12,8 +12,7 @@ import pytest
 from alphapy_premium import ledger, store
 from premium_helpers import move_here
 
-from alphapy.log import configure_logging
-from alphapy.premium import has_premium
+from alphapy import configure_logging, has_premium
 
 
 def now() -> datetime:

@@ -14,9 +14,8 @@ from alphapy_premium.ledger import AlreadyActive, Refusal
 from alphapy_premium.model import add_months
 from alphapy_premium.plugin import EXPIRY_TASK
 
-from alphapy.privacy import export_user, forget_user
-from alphapy.testing.bot import running_alphapy
-from alphapy.testing.schema import assert_tables_match_reference
+from alphapy import export_user, forget_user
+from alphapy.testing import assert_tables_match_reference, running_alphapy
 
 USER = 444_000_000_000_000_001
 GUILD, OTHER_GUILD = 555_000_000_000_000_001, 555_000_000_000_000_002
@@ -35,7 +34,7 @@ async def add(db: Any, user: int, *, status: str = "active", tier: str = "monthl
 
 def test_the_table_is_the_reference_schema(migrated_database_url: str, plugin_manager: Any) -> None:
     assert_tables_match_reference(migrated_database_url, ["premium_subs"])
-    from alphapy.db.migrate import MigrationRunner
+    from alphapy.testing import MigrationRunner
 
     runner = MigrationRunner(migrated_database_url, plugin_manager.migration_sources())
     assert runner.rollback("premium") == ["premium_0002_notify_changes", "premium_0001_init"]
@@ -160,7 +159,7 @@ async def test_expiry_marks_what_ran_out(db) -> None:
 
 async def test_the_periodic_task_runs_with_the_bot(emulator, guild, migrated_database_url, alphapy_plugins,
                                                    premium_env) -> None:
-    from alphapy.db import Database
+    from alphapy import Database
 
     premium_env(expiry_grace_hours=0)
     async with Database(migrated_database_url, min_size=1, max_size=1) as db:

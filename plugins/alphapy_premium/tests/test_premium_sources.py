@@ -16,7 +16,7 @@ from alphapy_premium.config import PremiumConfig, PremiumConfigError, load_premi
 from alphapy_premium.service import PremiumService
 from alphapy_premium.testing import FakeBilling
 
-from alphapy.premium import PremiumStatus
+from alphapy import PremiumStatus
 
 USER, OTHER_USER = 111_222_333_444_555_666, 111_222_333_444_555_777
 GUILD, OTHER_GUILD = 900_000_000_000_000_001, 900_000_000_000_000_002
@@ -211,7 +211,7 @@ def test_a_malformed_variable_is_one_line_naming_it(premium_env, variable, value
 
 
 def test_configuration_from_the_environment_and_secret_redaction(premium_env) -> None:
-    from alphapy.log import redact_text
+    from alphapy import redact_text
 
     premium_env(api_url="https://billing.example/api/", api_token="tok-0123456789abcdef",
                 webhook_secret="whsec-0123456789abcdef", sku_ids="1234, 5678")

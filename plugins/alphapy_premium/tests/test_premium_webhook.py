@@ -16,7 +16,7 @@ from alphapy_premium import ledger, store
 from alphapy_premium.testing import webhook_delivery
 from alphapy_premium.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, signed_headers
 
-from alphapy.testing.bot import running_alphapy
+from alphapy.testing import running_alphapy
 
 SECRET = "whsec-test-0123456789abcdef"
 USER, GUILD = 222_000_000_000_000_001, 333_000_000_000_000_001

@@ -17,8 +17,7 @@ def add_parser(commands: Any) -> None:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from alphapy.cli.context import run
-    from alphapy.cli.output import print_json, print_table
+    from alphapy.cli import print_json, print_table, run_with_services
     from alphapy_reminders import store
     from alphapy_reminders.days import format_days, from_db
 
@@ -26,7 +25,7 @@ def _list(args: argparse.Namespace) -> int:
         async with services.db.acquire() as conn:
             return await store.all_for_guild(conn, args.guild)
 
-    rows = run(body)
+    rows = run_with_services(body)
     if args.json:
         print_json([{k: v for k, v in dict(r).items()} for r in rows])
         return 0

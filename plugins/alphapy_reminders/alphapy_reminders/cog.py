@@ -19,14 +19,8 @@ from zoneinfo import ZoneInfo
 import discord
 from discord import app_commands
 
-from alphapy.authority import ping_refusal
-from alphapy.cog import PluginCog
-from alphapy.cogs.text import fit
-from alphapy.errors import UserError
-from alphapy.gate import staff_only
-from alphapy.premium import has_premium
-from alphapy_reminders import days as weekdays
-from alphapy_reminders import embeds, schedule, store
+from alphapy import PluginCog, UserError, escape, fit, has_premium, ping_refusal, staff_only
+from alphapy_reminders import days as weekdays, embeds, schedule, store
 from alphapy_reminders.delivery import Delivery
 from alphapy_reminders.inputs import (
     IMAGE_MAX_BYTES,
@@ -41,7 +35,6 @@ from alphapy_reminders.render import KeptImage, render, safe_filename
 from alphapy_reminders.views import (
     ForgetEventButton,
     ListPageButton,
-    clean,
     event_ack,
     list_page,
     schedule_text,
@@ -214,7 +207,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
         row = {"event_time": None, "days": day_list, "time": at, "call_time": call}
         await self._answer(
             interaction,
-            f"Saved reminder `#{reminder_id}` **{clean(clean_name)}**: {schedule_text(row)} ({tz.key}) in "
+            f"Saved reminder `#{reminder_id}` **{escape(clean_name)}**: {schedule_text(row)} ({tz.key}) in "
             f"{channel.mention}. First one: <t:{int(fires.timestamp())}:F>.")
 
     # --- /reminder list -----------------------------------------------------------------
@@ -298,7 +291,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
             elif replaces_image:  # removed, or replaced by a link
                 await store.drop_image(conn, guild_id, reminder)
         when = f" Next: <t:{int(next_fire.timestamp())}:F>." if next_fire is not None else ""
-        await self._answer(interaction, f"Updated reminder `#{reminder}` **{clean(new_name)}**.{when}")
+        await self._answer(interaction, f"Updated reminder `#{reminder}` **{escape(new_name)}**.{when}")
 
     # --- /reminder delete, pause, resume -----------------------------------------------------
     @reminder.command(name="delete", description="Delete a reminder")
@@ -310,7 +303,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
             deleted = await store.delete(conn, interaction.guild_id, reminder)
         if deleted is None:
             raise UserError(NO_SUCH.format(id=reminder))
-        await interaction.response.send_message(f"Deleted reminder `#{reminder}` **{clean(deleted['name'])}**.",
+        await interaction.response.send_message(f"Deleted reminder `#{reminder}` **{escape(deleted['name'])}**.",
                                                 ephemeral=True)
 
     @reminder.command(name="pause", description="Stop a reminder for now (keep it)")
@@ -324,7 +317,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
         async with self.bot.db.transaction() as conn:
             await store.set_schedule(conn, interaction.guild_id, reminder, paused=True, next_fire_at=None)
         await interaction.response.send_message(
-            f"Paused reminder `#{reminder}` **{clean(row['name'])}**. `/reminder resume` starts it again.",
+            f"Paused reminder `#{reminder}` **{escape(row['name'])}**. `/reminder resume` starts it again.",
             ephemeral=True)
 
     @reminder.command(name="resume", description="Start a paused or stopped reminder again")
@@ -357,7 +350,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
         async with self.bot.db.transaction() as conn:
             await store.set_schedule(conn, guild_id, reminder, paused=False, next_fire_at=fires)
         when = f"Next: <t:{int(fires.timestamp())}:F>." if fires else "Its reminder was already sent."
-        await interaction.response.send_message(f"Resumed reminder `#{reminder}` **{clean(row['name'])}**. {when}",
+        await interaction.response.send_message(f"Resumed reminder `#{reminder}` **{escape(row['name'])}**. {when}",
                                                 ephemeral=True)
 
     # --- /reminder test -------------------------------------------------------------------

@@ -36,11 +36,8 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from alphapy.log import get_logger
-from alphapy.premium import has_premium
-from alphapy.scheduler import DueWork
-from alphapy_reminders import days as weekdays
-from alphapy_reminders import store
+from alphapy import DueWork, escape, get_logger, has_premium
+from alphapy_reminders import days as weekdays, store
 from alphapy_reminders.render import KeptImage, render
 from alphapy_reminders.schedule import next_occurrence
 
@@ -235,8 +232,8 @@ class Delivery:
     async def _tell_creator(self, row: asyncpg.Record, reason: str) -> None:
         """Once, privately if possible; else in the log channel; else only in the log."""
         guild = self.bot.get_guild(row["guild_id"])
-        where = f" in **{discord.utils.escape_markdown(guild.name)}**" if guild is not None else ""
-        text = (f"Your reminder **{discord.utils.escape_markdown(row['name'])}** (#{row['id']}){where} is "
+        where = f" in **{escape(guild.name, mentions=False)}**" if guild is not None else ""
+        text = (f"Your reminder **{escape(row['name'], mentions=False)}** (#{row['id']}){where} is "
                 f"paused: {reason}. Fix that, then use `/reminder resume` to start it again.")
         none = discord.AllowedMentions.none()
         if row["created_by"] is not None:

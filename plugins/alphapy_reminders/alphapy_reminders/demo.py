@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from alphapy.demo.tour import TourContext
+from alphapy import TourContext
 
 DUTCH_DAYS = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
 DUTCH_MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
@@ -28,7 +28,9 @@ def _reminder_id(text: str) -> int | None:
 
 async def chapter(t: TourContext) -> None:
     announcements = t.guild.channel("announcements")
-    cog = t.bot.get_cog("RemindersCog")
+    from alphapy_reminders.cog import RemindersCog
+
+    cog = RemindersCog.of(t.bot)
 
     t.say("The host schedules the weekly raid: posted at 19:00, the raid itself at 19:30.")
     added = await t.slash(t.host, "reminder add", name="Raid night", channel=t.channel, days="ma,wo,vr",

@@ -10,9 +10,8 @@ import re
 from datetime import time
 from urllib.parse import urlsplit
 
-from alphapy.errors import UserError
-from alphapy_reminders import clock
-from alphapy_reminders import days as weekdays
+from alphapy import UserError
+from alphapy_reminders import clock, days as weekdays
 
 NAME_MAX = 100
 MESSAGE_MAX = 2000

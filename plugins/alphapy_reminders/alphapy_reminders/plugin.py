@@ -12,7 +12,6 @@ from typing import Any
 from alphapy import hookimpl
 
 PLUGIN = "reminders"
-COG = "RemindersCog"
 
 
 @hookimpl
@@ -52,8 +51,9 @@ async def startup(bot: Any) -> None:
     from datetime import UTC, datetime, timedelta
 
     from alphapy_reminders import store
+    from alphapy_reminders.cog import RemindersCog
 
-    bot.scheduler.add_due_work(bot.get_cog(COG).delivery.due_work())
+    bot.scheduler.add_due_work(RemindersCog.of(bot).delivery.due_work())
 
     async def purge_past_events() -> None:
         async with bot.db.acquire() as conn:
@@ -69,10 +69,11 @@ async def health(bot: Any) -> dict[str, Any]:
     from datetime import UTC, datetime, timedelta
 
     from alphapy_reminders import store
+    from alphapy_reminders.cog import RemindersCog
 
     async with bot.db.acquire() as conn:
         counts = await store.health_counts(conn, datetime.now(UTC) - timedelta(minutes=5))
-    cog = bot.get_cog(COG)
+    cog = RemindersCog.find(bot)
     return {
         "status": "degraded" if counts["overdue"] else "ok",
         **dict(counts),

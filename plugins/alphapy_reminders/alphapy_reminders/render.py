@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from alphapy.cogs.text import EMBED_DESCRIPTION, EMBED_FIELD_VALUE, EMBED_TITLE, fit, fit_embed
+from alphapy import EMBED_DESCRIPTION, EMBED_FIELD_VALUE, EMBED_TITLE, fit, fit_embed
 from alphapy_reminders.schedule import resolve_local
 
 __all__ = ["KeptImage", "Rendered", "call_instant", "mention_text", "render", "safe_filename"]

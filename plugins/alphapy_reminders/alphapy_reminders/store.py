@@ -22,7 +22,7 @@ from typing import Any
 
 import asyncpg
 
-from alphapy.scheduler import notify_due
+from alphapy import notify_due
 
 CHANNEL = "reminders_due"
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"

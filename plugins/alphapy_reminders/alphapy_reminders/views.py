@@ -16,20 +16,22 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from alphapy.cogs.text import EMBED_DESCRIPTION, EMBED_FIELD_VALUE, fit, fit_embed, fit_lines
-from alphapy.errors import answering_errors
-from alphapy_reminders import clock, store
-from alphapy_reminders import days as weekdays
+from alphapy import (
+    EMBED_DESCRIPTION,
+    EMBED_FIELD_VALUE,
+    answering_errors,
+    escape,
+    fit,
+    fit_embed,
+    fit_lines,
+    require_staff,
+)
+from alphapy_reminders import clock, days as weekdays, store
 
 PLUGIN = "reminders"
 PAGE_SIZE = 10
 REASON_SHOWN = 200  # of why a reminder stopped, per line of the list (the whole reason is in the DM)
 ONLY_STAFF = "Only staff can manage reminders."
-
-
-def clean(text: str) -> str:
-    """User text shown inside our own messages: no markdown tricks, no mention look-alikes."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
 
 
 def schedule_text(row: Mapping[str, Any]) -> str:
@@ -44,7 +46,7 @@ def schedule_text(row: Mapping[str, Any]) -> str:
 
 def state_text(row: Mapping[str, Any]) -> str:
     if row["disabled_reason"]:
-        return f"⚠️ stopped: {fit(clean(row['disabled_reason']), REASON_SHOWN)}"
+        return f"⚠️ stopped: {fit(escape(row['disabled_reason']), REASON_SHOWN)}"
     if row["paused"]:
         return "⏸️ paused"
     if row["next_fire_at"] is not None:
@@ -55,7 +57,7 @@ def state_text(row: Mapping[str, Any]) -> str:
 def describe(row: Mapping[str, Any]) -> str:
     """One line of the list."""
     image = " 🖼️" if row["has_image"] or row["image_url"] else ""
-    return (f"`#{row['id']}` **{clean(row['name'])}**{image} — {schedule_text(row)} in <#{row['channel_id']}> · "
+    return (f"`#{row['id']}` **{escape(row['name'])}**{image} — {schedule_text(row)} in <#{row['channel_id']}> · "
             f"{state_text(row)}")
 
 
@@ -95,12 +97,10 @@ class ListPageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"remin
                              match: re.Match[str]) -> ListPageButton:
         return cls(int(match["page"]))
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await _staff(interaction)
-
     async def callback(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         async with answering_errors(interaction, "list page"):
+            await require_staff(interaction, ONLY_STAFF)
             embed, view = await list_page(interaction.client, interaction.guild_id, self.page)
             await interaction.response.edit_message(embed=embed, view=view)
 
@@ -110,13 +110,13 @@ def event_ack(event_id: int, title: str, starts_at: datetime, fires_at: datetime
     """The brief reply under an announcement: what was read, and a way to undo it."""
     embed = discord.Embed(title="📅 Event moved: reminder updated" if moved else "📅 Event reminder set",
                           colour=0x57F287)
-    embed.add_field(name="Event", value=fit(clean(title), EMBED_FIELD_VALUE), inline=False)
+    embed.add_field(name="Event", value=fit(escape(title), EMBED_FIELD_VALUE), inline=False)
     stamp = int(starts_at.timestamp())
     embed.add_field(name="Starts", value=f"<t:{stamp}:F> (<t:{stamp}:R>)", inline=False)
     if fires_at is not None:
         embed.add_field(name="Reminder", value=f"<t:{int(fires_at.timestamp())}:F>", inline=False)
     if location:
-        embed.add_field(name="Where", value=fit(clean(location), EMBED_FIELD_VALUE), inline=False)
+        embed.add_field(name="Where", value=fit(escape(location), EMBED_FIELD_VALUE), inline=False)
     embed.set_footer(text=f"Reminder #{event_id} · read in {tz.key}")
     view = discord.ui.View(timeout=None)
     view.add_item(ForgetEventButton(event_id))
@@ -136,12 +136,10 @@ class ForgetEventButton(discord.ui.DynamicItem[discord.ui.Button], template=r"re
                              match: re.Match[str]) -> ForgetEventButton:
         return cls(int(match["id"]))
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await _staff(interaction)
-
     async def callback(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         async with answering_errors(interaction, "forget event"):
+            await require_staff(interaction, ONLY_STAFF)
             async with interaction.client.db.acquire() as conn:  # type: ignore[attr-defined]
                 deleted = await store.delete(conn, interaction.guild_id, self.reminder_id)
             embed = discord.Embed(
@@ -151,12 +149,3 @@ class ForgetEventButton(discord.ui.DynamicItem[discord.ui.Button], template=r"re
             )
             await interaction.response.edit_message(embed=embed, view=None,
                                                     allowed_mentions=discord.AllowedMentions.none())
-
-
-async def _staff(interaction: discord.Interaction) -> bool:
-    """Components have no declaration for the gate to enforce: refuse non-staff here."""
-    member = interaction.user
-    if isinstance(member, discord.Member) and await interaction.client.gate.is_staff(member, PLUGIN):  # type: ignore[attr-defined]
-        return True
-    await interaction.response.send_message(ONLY_STAFF, ephemeral=True)
-    return False

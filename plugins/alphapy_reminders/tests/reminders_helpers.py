@@ -9,9 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from alphapy import hookimpl
-from alphapy.premium import PremiumStatus
-from alphapy.scheduler import notify_due
+from alphapy import PremiumStatus, hookimpl, notify_due
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
 

@@ -19,9 +19,10 @@ from types import SimpleNamespace
 
 async def main(url: str, api_base: str, gateway_url: str, token: str, shards: dict[str, object]) -> None:
     from alphapy_reminders import plugin
+    from alphapy_reminders.cog import RemindersCog
 
-    from alphapy.log import configure_logging
-    from alphapy.testing.bot import running_alphapy
+    from alphapy import configure_logging
+    from alphapy.testing import running_alphapy
 
     configure_logging("warning", "json", stream=sys.stderr)  # stdout carries the protocol
     # what BotRunner needs of an emulator: where it is and the token it accepts
@@ -29,7 +30,7 @@ async def main(url: str, api_base: str, gateway_url: str, token: str, shards: di
     async with running_alphapy(remote, url, plugins=[("reminders", plugin)], **shards) as runner:  # type: ignore[arg-type]
         print("ready", flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the caller closes stdin
-        cog = runner.bot.get_cog("RemindersCog")
+        cog = RemindersCog.of(runner.bot)
         print(json.dumps(asdict(cog.delivery.stats)), flush=True)
 
 

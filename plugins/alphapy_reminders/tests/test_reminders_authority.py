@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alphapy.testing.emulator import P
+from alphapy.testing import P
 
 
 async def test_everyone_is_never_a_role_to_ping(bot, emulator, host, guild, channel) -> None:

@@ -14,12 +14,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from alphapy_reminders import plugin, store
+from alphapy_reminders.cog import RemindersCog
 from reminders_helpers import PNG, bot_messages, make_due, row
 
-from alphapy.db import Database
-from alphapy.scheduler import shard_of
-from alphapy.testing.bot import running_alphapy
-from alphapy.testing.emulator.permissions import P
+from alphapy import Database, shard_of
+from alphapy.testing import P, running_alphapy
 
 WORKER = Path(__file__).resolve().parent / "reminders_worker.py"
 
@@ -93,7 +92,7 @@ async def test_late_within_grace_is_sent_marked_late_and_stale_is_skipped(bot, e
     assert late.embeds[0]["fields"][-1]["name"] == "Sent late"
     stale = await row(bot.db, 2)
     assert stale["last_sent_at"] is None and stale["next_fire_at"] > now  # moved on without a burst
-    stats = bot.get_cog("RemindersCog").delivery.stats
+    stats = RemindersCog.of(bot).delivery.stats
     assert (stats.sent, stats.late, stats.skipped) == (1, 1, 1)
 
 
@@ -227,8 +226,8 @@ async def test_two_bot_processes_send_each_occurrence_once(bot, emulator, guild,
                                       at=time(19), call_time=time(19), days=["0"], message="m",
                                       created_by=host.id, mention_role_id=None, image_url=None, next_fire_at=now)
     async with running_alphapy(emulator, migrated_database_url, plugins=alphapy_plugins) as second:
-        first_stats = bot.get_cog("RemindersCog").delivery.stats
-        second_stats = second.bot.get_cog("RemindersCog").delivery.stats
+        first_stats = RemindersCog.of(bot).delivery.stats
+        second_stats = RemindersCog.of(second.bot).delivery.stats
         await emulator.wait_until(lambda: sum(len(reminders_in(emulator, c)) for c in channels) >= 200, timeout=30)
         await emulator.wait_until(lambda: _count(bot, "last_sent_at IS NULL", 0))  # and every one recorded
         await emulator.settle()
@@ -313,5 +312,5 @@ async def test_each_shard_process_delivers_only_its_own_guilds(emulator, migrate
         await emulator.wait_until(lambda: _count(runner.bot, f"guild_id = {mine.id} AND last_sent_at IS NULL", 0))
         await emulator.settle()
         assert reminders_in(emulator, theirs.channel("general")) == []
-        assert runner.bot.get_cog("RemindersCog").delivery.stats.sent == 5
+        assert RemindersCog.of(runner.bot).delivery.stats.sent == 5
         assert await _count(runner.bot, f"guild_id = {theirs.id} AND last_sent_at IS NULL", 5)  # left for shard 1

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import discord
 import pytest
+from alphapy_reminders.cog import RemindersCog
 from reminders_helpers import bot_messages, make_due
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -48,7 +49,7 @@ async def watched(bot: Any, emulator: Any, guild: Any) -> Any:
 
 async def read(bot: Any, emulator: Any, action: Awaitable[Any], count: int = 1) -> Any:
     """Do ``action`` (a post or an edit) and wait until the watcher has read ``count`` announcements."""
-    stats = bot.get_cog("RemindersCog").announcements
+    stats = RemindersCog.of(bot).announcements
     target = stats.read + count
     result = await action
     await emulator.wait_until(lambda: stats.read >= target, message=f"{target} announcements read")
@@ -110,7 +111,7 @@ async def test_other_channels_past_and_unreadable_announcements_create_nothing(b
     wrong = in_days(5)
     text = f"{EN_DAYS[(wrong.weekday() + 1) % 7]} {wrong.day} {EN_MONTHS[wrong.month - 1]} 20:00"
     await announce(bot, emulator, watched, host, title="Raid", description=text)
-    assert bot.get_cog("RemindersCog").announcements.read == 3  # the unwatched and embed-less ones were not read
+    assert RemindersCog.of(bot).announcements.read == 3  # the unwatched and embed-less ones were not read
     assert await events(bot) == []
     assert bot_messages(emulator, watched) == [] and bot_messages(emulator, channel) == []
 
@@ -197,7 +198,7 @@ async def test_remove_button_is_for_staff_only(bot, emulator, host, member, watc
 
 async def test_the_remove_button_still_works_after_a_restart(emulator, guild, host, migrated_database_url,
                                                             alphapy_plugins) -> None:
-    from alphapy.testing.bot import running_alphapy
+    from alphapy.testing import running_alphapy
 
     announcements = guild.add_text_channel("announcements")
     async with running_alphapy(emulator, migrated_database_url, plugins=alphapy_plugins) as first:
@@ -216,7 +217,7 @@ async def test_a_disabled_plugin_reads_nothing(bot, emulator, host, guild, watch
     await bot.settings.set_enabled(guild.id, "reminders", True)
     await announce(bot, emulator, watched, host, title="Quiz", description=english(in_days(4)))
     assert [e["name"] for e in await events(bot)] == ["Quiz"]  # the gate kept the first one from the listener
-    assert bot.get_cog("RemindersCog").announcements.read == 1
+    assert RemindersCog.of(bot).announcements.read == 1
 
 
 async def test_an_event_can_be_paused_and_is_never_reminded_twice(bot, emulator, host, watched) -> None:
@@ -255,7 +256,7 @@ async def test_one_reminder_per_event_even_when_it_is_announced_twice(bot, emula
     await read(bot, emulator, emulator.post(watched, "", webhook=True, embeds=[
         {"title": "⏰ Raid night", "fields": [{"name": "When", "value": f"<t:{stamp}:F> (<t:{stamp}:R>)"}]}]))
     assert [e["origin_channel_id"] for e in await events(bot)] == [watched.id]
-    assert bot.get_cog("RemindersCog").announcements.ignored == 2
+    assert RemindersCog.of(bot).announcements.ignored == 2
     await announce(bot, emulator, second, host, title="Quiz night", description=english(start))  # another event
     assert len(await events(bot)) == 2
 
@@ -264,7 +265,7 @@ async def test_a_day_the_month_does_not_have_creates_nothing(bot, emulator, host
     """dateparser quietly turns "31 April" into another April day; the announcement is refused instead."""
     year = datetime.now(AMS).year + 1
     no_leap_year = year + 1 if calendar.isleap(year) else year
-    stats = bot.get_cog("RemindersCog").announcements
+    stats = RemindersCog.of(bot).announcements
     ignored = stats.ignored
     await announce(bot, emulator, watched, host, title="Raid", description=f"Saturday 31 April {year} 20:00")
     await announce(bot, emulator, watched, host, title="Quiz", description=f"29 februari {no_leap_year} om 20.00 uur")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from alphapy.testing.emulator import P
-from alphapy.testing.sent_lengths import assert_sent_within_limits
 from reminders_helpers import make_due, row
+
+from alphapy.testing import P, assert_sent_within_limits
 
 NAME = ("*~_`|" * 20)[:99]  # every character doubles when escaped
 

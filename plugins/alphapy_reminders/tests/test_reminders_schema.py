@@ -9,8 +9,7 @@ from typing import Any
 import psycopg
 from alphapy_reminders import store
 
-from alphapy.db.migrate import MigrationRunner
-from alphapy.testing.schema import assert_tables_match_reference
+from alphapy.testing import MigrationRunner, assert_tables_match_reference
 
 
 def test_the_table_matches_the_schema_reference(migrated_database_url: str) -> None:

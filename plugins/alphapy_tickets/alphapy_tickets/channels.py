@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import discord
 
-from alphapy.errors import UserError
+from alphapy import UserError
 from alphapy_tickets.lifecycle import Ticket
 
 CATEGORY_LIMIT = 50

@@ -22,13 +22,11 @@ def add_parser(commands: Any) -> None:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from alphapy.cli import EXIT_OK
-    from alphapy.cli.context import run
-    from alphapy.cli.output import print_json, print_table
+    from alphapy.cli import EXIT_OK, print_json, print_table, run_with_services
     from alphapy_tickets.embeds import duration
     from alphapy_tickets.metrics import take_snapshot
 
-    snapshot = run(lambda services: take_snapshot(services.db, guild_id=None, scope=args.period,
+    snapshot = run_with_services(lambda services: take_snapshot(services.db, guild_id=None, scope=args.period,
                                                   timezone="UTC", triggered_by=None))
     if args.json:
         print_json({"id": snapshot.id, **snapshot.as_json()})

@@ -8,9 +8,7 @@ from typing import TYPE_CHECKING, Literal
 import discord
 from discord import app_commands
 
-from alphapy.cog import PluginCog
-from alphapy.errors import UserError
-from alphapy.gate import manage_guild_only, staff_only
+from alphapy import PluginCog, UserError, manage_guild_only, staff_only
 from alphapy_tickets import embeds, store
 from alphapy_tickets.desk import REASON_MAX, TicketDesk, clean_text
 from alphapy_tickets.lifecycle import ACTIVE, Status, Ticket, refusal
@@ -32,7 +30,7 @@ from alphapy_tickets.views import (
 )
 
 if TYPE_CHECKING:
-    from alphapy.bot import AlphapyBot
+    from alphapy import AlphapyBot
 
 LIST_CHOICES = Literal["active", "open", "claimed", "waiting_for_user", "escalated", "closed", "archived"]
 PANEL_TEXT = ("Need help? Press the button and describe your problem: a private channel opens "

@@ -17,15 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from alphapy.cogs.text import MESSAGE_CONTENT, fit
-from alphapy.errors import UserError
-from alphapy.log import get_logger
+from alphapy import MESSAGE_CONTENT, UserError, fit, get_logger
 from alphapy_tickets import channels, embeds, store, summary, transcript
 from alphapy_tickets.lifecycle import TRANSITIONS, Status, Ticket, refusal
 from alphapy_tickets.views import DESCRIPTION_MAX, REASON_MAX, control_view
 
 if TYPE_CHECKING:
-    from alphapy.bot import AlphapyBot
+    from alphapy import AlphapyBot
 
 log = get_logger("alphapy.plugins.tickets")
 

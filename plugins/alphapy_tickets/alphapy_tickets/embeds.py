@@ -14,7 +14,7 @@ from typing import Any
 
 import discord
 
-from alphapy.cogs.text import EMBED_DESCRIPTION, fit, fit_embed, fit_lines
+from alphapy import EMBED_DESCRIPTION, fit_embed, fit_lines, safe
 from alphapy_tickets.lifecycle import LABELS, Status, Ticket
 from alphapy_tickets.metrics import Snapshot
 
@@ -30,11 +30,7 @@ COLOURS: dict[Status, int] = {
 
 def quote(text: str | None, limit: int) -> str:
     """Untrusted text for an embed or message: newlines kept, nothing else active."""
-    if not text:
-        return ""
-    cleaned = "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text)
-    escaped = discord.utils.escape_mentions(discord.utils.escape_markdown(cleaned))
-    return fit(escaped, limit)
+    return safe(text, limit, keep_newlines=True) if text else ""
 
 
 def stamp(moment: datetime | None, style: str = "R") -> str:

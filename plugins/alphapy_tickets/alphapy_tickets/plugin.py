@@ -42,10 +42,11 @@ def register_cogs(bot: Any) -> Any:
 
 @hookimpl
 async def startup(bot: Any) -> None:
-    from alphapy.scheduler import DueWork
+    from alphapy import DueWork
     from alphapy_tickets import store
+    from alphapy_tickets.cog import TicketsCog
 
-    desk = bot.get_cog("TicketsCog").desk
+    desk = TicketsCog.of(bot).desk
     bot.scheduler.add_due_work(DueWork(
         name="tickets.autoclose", claim=store.claim_autoclose, next_due=store.next_autoclose,
         handle=desk.autoclose, channel=store.AUTOCLOSE_CHANNEL, batch_size=50, poll_interval=300.0))
@@ -58,7 +59,9 @@ async def startup(bot: Any) -> None:
 
 @hookimpl
 async def shutdown(bot: Any) -> None:
-    cog = bot.get_cog("TicketsCog")
+    from alphapy_tickets.cog import TicketsCog
+
+    cog = TicketsCog.find(bot)
     if cog is not None:
         await cog.desk.drain()
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import asyncpg
 
-from alphapy.scheduler import notify_due
+from alphapy import notify_due
 from alphapy_tickets.lifecycle import ACTIVE, COLUMNS, TRANSITIONS, Ticket
 
 AUTOCLOSE_CHANNEL = "tickets_autoclose"

@@ -17,9 +17,7 @@ from typing import Any
 
 import pydantic
 
-from alphapy.ai import AIError
-from alphapy.log import get_logger
-from alphapy.personal_data import one_line, remove_personal_data
+from alphapy import AIError, get_logger, one_line, remove_personal_data
 
 log = get_logger("alphapy.plugins.tickets")
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from alphapy.errors import UserError, answering_errors
+from alphapy import UserError, answering_errors
 from alphapy_tickets.lifecycle import ACTIONS_BY_STATUS, Ticket
 
 if TYPE_CHECKING:
@@ -47,9 +47,9 @@ BUTTONS: dict[str, tuple[str, discord.ButtonStyle, str | None]] = {
 
 
 def tickets_cog(interaction: discord.Interaction) -> TicketsCog:
-    cog = interaction.client.get_cog("TicketsCog")  # type: ignore[attr-defined]
-    assert cog is not None, "the tickets cog is loaded whenever its buttons can be routed"
-    return cog
+    from alphapy_tickets.cog import TicketsCog
+
+    return TicketsCog.of(interaction.client)
 
 
 async def run_guarded(interaction: discord.Interaction, work: Awaitable[Any], what: str) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from alphapy.testing.emulator import P
 from tickets_helpers import Desk
+
+from alphapy.testing import P
 
 
 async def test_the_staff_role_must_be_one_the_host_could_mention(bot, emulator, guild, host) -> None:

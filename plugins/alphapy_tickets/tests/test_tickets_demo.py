@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from alphapy.demo import build_demo_guild
-from alphapy.demo.tour import run_steps_alone
+from alphapy.testing import build_demo_guild, run_steps_alone
 
 
 @pytest.fixture

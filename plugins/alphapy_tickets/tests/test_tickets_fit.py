@@ -6,9 +6,9 @@ import re
 from typing import Any
 
 import pytest
-
-from alphapy.testing.sent_lengths import assert_sent_within_limits
 from tickets_helpers import Desk
+
+from alphapy.testing import assert_sent_within_limits
 
 HOSTILE = "**~~__`<@123456789012345678>`__~~** "  # nearly every character doubles when escaped
 

@@ -7,8 +7,9 @@ import asyncio
 import re
 from typing import Any
 
-from alphapy.testing.emulator import P
 from tickets_helpers import Desk
+
+from alphapy.testing import P
 
 
 async def row(bot: Any, ticket_id: int) -> dict[str, Any]:
@@ -282,7 +283,7 @@ async def test_panel_form_and_info_and_list(bot, emulator, desk: Desk, member, h
 
 async def test_buttons_and_forms_survive_a_restart(emulator, guild, member, migrated_database_url,
                                                   alphapy_plugins) -> None:
-    from alphapy.testing.bot import running_alphapy
+    from alphapy.testing import running_alphapy
 
     category = guild.add_category("Tickets")
     support = guild.add_role("Support")

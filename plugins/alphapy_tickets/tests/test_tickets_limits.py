@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from alphapy_tickets.channels import CATEGORY_FULL, NEEDS_MANAGE_CHANNELS
 from alphapy_tickets.views import confirm_view
-
-from alphapy.scheduler import notify_due
-from alphapy.testing.emulator import P
 from tickets_helpers import Desk
+
+from alphapy import notify_due
+from alphapy.testing import P
 
 
 async def tickets(bot: Any, guild_id: int) -> list[dict[str, Any]]:
@@ -83,7 +83,7 @@ async def test_discord_refusing_a_full_category_is_handled_too(bot, emulator, de
     overflow = desk.guild.add_category("Tickets 2")
     await emulator.settle()
     await bot.settings.set(desk.guild.id, "tickets", "overflow_category", overflow.id)
-    from alphapy.testing.emulator.state import Channel
+    from alphapy.testing import Channel
 
     for number in range(50):
         hidden = Channel(emulator.state.ids.next(), 0, f"silent-{number}", emulator.state, desk.guild,

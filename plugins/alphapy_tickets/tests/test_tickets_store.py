@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from alphapy_tickets import store
 from alphapy_tickets.metrics import take_snapshot
-
-from alphapy.testing.schema import assert_tables_match_reference
 from tickets_helpers import Desk
+
+from alphapy.testing import assert_tables_match_reference
 
 TABLES = ["support_tickets", "ticket_summaries", "ticket_metrics"]
 GUILD_A = 1 << 40
@@ -25,7 +25,7 @@ GUILD_B = 2 << 40
 
 
 def test_tables_match_the_reference_and_roll_back(migrated_database_url: str, plugin_manager: Any) -> None:
-    from alphapy.db.migrate import MigrationRunner
+    from alphapy.testing import MigrationRunner
 
     assert_tables_match_reference(migrated_database_url, TABLES)
     runner = MigrationRunner(migrated_database_url, plugin_manager.migration_sources())
@@ -138,7 +138,7 @@ async def test_a_crash_while_opening_leaves_nothing_that_counts_for_long(db: Any
 
 
 async def test_user_data_and_forget_user(db: Any, plugin_manager: Any) -> None:
-    from alphapy.privacy import export_user, forget_user
+    from alphapy import export_user, forget_user
 
     now = datetime.now(UTC)
     mine_a = await insert(db, GUILD_A, "closed", now, closed_after=60, user_id=5, close_reason="mail me@x.org")

@@ -9,9 +9,9 @@ import re
 from typing import Any
 
 import pytest
-
-from alphapy.log import configure_logging
 from tickets_helpers import Desk, SummaryRecorder
+
+from alphapy import configure_logging
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from alphapy_tickets.summary import (
 )
 from alphapy_tickets.transcript import Line, render
 
-from alphapy.errors import UserError
+from alphapy import UserError
 
 
 def _sent(text: str) -> str:

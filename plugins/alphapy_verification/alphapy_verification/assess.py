@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 
 import pydantic
 
-from alphapy.ai import AIError, AIInvalidAnswer, AINotConfigured, AITimeout
+from alphapy import AIError, AIInvalidAnswer, AINotConfigured, AITimeout
 
 MAX_REASON = 300
 Mode = Literal["auto", "assist", "manual"]

@@ -7,11 +7,7 @@ from datetime import UTC, datetime, timedelta
 import discord
 from discord import app_commands
 
-from alphapy.cog import PluginCog
-from alphapy.cogs.text import EMBED_DESCRIPTION, fit_lines
-from alphapy.errors import UserError
-from alphapy.gate import manage_guild_only, staff_only
-
+from alphapy import EMBED_DESCRIPTION, PluginCog, UserError, fit_lines, manage_guild_only, staff_only
 from alphapy_verification import store
 from alphapy_verification.assess import CAUSES
 from alphapy_verification.flow import Verifications, duration

@@ -6,7 +6,7 @@ import io
 import random
 from typing import Any
 
-from alphapy.demo.tour import TourContext
+from alphapy import TourContext
 
 
 def _screenshot(seed: int, note: str = "") -> bytes:

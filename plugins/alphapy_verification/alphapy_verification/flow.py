@@ -25,18 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from alphapy import personal_data
-from alphapy.cogs.text import clip, safe
-from alphapy.errors import UserError
-from alphapy.log import get_logger
-from alphapy.scheduler import DueWork
-
+from alphapy import DueWork, UserError, clip, get_logger, one_line, safe
 from alphapy_verification import store
 from alphapy_verification.assess import CAUSES, ModelView, ask_model, decide
 from alphapy_verification.images import NotAcceptable, Screenshot, check_screenshot, describe_limit
 
 if TYPE_CHECKING:
-    from alphapy.bot import AlphapyBot
+    from alphapy import AlphapyBot
 
 PLUGIN = "verification"
 DUPLICATE_DISTANCE = 25  # bits of 256 (about 10 %): re-encoded or rescaled copies stay well under
@@ -245,7 +240,7 @@ class Verifications:
                 view = await ask_model(self.bot.ai, await self.setting(guild_id, "instructions"), screenshot.for_model)
         decision = decide(mode, view, duplicate=duplicate_of is not None)
         assessment = view.assessment if view else None
-        reason = (personal_data.one_line(assessment.reason) if assessment
+        reason = (one_line(assessment.reason) if assessment
                   else CAUSES[view.failure] if view and view.failure else None)
         outcome = store.Outcome(decision.status, decision.cause,
                                 assessment.can_verify if assessment else None,
@@ -386,7 +381,7 @@ class Verifications:
         from alphapy_verification.views import decided_embed
 
         await self._staff_ticket(interaction, ticket_id, "reject")
-        staff_reason = personal_data.one_line(reason, limit=500) or "No reason given."
+        staff_reason = one_line(reason, limit=500) or "No reason given."
         delay = await self.setting(interaction.guild_id, "close_delay_seconds")  # type: ignore[arg-type]
         async with self.bot.db.transaction() as conn:
             row = await store.resolve(conn, interaction.guild_id, ticket_id, status="closed_manual",

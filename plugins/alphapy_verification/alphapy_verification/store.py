@@ -16,7 +16,7 @@ from typing import Any
 
 import asyncpg
 
-from alphapy.scheduler import notify_due
+from alphapy import notify_due
 
 OPEN = ("pending", "manual_review", "error")
 WITH_STAFF = ("manual_review", "error")

@@ -16,27 +16,23 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from alphapy.cogs.text import safe
-from alphapy.errors import answering_errors
-
+from alphapy import answering_errors, safe
 from alphapy_verification.assess import CAUSES
 
 if TYPE_CHECKING:
     from alphapy_verification.flow import Verifications
 
 PLUGIN = "verification"
-COG = "VerificationCog"
 REASON_FORM = re.compile(r"verification:reason:(?P<id>\d{1,9})")
 REASON_FIELD = "reason"
 
 
 async def _run(interaction: discord.Interaction, action: str,
                work: Callable[[Verifications], Awaitable[None]]) -> None:
-    cog: Any = interaction.client.get_cog(COG)  # type: ignore[attr-defined]
+    from alphapy_verification.cog import VerificationCog
+
     async with answering_errors(interaction, action):
-        if cog is None:
-            raise RuntimeError("the verification cog is not loaded")
-        await work(cog.flow)
+        await work(VerificationCog.of(interaction.client).flow)
 
 
 class StartButton(discord.ui.DynamicItem[discord.ui.Button], template=r"verification:start"):

@@ -203,7 +203,7 @@ async def test_a_disabled_plugin_ignores_uploads(world: Any) -> None:
 
 
 async def test_when_the_channel_cannot_be_made(world: Any) -> None:
-    from alphapy.testing.emulator.permissions import P
+    from alphapy.testing import P
 
     full = world.guild.add_category("Verifications")
     for number in range(50):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alphapy.testing.emulator import P
+from alphapy.testing import P
 
 
 async def test_manage_server_alone_cannot_make_verification_give_administrator(bot, emulator, guild, host) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from verification_helpers import answer, receipt
 
-from alphapy.testing.sent_lengths import assert_sent_within_limits
+from alphapy.testing import assert_sent_within_limits
 
 HOSTILE = "**~~__`||<@123456789012345678> "
 

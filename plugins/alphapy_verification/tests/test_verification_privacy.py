@@ -9,9 +9,10 @@ import io
 import json
 from typing import Any
 
-from alphapy.log import configure_logging
-from alphapy.testing.schema import assert_tables_match_reference
 from verification_helpers import answer, receipt
+
+from alphapy import configure_logging
+from alphapy.testing import assert_tables_match_reference
 
 SENSITIVE = [
     "4111 1111 1111 1111", "4111111111111111",  # a Luhn-valid card number
@@ -136,7 +137,7 @@ def test_the_table_is_the_reference(migrated_database_url: str) -> None:
 def test_the_migration_rolls_back(migrated_database_url: str, plugin_manager: Any) -> None:
     import psycopg
 
-    from alphapy.db.migrate import MigrationRunner
+    from alphapy.testing import MigrationRunner
 
     runner = MigrationRunner(migrated_database_url, plugin_manager.migration_sources())
     assert runner.rollback("verification") == ["verification_0001_init"]

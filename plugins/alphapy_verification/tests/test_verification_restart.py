@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from alphapy.db import Database
-from alphapy.testing.bot import running_alphapy
 from verification_helpers import answer, receipt
+
+from alphapy import Database
+from alphapy.testing import running_alphapy
 
 
 async def test_buttons_forms_and_closings_survive_a_restart(emulator: Any, guild: Any, fake_ai: Any,

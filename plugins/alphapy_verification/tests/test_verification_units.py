@@ -8,10 +8,9 @@ import zlib
 
 import pydantic
 import pytest
-from PIL import Image
-
 from alphapy_verification.assess import Assessment, ModelView, decide, user_prompt
 from alphapy_verification.images import MAX_PIXELS, NotAcceptable, check_screenshot, hamming, sniff
+from PIL import Image
 from verification_helpers import metadata_blocks, noise_png, receipt
 
 MB = 1024 * 1024

@@ -7,7 +7,6 @@ import io
 from typing import Any
 
 from PIL import Image
-
 from verification_helpers import answer, noise_png, receipt
 
 NOT_READABLE = "That file is not a screenshot I can read: please send a PNG, JPEG or WebP image."

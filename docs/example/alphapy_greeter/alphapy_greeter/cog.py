@@ -5,9 +5,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from alphapy.cog import PluginCog
-from alphapy.errors import UserError
-from alphapy.gate import manage_guild_only
+from alphapy import PluginCog, UserError, manage_guild_only
 from alphapy_greeter import store
 
 

@@ -1,6 +1,6 @@
 """The worked example's tests: a real database, the emulator, the running bot."""
 
-from alphapy.privacy import export_user
+from alphapy import export_user
 
 
 async def test_greet(bot, emulator, host, member):

@@ -1,6 +1,6 @@
 """The privacy recipe of ``docs/testing.md``, as written there."""
 
-from alphapy.privacy import export_user, forget_user
+from alphapy import export_user, forget_user
 
 
 async def test_a_welcome_is_exported_and_forgotten(bot, emulator, guild, channel):
