@@ -17,9 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from alphapy.discord_rules import INVALID_FORM_BODY, FormErrors
-from alphapy.discord_rules import commands as command_rules
-from alphapy.discord_rules import messages as message_rules
+from alphapy.discord_rules import INVALID_FORM_BODY, FormErrors, commands as command_rules, messages as message_rules
 
 from .errors import DiscordHTTPError
 

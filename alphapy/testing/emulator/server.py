@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from . import errors
-from .messages import UploadedFile
 from .limits import refuse_broken_body
+from .messages import UploadedFile
 from .ratelimits import _pattern_regex
 from .spec import SpecViolation
 

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import permissions as perms
-from ..interactions import Interaction
-from ..interactions import delete_message as remove_message
+from ..interactions import Interaction, delete_message as remove_message
 from ..messages import UploadedFile, apply_edit, create_message
 from ..permissions import P
 from ..state import DM, Attachment, Channel, Member, Message, User

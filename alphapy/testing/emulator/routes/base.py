@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .. import errors
-from .. import permissions as perms
+from .. import errors, permissions as perms
 from ..permissions import P
 from ..state import Channel, Guild, Member, Message, Overwrite
 

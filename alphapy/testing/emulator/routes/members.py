@@ -7,8 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import errors
-from .. import permissions as perms
+from .. import errors, permissions as perms
 from ..permissions import P
 from ..server import BODY_KEY, json_response, no_content
 from .base import Route, RouteBase, parse_id, query_int

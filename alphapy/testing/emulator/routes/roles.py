@@ -6,8 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import errors
-from .. import permissions as perms
+from .. import errors, permissions as perms
 from ..permissions import P
 from ..server import BODY_KEY, json_response, no_content
 from ..state import Guild
