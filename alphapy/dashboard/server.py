@@ -64,3 +64,17 @@ class DashboardServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+
+async def start_beside_bot(config: Config, services: Any, *, emulator: Any = None) -> tuple[DashboardServer | None, str]:
+    """``alphapy run``'s dashboard: started when Discord's OAuth2 is at hand (always offline);
+    the sentence to print either way."""
+    try:
+        options = options_from(config, services, emulator=emulator)
+    except DashboardNotConfigured as exc:
+        return None, str(exc)
+    server = DashboardServer(config, options)
+    url = await server.start()
+    if emulator is not None:
+        return server, f"Dashboard at {url}/ (log in as any emulated person on the emulator's consent page)."
+    return server, f"Dashboard at {url}/."
