@@ -3,8 +3,12 @@ page, and the running bot, the real database and the emulator see what it did.""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
+import signal
 import stat
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -191,3 +195,28 @@ def test_session_secret_is_generated_once_and_private(tmp_path) -> None:
     assert session_key(None, tmp_path) == first and len(first) == 32
     assert stat.S_IMODE((tmp_path / SECRET_FILE).stat().st_mode) == 0o600
     assert session_key("configured", tmp_path) != first
+
+
+async def test_alphapy_dashboard_runs_alone_against_discords_rest_api(emulator, guild, host,
+                                                                      migrated_database_url, tmp_path) -> None:
+    """No gateway: the command serves logins and pages from the database and the REST API."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DASHBOARD_"))}
+    env.update(DATABASE_URL=migrated_database_url, DISCORD_TOKEN=emulator.token, DISCORD_API_BASE=emulator.api_base,
+               DISCORD_CLIENT_ID=str(emulator.oauth2.client_id), DISCORD_CLIENT_SECRET=emulator.oauth2.client_secret,
+               DASHBOARD_PORT="0", ALPHAPY_DATA_DIR=str(tmp_path), ALPHAPY_PLUGINS="", LOG_FORMAT="json")
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "alphapy", "dashboard", env=env,
+                                                   cwd=tmp_path, stdout=asyncio.subprocess.PIPE,
+                                                   stderr=asyncio.subprocess.PIPE)
+    try:
+        assert process.stdout is not None
+        line = (await asyncio.wait_for(process.stdout.readline(), 120)).decode()
+        assert line.startswith("Dashboard at http://127.0.0.1:"), line
+        url = line.split()[2].rstrip("./")
+        async with browser() as http:
+            picker = await log_in(http, url, host)
+        assert f'href="/guilds/{guild.id}"' in picker
+        assert emulator.gateway.identified_shards == []  # REST only
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 60)
+    assert process.returncode == 0
