@@ -220,3 +220,18 @@ async def test_alphapy_dashboard_runs_alone_against_discords_rest_api(emulator, 
         process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(process.wait(), 60)
     assert process.returncode == 0
+
+
+async def test_cookies_are_secure_behind_https(bot_runner, emulator, tmp_path) -> None:
+    config = bot_runner.services.config.model_copy(
+        update={"dashboard_port": 0, "data_dir": tmp_path, "dashboard_public_url": "https://dash.example.org"})
+    server = DashboardServer(config, options_from(config, bot_runner.services, emulator=emulator))
+    await server.start()
+    try:
+        port = server._runner.addresses[0][1]
+        async with browser() as http:
+            async with http.get(f"http://127.0.0.1:{port}/login", allow_redirects=False) as resp:
+                assert "; Secure" in resp.headers["Set-Cookie"]
+                assert "redirect_uri=https://dash.example.org/callback" in resp.headers["Location"]
+    finally:
+        await server.stop()
