@@ -107,9 +107,8 @@ async def test_login_pick_server_and_switch_a_plugin_seen_by_the_bot(dashboard, 
 
 
 async def test_session_cookie_is_encrypted_lax_and_http_only(dashboard, host) -> None:
-    async with browser() as http:
-        async with http.get(dashboard + "/login", allow_redirects=False) as resp:
-            cookie = resp.headers["Set-Cookie"]
+    async with browser() as http, http.get(dashboard + "/login", allow_redirects=False) as resp:
+        cookie = resp.headers["Set-Cookie"]
     assert "SameSite=Lax" in cookie and "HttpOnly" in cookie and "oauth_state" not in cookie
 
 
@@ -126,9 +125,9 @@ async def test_state_mismatch_is_refused(dashboard, host) -> None:
 @pytest.mark.parametrize(("method", "path"), [("GET", "/"), ("GET", "/guilds/{guild}"),
                                               ("POST", "/guilds/{guild}/plugins/hello")])
 async def test_anonymous_is_sent_to_login(dashboard, guild, method, path) -> None:
-    async with browser() as http:
-        async with http.request(method, dashboard + path.format(guild=guild.id), allow_redirects=False) as resp:
-            assert (resp.status, resp.headers["Location"]) == (302, "/login")
+    url = dashboard + path.format(guild=guild.id)
+    async with browser() as http, http.request(method, url, allow_redirects=False) as resp:
+        assert (resp.status, resp.headers["Location"]) == (302, "/login")
 
 
 async def test_member_without_manage_server_and_host_of_another_server_are_refused(
@@ -229,9 +228,8 @@ async def test_cookies_are_secure_behind_https(bot_runner, emulator, tmp_path) -
     await server.start()
     try:
         port = server._runner.addresses[0][1]
-        async with browser() as http:
-            async with http.get(f"http://127.0.0.1:{port}/login", allow_redirects=False) as resp:
-                assert "; Secure" in resp.headers["Set-Cookie"]
-                assert "redirect_uri=https://dash.example.org/callback" in resp.headers["Location"]
+        async with browser() as http, http.get(f"http://127.0.0.1:{port}/login", allow_redirects=False) as resp:
+            assert "; Secure" in resp.headers["Set-Cookie"]
+            assert "redirect_uri=https://dash.example.org/callback" in resp.headers["Location"]
     finally:
         await server.stop()
