@@ -233,3 +233,17 @@ async def test_cookies_are_secure_behind_https(bot_runner, emulator, tmp_path) -
             assert "redirect_uri=https://dash.example.org/callback" in resp.headers["Location"]
     finally:
         await server.stop()
+
+
+async def test_the_page_refuses_with_the_same_sentences_as_the_slash_command(dashboard, guild, host, bot) -> None:
+    async with browser() as http:
+        await log_in(http, dashboard, host)
+        async with http.get(f"{dashboard}/guilds/{guild.id}") as resp:
+            token = csrf_of(await resp.text())
+        async with http.post(f"{dashboard}/guilds/{guild.id}/plugins/nope",
+                             data={"enabled": "off", "csrf_token": token}) as resp:
+            assert "There is no plugin called nope. Installed: hello." in await resp.text()
+        async with http.post(f"{dashboard}/guilds/{guild.id}/plugins/hello",
+                             data={"enabled": "on", "csrf_token": token}) as resp:
+            assert "hello is already on here." in await resp.text()
+    assert await bot.settings.history(guild.id, "plugins", "hello") == []
