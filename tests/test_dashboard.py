@@ -123,7 +123,8 @@ async def test_state_mismatch_is_refused(dashboard, host) -> None:
 
 
 @pytest.mark.parametrize(("method", "path"), [("GET", "/"), ("GET", "/guilds/{guild}"),
-                                              ("POST", "/guilds/{guild}/plugins/hello")])
+                                              ("POST", "/guilds/{guild}/plugins/hello"),
+                                              ("GET", "/guilds/{guild}/history")])
 async def test_anonymous_is_sent_to_login(dashboard, guild, method, path) -> None:
     url = dashboard + path.format(guild=guild.id)
     async with browser() as http, http.request(method, url, allow_redirects=False) as resp:
@@ -137,8 +138,9 @@ async def test_member_without_manage_server_and_host_of_another_server_are_refus
         async with browser() as http:
             picker = await log_in(http, dashboard, person)
             assert f"/guilds/{guild.id}" not in picker
-            async with http.get(f"{dashboard}/guilds/{guild.id}") as resp:
-                assert resp.status == 403 and NOT_YOURS in await resp.text()
+            for page in ("", "/history"):
+                async with http.get(f"{dashboard}/guilds/{guild.id}{page}") as resp:
+                    assert resp.status == 403 and NOT_YOURS in await resp.text()
             async with http.post(f"{dashboard}/guilds/{guild.id}/plugins/hello",
                                  data={"enabled": "off", "csrf_token": csrf_of(picker)}) as resp:
                 assert resp.status == 403
@@ -247,3 +249,24 @@ async def test_the_page_refuses_with_the_same_sentences_as_the_slash_command(das
                              data={"enabled": "on", "csrf_token": token}) as resp:
             assert "hello is already on here." in await resp.text()
     assert await bot.settings.history(guild.id, "plugins", "hello") == []
+
+
+async def test_history_lists_changes_with_who_and_filters(dashboard, guild, host, bot) -> None:
+    await bot.settings.set(guild.id, "core", "timezone", "Europe/Amsterdam", changed_by=host.id)
+    async with browser() as http:
+        await log_in(http, dashboard, host)
+        async with http.get(f"{dashboard}/guilds/{guild.id}") as resp:
+            token = csrf_of(await resp.text())
+        async with http.post(f"{dashboard}/guilds/{guild.id}/plugins/hello",
+                             data={"enabled": "off", "csrf_token": token}) as resp:
+            assert resp.status == 200
+        async with http.get(f"{dashboard}/guilds/{guild.id}/history") as resp:
+            everything = await resp.text()
+        async with http.get(f"{dashboard}/guilds/{guild.id}/history", params={"scope": "plugins"}) as resp:
+            plugins_only = await resp.text()
+        async with http.get(f"{dashboard}/guilds/{guild.id}/history", params={"key": "timezone"}) as resp:
+            refused = await resp.text()
+    assert "core.timezone" in everything and "plugins.hello" in everything and str(host.id) in everything
+    assert "(default) → False" in everything and "(default) → Europe/Amsterdam" in everything
+    assert "plugins.hello" in plugins_only and "core.timezone" not in plugins_only
+    assert "give the scope of the key too" in refused

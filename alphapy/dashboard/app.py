@@ -26,7 +26,7 @@ from alphapy.dashboard.keys import ACCESS_KEY, LOGIN_LIMIT_KEY, OPTIONS_KEY, WRI
 from alphapy.dashboard.ratelimit import TokenBuckets
 from alphapy.dashboard.render import refuse
 from alphapy.dashboard.security import security_headers
-from alphapy.dashboard.views import pages
+from alphapy.dashboard.views import history, pages
 
 HERE = Path(__file__).resolve().parent
 COOKIE_NAME = "alphapy_dashboard"
@@ -71,6 +71,7 @@ def create_app(options: DashboardOptions) -> web.Application:
     )
     app.router.add_routes(auth.routes())
     app.router.add_routes(pages.routes())
+    app.router.add_routes(history.routes())
     app.router.add_static("/static/", HERE / "static")
     app.on_cleanup.append(_close_api)
     return app

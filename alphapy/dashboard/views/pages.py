@@ -40,7 +40,7 @@ async def picker(request: web.Request) -> web.StreamResponse:
     return await page(request, "picker.html", {"guilds": choices.with_bot, "invites": invites})
 
 
-async def _guild_or_refusal(request: web.Request) -> tuple[int, web.Response | None]:
+async def guild_or_refusal(request: web.Request) -> tuple[int, web.Response | None]:
     raw = request.match_info["guild_id"]
     guild_id = int(raw) if raw.isdigit() else 0
     try:
@@ -53,7 +53,7 @@ async def _guild_or_refusal(request: web.Request) -> tuple[int, web.Response | N
 
 
 async def overview(request: web.Request) -> web.StreamResponse:
-    guild_id, refusal = await _guild_or_refusal(request)
+    guild_id, refusal = await guild_or_refusal(request)
     if refusal is not None:
         return refusal
     options = request.app[OPTIONS_KEY]
@@ -65,7 +65,7 @@ async def overview(request: web.Request) -> web.StreamResponse:
 
 
 async def switch(request: web.Request) -> web.StreamResponse:
-    guild_id, refusal = await _guild_or_refusal(request)
+    guild_id, refusal = await guild_or_refusal(request)
     if refusal is not None:
         return refusal
     options = request.app[OPTIONS_KEY]
