@@ -127,6 +127,18 @@ class Config(ProcessSettings):
     health_record_interval: float = Field(60.0, ge=0, description="seconds between history rows")
     health_cache_seconds: float = Field(1.0, ge=0, le=60, description="how long one health report is reused")
 
+    # --- dashboard (the hosts' web app) ---------------------------------------------------
+    dashboard_host: str = Field("127.0.0.1", description="address the dashboard listens on")
+    dashboard_port: int = Field(8090, ge=0, le=65535)
+    dashboard_public_url: str | None = Field(
+        None, description="URL people open (behind a proxy: https://...); unset: http://host:port"
+    )
+    discord_client_id: int | None = Field(None, description="the application's OAuth2 client id")
+    discord_client_secret: SecretStr | None = None
+    dashboard_session_secret: SecretStr | None = Field(
+        None, description="key of the session cookies; unset: generated into the data folder"
+    )
+
     # --- tracking -------------------------------------------------------------------
     tracker_flush_interval: float = Field(1.0, gt=0, le=3600)
     tracker_batch_size: int = Field(500, ge=1, le=1_000_000)
@@ -208,7 +220,8 @@ class Config(ProcessSettings):
 
     def secrets(self) -> list[str]:
         """Secret values that log redaction must hide wherever they appear."""
-        found = [s.get_secret_value() for s in (self.discord_token, self.openai_api_key) if s]
+        found = [s.get_secret_value() for s in (self.discord_token, self.openai_api_key, self.discord_client_secret,
+                                                  self.dashboard_session_secret) if s]
         found += secrets_in({"DATABASE_URL": self.database_url, "OPENAI_BASE_URL": self.openai_base_url,
                              "DISCORD_API_BASE": self.discord_api_base,
                              "DISCORD_GATEWAY_URL": self.discord_gateway_url})  # their passwords

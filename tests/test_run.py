@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -17,7 +18,8 @@ from alphapy.testing.bot import running_alphapy
 def test_alphapy_run_without_token_uses_the_emulator_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "DISCORD_TOKEN", "ALPHAPY_PLUGINS", "HEALTH_PORT")}
-    env.update(ALPHAPY_DATA_DIR=str(tmp_path / "data"), HEALTH_PORT="0", ALPHAPY_PLUGINS="", LOG_FORMAT="json")
+    env.update(ALPHAPY_DATA_DIR=str(tmp_path / "data"), HEALTH_PORT="0", ALPHAPY_PLUGINS="", LOG_FORMAT="json",
+               DASHBOARD_PORT="0")
     process = subprocess.Popen([sys.executable, "-m", "alphapy", "run"], env=env, cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stdout is not None
@@ -30,6 +32,8 @@ def test_alphapy_run_without_token_uses_the_emulator_and_stops_cleanly_on_sigter
             break
     assert lines[0].startswith("No DISCORD_TOKEN: running against the built-in Discord emulator at http://127.0.0.1:")
     assert lines[-1].startswith("Alphapy is running as Alphapy in 1 server(s)"), lines
+    assert lines[-2].startswith("Dashboard at http://127.0.0.1:") and "consent page" in lines[-2], lines
+    assert stat.S_IMODE((tmp_path / "data" / "dashboard_session_secret").stat().st_mode) == 0o600
     pidfile = tmp_path / "data" / "pgdata" / "postmaster.pid"
     assert pidfile.exists()  # the embedded database is up
     process.send_signal(signal.SIGTERM)

@@ -56,6 +56,7 @@ async def _serve() -> int:
             print(f"No DISCORD_TOKEN: running against the built-in Discord emulator at {emulator.base_url} "
                   "with the demo server \"Alphapy Demo\".", flush=True)
         runner = BotRunner(runtime, emulator=emulator)
+        dashboard = None
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -63,6 +64,10 @@ async def _serve() -> int:
                 loop.add_signal_handler(sig, stop.set)
         try:
             bot = await runner.start()
+            from alphapy.dashboard.server import start_beside_bot
+
+            dashboard, dashboard_note = await start_beside_bot(runtime.config, runner.services, emulator=emulator)
+            print(dashboard_note, flush=True)
             health = runner.services.health if runner.services else None
             log.info("bot.running", user=str(bot.user), guilds=len(bot.guilds), plugins=runtime.plugins.loaded,
                      health=health.url if health else None)
@@ -75,6 +80,8 @@ async def _serve() -> int:
             for task in (closed, stopping):
                 task.cancel()
         finally:
+            if dashboard is not None:
+                await dashboard.stop()
             await runner.stop()
         print("Alphapy stopped.", flush=True)
         return EXIT_OK

@@ -9,8 +9,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from alphapy.cogs.text import EMBED_DESCRIPTION, fit, fit_embed, fit_lines, safe
-from alphapy.errors import UserError
 from alphapy.gate import manage_guild_only
+from alphapy.plugin_switch import switch_plugin
 
 if TYPE_CHECKING:
     from alphapy.bot import AlphapyBot
@@ -24,16 +24,6 @@ class PluginsCog(commands.GroupCog, group_name="plugins", group_description="Swi
     def __init__(self, bot: AlphapyBot) -> None:
         self.bot = bot
         super().__init__()
-
-    def _known(self, name: str) -> str:
-        plugins = self.bot.plugins.loaded
-        if name not in plugins:
-            info = self.bot.plugins.infos.get(name)
-            if info is not None:
-                raise UserError(f"The plugin {safe(name, 40)} is unavailable because it did not load: "
-                                f"{safe(info.error or 'no reason given', 300)}")
-            raise UserError(f"There is no plugin called {safe(name, 40)}. Installed: {', '.join(plugins) or 'none'}.")
-        return name
 
     async def _names(self, _interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         current = current.lower()
@@ -78,11 +68,6 @@ class PluginsCog(commands.GroupCog, group_name="plugins", group_description="Swi
 
     async def _switch(self, interaction: discord.Interaction, plugin: str, on: bool) -> None:
         assert interaction.guild_id is not None
-        name = self._known(plugin.strip())
-        if await self.bot.settings.is_enabled(interaction.guild_id, name) == on:
-            await interaction.response.send_message(f"**{name}** is already {'on' if on else 'off'} here.",
-                                                    ephemeral=True)
-            return
-        entry = await self.bot.settings.set_enabled(interaction.guild_id, name, on, changed_by=interaction.user.id)
-        await interaction.response.send_message(
-            f"**{name}** is now {'on' if on else 'off'} in this server (history #{entry.id}).", ephemeral=True)
+        result = await switch_plugin(self.bot.settings, self.bot.plugins, interaction.guild_id, plugin, on,
+                                     changed_by=interaction.user.id)
+        await interaction.response.send_message(result.sentence(), ephemeral=True)

@@ -28,6 +28,7 @@ from .interactions import InteractionLog
 from .limits import Refusal, known_rules
 from .ratelimits import RateLimiter, RateLimitRule
 from .routes import RestAPI
+from .state.oauth2 import OAuth2State
 from .server import API_PREFIX, RequestLog, make_middleware
 from .spec import OpenAPISpec, SpecViolation, load_spec, spec_path_from_env
 from .state import Application, EmulatorState, Guild, User
@@ -95,6 +96,8 @@ class DiscordEmulator(DriversMixin):
         self.ratelimiter = RateLimiter(limit=rate_limit_per_window, global_limit=global_rate_limit)
         #: Discord's time limits are measured on this clock; tests move it with :meth:`advance_time`
         self.clock = Clock()
+        #: OAuth2 client credentials, codes and tokens for a "log in with Discord" web app
+        self.oauth2 = OAuth2State(self.state.application.id, clock=self.clock.now)
         self.interactions = InteractionLog(self.state, deadline=interaction_deadline, clock=self.clock)
         self.gateway = Gateway(self.state, url=lambda: self.gateway_url, on_activity=self._touch)
         self.gateway.enforce_intents = enforce_intents

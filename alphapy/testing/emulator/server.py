@@ -46,11 +46,16 @@ if hasattr(web, "RequestKey") and hasattr(web, "ResponseKey"):
     BODY_KEY: Any = web.RequestKey("alphapy_emulator_body", object)
     FILES_KEY: Any = web.RequestKey("alphapy_emulator_files", list)
     PAYLOAD_KEY: Any = web.ResponseKey("alphapy_emulator_payload", object)
+    GRANT_KEY: Any = web.RequestKey("alphapy_emulator_grant", object)
 else:  # pragma: no cover - aiohttp < 3.12
     BODY_KEY, FILES_KEY, PAYLOAD_KEY = "alphapy_emulator_body", "alphapy_emulator_files", "alphapy_emulator_payload"
+    GRANT_KEY = "alphapy_emulator_grant"
 
-# Routes authenticated by the interaction/webhook token in the path, not a bot token.
-_TOKEN_ROUTES = ("/interactions/", "/webhooks/")
+# Routes authenticated by the interaction/webhook token in the path or the OAuth2 client
+# credentials in the body, not a bot token.
+_TOKEN_ROUTES = ("/interactions/", "/webhooks/", "/oauth2/token")
+#: The routes a person's OAuth2 Bearer token opens (Discord opens more; a dashboard needs these).
+BEARER_ROUTES = frozenset({"/users/@me", "/users/@me/guilds"})
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -148,6 +153,19 @@ async def read_body(request: web.Request) -> tuple[Any, list[UploadedFile], str]
     return None, [], ctype
 
 
+def _authenticate(emu: DiscordEmulator, request: web.Request, template: str | None) -> None:
+    """The bot token opens every route; a live Bearer token only :data:`BEARER_ROUTES`."""
+    auth = request.headers.get("Authorization", "")
+    if auth.startswith("Bot ") and emu.accepts_token(auth[4:]):
+        return
+    if auth.startswith("Bearer ") and template in BEARER_ROUTES:
+        grant = emu.oauth2.bearer(auth[7:])
+        if grant is not None:
+            request[GRANT_KEY] = grant
+            return
+    raise errors.unauthorized()
+
+
 def make_middleware(emu: DiscordEmulator) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
     """The middleware wrapping every API request (see the module docstring)."""
     prefix_len = len(API_PREFIX)
@@ -181,9 +199,7 @@ def make_middleware(emu: DiscordEmulator) -> Callable[[web.Request, Handler], Aw
                     )
                 else:
                     if not any(api_path.startswith(p) for p in _TOKEN_ROUTES):
-                        auth = request.headers.get("Authorization", "")
-                        if not auth.startswith("Bot ") or not emu.accepts_token(auth[4:]):
-                            raise errors.unauthorized()
+                        _authenticate(emu, request, template)
                     if template is not None:
                         refuse_broken_body(emu, method, template, api_path, body)
                     resp = await handler(request)

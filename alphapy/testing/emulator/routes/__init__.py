@@ -9,7 +9,7 @@ spec's own parameter names, so the request log and the spec validator share them
 
 One module per Discord resource, each a mixin of :class:`RestAPI` that lists its own routes
 (``users``, ``commands``, ``entitlements``, ``channels``, ``messages``, ``threads``, ``guilds``,
-``roles``, ``members``, ``interactions``); :mod:`.base` holds the lookups and checks they share.
+``roles``, ``members``, ``interactions``, ``oauth2``); :mod:`.base` holds the lookups and checks they share.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from .guilds import GuildRoutes
 from .interactions import InteractionRoutes
 from .members import MemberRoutes
 from .messages import MessageRoutes
+from .oauth2 import OAuth2Routes
 from .roles import RoleRoutes
 from .threads import ThreadRoutes
 from .users import UserRoutes
@@ -42,6 +43,7 @@ class RestAPI(
     RoleRoutes,
     MemberRoutes,
     InteractionRoutes,
+    OAuth2Routes,
 ):
     """The route handlers, bound to one emulator."""
 
@@ -58,12 +60,14 @@ class RestAPI(
             *self.role_routes(),
             *self.member_routes(),
             *self.interaction_routes(),
+            *self.oauth2_routes(),
         ]
 
     def install(self, app: web.Application) -> None:
         for method, template, handler in self.routes():
             app.router.add_route(method, API_PREFIX + template, handler)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self.unknown_route)
+        self.install_consent_page(app)
         app.router.add_get("/attachments/{channel_id}/{attachment_id}/{filename}", self.serve_attachment)
 
     async def unknown_route(self, request: web.Request) -> web.Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from .. import errors
-from ..server import BODY_KEY, json_response
+from ..server import BODY_KEY, GRANT_KEY, json_response
 from .base import Route, RouteBase, parse_id
 
 
@@ -25,7 +25,12 @@ class UserRoutes(RouteBase):
         ]
 
     async def get_me(self, request: web.Request) -> web.Response:
-        data = self.state.bot_user.payload()
+        """The bot, or with an OAuth2 Bearer token (scope ``identify``) the person who logged in."""
+        grant = request.get(GRANT_KEY)
+        if grant is not None and "identify" not in grant.scopes:
+            raise errors.unauthorized()
+        user = self.state.users[grant.user_id] if grant is not None else self.state.bot_user
+        data = user.payload()
         data.update(mfa_enabled=False, locale="en-US", verified=True, email=None)
         return json_response(data)
 

@@ -1,0 +1,17 @@
+"""Typed keys of the dashboard's application storage: the options, the access cache, the rate limits."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+OPTIONS_KEY: Any = web.AppKey("alphapy_dashboard_options", object)
+ACCESS_KEY: Any = web.AppKey("alphapy_dashboard_access", object)
+LOGIN_LIMIT_KEY: Any = web.AppKey("alphapy_dashboard_login_limit", object)
+WRITE_LIMIT_KEY: Any = web.AppKey("alphapy_dashboard_write_limit", object)
+
+__all__ = ["ACCESS_KEY", "LOGIN_LIMIT_KEY", "OPTIONS_KEY", "WRITE_LIMIT_KEY", "Handler"]

@@ -1,0 +1,1 @@
+"""The dashboard's pages; each module adds its routes with ``routes()``."""
