@@ -29,12 +29,14 @@ FAKES = {
     "PREMIUM_API_TOKEN": "fake-billing-token-1a6e93",
     "PREMIUM_API_URL": "http://billing:fake-billing-url-password-5d07@127.0.0.1:9",
     "PREMIUM_WEBHOOK_SECRET": "fake-webhook-secret-7c0d42",
+    "DISCORD_CLIENT_SECRET": "fake-client-secret-4d1c88",
+    "DASHBOARD_SESSION_SECRET": "fake-session-secret-9e2f17",
 }
 SECRETS = [DB_PASSWORD, TYPO_PASSWORD, "fake-discord-token-8b2d71", "fake-openai-key-3e9a55",
            "fake-ai-url-password-2b8f", "fake-billing-token-1a6e93", "fake-billing-url-password-5d07",
-           "fake-webhook-secret-7c0d42"]
-OWN_VARIABLES = ("DATABASE_URL", "DISCORD_", "OPENAI_", "PREMIUM_", "ALPHAPY_", "HEALTH_", "LOG_", "SHARD_",
-                 "DB_")
+           "fake-webhook-secret-7c0d42", "fake-client-secret-4d1c88", "fake-session-secret-9e2f17"]
+OWN_VARIABLES = ("DATABASE_URL", "DISCORD_", "OPENAI_", "PREMIUM_", "ALPHAPY_", "HEALTH_", "DASHBOARD_", "LOG_",
+                 "SHARD_", "DB_")
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +57,7 @@ def alphapy(tmp_path: Path, database_url: str, *args: str, **overrides: str | No
     """Run ``alphapy args`` with every fake set (None unsets one); (exit code, stdout and stderr)."""
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith(OWN_VARIABLES)}
     env.update(FAKES, DATABASE_URL=database_url, ALPHAPY_DATA_DIR=str(tmp_path / "data"), ALPHAPY_PLUGINS="premium",
-               HEALTH_PORT="0", DISCORD_API_BASE="http://127.0.0.1:9/api/v10",
+               HEALTH_PORT="0", DASHBOARD_PORT="0", DISCORD_API_BASE="http://127.0.0.1:9/api/v10",
                DISCORD_GATEWAY_URL="ws://127.0.0.1:9/", DB_CONNECT_TIMEOUT="5", LOG_LEVEL="debug")
     env.update({k: v for k, v in overrides.items() if v is not None})
     env = {k: v for k, v in env.items() if overrides.get(k, "") is not None}
@@ -173,7 +175,7 @@ def test_an_unexpected_error_shows_its_traceback_without_secrets(tmp_path: Path)
 def test_run_offline_shows_no_secret(tmp_path: Path, database_url_with_password: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith(OWN_VARIABLES)}
     env.update({k: v for k, v in FAKES.items() if k != "DISCORD_TOKEN"}, DATABASE_URL=database_url_with_password,
-               ALPHAPY_DATA_DIR=str(tmp_path / "data"), ALPHAPY_PLUGINS="premium", HEALTH_PORT="0",
+               ALPHAPY_DATA_DIR=str(tmp_path / "data"), ALPHAPY_PLUGINS="premium", HEALTH_PORT="0", DASHBOARD_PORT="0",
                LOG_LEVEL="debug", LOG_FORMAT="console")
     process = subprocess.Popen([sys.executable, "-m", "alphapy", "run"], env=env, cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -28,10 +28,10 @@ from .interactions import InteractionLog
 from .limits import Refusal, known_rules
 from .ratelimits import RateLimiter, RateLimitRule
 from .routes import RestAPI
-from .state.oauth2 import OAuth2State
 from .server import API_PREFIX, RequestLog, make_middleware
 from .spec import OpenAPISpec, SpecViolation, load_spec, spec_path_from_env
 from .state import Application, EmulatorState, Guild, User
+from .state.oauth2 import OAuth2State
 
 log = logging.getLogger("alphapy.testing.emulator")
 
