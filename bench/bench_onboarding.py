@@ -58,7 +58,9 @@ async def one_run(emulator: Any, panel: Any, person: Any, steps: list[float] | N
 async def measure(url: str) -> dict[str, Any]:
     emulator = DiscordEmulator(openapi_spec=None, timeout=30)
     guild = emulator.add_guild("Onboarding", members=0, text_channels=("welcome",))
-    host = guild.add_member("host", permissions=["manage_guild"])
+    # The host names roles the bot gives, so Discord's rule applies: Manage Roles, and a
+    # highest role above them (new roles go to the bottom, below the host's own).
+    host = guild.add_member("host", permissions=["manage_guild", "manage_roles"])
     gamer, onboarded = guild.add_role("Gamer"), guild.add_role("Onboarded")
     people = [guild.add_member(f"person{n}") for n in range(RUNS + WARM_UP + CONCURRENT)]
     await emulator.start()
