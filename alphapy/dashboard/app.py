@@ -22,11 +22,12 @@ from alphapy.dashboard import auth
 from alphapy.dashboard.access import Access
 from alphapy.dashboard.csrf import csrf_protect, csrf_token
 from alphapy.dashboard.discord_api import DiscordAPI
-from alphapy.dashboard.keys import ACCESS_KEY, LOGIN_LIMIT_KEY, OPTIONS_KEY, WRITE_LIMIT_KEY, Handler
+from alphapy.dashboard.guild_data import GuildDirectory, install_rest_checks
+from alphapy.dashboard.keys import ACCESS_KEY, GUILDS_KEY, LOGIN_LIMIT_KEY, OPTIONS_KEY, WRITE_LIMIT_KEY, Handler
 from alphapy.dashboard.ratelimit import TokenBuckets
 from alphapy.dashboard.render import refuse
 from alphapy.dashboard.security import security_headers
-from alphapy.dashboard.views import history, pages
+from alphapy.dashboard.views import history, pages, rollback, settings
 
 HERE = Path(__file__).resolve().parent
 COOKIE_NAME = "alphapy_dashboard"
@@ -65,6 +66,8 @@ def create_app(options: DashboardOptions) -> web.Application:
     app[ACCESS_KEY] = Access(options.api, options.clock)
     app[LOGIN_LIMIT_KEY] = TokenBuckets(options.login_per_minute, options.burst, options.clock)
     app[WRITE_LIMIT_KEY] = TokenBuckets(options.writes_per_minute, options.burst, options.clock)
+    app[GUILDS_KEY] = GuildDirectory(options.api, options.clock)
+    install_rest_checks(options.settings, app[GUILDS_KEY])
     aiohttp_jinja2.setup(
         app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
         context_processors=[_page_context],
@@ -72,6 +75,8 @@ def create_app(options: DashboardOptions) -> web.Application:
     app.router.add_routes(auth.routes())
     app.router.add_routes(pages.routes())
     app.router.add_routes(history.routes())
+    app.router.add_routes(settings.routes())
+    app.router.add_routes(rollback.routes())
     app.router.add_static("/static/", HERE / "static")
     app.on_cleanup.append(_close_api)
     return app

@@ -1,4 +1,5 @@
-"""The few Discord REST calls the dashboard makes: OAuth2 and the guild lists.
+"""The few Discord REST calls the dashboard makes: OAuth2, the guild lists, and (with the
+bot's token) a guild's roles, channels and members.
 
 Pointed at ``DISCORD_API_BASE``, so offline it talks to the emulator exactly as it talks
 to Discord online.
@@ -38,6 +39,7 @@ class DiscordAPI:
         self._client_secret = client_secret
         self._bot_token = bot_token
         self._http: aiohttp.ClientSession | None = None
+        self._bot_id: int | None = None
 
     @property
     def authorize_base(self) -> str:
@@ -82,6 +84,29 @@ class DiscordAPI:
             return set()
         data = await self._call("GET", "/users/@me/guilds", auth=f"Bot {self._bot_token}")
         return {guild.id for guild in self._guilds(data)}
+
+    async def bot_user_id(self) -> int:
+        """The bot's own user id (asked once; it never changes)."""
+        if self._bot_id is None:
+            self._bot_id = int((await self._bot_call("/users/@me"))["id"])
+        return self._bot_id
+
+    async def guild(self, guild_id: int) -> dict[str, Any]:
+        """The guild object with its roles and owner id, read with the bot's token."""
+        data = await self._bot_call(f"/guilds/{int(guild_id)}")
+        return dict(data)
+
+    async def guild_channels(self, guild_id: int) -> list[dict[str, Any]]:
+        return list(await self._bot_call(f"/guilds/{int(guild_id)}/channels"))
+
+    async def member(self, guild_id: int, user_id: int) -> dict[str, Any]:
+        """One member of the guild (their role ids), read with the bot's token."""
+        return dict(await self._bot_call(f"/guilds/{int(guild_id)}/members/{int(user_id)}"))
+
+    async def _bot_call(self, path: str) -> Any:
+        if not self._bot_token:
+            raise DiscordAPIError(f"GET {path} needs the bot's token")
+        return await self._call("GET", path, auth=f"Bot {self._bot_token}")
 
     @staticmethod
     def _guilds(data: Any) -> list[MyGuild]:

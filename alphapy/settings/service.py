@@ -451,6 +451,14 @@ class SettingsService:
                  by=changed_by, history_id=entry.id)
         return entry
 
+    async def history_entry(self, guild_id: int, history_id: int) -> HistoryEntry:
+        """One entry of this guild's history (a rollback's confirmation shows it first)."""
+        async with self.db.acquire() as conn:
+            entry = await store.history_entry(conn, guild_id, history_id)
+        if entry is None:
+            raise HistoryNotFound(f"there is no settings history entry #{history_id} in this server")
+        return entry
+
     async def history(
         self,
         guild_id: int,

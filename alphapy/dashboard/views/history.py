@@ -1,16 +1,16 @@
 """A server's settings history, newest first, filtered by scope (plugin) and key.
 
-Read-only for now: rollback comes with the settings page, once the web user can be judged
-by the authority rules of ``alphapy/authority.py`` as a slash command's user is.
+Each row links to its rollback confirmation (:mod:`.rollback`), keeping the filters.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
+from aiohttp_session import get_session
 
 from alphapy.dashboard.keys import OPTIONS_KEY
 from alphapy.dashboard.render import page
-from alphapy.dashboard.views.pages import guild_or_refusal
+from alphapy.dashboard.views.pages import NOTICE_KEY, guild_or_refusal
 from alphapy.settings.service import SettingsError
 
 PAGE_SIZE = 50
@@ -34,6 +34,7 @@ async def history(request: web.Request) -> web.StreamResponse:
     return await page(request, "history.html", {
         "guild_id": guild_id, "entries": entries, "scopes": settings.registry.scopes(), "scope": scope or "",
         "key": key or "", "problem": problem, "older": older,
+        "notice": (await get_session(request)).pop(NOTICE_KEY, None),
     })
 
 
