@@ -209,13 +209,15 @@ async def test_manage_server_without_manage_roles_cannot_choose_a_role_the_bot_g
     assert (status, field_error(refused, "verification.verified_role")) == (400, sentence)
     assert await bot.settings.get(guild.id, "verification", "verified_role") is None
     # with Manage Roles and the role below their highest, the same host may
-    guild.member(host.id).roles.append(guild.add_role("Role managers", permissions="manage_roles", position=3).id)
+    role_managers = guild.add_role("Role managers", permissions="manage_roles", position=verified.position + 1)
+    guild.member(host.id).role_ids.append(role_managers.id)
     await emulator.settle()
     async with browser() as http:
         await log_in(http, dashboard, host)
         page = await open_settings(http, dashboard, guild)
         status, saved = await save(http, dashboard, guild, "verification.verified_role", str(verified.id), page)
-    assert status == 200 and "verification.verified_role = @Verified (history #" in saved
+    assert status == 200 and "verification.verified_role = @Verified (history #" in saved, field_error(
+        saved, "verification.verified_role")
     assert await bot.settings.get(guild.id, "verification", "verified_role") == verified.id
 
 

@@ -151,10 +151,12 @@ def _widget(spec: SettingSpec, text: str, snapshot: GuildSnapshot) -> tuple[str,
 
 
 def _with_unset(options: list[Option], text: str) -> list[Option]:
-    """A first "choose" entry while nothing (or something no longer listed) is chosen."""
+    """A first entry while nothing listed is chosen: "Choose…", or the text as given (a
+    refused id, a deleted role) so that what was there or typed is not silently replaced."""
     if any(o.selected for o in options):
         return options
-    return [Option("", "Choose…", True), *options]
+    first = Option(text, f"{text} (not in this server)", True) if text else Option("", "Choose…", True)
+    return [first, *options]
 
 
 def _bounds(low: float | None, high: float | None, step: str) -> dict[str, str]:
