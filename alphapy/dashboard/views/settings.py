@@ -27,7 +27,7 @@ from alphapy.dashboard.settings_form import (
     timezone_names,
 )
 from alphapy.dashboard.views.pages import NOTICE_KEY, guild_or_refusal
-from alphapy.settings import CORE_SCOPE, PLUGINS_SCOPE, SettingSpec, SettingsError
+from alphapy.settings import CORE_SCOPE, PLUGINS_SCOPE, SettingsError, SettingSpec
 
 NO_SUCH_SETTING = "There is no such setting in this server; please reload the settings page."
 
