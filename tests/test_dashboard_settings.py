@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
+from alphapy import hookimpl
 from alphapy.dashboard.access import RECHECK_SECONDS
 from alphapy.dashboard.csrf import REFUSAL as CSRF_REFUSAL
 from alphapy.dashboard.server import DashboardServer, options_from
@@ -26,11 +27,23 @@ from tests.test_dashboard import MovableClock, browser, csrf_of, log_in
 TZ_SENTENCE = "core.timezone must be an IANA timezone such as Europe/Amsterdam"
 
 
+class Gadgets:
+    """A plugin declaring the types the real plugins leave out here, and a premium setting."""
+
+    @hookimpl
+    def register_settings(self, register: Any) -> None:
+        register("opens_at", "time", default="09:00", help="when the doors open")
+        register("ratio", "float", default=0.5, min=0, max=1, help="a share")
+        register("rooms", "channels", default=[], help="where it happens")
+        register("layout", "json", default={"rows": 2}, help="how it looks")
+        register("banner", "str", max_length=500, premium=True, help="a banner for premium servers")
+
+
 @pytest.fixture
 def alphapy_plugins() -> list[tuple[str, Any]]:
     from alphapy_verification import plugin as verification
 
-    return [("hello", test_plugin("hello")), ("verification", verification)]
+    return [("hello", test_plugin("hello")), ("verification", verification), ("gadgets", Gadgets())]
 
 
 @pytest.fixture
@@ -116,7 +129,7 @@ async def test_every_setting_has_a_labelled_input_fit_for_its_type(dashboard, gu
         await log_in(http, dashboard, host)
         page = await open_settings(http, dashboard, guild)
     sections = re.findall(r'<h2 id="scope-([a-z_]+)">', page)
-    assert sections == ["core", "hello", "verification"]  # core first; the switches stay on the overview
+    assert sections == ["core", "gadgets", "hello", "verification"]  # core first; the switches stay on the overview
     for name in ("core.timezone", "verification.verified_role", "verification.max_attempts", "hello.greeting"):
         assert f'<label for="setting-{name}">{name}</label>' in page
     assert re.search(r'<input type="text" id="setting-core\.timezone" name="value" value="UTC" list="timezones"', page)
@@ -133,6 +146,33 @@ async def test_every_setting_has_a_labelled_input_fit_for_its_type(dashboard, gu
     assert mode and '<option value="assist" selected>' in mode.group(0)
     assert "the server&#39;s timezone (IANA name)" in page and "Default: UTC" in page
     assert page.count(">Save</button>") >= 10 and "<script" not in page
+
+
+async def test_time_float_channels_json_and_premium_inputs(dashboard, guild, host, bot) -> None:
+    general, staff = guild.channel("general"), guild.channel("staff-room")
+    async with browser() as http:
+        await log_in(http, dashboard, host)
+        page = await open_settings(http, dashboard, guild)
+        assert '<input type="time" id="setting-gadgets.opens_at" name="value" value="09:00"' in page
+        assert 'id="setting-gadgets.ratio" name="value" value="0.5" step="any" min="0" max="1"' in page
+        assert re.search(r'<select id="setting-gadgets\.rooms" name="value" multiple', page)
+        assert re.search(r'<textarea id="setting-gadgets\.layout" name="value"[^>]*>\{\n  &#34;rows&#34;: 2\n\}<', page)
+        banner = page[page.index('<label for="setting-gadgets.banner">'):]
+        assert banner.index('class="premium"') < banner.index("</form>")
+        status, saved = await save(http, dashboard, guild, "gadgets.rooms", [str(general.id), str(staff.id)], page)
+        assert status == 200 and "gadgets.rooms = #general, #staff-room" in saved
+        status, saved = await save(http, dashboard, guild, "gadgets.opens_at", "19:30", page)
+        assert status == 200 and "gadgets.opens_at = 19:30" in saved
+        status, refused = await save(http, dashboard, guild, "gadgets.layout", '{"rows": ', page)
+        assert (status, field_error(refused, "gadgets.layout")) == (
+            400, "gadgets.layout must be valid JSON of at most 16000 bytes")
+        assert '>{"rows": </textarea>' in refused
+        status, refused = await save(http, dashboard, guild, "gadgets.banner", "Welcome!", page)
+        assert (status, field_error(refused, "gadgets.banner")) == (
+            400, "gadgets.banner is a premium setting: it needs an active premium subscription in this server")
+    assert await bot.settings.get(guild.id, "gadgets", "rooms") == [general.id, staff.id]
+    assert await bot.settings.get(guild.id, "gadgets", "layout") == {"rows": 2}
+    assert await bot.settings.get(guild.id, "gadgets", "banner") is None
 
 
 async def test_saving_goes_through_the_service_as_the_web_user_and_redirects(dashboard, guild, host, bot) -> None:
