@@ -17,6 +17,7 @@ import pytest_asyncio
 from alphapy import hookimpl
 from alphapy.dashboard.access import RECHECK_SECONDS
 from alphapy.dashboard.csrf import REFUSAL as CSRF_REFUSAL
+from alphapy.dashboard.guild_data import CACHE_SECONDS
 from alphapy.dashboard.server import DashboardServer, options_from
 from alphapy.dashboard.views.pages import NOT_YOURS
 from alphapy.dashboard.views.settings import NO_SUCH_SETTING
@@ -146,6 +147,20 @@ async def test_every_setting_has_a_labelled_input_fit_for_its_type(dashboard, gu
     assert mode and '<option value="assist" selected>' in mode.group(0)
     assert "the server&#39;s timezone (IANA name)" in page and "Default: UTC" in page
     assert page.count(">Save</button>") >= 10 and "<script" not in page
+
+
+async def test_pickers_follow_the_servers_roles_and_channels_after_the_short_cache(
+        dashboard, emulator, guild, host, clock) -> None:
+    async with browser() as http:
+        await log_in(http, dashboard, host)
+        await open_settings(http, dashboard, guild)
+        guild.add_role("Newcomers")
+        guild.add_text_channel("announcements")
+        await emulator.settle()
+        assert "@Newcomers" not in await open_settings(http, dashboard, guild)  # a page full of pickers: one read
+        clock.advance(CACHE_SECONDS + 1)
+        page = await open_settings(http, dashboard, guild)
+    assert "@Newcomers" in page and "#announcements" in page
 
 
 async def test_time_float_channels_json_and_premium_inputs(dashboard, guild, host, bot) -> None:
