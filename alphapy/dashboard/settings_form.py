@@ -16,7 +16,7 @@ from zoneinfo import available_timezones
 
 from multidict import MultiDictProxy
 
-from alphapy.dashboard.guild_data import GuildSnapshot
+from alphapy.dashboard.guild_data import CATEGORY, GuildSnapshot
 from alphapy.settings import SettingSpec, SettingValue
 from alphapy.settings.types import (
     BoolType,
@@ -130,7 +130,7 @@ def _widget(spec: SettingSpec, text: str, snapshot: GuildSnapshot) -> tuple[str,
     if isinstance(kind, ChannelListType):
         chosen = set(text.split(","))
         return "multiselect", [Option(str(c.id), c.label, str(c.id) in chosen)
-                               for c in snapshot.channel_choices() if c.kind != 4], {}
+                               for c in snapshot.channel_choices() if c.kind != CATEGORY], {}
     if isinstance(kind, RoleType):
         return "select", _with_unset([Option(str(r.id), "@" + r.name, str(r.id) == text)
                                       for r in snapshot.role_choices()], text), {}
