@@ -212,6 +212,7 @@ async def test_saving_goes_through_the_service_as_the_web_user_and_redirects(das
 
 async def test_a_refused_value_shows_the_slash_commands_sentence_keeps_the_text_and_saves_nothing(
         dashboard, emulator, guild, host, bot) -> None:
+    await bot.settings.set(guild.id, "core", "timezone", "Europe/Paris", changed_by=host.id)
     assert await slash_sentence(emulator, host, "core.timezone", "Mars/Olympus") == TZ_SENTENCE
     async with browser() as http:
         await log_in(http, dashboard, host)
@@ -219,8 +220,8 @@ async def test_a_refused_value_shows_the_slash_commands_sentence_keeps_the_text_
         status, refused = await save(http, dashboard, guild, "core.timezone", "Mars/Olympus", page)
     assert status == 400 and field_error(refused, "core.timezone") == TZ_SENTENCE
     assert 'id="setting-core.timezone" name="value" value="Mars/Olympus"' in refused
-    assert await bot.settings.get(guild.id, "core", "timezone") == "UTC"
-    assert await bot.settings.history(guild.id) == []
+    assert await bot.settings.get(guild.id, "core", "timezone") == "Europe/Paris"  # the value before stays
+    assert len(await bot.settings.history(guild.id)) == 1
 
 
 async def test_wrong_type_huge_text_and_other_servers_ids_are_refused_with_the_sentence(
