@@ -30,6 +30,7 @@ from alphapy.dashboard.views.pages import NOTICE_KEY, guild_or_refusal
 from alphapy.settings import CORE_SCOPE, PLUGINS_SCOPE, SettingsError, SettingSpec
 
 NO_SUCH_SETTING = "There is no such setting in this server; please reload the settings page."
+NOTICE_FOR_KEY = "notice_for"  # the setting a notice is about: shown beside it, where the redirect lands
 
 
 def settings_url(guild_id: int, spec: SettingSpec | None = None) -> str:
@@ -64,6 +65,7 @@ async def render_settings(request: web.Request, guild_id: int, *, refused: tuple
         "guild_id": guild_id,
         "sections": sorted(sections.items(), key=lambda pair: _scope_order(pair[0])),
         "notice": session.pop(NOTICE_KEY, None),
+        "notice_for": session.pop(NOTICE_FOR_KEY, None),
         "timezones": timezone_names() if any(f.widget == "timezone" for fs in sections.values() for f in fs) else [],
     }
     return await page(request, "settings.html", context, status=status)
@@ -105,6 +107,7 @@ async def save(request: web.Request) -> web.StreamResponse:
         return await render_settings(request, guild_id, refused=(spec, text, str(exc)), status=400)
     snapshot = await directory.snapshot(guild_id)
     session[NOTICE_KEY] = f"{spec.full_name} = {shown(spec, entry.new_value, snapshot)} (history #{entry.id})."
+    session[NOTICE_FOR_KEY] = spec.full_name
     raise web.HTTPSeeOther(settings_url(guild_id, spec))
 
 
@@ -128,6 +131,7 @@ async def reset(request: web.Request) -> web.StreamResponse:
         session[NOTICE_KEY] = f"{spec.full_name} already has its default ({default})."
     else:
         session[NOTICE_KEY] = f"{spec.full_name} is back to its default {default} (history #{entry.id})."
+    session[NOTICE_FOR_KEY] = spec.full_name
     raise web.HTTPSeeOther(settings_url(guild_id, spec))
 
 
