@@ -143,7 +143,7 @@ def _widget(spec: SettingSpec, text: str, snapshot: GuildSnapshot) -> tuple[str,
     if isinstance(kind, TimezoneType):
         return "timezone", [], {"maxlength": "64"}
     if isinstance(kind, JsonType):
-        return "textarea", [], {}
+        return "textarea", [], {"maxlength": str(kind.max_bytes)}  # a guide: the type counts bytes
     if isinstance(kind, StrType):
         attrs = {"maxlength": str(kind.max_length)}
         return ("textarea" if kind.multiline and kind.max_length > SHORT_TEXT else "text"), [], attrs
