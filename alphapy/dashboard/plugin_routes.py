@@ -1,0 +1,134 @@
+"""Serving plugin pages: every handler wrapped in the core's rules, and the menus they fill.
+
+Before a plugin's handler runs, the login (middleware), the CSRF check on a POST
+(middleware) and the write rate limit (middleware) have passed; here come the per-request
+authorization (the page's access level against the person's standing in that server,
+at most a minute old) and the plugin switch (switched off in that server: a polite 404,
+and gone from the menu). After it: a :class:`~alphapy.errors.UserError` becomes its
+sentence on the page, any other exception a 500 page that says nothing about it.
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any
+
+from aiohttp import web
+from aiohttp_session import get_session
+
+from alphapy.dashboard.csrf import csrf_token
+from alphapy.dashboard.discord_api import DiscordAPIError
+from alphapy.dashboard.keys import Handler, OPTIONS_KEY, PAGES_KEY
+from alphapy.dashboard.page_context import NOTICE_KEY, PageContext, WebUser
+from alphapy.dashboard.plugin_pages import PageRegistry, PluginPage
+from alphapy.dashboard.render import refuse
+from alphapy.dashboard.standing import guild_choices, standing_in
+from alphapy.errors import UserError
+from alphapy.log import get_logger
+from alphapy.redaction import describe_exception
+
+log = get_logger(__name__)
+
+DISCORD_DOWN = "Discord did not answer when we checked your servers; please try again in a moment."
+REFUSALS = {
+    "host": "You need the Manage Server permission in that server, and the bot must be in it, to open this page.",
+    "staff": "Only the staff of that server can open this page.",
+    "member": "You need to be a member of that server, and the bot must be in it, to open this page.",
+}
+SWITCHED_OFF = "There is no such page here: its plugin is switched off in this server."
+BROKEN = "Something went wrong on our side while making this page; please try again in a moment."
+
+
+def routes(registry: PageRegistry) -> list[web.RouteDef]:
+    return [web.route(method, page.route, _serving(page)) for page in registry.pages for method in page.methods]
+
+
+def _serving(page: PluginPage) -> Handler:
+    async def serve(request: web.Request) -> web.StreamResponse:
+        try:
+            ctx_or_refusal = await _authorize(request, page)
+        except DiscordAPIError:
+            return await refuse(request, 502, DISCORD_DOWN)
+        if isinstance(ctx_or_refusal, web.Response):
+            return ctx_or_refusal
+        return await _run(ctx_or_refusal)
+
+    return serve
+
+
+async def _authorize(request: web.Request, page: PluginPage) -> PageContext | web.Response:
+    options = request.app[OPTIONS_KEY]
+    session = await get_session(request)
+    choices = await guild_choices(request)
+    guild_id, guild_name, standing = None, None, None
+    if page.kind == "server":
+        raw = request.match_info["guild_id"]
+        guild_id = int(raw) if raw.isdigit() else 0
+        standing = await standing_in(request, guild_id, page.plugin, staff_setting=page.staff_setting,
+                                     ask_roles=page.access != "member")
+        if not page.allows(standing):
+            return await refuse(request, 403, REFUSALS[page.access])
+        if not await options.settings.is_enabled(guild_id, page.plugin):
+            return await refuse(request, 404, SWITCHED_OFF)
+        shared = choices.find_shared(guild_id)
+        guild_name = shared.name if shared is not None else None
+    user = WebUser(int(session["user_id"]), str(session.get("user_name") or session["user_id"]))
+    return PageContext(request=request, page=page, user=user, guild_id=guild_id, guild_name=guild_name,
+                       standing=standing, guilds=list(choices.shared), db=options.settings.db,
+                       settings=options.settings, csrf_token=csrf_token(session), session=session)
+
+
+async def _run(ctx: PageContext) -> web.StreamResponse:
+    try:
+        return await ctx.page.handler(ctx)
+    except web.HTTPException:
+        raise  # redirects and the handler's own answers
+    except UserError as exc:
+        return await _show_refusal(ctx, exc.message)
+    except Exception as exc:
+        log.error("dashboard.page_failed", plugin=ctx.plugin, route=ctx.page.route, error=describe_exception(exc),
+                  traceback="".join(traceback.format_exception(exc)))
+        return await refuse(ctx.request, 500, BROKEN)
+
+
+async def _show_refusal(ctx: PageContext, sentence: str) -> web.StreamResponse:
+    """A refused form goes back to its page (or the plugin's first page) with the sentence on
+    it; a refused page that is itself that place shows the sentence alone."""
+    request = ctx.request
+    registry: PageRegistry = request.app[PAGES_KEY]
+    if request.method == "POST" and "GET" in ctx.page.methods:
+        back: str | None = request.path
+    else:
+        home = registry.home_of(ctx.plugin, ctx.page.kind)
+        back = home.url(ctx.guild_id) if home is not None else None
+    if back is None or (request.method == "GET" and back == request.path):
+        return await refuse(request, 400, sentence)
+    ctx.session[NOTICE_KEY] = sentence
+    raise web.HTTPSeeOther(back)
+
+
+async def menus(request: web.Request) -> dict[str, Any]:
+    """``user_pages`` for the header, and ``server_pages`` on a server's pages: only what this
+    person may open, only of plugins switched on there."""
+    registry: PageRegistry | None = request.app.get(PAGES_KEY)
+    if registry is None:
+        return {}
+    found: dict[str, Any] = {"user_pages": [(p.title, p.url()) for p in registry.user_menu()]}
+    raw = request.match_info.get("guild_id", "")
+    if raw.isdigit() and registry.server_menu():
+        found["server_pages"] = await _server_menu(request, registry, int(raw))
+    return found
+
+
+async def _server_menu(request: web.Request, registry: PageRegistry, guild_id: int) -> list[tuple[str, str]]:
+    settings = request.app[OPTIONS_KEY].settings
+    shown = []
+    try:
+        for page in registry.server_menu():
+            standing = await standing_in(request, guild_id, page.plugin, staff_setting=page.staff_setting,
+                                         ask_roles=page.access != "member")
+            if page.allows(standing) and await settings.is_enabled(guild_id, page.plugin):
+                shown.append((page.title or page.plugin, page.url(guild_id)))
+    except DiscordAPIError:
+        return []  # the page itself says Discord is down, or did not need it
+    return shown
