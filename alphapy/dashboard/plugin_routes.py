@@ -18,7 +18,7 @@ from aiohttp_session import get_session
 
 from alphapy.dashboard.csrf import csrf_token
 from alphapy.dashboard.discord_api import DiscordAPIError
-from alphapy.dashboard.keys import Handler, OPTIONS_KEY, PAGES_KEY
+from alphapy.dashboard.keys import OPTIONS_KEY, PAGES_KEY, Handler
 from alphapy.dashboard.page_context import NOTICE_KEY, PageContext, WebUser
 from alphapy.dashboard.plugin_pages import PageRegistry, PluginPage
 from alphapy.dashboard.render import refuse
