@@ -19,7 +19,8 @@ from alphapy.staff_roles import DEFAULT_PLUGIN_KEY, staff_role_ids
 
 async def guild_choices(request: web.Request) -> GuildChoices:
     session = await get_session(request)
-    return await request.app[ACCESS_KEY].choices(session["sid"], session["token"])
+    choices: GuildChoices = await request.app[ACCESS_KEY].choices(session["sid"], session["token"])
+    return choices
 
 
 async def standing_in(request: web.Request, guild_id: int, plugin: str | None, *, staff_setting: str = DEFAULT_PLUGIN_KEY,
