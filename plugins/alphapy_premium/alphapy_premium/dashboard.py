@@ -8,6 +8,8 @@ under a row lock and logs ``premium.transferred`` as the slash command's move do
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 from importlib.resources import files
 
@@ -15,6 +17,7 @@ from aiohttp import web
 
 from alphapy import DashboardPages, PageContext, UserError
 from alphapy_premium import store
+from alphapy_premium.config import PremiumConfigError, load_premium_config
 from alphapy_premium.ledger import Refusal
 from alphapy_premium.model import Subscription, best_of
 from alphapy_premium.moves import UNAVAILABLE, MovePlan, plan_move, wall_clock
@@ -33,11 +36,24 @@ def register(pages: DashboardPages) -> None:
     pages.server_page("", server_premium, title="Premium", access="host")
 
 
-def _service(ctx: PageContext) -> PremiumService:
-    service = service_for(ctx.db)
-    if service is None:
-        raise UserError(UNAVAILABLE)
-    return service
+@asynccontextmanager
+async def _service(ctx: PageContext) -> AsyncIterator[PremiumService]:
+    """The bot's premium service in this process; else (``alphapy dashboard`` alone, no bot
+    started it) one for this request, closed after it. Its moves reach the bot's caches all
+    the same: the database announces every change to ``premium_subs``."""
+    running = service_for(ctx.db)
+    if running is not None:
+        yield running
+        return
+    try:
+        config = load_premium_config()
+    except PremiumConfigError:
+        raise UserError(UNAVAILABLE) from None
+    service = PremiumService(ctx.db, config)
+    try:
+        yield service
+    finally:
+        await service.close()
 
 
 def _server_name(ctx: PageContext, guild_id: int) -> str:
@@ -60,10 +76,11 @@ async def _plan(ctx: PageContext, to_guild_id: int) -> MovePlan:
 
 
 async def your_premium(ctx: PageContext) -> web.StreamResponse:
-    service = _service(ctx)
+    async with _service(ctx) as service:
+        grace = service.grace
     now = datetime.now(timezone.utc)
     rows = [Subscription.from_row(r) for r in await store.of_user(ctx.db, ctx.user.id)]
-    current = best_of([s for s in rows if s.grants_premium(now, service.grace)], now, service.grace)
+    current = best_of([s for s in rows if s.grants_premium(now, grace)], now, grace)
     until = (await wall_clock(ctx.settings, current.guild_id, current.expires_at)
              if current is not None and current.expires_at is not None else None)
     targets = [g for g in ctx.guilds if current is None or g.id != current.guild_id]
@@ -74,7 +91,6 @@ async def your_premium(ctx: PageContext) -> web.StreamResponse:
 
 
 async def ask_to_move(ctx: PageContext) -> web.StreamResponse:
-    _service(ctx)
     to_guild_id = _target(ctx, await ctx.form())
     plan = await _plan(ctx, to_guild_id)
     return await ctx.render("premium/confirm.html", {
@@ -85,15 +101,15 @@ async def ask_to_move(ctx: PageContext) -> web.StreamResponse:
 
 async def confirm_move(ctx: PageContext) -> web.StreamResponse:
     """Every rule again (the confirmation page can be old), then the move under a row lock."""
-    service = _service(ctx)
     form = await ctx.form()
     to_guild_id = _target(ctx, form)
     plan = await _plan(ctx, to_guild_id)
     if str(plan.subscription.id) != form.get("subscription", ""):
         raise UserError(GONE)
     try:
-        done = await service.transfer(sub_id=plan.subscription.id or 0, user_id=ctx.user.id, guild_id=to_guild_id,
-                                      cooldown=plan.cooldown)
+        async with _service(ctx) as service:
+            done = await service.transfer(sub_id=plan.subscription.id or 0, user_id=ctx.user.id,
+                                          guild_id=to_guild_id, cooldown=plan.cooldown)
     except Refusal as refusal:
         raise UserError(str(refusal)) from None
     ctx.flash(f"Your {done.subscription.tier} premium now applies to {_server_name(ctx, to_guild_id)}. Premium "
@@ -105,18 +121,19 @@ async def server_premium(ctx: PageContext) -> web.StreamResponse:
     """The server's premium at a glance: whose subscriptions apply here (counted, not named),
     the host's own status, the cooldown, and what premium unlocks."""
     assert ctx.guild_id is not None
-    service = _service(ctx)
+    async with _service(ctx) as service:
+        grace, mine = service.grace, await service.status(ctx.user.id, ctx.guild_id)
     now = datetime.now(timezone.utc)
     here = [Subscription.from_row(r) for status in ("active", "cancelled")
             for r in await store.search(ctx.db, guild_id=ctx.guild_id, status=status, limit=SUPPORTERS_SHOWN)]
-    running = [s for s in here if s.grants_premium(now, service.grace)]
+    running = [s for s in here if s.grants_premium(now, grace)]
     tiers: dict[str, int] = {}
     for sub in running:
         tiers[sub.tier] = tiers.get(sub.tier, 0) + 1
     unlocks = [spec for spec in ctx.settings.registry.specs() if spec.premium]
     return await ctx.render("premium/server.html", {
         "running": len(running), "tiers": sorted(tiers.items()), "cancelled": sum(s.status == "cancelled" for s in running),
-        "mine": await service.status(ctx.user.id, ctx.guild_id),
+        "mine": mine,
         "cooldown": timedelta(days=await ctx.setting("transfer_cooldown_days")).days, "unlocks": unlocks,
     })
 

@@ -151,3 +151,18 @@ async def test_moving_away_from_a_server_where_premium_is_switched_off_still_wor
         await browser.log_in(member)
         assert (await browser.get(YOURS)).status == 200
 
+
+
+async def test_the_pages_work_without_the_bots_premium_service(elsewhere, dashboard_url, bot, guild, member) -> None:
+    """``alphapy dashboard`` alone starts no bot, so no premium service: the pages make their own."""
+    from alphapy_premium.service import service_for
+
+    sub = await grant(bot, member, guild)
+    await service_for(bot.db).close()
+    assert service_for(bot.db) is None
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(member)
+        assert "<dd>yearly</dd>" in (await browser.get(YOURS)).text
+        moved = await browser.post(f"{YOURS}/confirm", {"subscription": str(sub.id), "to_guild": str(elsewhere.id)})
+    assert sentence_of(moved).startswith("Your yearly premium now applies to Elsewhere.")
+    assert (await store.get(bot.db, sub.id))["guild_id"] == elsewhere.id
