@@ -213,3 +213,4 @@ async def test_your_page_is_linked_in_the_header_for_everyone_signed_in(dashboar
         assert 'href="/me/pages">Your pages page</a>' in picker.text
         mine = await browser.get("/me/pages")
     assert mine.status == 200 and f"{member.name}&#39;s page" in mine.text and "Note: 1" in mine.text
+    assert 'href="/me/pages" aria-current="page">Your pages page</a>' in mine.text

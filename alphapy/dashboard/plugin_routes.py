@@ -113,14 +113,16 @@ async def menus(request: web.Request) -> dict[str, Any]:
     registry: PageRegistry | None = request.app.get(PAGES_KEY)
     if registry is None:
         return {}
-    found: dict[str, Any] = {"user_pages": [(p.title, p.url()) for p in registry.user_menu()]}
+    found: dict[str, Any] = {"user_pages": [(p.title, p.url(), p.url() == request.path)
+                                            for p in registry.user_menu()]}
     raw = request.match_info.get("guild_id", "")
     if raw.isdigit() and registry.server_menu():
         found["server_pages"] = await _server_menu(request, registry, int(raw))
     return found
 
 
-async def _server_menu(request: web.Request, registry: PageRegistry, guild_id: int) -> list[tuple[str, str]]:
+async def _server_menu(request: web.Request, registry: PageRegistry, guild_id: int) -> list[tuple[str, str, bool]]:
+    """(title, address, whether it is this page) of each page to list."""
     settings = request.app[OPTIONS_KEY].settings
     shown = []
     try:
@@ -128,7 +130,8 @@ async def _server_menu(request: web.Request, registry: PageRegistry, guild_id: i
             standing = await standing_in(request, guild_id, page.plugin, staff_setting=page.staff_setting,
                                          ask_roles=page.access != "member")
             if page.allows(standing) and await settings.is_enabled(guild_id, page.plugin):
-                shown.append((page.title or page.plugin, page.url(guild_id)))
+                url = page.url(guild_id)
+                shown.append((page.title or page.plugin, url, url == request.path))
     except DiscordAPIError:
         return []  # the page itself says Discord is down, or did not need it
     return shown
