@@ -214,3 +214,14 @@ async def test_your_page_is_linked_in_the_header_for_everyone_signed_in(dashboar
         mine = await browser.get("/me/pages")
     assert mine.status == 200 and f"{member.name}&#39;s page" in mine.text and "Note: 1" in mine.text
     assert 'href="/me/pages" aria-current="page">Your pages page</a>' in mine.text
+
+
+async def test_the_picker_leads_members_to_the_pages_every_member_may_open(dashboard_url, guild, host, member) -> None:
+    async with DashboardBrowser(dashboard_url) as browser:
+        picker = await browser.log_in(member)
+    assert "Servers you are in" in picker.text
+    assert f'Test Guild: <a href="/guilds/{guild.id}/pages/member">Member board</a></li>' in picker.text
+    assert f"/guilds/{guild.id}/pages/staff" not in picker.text
+    async with DashboardBrowser(dashboard_url) as browser:
+        picker = await browser.log_in(host)  # a host finds the server among those they manage
+    assert "Servers you are in" not in picker.text

@@ -36,6 +36,7 @@ REFUSALS = {
     "member": "You need to be a member of that server, and the bot must be in it, to open this page.",
 }
 SWITCHED_OFF = "There is no such page here: its plugin is switched off in this server."
+MAX_MEMBER_SERVERS = 100
 BROKEN = "Something went wrong on our side while making this page; please try again in a moment."
 
 
@@ -118,7 +119,30 @@ async def menus(request: web.Request) -> dict[str, Any]:
     raw = request.match_info.get("guild_id", "")
     if raw.isdigit() and registry.server_menu():
         found["server_pages"] = await _server_menu(request, registry, int(raw))
+    if request.path == "/" and any(p.access == "member" for p in registry.server_menu()):
+        found["member_servers"] = await _member_servers(request, registry)
     return found
+
+
+async def _member_servers(request: web.Request, registry: PageRegistry) -> list[tuple[str, list[tuple[str, str]]]]:
+    """For the picker: servers the person is in but does not manage, with the pages every
+    member may open there (the picker lists managed servers itself)."""
+    settings = request.app[OPTIONS_KEY].settings
+    member_pages = [p for p in registry.server_menu() if p.access == "member"]
+    listed = []
+    try:
+        choices = await guild_choices(request)
+    except DiscordAPIError:
+        return []
+    managed = {g.id for g in choices.with_bot}
+    for guild in choices.shared[:MAX_MEMBER_SERVERS]:
+        if guild.id in managed:
+            continue
+        pages = [(p.title or p.plugin, p.url(guild.id)) for p in member_pages
+                 if await settings.is_enabled(guild.id, p.plugin)]
+        if pages:
+            listed.append((guild.name, pages))
+    return listed
 
 
 async def _server_menu(request: web.Request, registry: PageRegistry, guild_id: int) -> list[tuple[str, str, bool]]:
