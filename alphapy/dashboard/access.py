@@ -3,7 +3,9 @@
 The user must have Manage Server (or Administrator, or own the server) and the bot must be
 in it. The answer comes from ``/users/@me/guilds`` with the user's token and is reused for
 at most :data:`RECHECK_SECONDS` per session, so a host who loses the permission loses the
-pages within a minute, not at their next login.
+pages within a minute, not at their next login. Plugin pages for staff and members use the
+same answer (every server the user shares with the bot) and the user's roles, asked with
+the bot token and kept no longer.
 """
 
 from __future__ import annotations
