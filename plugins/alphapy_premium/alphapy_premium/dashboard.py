@@ -25,6 +25,8 @@ from alphapy_premium.service import PremiumService, service_for
 
 NOT_SHARED = "You can only move your premium to a server you are in and the bot is in."
 GONE = "That subscription does not exist (any more)."
+SWITCHED_OFF = "The premium plugin is switched off in {server}, so premium cannot move there."
+PLUGIN = "premium"
 SUPPORTERS_SHOWN = 500
 
 
@@ -61,10 +63,14 @@ def _server_name(ctx: PageContext, guild_id: int) -> str:
     return guild.name if guild is not None else f"another server (id {guild_id})"
 
 
-def _target(ctx: PageContext, form: dict[str, str]) -> int:
+async def _target(ctx: PageContext, form: dict[str, str]) -> int:
+    """The server chosen in "Move to": one the person shares with the bot, where premium is on
+    (where it is off, ``/premium_transfer`` cannot be run either)."""
     raw = form.get("to_guild", "")
     if not raw.isdigit() or ctx.guild_named(int(raw)) is None:
         raise UserError(NOT_SHARED)
+    if not await ctx.settings.is_enabled(int(raw), PLUGIN):
+        raise UserError(SWITCHED_OFF.format(server=_server_name(ctx, int(raw))))
     return int(raw)
 
 
@@ -83,7 +89,8 @@ async def your_premium(ctx: PageContext) -> web.StreamResponse:
     current = best_of([s for s in rows if s.grants_premium(now, grace)], now, grace)
     until = (await wall_clock(ctx.settings, current.guild_id, current.expires_at)
              if current is not None and current.expires_at is not None else None)
-    targets = [g for g in ctx.guilds if current is None or g.id != current.guild_id]
+    targets = [g for g in ctx.guilds if (current is None or g.id != current.guild_id)
+               and await ctx.settings.is_enabled(g.id, PLUGIN)]
     return await ctx.render("premium/yours.html", {
         "sub": current, "until": until, "where": _server_name(ctx, current.guild_id) if current else None,
         "targets": targets,
@@ -91,7 +98,7 @@ async def your_premium(ctx: PageContext) -> web.StreamResponse:
 
 
 async def ask_to_move(ctx: PageContext) -> web.StreamResponse:
-    to_guild_id = _target(ctx, await ctx.form())
+    to_guild_id = await _target(ctx, await ctx.form())
     plan = await _plan(ctx, to_guild_id)
     return await ctx.render("premium/confirm.html", {
         "plan": plan, "source": _server_name(ctx, plan.subscription.guild_id),
@@ -102,7 +109,7 @@ async def ask_to_move(ctx: PageContext) -> web.StreamResponse:
 async def confirm_move(ctx: PageContext) -> web.StreamResponse:
     """Every rule again (the confirmation page can be old), then the move under a row lock."""
     form = await ctx.form()
-    to_guild_id = _target(ctx, form)
+    to_guild_id = await _target(ctx, form)
     plan = await _plan(ctx, to_guild_id)
     if str(plan.subscription.id) != form.get("subscription", ""):
         raise UserError(GONE)

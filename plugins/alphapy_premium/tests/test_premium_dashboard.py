@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from alphapy_premium import ledger, store
-from alphapy_premium.dashboard import NOT_SHARED
+from alphapy_premium.dashboard import NOT_SHARED, SWITCHED_OFF
 from alphapy_premium.moves import NO_SUBSCRIPTION
 
 from alphapy import configure_logging
@@ -166,3 +166,16 @@ async def test_the_pages_work_without_the_bots_premium_service(elsewhere, dashbo
         moved = await browser.post(f"{YOURS}/confirm", {"subscription": str(sub.id), "to_guild": str(elsewhere.id)})
     assert sentence_of(moved).startswith("Your yearly premium now applies to Elsewhere.")
     assert (await store.get(bot.db, sub.id))["guild_id"] == elsewhere.id
+
+
+async def test_no_move_to_a_server_where_premium_is_switched_off(elsewhere, dashboard_url, bot, emulator, guild,
+                                                                 member) -> None:
+    sub = await grant(bot, member, guild)
+    await emulator.slash(elsewhere.owner, "plugins disable", plugin="premium")
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(member)
+        yours = await browser.get(YOURS)
+        assert f'<option value="{elsewhere.id}">' not in yours.text
+        refused = await browser.post(f"{YOURS}/confirm", {"subscription": str(sub.id), "to_guild": str(elsewhere.id)})
+    assert sentence_of(refused) == SWITCHED_OFF.format(server="Elsewhere")
+    assert (await store.get(bot.db, sub.id))["guild_id"] == guild.id
