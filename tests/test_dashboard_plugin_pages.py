@@ -225,3 +225,11 @@ async def test_the_picker_leads_members_to_the_pages_every_member_may_open(dashb
     async with DashboardBrowser(dashboard_url) as browser:
         picker = await browser.log_in(host)  # a host finds the server among those they manage
     assert "Servers you are in" not in picker.text
+
+
+async def test_plugin_forms_count_against_the_write_limit(dashboard_url, guild, host) -> None:
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(host)
+        statuses = [(await browser.post(f"/guilds/{guild.id}/pages/host", {"note": f"note {n}"})).status
+                    for n in range(12)]
+    assert statuses[0] == 200 and statuses[-1] == 429
