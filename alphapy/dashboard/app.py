@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 from aiohttp_session import get_session, session_middleware
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
@@ -22,8 +21,7 @@ from alphapy.dashboard import auth, plugin_routes
 from alphapy.dashboard.access import Access
 from alphapy.dashboard.csrf import csrf_protect, csrf_token
 from alphapy.dashboard.discord_api import DiscordAPI
-from alphapy.dashboard.keys import ACCESS_KEY, LOGIN_LIMIT_KEY, OPTIONS_KEY, PAGES_KEY, WRITE_LIMIT_KEY, Handler
-from alphapy.dashboard.plugin_pages import PageRegistry, collect_pages
+from alphapy.dashboard.keys import ACCESS_KEY, LOGIN_LIMIT_KEY, OPTIONS_KEY, WRITE_LIMIT_KEY, Handler
 from alphapy.dashboard.ratelimit import TokenBuckets
 from alphapy.dashboard.render import refuse
 from alphapy.dashboard.security import security_headers
@@ -66,15 +64,13 @@ def create_app(options: DashboardOptions) -> web.Application:
     app[ACCESS_KEY] = Access(options.api, options.clock)
     app[LOGIN_LIMIT_KEY] = TokenBuckets(options.login_per_minute, options.burst, options.clock)
     app[WRITE_LIMIT_KEY] = TokenBuckets(options.writes_per_minute, options.burst, options.clock)
-    app[PAGES_KEY] = registry = collect_pages(options.plugins)
     aiohttp_jinja2.setup(
-        app, loader=_templates(registry), autoescape=True,
+        app, loader=plugin_routes.setup(app, options.plugins, HERE / "templates"), autoescape=True,
         context_processors=[_page_context],
     )
     app.router.add_routes(auth.routes())
     app.router.add_routes(pages.routes())
     app.router.add_routes(history.routes())
-    app.router.add_routes(plugin_routes.routes(registry))
     app.router.add_static("/static/", HERE / "static")
     app.on_cleanup.append(_close_api)
     return app
@@ -84,19 +80,13 @@ async def _close_api(app: web.Application) -> None:
     await app[OPTIONS_KEY].api.close()
 
 
-def _templates(registry: PageRegistry) -> jinja2.BaseLoader:
-    """The core's templates, then each plugin's as ``<plugin>/<file>`` (never shadowing the core's)."""
-    plugin_folders = {name: jinja2.FileSystemLoader(folder) for name, folder in registry.template_folders.items()}
-    return jinja2.ChoiceLoader([jinja2.FileSystemLoader(HERE / "templates"), jinja2.PrefixLoader(plugin_folders)])
-
-
 async def _page_context(request: web.Request) -> dict[str, Any]:
     session = await get_session(request)
     signed_in = "user_id" in session
     found = {"user_name": session.get("user_name") if signed_in else None,
              "csrf_token": csrf_token(session) if signed_in else ""}
     if signed_in:
-        found.update(await plugin_routes.menus(request))
+        found.update(await plugin_routes.menus(request))  # the plugin pages this person may open
     return found
 
 

@@ -87,19 +87,6 @@ class DiscordAPI:
         data = await self._call("GET", "/users/@me/guilds", auth=f"Bot {self._bot_token}")
         return {guild.id for guild in self._guilds(data)}
 
-    async def member_role_ids(self, guild_id: int, user_id: int) -> set[int] | None:
-        """The user's roles in a server, asked with the bot token (the login's scopes do not
-        reach roles); None when they are not a member there."""
-        if not self._bot_token:
-            return None
-        try:
-            data = await self._call("GET", f"/guilds/{guild_id}/members/{user_id}", auth=f"Bot {self._bot_token}")
-        except DiscordAPIError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        return {int(role) for role in data.get("roles") or []}
-
     @staticmethod
     def _guilds(data: Any) -> list[MyGuild]:
         return [MyGuild(int(g["id"]), str(g["name"]), bool(g.get("owner")), int(g.get("permissions") or 0))
@@ -115,3 +102,16 @@ class DiscordAPI:
                 return await resp.json(content_type=None)
         except aiohttp.ClientError as exc:
             raise DiscordAPIError(f"{method} {path} failed: {exc}") from exc
+
+    async def member_role_ids(self, guild_id: int, user_id: int) -> set[int] | None:
+        """The user's roles in a server, asked with the bot token (the login's scopes do not
+        reach roles); None when they are not a member there."""
+        if not self._bot_token:
+            return None
+        try:
+            data = await self._call("GET", f"/guilds/{guild_id}/members/{user_id}", auth=f"Bot {self._bot_token}")
+        except DiscordAPIError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return {int(role) for role in data.get("roles") or []}

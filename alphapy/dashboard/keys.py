@@ -1,4 +1,4 @@
-"""Typed keys of the dashboard's application storage: the options, the access cache, the rate limits, the plugin pages."""
+"""Typed keys of the dashboard's application storage: the options, the access cache, the rate limits."""
 
 from __future__ import annotations
 
@@ -13,6 +13,5 @@ OPTIONS_KEY: Any = web.AppKey("alphapy_dashboard_options", object)
 ACCESS_KEY: Any = web.AppKey("alphapy_dashboard_access", object)
 LOGIN_LIMIT_KEY: Any = web.AppKey("alphapy_dashboard_login_limit", object)
 WRITE_LIMIT_KEY: Any = web.AppKey("alphapy_dashboard_write_limit", object)
-PAGES_KEY: Any = web.AppKey("alphapy_dashboard_plugin_pages", object)
 
-__all__ = ["ACCESS_KEY", "LOGIN_LIMIT_KEY", "OPTIONS_KEY", "PAGES_KEY", "WRITE_LIMIT_KEY", "Handler"]
+__all__ = ["ACCESS_KEY", "LOGIN_LIMIT_KEY", "OPTIONS_KEY", "WRITE_LIMIT_KEY", "Handler"]

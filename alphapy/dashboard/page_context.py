@@ -1,7 +1,7 @@
 """What a plugin page's handler gets: who asks, where, and the helpers to answer.
 
 The core builds one :class:`PageContext` per request, after it has authorized it, so a
-handler starts from facts (``ctx.guild_id``, ``ctx.standing``) and never re-checks them.
+handler starts from facts (``ctx.guild_id``, ``ctx.level``) and never re-checks them.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class WebUser:
 class PageContext:
     """One authorized request to a plugin page.
 
-    ``guild_id``, ``guild_name`` and ``standing`` (``host``, ``staff`` or ``member``) are set
+    ``guild_id``, ``guild_name`` and ``level`` (``host``, ``staff`` or ``member``) are set
     on server pages and None on your-pages; ``guilds`` lists every server the person shares
     with the bot. Changes go through the core's and the plugin's services with
     ``changed_by=ctx.user.id``, as a slash command's do.
@@ -47,7 +47,7 @@ class PageContext:
     user: WebUser
     guild_id: int | None
     guild_name: str | None
-    standing: PageAccess | None
+    level: PageAccess | None
     guilds: list[MyGuild]
     db: Database
     settings: SettingsService
@@ -97,7 +97,7 @@ class PageContext:
         ``guild_id``, ``guild_name``, ``user``, ``flash`` (the pending sentence, shown once) and
         ``csrf_token`` for the forms."""
         values = {"guild_id": self.guild_id, "guild_name": self.guild_name, "user": self.user,
-                  "standing": self.standing, "flash": self.session.pop(NOTICE_KEY, None),
+                  "level": self.level, "flash": self.session.pop(NOTICE_KEY, None),
                   "csrf_token": self.csrf_token, "page_url": self.url}
         values.update(context or {})
         return aiohttp_jinja2.render_template(template, self.request, values, status=status)

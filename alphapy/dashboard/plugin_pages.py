@@ -73,8 +73,8 @@ class PluginPage:
         """Titled, opened with GET, and with no placeholder a menu could not fill."""
         return bool(self.title) and "GET" in self.methods and "{" not in self.path
 
-    def allows(self, standing: PageAccess | None) -> bool:
-        return standing is not None and ACCESS_RANK[standing] >= ACCESS_RANK[self.access]
+    def allows(self, level: PageAccess | None) -> bool:
+        return level is not None and ACCESS_RANK[level] >= ACCESS_RANK[self.access]
 
 
 class DashboardPages:

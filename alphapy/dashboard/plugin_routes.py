@@ -2,7 +2,7 @@
 
 Before a plugin's handler runs, the login (middleware), the CSRF check on a POST
 (middleware) and the write rate limit (middleware) have passed; here come the per-request
-authorization (the page's access level against the person's standing in that server,
+authorization (the page's access level against the person's level in that server,
 at most a minute old) and the plugin switch (switched off in that server: a polite 404,
 and gone from the menu). After it: a :class:`~alphapy.errors.UserError` becomes its
 sentence on the page, any other exception a 500 page that says nothing about it.
@@ -11,18 +11,20 @@ sentence on the page, any other exception a 500 page that says nothing about it.
 from __future__ import annotations
 
 import traceback
+from pathlib import Path
 from typing import Any
 
+import jinja2
 from aiohttp import web
 from aiohttp_session import get_session
 
 from alphapy.dashboard.csrf import csrf_token
 from alphapy.dashboard.discord_api import DiscordAPIError
-from alphapy.dashboard.keys import OPTIONS_KEY, PAGES_KEY, Handler
+from alphapy.dashboard.keys import OPTIONS_KEY, Handler
+from alphapy.dashboard.page_access import guild_choices, level_in
 from alphapy.dashboard.page_context import NOTICE_KEY, PageContext, WebUser
-from alphapy.dashboard.plugin_pages import PageRegistry, PluginPage
+from alphapy.dashboard.plugin_pages import PageRegistry, PluginPage, collect_pages
 from alphapy.dashboard.render import refuse
-from alphapy.dashboard.standing import guild_choices, standing_in
 from alphapy.errors import UserError
 from alphapy.log import get_logger
 from alphapy.redaction import describe_exception
@@ -38,6 +40,18 @@ REFUSALS = {
 SWITCHED_OFF = "There is no such page here: its plugin is switched off in this server."
 MAX_MEMBER_SERVERS = 100
 BROKEN = "Something went wrong on our side while making this page; please try again in a moment."
+
+
+PAGES_KEY: Any = web.AppKey("alphapy_dashboard_plugin_pages", object)
+
+
+def setup(app: web.Application, plugins: Any, core_templates: Path) -> jinja2.BaseLoader:
+    """Collect every plugin's pages, route them, and return the template loader: the core's
+    folder, then each plugin's as ``<plugin>/<file>`` (never shadowing the core's)."""
+    app[PAGES_KEY] = registry = collect_pages(plugins)
+    app.router.add_routes(routes(registry))
+    plugin_folders = {name: jinja2.FileSystemLoader(folder) for name, folder in registry.template_folders.items()}
+    return jinja2.ChoiceLoader([jinja2.FileSystemLoader(core_templates), jinja2.PrefixLoader(plugin_folders)])
 
 
 def routes(registry: PageRegistry) -> list[web.RouteDef]:
@@ -61,13 +75,13 @@ async def _authorize(request: web.Request, page: PluginPage) -> PageContext | we
     options = request.app[OPTIONS_KEY]
     session = await get_session(request)
     choices = await guild_choices(request)
-    guild_id, guild_name, standing = None, None, None
+    guild_id, guild_name, level = None, None, None
     if page.kind == "server":
         raw = request.match_info["guild_id"]
         guild_id = int(raw) if raw.isdigit() else 0
-        standing = await standing_in(request, guild_id, page.plugin, staff_setting=page.staff_setting,
-                                     ask_roles=page.access != "member")
-        if not page.allows(standing):
+        level = await level_in(request, guild_id, page.plugin, staff_setting=page.staff_setting,
+                               ask_roles=page.access != "member")
+        if not page.allows(level):
             return await refuse(request, 403, REFUSALS[page.access])
         if not await options.settings.is_enabled(guild_id, page.plugin):
             return await refuse(request, 404, SWITCHED_OFF)
@@ -75,7 +89,7 @@ async def _authorize(request: web.Request, page: PluginPage) -> PageContext | we
         guild_name = shared.name if shared is not None else None
     user = WebUser(int(session["user_id"]), str(session.get("user_name") or session["user_id"]))
     return PageContext(request=request, page=page, user=user, guild_id=guild_id, guild_name=guild_name,
-                       standing=standing, guilds=list(choices.shared), db=options.settings.db,
+                       level=level, guilds=list(choices.shared), db=options.settings.db,
                        settings=options.settings, csrf_token=csrf_token(session), session=session)
 
 
@@ -151,9 +165,9 @@ async def _server_menu(request: web.Request, registry: PageRegistry, guild_id: i
     shown = []
     try:
         for page in registry.server_menu():
-            standing = await standing_in(request, guild_id, page.plugin, staff_setting=page.staff_setting,
+            level = await level_in(request, guild_id, page.plugin, staff_setting=page.staff_setting,
                                          ask_roles=page.access != "member")
-            if page.allows(standing) and await settings.is_enabled(guild_id, page.plugin):
+            if page.allows(level) and await settings.is_enabled(guild_id, page.plugin):
                 url = page.url(guild_id)
                 shown.append((page.title or page.plugin, url, url == request.path))
     except DiscordAPIError:

@@ -1,4 +1,4 @@
-"""Where the signed-in person stands in one server: host, staff, member, or nowhere.
+"""The signed-in person's access level in one server: host, staff, member, or none.
 
 Asked on every request from the session's guild list and roles, both at most
 :data:`~alphapy.dashboard.access.RECHECK_SECONDS` old, so a lost permission or role closes
@@ -23,8 +23,8 @@ async def guild_choices(request: web.Request) -> GuildChoices:
     return choices
 
 
-async def standing_in(request: web.Request, guild_id: int, plugin: str | None, *, staff_setting: str = DEFAULT_PLUGIN_KEY,
-                      ask_roles: bool = True) -> PageAccess | None:
+async def level_in(request: web.Request, guild_id: int, plugin: str | None, *,
+                   staff_setting: str = DEFAULT_PLUGIN_KEY, ask_roles: bool = True) -> PageAccess | None:
     """``host``, ``staff``, ``member`` or None (not in that server, or the bot is not).
 
     ``ask_roles=False`` stops at ``member`` for someone who is not a host: no page needs
