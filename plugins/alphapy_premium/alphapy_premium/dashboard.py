@@ -27,7 +27,8 @@ NOT_SHARED = "You can only move your premium to a server you are in and the bot 
 GONE = "That subscription does not exist (any more)."
 SWITCHED_OFF = "The premium plugin is switched off in {server}, so premium cannot move there."
 PLUGIN = "premium"
-SUPPORTERS_SHOWN = 500
+SUPPORTERS_COUNTED = 500
+"""A page counts this many of each status at most (and says "or more" beyond)."""
 
 
 def register(pages: DashboardPages) -> None:
@@ -131,15 +132,16 @@ async def server_premium(ctx: PageContext) -> web.StreamResponse:
     async with _service(ctx) as service:
         grace, mine = service.grace, await service.status(ctx.user.id, ctx.guild_id)
     now = datetime.now(timezone.utc)
-    here = [Subscription.from_row(r) for status in ("active", "cancelled")
-            for r in await store.search(ctx.db, guild_id=ctx.guild_id, status=status, limit=SUPPORTERS_SHOWN)]
-    running = [s for s in here if s.grants_premium(now, grace)]
+    batches = [await store.search(ctx.db, guild_id=ctx.guild_id, status=status, limit=SUPPORTERS_COUNTED)
+               for status in ("active", "cancelled")]
+    running = [sub for sub in (Subscription.from_row(r) for batch in batches for r in batch)
+               if sub.grants_premium(now, grace)]
     tiers: dict[str, int] = {}
     for sub in running:
         tiers[sub.tier] = tiers.get(sub.tier, 0) + 1
     unlocks = [spec for spec in ctx.settings.registry.specs() if spec.premium]
     return await ctx.render("premium/server.html", {
-        "running": len(running), "tiers": sorted(tiers.items()), "cancelled": sum(s.status == "cancelled" for s in running),
+        "running": len(running), "more": any(len(batch) == SUPPORTERS_COUNTED for batch in batches), "tiers": sorted(tiers.items()), "cancelled": sum(s.status == "cancelled" for s in running),
         "mine": mine,
         "cooldown": timedelta(days=await ctx.setting("transfer_cooldown_days")).days, "unlocks": unlocks,
     })
