@@ -55,6 +55,7 @@ def test_registration_collects_pages_and_templates() -> None:
         ("/guilds/{guild_id}/pages/host", ("POST",), "host"),
         ("/guilds/{guild_id}/pages/staff", ("GET",), "staff"),
         ("/guilds/{guild_id}/pages/member", ("GET",), "member"),
+        ("/guilds/{guild_id}/pages/member", ("POST",), "member"),
         ("/guilds/{guild_id}/pages/crash", ("GET",), "member"),
         ("/me/pages", ("GET",), "member"),
     ]
@@ -173,6 +174,9 @@ async def test_a_form_posts_through_the_core_services_and_flashes(dashboard_url,
         refused = await browser.post(f"/guilds/{guild.id}/pages/host", {"note": ""})
         assert "Write a note first; an empty one would change nothing." in refused.text
         assert "Note: Raid at nine" in refused.text  # nothing lost
+        elsewhere = await browser.post(f"/guilds/{guild.id}/pages/member", {"note": "x"})
+        assert elsewhere.url.endswith(f"/guilds/{guild.id}/pages/member")  # back to its own page
+        assert "Members may look, not write." in elsewhere.text and "member board" in elsewhere.text
     (entry,) = await bot.settings.history(guild.id, "pages", "note")
     assert entry.changed_by == host.id and entry.new_value == "Raid at nine"
 

@@ -154,6 +154,10 @@ class PageRegistry:
     def user_menu(self) -> list[PluginPage]:
         return [p for p in self.pages if p.kind == "user" and p.in_menu]
 
+    def serves_get(self, page: PluginPage) -> bool:
+        """Whether the page's address also answers GET (it may be registered as its own page)."""
+        return any(p.route == page.route and "GET" in p.methods for p in self.pages)
+
     def home_of(self, plugin: str, kind: PageKind) -> PluginPage | None:
         """Where a refused form goes back to: the plugin's first menu page of that kind."""
         return next((p for p in self.pages if p.plugin == plugin and p.kind == kind and p.in_menu), None)

@@ -111,7 +111,7 @@ async def _show_refusal(ctx: PageContext, sentence: str) -> web.StreamResponse:
     it; a refused page that is itself that place shows the sentence alone."""
     request = ctx.request
     registry: PageRegistry = request.app[PAGES_KEY]
-    if request.method == "POST" and "GET" in ctx.page.methods:
+    if request.method == "POST" and registry.serves_get(ctx.page):
         back: str | None = request.path
     else:
         home = registry.home_of(ctx.plugin, ctx.page.kind)

@@ -27,6 +27,10 @@ async def write_note(ctx):
     ctx.redirect(ctx.url("host"))
 
 
+async def refuse_always(ctx):
+    raise UserError("Members may look, not write.")
+
+
 async def crash(ctx):
     raise RuntimeError(SECRET_DETAIL)
 
@@ -42,5 +46,6 @@ def register_dashboard(pages):
     pages.server_page("host", write_note, methods=["POST"], access="host")
     pages.server_page("staff", board, title="Staff board", access="staff")
     pages.server_page("member", board, title="Member board", access="member")
+    pages.server_page("member", refuse_always, methods=["POST"], access="member")
     pages.server_page("crash", crash, access="member")
     pages.user_page("", mine, title="Your pages page")
