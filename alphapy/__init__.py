@@ -106,6 +106,12 @@ _EXPORTS: dict[str, str] = {
     "NotJson": "alphapy.web",
     "read_body": "alphapy.web",
     "parse_json": "alphapy.web",
+    # Dashboard pages (register_dashboard).
+    "DashboardPages": "alphapy.dashboard.plugin_pages",
+    "PageAccess": "alphapy.dashboard.plugin_pages",
+    "PageRegistrationError": "alphapy.dashboard.plugin_pages",
+    "PageContext": "alphapy.dashboard.page_context",
+    "WebUser": "alphapy.dashboard.page_context",
     # The demo tour a plugin's chapter runs in.
     "TourContext": "alphapy.demo.tour",
     "Chapter": "alphapy.demo.tour",
@@ -162,6 +168,12 @@ if TYPE_CHECKING:
         safe as safe,
     )
     from alphapy.config import ProcessSettings as ProcessSettings
+    from alphapy.dashboard.page_context import PageContext as PageContext, WebUser as WebUser
+    from alphapy.dashboard.plugin_pages import (
+        DashboardPages as DashboardPages,
+        PageAccess as PageAccess,
+        PageRegistrationError as PageRegistrationError,
+    )
     from alphapy.db import Database as Database, DatabaseUnavailable as DatabaseUnavailable
     from alphapy.demo.tour import Chapter as Chapter, TourContext as TourContext
     from alphapy.errors import (

@@ -21,6 +21,7 @@ from discord import app_commands
 
 from alphapy.errors import AccessDenied, PluginDisabled, report_interaction_error, send_ephemeral
 from alphapy.log import get_logger, log_context
+from alphapy.staff_roles import staff_role_ids
 
 if TYPE_CHECKING:
     from discord.ext import commands
@@ -182,11 +183,8 @@ class Gate:
         return await self._is_staff(member, plugin)
 
     async def _is_staff(self, member: discord.Member, plugin: str | None) -> bool:
-        role_ids = {role.id for role in member.roles}
-        staff_roles = [await self.settings.get(member.guild.id, "core", "staff_role")]
-        if plugin is not None and (plugin, "staff_role") in self.settings.registry:
-            staff_roles.append(await self.settings.get(member.guild.id, plugin, "staff_role"))
-        return any(role in role_ids for role in staff_roles if role)
+        staff_roles = await staff_role_ids(self.settings, member.guild.id, plugin)
+        return any(role.id in staff_roles for role in member.roles)
 
     # --- components ---------------------------------------------------------------------
     def component_plugin(self, custom_id: str) -> str | None:

@@ -82,6 +82,24 @@ def register_routes(app: web.Application, db: Any) -> None:
 
 
 @hookspec
+def register_dashboard(pages: Any) -> None:
+    """Add this plugin's pages to the hosts' web dashboard.
+
+    ``pages`` is an :class:`alphapy.DashboardPages` bound to this plugin:
+    ``pages.server_page(path, handler, title=..., access="host"|"staff"|"member",
+    methods=("GET", "POST"))`` serves ``/guilds/{guild_id}/<plugin>/<path>`` and lists
+    it in that server's menu; ``pages.user_page(path, handler, title=...)`` serves
+    ``/me/<plugin>/<path>``, a page about the signed-in person, linked in the header;
+    ``pages.templates(folder)`` adds the plugin's Jinja2 templates as ``<plugin>/<file>``
+    (they extend ``base.html``). The core authorizes every request (at most a minute
+    old), checks CSRF and the write rate limit on every POST, hides the pages where the
+    plugin is switched off, shows a ``UserError``'s sentence, and hides other errors
+    behind a polite 500 page. A handler takes an :class:`alphapy.PageContext` and returns
+    ``await ctx.render("<plugin>/page.html", {...})`` or ``ctx.redirect(url)``.
+    """
+
+
+@hookspec
 def register_cli(commands: Any) -> None:
     """Add operator commands to the ``alphapy`` command line.
 

@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 from aiohttp_session import get_session, session_middleware
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
-from alphapy.dashboard import auth
+from alphapy.dashboard import auth, plugin_routes
 from alphapy.dashboard.access import Access
 from alphapy.dashboard.csrf import csrf_protect, csrf_token
 from alphapy.dashboard.discord_api import DiscordAPI
@@ -69,7 +68,7 @@ def create_app(options: DashboardOptions) -> web.Application:
     app[GUILDS_KEY] = GuildDirectory(options.api, options.clock)
     install_rest_checks(options.settings, app[GUILDS_KEY])
     aiohttp_jinja2.setup(
-        app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+        app, loader=plugin_routes.setup(app, options.plugins, HERE / "templates"), autoescape=True,
         context_processors=[_page_context],
     )
     app.router.add_routes(auth.routes())
@@ -89,8 +88,11 @@ async def _close_api(app: web.Application) -> None:
 async def _page_context(request: web.Request) -> dict[str, Any]:
     session = await get_session(request)
     signed_in = "user_id" in session
-    return {"user_name": session.get("user_name") if signed_in else None,
-            "csrf_token": csrf_token(session) if signed_in else ""}
+    found = {"user_name": session.get("user_name") if signed_in else None,
+             "csrf_token": csrf_token(session) if signed_in else ""}
+    if signed_in:
+        found.update(await plugin_routes.menus(request))  # the plugin pages this person may open
+    return found
 
 
 def _is_public(path: str) -> bool:

@@ -19,6 +19,10 @@ SCOPES = "identify guilds"
 class DiscordAPIError(Exception):
     """Discord refused or could not be reached; the message is for the log, not the page."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
 
 @dataclass(frozen=True, slots=True)
 class MyGuild:
@@ -119,7 +123,20 @@ class DiscordAPI:
         try:
             async with self.http().request(method, self.api_base + path, headers=headers, data=data) as resp:
                 if resp.status >= 400:
-                    raise DiscordAPIError(f"{method} {path} answered {resp.status}")
+                    raise DiscordAPIError(f"{method} {path} answered {resp.status}", resp.status)
                 return await resp.json(content_type=None)
         except aiohttp.ClientError as exc:
             raise DiscordAPIError(f"{method} {path} failed: {exc}") from exc
+
+    async def member_role_ids(self, guild_id: int, user_id: int) -> set[int] | None:
+        """The user's roles in a server, asked with the bot token (the login's scopes do not
+        reach roles); None when they are not a member there."""
+        if not self._bot_token:
+            return None
+        try:
+            data = await self._call("GET", f"/guilds/{guild_id}/members/{user_id}", auth=f"Bot {self._bot_token}")
+        except DiscordAPIError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return {int(role) for role in data.get("roles") or []}

@@ -24,6 +24,11 @@ _EXPORTS: dict[str, str] = {
     "MigrationRunner": "alphapy.db.migrate",
     "FakeAI": "alphapy.testing.fake_ai",
     "check_plugins": "alphapy.plugin_checks",
+    # Dashboard pages: a browser-like client, the dashboard beside a bot, its clock.
+    "DashboardBrowser": "alphapy.testing.dashboard",
+    "MovableClock": "alphapy.testing.dashboard",
+    "WebPage": "alphapy.testing.dashboard",
+    "running_dashboard": "alphapy.testing.dashboard",
     # Checks on what a plugin created or sent.
     "assert_tables_match_reference": "alphapy.testing.schema",
     "assert_sent_within_limits": "alphapy.testing.sent_lengths",
@@ -79,6 +84,12 @@ if TYPE_CHECKING:
     from alphapy.plugin_checks import check_plugins as check_plugins
     from alphapy.runner import BotRunner as BotRunner
     from alphapy.testing.bot import running_alphapy as running_alphapy
+    from alphapy.testing.dashboard import (
+        DashboardBrowser as DashboardBrowser,
+        MovableClock as MovableClock,
+        WebPage as WebPage,
+        running_dashboard as running_dashboard,
+    )
     from alphapy.testing.database import TestDatabaseServer as TestDatabaseServer
     from alphapy.testing.emulator import (
         Application as Application,

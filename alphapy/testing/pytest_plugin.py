@@ -16,7 +16,8 @@ core's and the test's plugins' migrations), ``emulator`` (the Discord emulator, 
 every request against Discord's OpenAPI description when ``ALPHAPY_DISCORD_OPENAPI``
 names it), ``guild``/``host``/``member``/``channel`` (a server with a manager, a member
 and a text channel), ``fake_ai`` (an OpenAI-compatible server), ``bot`` (the running bot
-with ``alphapy_plugins`` and ``alphapy_config``). Override ``alphapy_plugins`` to choose
+with ``alphapy_plugins`` and ``alphapy_config``), ``dashboard_url`` and ``dashboard_clock``
+(the hosts' dashboard beside that bot, for plugin pages). Override ``alphapy_plugins`` to choose
 the plugins and ``alphapy_config`` for settings (e.g. ``fake_ai.config_overrides()``);
 nothing installed on the machine leaks in.
 """
@@ -162,3 +163,24 @@ async def bot_runner(emulator: Any, guild: Any, migrated_database_url: str,
 def bot(bot_runner: Any) -> Any:
     """The running Alphapy bot (discord.py) with the test's plugins, against ``emulator``."""
     return bot_runner.bot
+
+
+@pytest.fixture
+def dashboard_clock() -> Any:
+    """The dashboard's clock: ``dashboard_clock.advance(61)`` passes the one-minute re-check."""
+    from alphapy.testing.dashboard import MovableClock
+
+    return MovableClock()
+
+
+@pytest_asyncio.fixture
+async def dashboard_url(bot_runner: Any, emulator: Any, dashboard_clock: Any, tmp_path: Any) -> AsyncIterator[str]:
+    """The hosts' dashboard beside the running bot, on a free loopback port: its URL.
+
+    Open it with ``async with DashboardBrowser(dashboard_url) as browser:`` and
+    ``await browser.log_in(host)``.
+    """
+    from alphapy.testing.dashboard import running_dashboard
+
+    async with running_dashboard(bot_runner, emulator, tmp_path, dashboard_clock) as url:
+        yield url

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
@@ -11,7 +10,7 @@ from discord import app_commands
 from alphapy import PluginCog, UserError, escape
 from alphapy_premium import store
 from alphapy_premium.ledger import Refusal
-from alphapy_premium.model import Subscription
+from alphapy_premium.moves import UNAVAILABLE, cooldown_between, plan_move, wall_clock
 from alphapy_premium.service import BILLING, ENTITLEMENT, PremiumService, service_for
 from alphapy_premium.views import DYNAMIC_ITEMS, NO_MENTIONS, transfer_view
 
@@ -33,15 +32,13 @@ class PremiumCog(PluginCog, plugin="premium"):
     def service(self) -> PremiumService:
         service = service_for(self.bot.db)
         if service is None:
-            raise UserError("Premium is not available right now; the server's operators have been told.")
+            raise UserError(UNAVAILABLE)
         return service
 
     # --- helpers ----------------------------------------------------------------------
     async def _when(self, guild_id: int, moment: datetime) -> str:
         """A wall-clock time in the server's timezone, and Discord's relative form."""
-        name = await self.bot.settings.get(guild_id, "core", "timezone")
-        local = moment.astimezone(ZoneInfo(name))
-        return f"**{local:%Y-%m-%d %H:%M} {local.tzname()}** (<t:{int(moment.timestamp())}:R>)"
+        return f"**{await wall_clock(self.bot.settings, guild_id, moment)}** (<t:{int(moment.timestamp())}:R>)"
 
     def _guild_name(self, guild_id: int) -> str:
         guild = self.bot.get_guild(guild_id)
@@ -50,9 +47,7 @@ class PremiumCog(PluginCog, plugin="premium"):
         return f"**{escape(guild.name)}**"
 
     async def _cooldown(self, *guild_ids: int) -> timedelta:
-        """The stricter of the servers' cooldowns, so no server can be used to hop faster."""
-        days = [await self.setting(gid, "transfer_cooldown_days") for gid in guild_ids]
-        return timedelta(days=max(days))
+        return await cooldown_between(self.bot.settings, *guild_ids)
 
     # --- /premium ---------------------------------------------------------------------
     @app_commands.command(name="premium", description="Your premium status in this server")
@@ -99,21 +94,8 @@ class PremiumCog(PluginCog, plugin="premium"):
     async def premium_transfer(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         guild_id, user_id = interaction.guild_id, interaction.user.id
-        row = await store.active_of(self.bot.db, user_id)
-        if row is None:
-            raise UserError("You have no active subscription to move. "
-                            "(A cancelled subscription stays in its server until it ends.)")
-        sub = Subscription.from_row(row)
-        if sub.guild_id == guild_id:
-            raise UserError("Your subscription is already in this server.")
-        if not sub.grants_premium(datetime.now(timezone.utc), timedelta(0)):
-            raise UserError("Your subscription has run out; renew it before moving it.")
-        cooldown = await self._cooldown(sub.guild_id, guild_id)
-        last = sub.last_transferred_at
-        if last is not None and datetime.now(timezone.utc) < last + cooldown:
-            raise UserError(f"You moved your subscription {await self._when(guild_id, last)}; you can move it "
-                            f"again {await self._when(guild_id, last + cooldown)}.")
-        days = cooldown.days
+        plan = await plan_move(self.bot.db, self.bot.settings, user_id, guild_id, self._when)
+        sub, days = plan.subscription, plan.cooldown_days
         await interaction.response.send_message(
             f"Move your **{sub.tier}** premium from {self._guild_name(sub.guild_id)} to **this server**?\n"
             "Premium features there switch off from then on; nothing anyone made there is deleted, and it comes "

@@ -98,6 +98,13 @@ def register_routes(app: Any, db: Any) -> None:
 
 
 @hookimpl
+def register_dashboard(pages: Any) -> None:
+    from alphapy_premium.dashboard import register
+
+    register(pages)
+
+
+@hookimpl
 def register_cli(commands: Any) -> None:
     from alphapy_premium.cli import add_parser
 

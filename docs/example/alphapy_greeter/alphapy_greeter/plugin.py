@@ -26,6 +26,13 @@ def register_cogs(bot: Any) -> Any:
 
 
 @hookimpl
+def register_dashboard(pages: Any) -> None:
+    from alphapy_greeter.dashboard import register  # aiohttp code is imported lazily too
+
+    register(pages)
+
+
+@hookimpl
 async def user_data(user_id: int, db: Any) -> dict[str, Any] | None:
     from alphapy_greeter import store
 

@@ -39,3 +39,19 @@ async def test_bots_need_no_greeting(bot, emulator, host, guild):
     await emulator.settle()
     reply = await emulator.slash(host, "greet", member=robot)
     assert reply.ephemeral and reply.content == "Bots do not need greetings."
+
+
+async def test_the_dashboard_page_counts_the_greetings(bot, emulator, guild, host, member, channel, dashboard_url):
+    from alphapy.testing import DashboardBrowser
+
+    await bot.settings.set(guild.id, "greeter", "channel", channel.id)
+    await emulator.member_join(guild, "newcomer")
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(host)
+        overview = await browser.get(f"/guilds/{guild.id}")
+        assert f'href="/guilds/{guild.id}/greeter">Greeter</a>' in overview.text
+        page = await browser.get(f"/guilds/{guild.id}/greeter")
+    assert page.status == 200 and "<dt>Members greeted</dt><dd>1</dd>" in page.text
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(member)  # not staff: the core refuses before the page runs
+        assert (await browser.get(f"/guilds/{guild.id}/greeter")).status == 403

@@ -1,0 +1,103 @@
+"""What a plugin page's handler gets: who asks, where, and the helpers to answer.
+
+The core builds one :class:`PageContext` per request, after it has authorized it, so a
+handler starts from facts (``ctx.guild_id``, ``ctx.level``) and never re-checks them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import aiohttp_jinja2
+from aiohttp import web
+from aiohttp_session import Session
+
+from alphapy.dashboard.discord_api import MyGuild
+from alphapy.dashboard.plugin_pages import PageAccess, PluginPage
+
+if TYPE_CHECKING:
+    from alphapy.db import Database
+    from alphapy.settings import SettingsService
+
+NOTICE_KEY = "notice"
+"""The session key of the one-time sentence shown on the next page (the overview uses it too)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WebUser:
+    """The person signed in with Discord."""
+
+    id: int
+    name: str
+
+
+@dataclass
+class PageContext:
+    """One authorized request to a plugin page.
+
+    ``guild_id``, ``guild_name`` and ``level`` (``host``, ``staff`` or ``member``) are set
+    on server pages and None on your-pages; ``guilds`` lists every server the person shares
+    with the bot. Changes go through the core's and the plugin's services with
+    ``changed_by=ctx.user.id``, as a slash command's do.
+    """
+
+    request: web.Request
+    page: PluginPage
+    user: WebUser
+    guild_id: int | None
+    guild_name: str | None
+    level: PageAccess | None
+    guilds: list[MyGuild]
+    db: Database
+    settings: SettingsService
+    csrf_token: str
+    session: Session
+
+    @property
+    def plugin(self) -> str:
+        return self.page.plugin
+
+    @property
+    def query(self) -> Any:
+        """The query string's values (``ctx.query.get("page", "1")``)."""
+        return self.request.query
+
+    async def form(self) -> dict[str, str]:
+        """The posted form's text fields (the CSRF token was checked before the handler ran)."""
+        return {name: value for name, value in (await self.request.post()).items() if isinstance(value, str)}
+
+    def url(self, path: str = "", **parts: str | int) -> str:
+        """An address among this plugin's pages of the same kind (this server's, or yours)."""
+        base = (f"/guilds/{self.guild_id}/{self.plugin}" if self.page.kind == "server" else f"/me/{self.plugin}")
+        path = path.strip("/").format(**parts)
+        return f"{base}/{path}" if path else base
+
+    def guild_named(self, guild_id: int) -> MyGuild | None:
+        """One of the servers the person shares with the bot, or None."""
+        return next((g for g in self.guilds if g.id == guild_id), None)
+
+    async def setting(self, key: str) -> Any:
+        """This plugin's setting in this server (server pages only)."""
+        if self.guild_id is None:
+            raise LookupError("a your-page has no server; read settings on server pages")
+        return await self.settings.get(self.guild_id, self.plugin, key)
+
+    def flash(self, sentence: str) -> None:
+        """One sentence for the next page this person sees (after a redirect)."""
+        self.session[NOTICE_KEY] = sentence
+
+    def redirect(self, location: str) -> NoReturn:
+        """Post, redirect, get: answer a form with a 303 to ``location``."""
+        raise web.HTTPSeeOther(location)
+
+    async def render(self, template: str, context: dict[str, Any] | None = None, *,
+                     status: int = 200) -> web.Response:
+        """Render ``<plugin>/<file>.html`` (it extends ``base.html``) with the core's values added:
+        ``guild_id``, ``guild_name``, ``user``, ``flash`` (the pending sentence, shown once) and
+        ``csrf_token`` for the forms."""
+        values = {"guild_id": self.guild_id, "guild_name": self.guild_name, "user": self.user,
+                  "level": self.level, "flash": self.session.pop(NOTICE_KEY, None),
+                  "csrf_token": self.csrf_token, "page_url": self.url}
+        values.update(context or {})
+        return aiohttp_jinja2.render_template(template, self.request, values, status=status)

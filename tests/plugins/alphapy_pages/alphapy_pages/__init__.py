@@ -1,0 +1,1 @@
+"""A test plugin with a dashboard page at every access level."""
