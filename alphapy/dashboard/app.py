@@ -48,6 +48,8 @@ class DashboardOptions:
     login_per_minute: float = 10
     writes_per_minute: float = 30
     burst: int = field(default=10)
+    db: Any = None  # Database: usage and health reads (alphapy.dashboard.store)
+    health_stale_after: float = 180.0  # seconds before the bot's last health report reads as trouble
 
     @property
     def secure_cookies(self) -> bool:
