@@ -20,6 +20,7 @@ from alphapy.dashboard import store
 from alphapy.dashboard.charts import ChartPoint, bar_chart, nice_ceiling
 from alphapy.dashboard.overview import NO_REPORT, percent
 from alphapy.dashboard.server import DashboardServer, options_from
+from alphapy.dashboard.usage_cache import TTL_SECONDS, UsageCache
 from alphapy.dashboard.views.pages import NOT_YOURS
 from alphapy.db import Database
 from alphapy.services import Services
@@ -115,14 +116,28 @@ async def test_usage_queries_use_the_guild_index_with_100k_rows(db: Database) ->
             for i in range(100_000)]
     await insert_uses(db, rows)
     await db.execute("VACUUM ANALYZE audit_logs")
-    edges = store.bucket_edges(store.PERIODS["30d"], UTC, now)
-
-    async def plan(sql: str, *args: Any) -> str:
-        return "\n".join(r[0] for r in await db.fetch("EXPLAIN " + sql, *args))
-
-    for text in (await plan(store.BUCKETS_SQL, 3, edges, edges[0], edges[-1]),
-                 await plan(store.TOP_COMMANDS_SQL, 3, edges[0], edges[-1], 10)):
+    for period, count in (("30d", 30), ("24h", 1)):  # a whole window, and the open bucket alone
+        edges = store.bucket_edges(store.PERIODS[period], UTC, now)[-count - 1:]
+        plan = await db.fetch("EXPLAIN " + store.USAGE_SQL, 3, edges, edges[0], edges[-1])
+        text = "\n".join(r[0] for r in plan)
         assert "idx_audit_logs_guild_created" in text and "Seq Scan" not in text, text
+
+
+async def test_closed_buckets_are_counted_once_and_the_open_one_on_every_load(db: Database) -> None:
+    clock = MovableClock()
+    cache = UsageCache(clock=clock)
+    now = datetime.now(UTC)
+    edges = store.bucket_edges(store.PERIODS["7d"], UTC, now)
+    await insert_uses(db, [(GUILD, "ping", True, now - timedelta(days=3)), (GUILD, "ping", True, now)])
+    first = await cache.counts(db, GUILD, edges, now)
+    assert first == await store.counts(db, GUILD, edges) and sum(u for c in first.values() for u, _ in c.values()) == 2
+
+    await insert_uses(db, [(GUILD, "late", False, now - timedelta(days=3)), (GUILD, "ping", False, now)])
+    second = await cache.counts(db, GUILD, edges, now)
+    assert second[6]["ping"] == (2, 1)  # today: counted again
+    assert "late" not in second[3]  # three days ago: from the cache
+    clock.advance(TTL_SECONDS)
+    assert await cache.counts(db, GUILD, edges, now) == await store.counts(db, GUILD, edges)
 
 
 # --- the chart itself ---------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ fresh (the bot records one every ``HEALTH_RECORD_INTERVAL``), so there is one co
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from alphapy.dashboard import store
 from alphapy.dashboard.charts import ChartPoint, bar_chart
+from alphapy.dashboard.usage_cache import UsageCache
 from alphapy.health import SERVICE_NAME
 
 NO_REPORT = "The bot has not reported its health yet: it may not have started."
@@ -86,9 +87,12 @@ class HealthView:
     plugins: list[tuple[str, str, bool]]  # (plugin, status word, whether it is ok)
 
 
-async def usage_view(db: Any, guild_id: int, period: store.Period, timezone_name: Any) -> UsageView:
+async def usage_view(cache: UsageCache, db: Any, guild_id: int, period: store.Period,
+                     timezone_name: Any) -> UsageView:
     zone = zone_of(timezone_name)
-    usage = await store.usage(db, guild_id, period, zone)
+    now = datetime.now(UTC)
+    edges = store.bucket_edges(period, zone, now)
+    usage = store.summarize(period, edges, zone, await cache.counts(db, guild_id, edges, now))
     rows = [(bucket_name(b, period.unit), b.uses, b.failed) for b in usage.buckets]
     chart = None
     if usage.total:

@@ -10,27 +10,20 @@ PostgreSQL with ``width_bucket`` over those instants.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from alphapy.tracking import CommandUsage
 
-# $2 holds the n+1 bucket edges; rows fall in buckets 1..n as the WHERE keeps them inside.
-BUCKETS_SQL = """
-SELECT width_bucket(created_at, $2::timestamptz[]) AS bucket,
+# $2 holds the bucket edges; the WHERE keeps rows inside them, so buckets are 1..len-1.
+USAGE_SQL = """
+SELECT width_bucket(created_at, $2::timestamptz[]) AS bucket, command_name,
        count(*) AS uses, count(*) FILTER (WHERE success) AS ok
 FROM audit_logs
 WHERE guild_id = $1 AND created_at >= $3 AND created_at < $4
-GROUP BY bucket
-"""
-TOP_COMMANDS_SQL = """
-SELECT command_name, count(*) AS uses, count(*) FILTER (WHERE success) AS ok
-FROM audit_logs
-WHERE guild_id = $1 AND created_at >= $2 AND created_at < $3
-GROUP BY command_name
-ORDER BY uses DESC, command_name
-LIMIT $4
+GROUP BY bucket, command_name
 """
 LATEST_HEALTH_SQL = """
 SELECT version, uptime_seconds, db_status, status, plugins, checked_at,
@@ -75,6 +68,20 @@ def bucket_edges(period: Period, zone: tzinfo, now: datetime) -> list[datetime]:
     return [datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC) for day in days]
 
 
+#: bucket index (0-based) -> command -> (uses, successes)
+Counts = dict[int, dict[str, tuple[int, int]]]
+
+
+async def counts(db: Any, guild_id: int, edges: Sequence[datetime]) -> Counts:
+    """Uses and successes per bucket and command between consecutive ``edges``."""
+    found: Counts = {}
+    if len(edges) < 2:
+        return found
+    for row in await db.fetch(USAGE_SQL, guild_id, list(edges), edges[0], edges[-1]):
+        found.setdefault(row["bucket"] - 1, {})[row["command_name"]] = (row["uses"], row["ok"])
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class Bucket:
     """Commands used in ``[start, end)``; ``start`` and ``end`` are in the server's timezone."""
@@ -102,20 +109,29 @@ class Usage:
         return sum(b.failed for b in self.buckets)
 
 
+def summarize(period: Period, edges: Sequence[datetime], zone: tzinfo, found: Counts, top: int = 10) -> Usage:
+    """The chart's buckets and the ``top`` commands (most used, then by name) from ``found``."""
+    buckets = []
+    per_command: dict[str, list[int]] = {}
+    for index in range(len(edges) - 1):
+        commands = found.get(index, {})
+        uses = sum(u for u, _ in commands.values())
+        ok = sum(k for _, k in commands.values())
+        buckets.append(Bucket(edges[index].astimezone(zone), edges[index + 1].astimezone(zone), uses, uses - ok))
+        for name, (u, k) in commands.items():
+            total = per_command.setdefault(name, [0, 0])
+            total[0] += u
+            total[1] += k
+    ranked = sorted(per_command.items(), key=lambda item: (-item[1][0], item[0]))[:top]
+    return Usage(period, tuple(buckets), tuple(CommandUsage(name, u, k) for name, (u, k) in ranked))
+
+
 async def usage(db: Any, guild_id: int, period: Period, zone: tzinfo, *, now: datetime | None = None,
                 top: int = 10) -> Usage:
-    """One guild's commands per bucket and its ``top`` commands over ``period``, read in one
-    snapshot so that the chart and the table agree."""
+    """One guild's commands per bucket and its ``top`` commands over ``period``, uncached
+    (the overview goes through :class:`alphapy.dashboard.usage_cache.UsageCache`)."""
     edges = bucket_edges(period, zone, now or datetime.now(UTC))
-    async with db.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-        counted = await conn.fetch(BUCKETS_SQL, guild_id, edges, edges[0], edges[-1])
-        commands = await conn.fetch(TOP_COMMANDS_SQL, guild_id, edges[0], edges[-1], top)
-    by_bucket = {row["bucket"]: (row["uses"], row["uses"] - row["ok"]) for row in counted}
-    buckets = tuple(
-        Bucket(edges[i].astimezone(zone), edges[i + 1].astimezone(zone), *by_bucket.get(i + 1, (0, 0)))
-        for i in range(len(edges) - 1)
-    )
-    return Usage(period, buckets, tuple(CommandUsage(r["command_name"], r["uses"], r["ok"]) for r in commands))
+    return summarize(period, edges, zone, await counts(db, guild_id, edges), top)
 
 
 @dataclass(frozen=True, slots=True)

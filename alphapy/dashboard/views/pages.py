@@ -64,7 +64,7 @@ async def overview(request: web.Request) -> web.StreamResponse:
     session = await get_session(request)
     notice = session.pop(NOTICE_KEY, None)
     period = period_of(request.query.get("period"))
-    usage = await usage_view(options.db, guild_id, period,
+    usage = await usage_view(options.usage_cache, options.db, guild_id, period,
                              await options.settings.get(guild_id, "core", "timezone"))
     health = await health_view(options.db, options.health_stale_after)
     return await page(request, "overview.html", {"guild": guild, "plugins": plugins, "notice": notice,
