@@ -282,3 +282,40 @@ async def test_the_bot_records_its_health_with_each_plugin_without_being_polled(
         assert json.loads(row["plugins"]) == {name: {"status": "ok"} for name in plugin_manager.infos}
     finally:
         await services.stop()
+
+
+# --- look and feel ---------------------------------------------------------------------------------------
+
+def unlabelled_controls(page: str) -> list[str]:
+    """Visible inputs and selects with neither a ``<label for>`` nor an ``aria-label``."""
+    labelled = set(re.findall(r'<label for="([^"]+)"', page))
+    missing = []
+    for tag in re.findall(r"<(?:input|select)\b[^>]*>", page):
+        if 'type="hidden"' in tag or "aria-label=" in tag:
+            continue
+        found = re.search(r'id="([^"]+)"', tag)
+        if found is None or found.group(1) not in labelled:
+            missing.append(tag)
+    return missing
+
+
+async def test_every_page_has_a_skip_link_labels_and_no_inline_style(dashboard, bot, guild, host) -> None:
+    await insert_uses(bot.db, [(guild.id, "ping", False, datetime.now(UTC))])
+    async with browser() as http:
+        pages = {"picker": await log_in(http, dashboard, host)}
+        for name, path in (("overview", f"/guilds/{guild.id}"), ("history", f"/guilds/{guild.id}/history"),
+                           ("refusal", "/guilds/1")):
+            async with http.get(dashboard + path) as resp:
+                pages[name] = await resp.text()
+        async with http.get(dashboard + "/static/style.css") as resp:
+            css = await resp.text()
+    for name, page in pages.items():
+        body = page.split("<body>", 1)[1].lstrip()
+        assert body.startswith('<a class="skip-link" href="#main">Skip to content</a>'), name
+        assert '<main id="main"' in page, name
+        assert " style=" not in page and "<script" not in page, name  # the CSP would block them
+        assert unlabelled_controls(page) == [], name
+    assert "@media (prefers-color-scheme: dark)" in css and ":focus-visible" in css and "http" not in css
+    drawn = set(re.findall(r'class="([\w-]+)"', re.search(r"<svg.*?</svg>", pages["overview"], re.S).group(0)))
+    drawn |= {"visually-hidden", "skip-link", "health", "stale", "status-ok", "status-bad", "periods"}
+    assert {c for c in drawn if not re.search(rf"\.{c}\b", css)} == set()  # every class the pages use is styled
