@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 WIDTH = 640
 HEIGHT = 220
-LEFT = 44  # room for the value labels
+LEFT = 56  # room for the value labels (larger on a phone: see style.css)
 RIGHT = 8
 TOP = 12
 BOTTOM = 28  # room for the bucket labels
