@@ -40,7 +40,7 @@ def nice_ceiling(value: int) -> int:
     """The smallest 1, 2 or 5 × 10ⁿ at or above ``value`` (at least 1), so axis labels are round."""
     if value <= 1:
         return 1
-    power = 10 ** math.floor(math.log10(value))
+    power = int(10 ** math.floor(math.log10(value)))
     for step in (1, 2, 5, 10):
         if value <= step * power:
             return step * power
