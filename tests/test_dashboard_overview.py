@@ -220,6 +220,15 @@ async def test_the_overview_charts_usage_and_top_commands_per_period(dashboard, 
     assert "<script" not in month and "style=" not in month
 
 
+async def test_commands_run_in_discord_show_up_on_the_overview(dashboard, emulator, bot, guild, host, member) -> None:
+    for person in (host, member, member):
+        assert (await emulator.slash(person, "ping")).content.startswith("Pong")
+    await bot.tracker.flush()
+    page = await overview(dashboard, host, guild, "?period=24h")
+    assert top_rows(page) == [("ping", "3", "0", "0%")]
+    assert svg_of(page).find(f"{SVG}desc").text.startswith("3 commands")  # type: ignore[union-attr]
+
+
 async def test_buckets_are_days_of_the_servers_timezone(dashboard, bot, guild, host) -> None:
     await bot.settings.set(guild.id, "core", "timezone", "Pacific/Kiritimati")  # UTC+14
     local_today = datetime.now(ZoneInfo("Pacific/Kiritimati"))
