@@ -160,8 +160,8 @@ def test_the_chart_is_well_formed_escaped_and_labelled() -> None:
 def test_round_axis_maximum_and_failure_rates() -> None:
     assert [nice_ceiling(v) for v in (0, 1, 2, 3, 7, 10, 11, 87, 101, 4_999)] == [1, 1, 2, 5, 10, 10, 20, 100, 200,
                                                                                   5_000]
-    assert [percent(0, 0), percent(0, 9), percent(1, 4), percent(3, 200), percent(1, 3), percent(5, 5)] == [
-        "0%", "0%", "25%", "1.5%", "33%", "100%"]
+    assert [percent(0, 0), percent(0, 9), percent(1, 4), percent(3, 200), percent(1, 3), percent(5, 5),
+            percent(199, 200)] == ["0%", "0%", "25%", "1.5%", "33%", "100%", "99.5%"]
 
 
 # --- the page --------------------------------------------------------------------------------------------

@@ -54,11 +54,12 @@ def how_long(seconds: float) -> str:
 
 
 def percent(part: int, whole: int) -> str:
-    """``25%``, ``1.5%``, ``0%``: whole numbers unless a small rate would round to nothing."""
+    """``25%``, ``1.5%``, ``99.5%``: whole numbers, unless rounding would hide a failure (a
+    rate near 0) or a success (near 100)."""
     if not whole or not part:
         return "0%"
     rate = 100 * part / whole
-    return f"{rate:.1f}%" if rate < 10 and rate != int(rate) else f"{rate:.0f}%"
+    return f"{rate:.1f}%" if (rate < 10 or rate > 99) and rate != int(rate) else f"{rate:.0f}%"
 
 
 def bucket_label(bucket: store.Bucket, unit: str) -> str:
