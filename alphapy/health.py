@@ -10,6 +10,7 @@ event loop answers, which is what a restart decision needs.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -33,8 +34,8 @@ JSON = "application/json"
 _RECORD = """
 INSERT INTO health_check_history
     (service, version, uptime_seconds, db_status, guild_count, active_commands_24h,
-     gpt_status, database_pool_size, checked_at)
-SELECT $1, $2, $3, $4, $5, $6, $7, $8, now()
+     gpt_status, database_pool_size, status, plugins, checked_at)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $10, $11::jsonb, now()
 WHERE NOT EXISTS (
     SELECT 1 FROM health_check_history
     WHERE service = $1 AND checked_at > now() - make_interval(secs => $9)
@@ -72,6 +73,11 @@ def plugin_reports(infos: dict[str, PluginInfo], answers: list[HookResult]) -> d
         elif result.value is not None:
             reports[result.plugin] = result.value
     return reports
+
+
+def _plugin_statuses(plugins: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """Each plugin's status word for the history row; errors and figures stay in the live report."""
+    return {name: {"status": str(report.get("status", "ok"))} for name, report in plugins.items()}
 
 
 @dataclass
@@ -224,12 +230,22 @@ class HealthServer:
                     _RECORD, self.service_name, __version__, report["uptime_seconds"], report["database"]["status"],
                     report["guilds"], report["commands_24h"], report["ai"],
                     report["database"]["pool"].get("size"), max(self.record_interval, 0.0),
+                    report["status"], json.dumps(_plugin_statuses(report["plugins"])),
                 )
         except Exception as exc:
             log.warning("health.record_failed", error=str(exc))
             return
         if status.endswith(" 1"):
             self.state.recorded += 1
+
+    async def record(self) -> None:
+        """Build a report (which records a row when one is due): run periodically, so the
+        history, and the dashboard reading it, stays current without anyone polling. It
+        bypasses the cache so that callers of ``/api/health`` keep getting their own."""
+        try:
+            await self._build()
+        except Exception as exc:
+            log.warning("health.report_failed", error=str(exc))
 
     async def purge_history(self) -> int:
         """Delete history rows older than 30 days (a periodic task runs this)."""
@@ -242,8 +258,6 @@ class HealthServer:
     # --- handlers -------------------------------------------------------------------
     @staticmethod
     def _json(data: Any, status: int = 200) -> web.Response:
-        import json
-
         return web.Response(body=json.dumps(data, default=str).encode(), status=status, content_type=JSON)
 
     async def _health(self, _request: web.Request) -> web.Response:

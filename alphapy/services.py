@@ -32,6 +32,7 @@ log = get_logger(__name__)
 
 AUDIT_RETENTION_INTERVAL = 3600.0
 HEALTH_PURGE_INTERVAL = 3600.0
+HEALTH_RECORD_FALLBACK = 60.0  # seconds between recordings when HEALTH_RECORD_INTERVAL is 0
 
 
 class Services:
@@ -75,6 +76,9 @@ class Services:
             )
             self.scheduler.every("core.health_history_purge", HEALTH_PURGE_INTERVAL, self.health.purge_history,
                                  run_at_start=True)
+            # a row every interval even when nothing polls /api/health: the dashboard reads them
+            self.scheduler.every("core.health_record", self.config.health_record_interval or HEALTH_RECORD_FALLBACK,
+                                 self.health.record, run_at_start=True, jitter=0.0)
             await self.health.start()
         await self.scheduler.start()
         self.started_at = time.monotonic()

@@ -105,11 +105,14 @@ async def test_a_second_process_within_the_interval_records_nothing(services: Se
 
 
 async def test_retention_deletes_only_rows_older_than_30_days(services: Services) -> None:
-    # The periodic purge also runs once at start; let it finish so that it cannot race ours.
+    # The periodic purge and recording also run once at start; let them finish so that they
+    # cannot race ours, then start from an empty table.
     for _ in range(500):
-        if services.scheduler.task_stats("core.health_history_purge").runs >= 1:
+        if all(services.scheduler.task_stats(task).runs >= 1
+               for task in ("core.health_history_purge", "core.health_record")):
             break
         await asyncio.sleep(0.01)
+    await services.db.execute("DELETE FROM health_check_history")
     await services.db.execute(
         """INSERT INTO health_check_history (service, version, uptime_seconds, db_status, checked_at)
            VALUES ('alphapy', '0', 1, 'ok', now() - interval '31 days'),

@@ -26,6 +26,7 @@ from alphapy.dashboard.keys import ACCESS_KEY, GUILDS_KEY, LOGIN_LIMIT_KEY, OPTI
 from alphapy.dashboard.ratelimit import TokenBuckets
 from alphapy.dashboard.render import refuse
 from alphapy.dashboard.security import security_headers
+from alphapy.dashboard.usage_cache import UsageCache
 from alphapy.dashboard.views import history, pages, rollback, settings
 
 HERE = Path(__file__).resolve().parent
@@ -48,6 +49,9 @@ class DashboardOptions:
     login_per_minute: float = 10
     writes_per_minute: float = 30
     burst: int = field(default=10)
+    db: Any = None  # Database: usage and health reads (alphapy.dashboard.store)
+    health_stale_after: float = 180.0  # seconds before the bot's last health report reads as trouble
+    usage_cache: UsageCache = field(default_factory=UsageCache)
 
     @property
     def secure_cookies(self) -> bool:

@@ -13,6 +13,7 @@ from aiohttp import web
 from alphapy.config import Config
 from alphapy.dashboard.app import DashboardOptions, create_app
 from alphapy.dashboard.discord_api import DiscordAPI
+from alphapy.dashboard.overview import stale_after
 from alphapy.dashboard.session_secret import session_key
 
 NOT_CONFIGURED = ("The dashboard needs DISCORD_CLIENT_ID and DISCORD_CLIENT_SECRET (your application's "
@@ -35,7 +36,8 @@ def options_from(config: Config, services: Any, *, emulator: Any = None) -> Dash
                          config.discord_client_secret.get_secret_value(), token)
     secret = config.dashboard_session_secret.get_secret_value() if config.dashboard_session_secret else None
     return DashboardOptions(api=api, settings=services.settings, plugins=services.plugins,
-                            public_url="", session_key=session_key(secret, config.data_dir))
+                            public_url="", session_key=session_key(secret, config.data_dir), db=services.db,
+                            health_stale_after=stale_after(config.health_record_interval))
 
 
 class DashboardServer:

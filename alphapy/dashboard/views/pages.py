@@ -10,7 +10,9 @@ from aiohttp_session import get_session
 from alphapy.dashboard.access import GuildChoices
 from alphapy.dashboard.discord_api import DiscordAPIError
 from alphapy.dashboard.keys import ACCESS_KEY, OPTIONS_KEY
+from alphapy.dashboard.overview import health_view, period_of, usage_view
 from alphapy.dashboard.render import page, refuse
+from alphapy.dashboard.store import PERIODS
 from alphapy.errors import UserError
 from alphapy.plugin_switch import switch_plugin
 
@@ -61,7 +63,13 @@ async def overview(request: web.Request) -> web.StreamResponse:
     plugins = [(name, await options.settings.is_enabled(guild_id, name)) for name in options.plugins.loaded]
     session = await get_session(request)
     notice = session.pop(NOTICE_KEY, None)
-    return await page(request, "overview.html", {"guild": guild, "plugins": plugins, "notice": notice})
+    period = period_of(request.query.get("period"))
+    usage = await usage_view(options.usage_cache, options.db, guild_id, period,
+                             await options.settings.get(guild_id, "core", "timezone"))
+    health = await health_view(options.db, options.health_stale_after)
+    return await page(request, "overview.html", {"guild": guild, "plugins": plugins, "notice": notice,
+                                                  "periods": PERIODS.values(), "period": period, "usage": usage,
+                                                  "health": health})
 
 
 async def switch(request: web.Request) -> web.StreamResponse:
