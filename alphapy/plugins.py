@@ -125,7 +125,7 @@ class PluginManager:
         self.pm = pluggy.PluginManager(PROJECT_NAME)
         self.pm.add_hookspecs(hookspecs)
         self.infos: dict[str, PluginInfo] = {}
-        self.context: dict[str, Any] = {}
+        self.context: dict[str, Any] = {"bot": None}  # no bot until one is provided (the command line)
 
     def provide(self, **values: Any) -> None:
         """Offer ``values`` (``bot=``, ``db=``) to every hook implementation that names them.
