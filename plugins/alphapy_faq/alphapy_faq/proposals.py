@@ -109,13 +109,13 @@ async def maybe_propose(bot: Any, guild_id: int, topic: str) -> int | None:
     return proposal_id
 
 
-async def _post(bot: Any, channel_id: int, proposal_id: int, topic: str, summaries: list[Any],
+async def _post(bot: discord.Client, channel_id: int, proposal_id: int, topic: str, summaries: list[Any],
                 count: int) -> discord.Message:
     from alphapy_faq.views import proposal_embed, proposal_view
 
     channel = bot.get_channel(channel_id)
-    if channel is None:
-        raise LookupError(f"channel {channel_id} is not visible to the bot")
+    if not isinstance(channel, discord.abc.Messageable):
+        raise LookupError(f"channel {channel_id} is not a channel the bot can see and post in")
     return await channel.send(embed=proposal_embed(proposal_id, topic, summaries, count),
                               view=proposal_view(proposal_id),
                               allowed_mentions=discord.AllowedMentions.none())

@@ -190,7 +190,7 @@ class Delivery:
                 async with self.bot.db.acquire() as conn:
                     kept = await store.image_of(conn, guild_id, reminder_id)
                 image = KeptImage(kept["filename"], kept["content_type"], bytes(kept["data"])) if kept else None
-        message = render(row, tz=tz, occurrence=decided.occurrence, late=decided.late,
+        message = render(dict(row), tz=tz, occurrence=decided.occurrence, late=decided.late,
                          image=image, show_image=show_image)
 
         channel = self.bot.get_partial_messageable(row["channel_id"], guild_id=guild_id)
