@@ -41,7 +41,7 @@ def register_cogs(bot: AlphapyBot) -> PluginCog:
 
 
 @hookimpl(optionalhook=True)
-async def ticket_summarized(ticket: Any, summary: Any, bot: AlphapyBot) -> None:
+async def ticket_summarized(ticket: dict[str, Any], summary: dict[str, Any], bot: AlphapyBot) -> None:
     """Count the summary towards its topic; propose an entry when a topic keeps coming back.
 
     A hook the tickets plugin declares: optional, so FAQ loads where tickets is not installed.
