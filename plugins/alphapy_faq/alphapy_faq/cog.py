@@ -10,7 +10,7 @@ from typing import Any, Literal
 import discord
 from discord import app_commands
 
-from alphapy import PluginCog, UserError, answering_errors, require_staff, staff_only
+from alphapy import AlphapyBot, PluginCog, UserError, answering_errors, require_staff, staff_only
 from alphapy_faq import entries, proposals, search, store
 from alphapy_faq.text import clean, topic_key
 from alphapy_faq.views import (
@@ -41,7 +41,7 @@ STAFF_ONLY = "Only staff can use this command."
 class FaqCog(PluginCog, plugin="faq"):
     faq = app_commands.Group(name="faq", description="Search this server's FAQ", guild_only=True)
 
-    def __init__(self, bot: Any) -> None:
+    def __init__(self, bot: AlphapyBot) -> None:
         super().__init__(bot)
         self.trigram = False
 

@@ -16,6 +16,7 @@ from discord import app_commands
 
 from alphapy import (
     EMBED_DESCRIPTION,
+    AlphapyBot,
     PluginCog,
     UserError,
     describe_exception,
@@ -83,7 +84,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
                                         parent=onboarding)
     rule_group = app_commands.Group(name="rule", description="The rules new members accept", parent=onboarding)
 
-    def __init__(self, bot: Any) -> None:
+    def __init__(self, bot: AlphapyBot) -> None:
         super().__init__(bot)
         self.runner = Runner(bot)
         self._panels_checked = False

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Generic, TypeVar
 
-from alphapy import PremiumStatus, describe_exception, get_logger
+from alphapy import AlphapyBot, Database, PremiumStatus, describe_exception, get_logger
 from alphapy_premium import ledger, store
 from alphapy_premium.billing import BillingClient, BillingRefused, BillingUnavailable
 from alphapy_premium.config import PremiumConfig
@@ -110,7 +110,7 @@ class Overview:
 
 
 class PremiumService:
-    def __init__(self, db: Any, config: PremiumConfig, *, bot: Any = None) -> None:
+    def __init__(self, db: Database, config: PremiumConfig, *, bot: AlphapyBot | None = None) -> None:
         self.db = db
         self.config = config
         self.bot = bot
@@ -275,10 +275,11 @@ class PremiumService:
     async def _fetch_entitlements(self, scope: str, target: int) -> datetime | bool | None:
         import discord
 
+        assert self.bot is not None  # _entitlement_status asks only when there is a bot
         self.counters.entitlement_requests += 1
         skus = [discord.Object(id=s) for s in self.sku_ids]
         kwargs: dict[str, Any] = {"guild" if scope == "guild" else "user": discord.Object(id=target)}
-        best: datetime | bool | None = None
+        best: datetime | None = None
         async for entitlement in self.bot.entitlements(skus=skus, exclude_ended=True, limit=100, **kwargs):
             if entitlement.deleted or entitlement.is_expired():
                 continue
@@ -286,7 +287,7 @@ class PremiumService:
                 continue  # a guild subscription bought by this user counts in that guild only
             if entitlement.ends_at is None:
                 return True
-            if best is None or (best is not True and entitlement.ends_at > best):
+            if best is None or entitlement.ends_at > best:
                 best = entitlement.ends_at
         return best
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import discord
 from discord import app_commands
 
-from alphapy import PluginCog, UserError, escape, fit, has_premium, ping_refusal, staff_only
+from alphapy import AlphapyBot, PluginCog, UserError, escape, fit, has_premium, ping_refusal, staff_only
 from alphapy_reminders import days as weekdays, embeds, schedule, store
 from alphapy_reminders.delivery import Delivery
 from alphapy_reminders.inputs import (
@@ -64,7 +64,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
     reminder = staff_only()(app_commands.Group(name="reminder", description="Recurring and event reminders",
                                                guild_only=True))
 
-    def __init__(self, bot: Any) -> None:
+    def __init__(self, bot: AlphapyBot) -> None:
         super().__init__(bot)
         self.delivery = Delivery(bot)  # its due work is registered by the plugin's startup hook
         self.announcements = AnnouncementStats()
