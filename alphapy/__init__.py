@@ -46,6 +46,7 @@ _EXPORTS: dict[str, str] = {
     "AlphapyBot": "alphapy.bot",
     "Database": "alphapy.db",
     "DatabaseUnavailable": "alphapy.db",
+    "Queryable": "alphapy.db.queryable",
     "PluginManager": "alphapy.plugins",
     "UnknownHook": "alphapy.plugins",
     "ProcessSettings": "alphapy.config",
@@ -112,6 +113,11 @@ _EXPORTS: dict[str, str] = {
     "PageRegistrationError": "alphapy.dashboard.plugin_pages",
     "PageContext": "alphapy.dashboard.page_context",
     "WebUser": "alphapy.dashboard.page_context",
+    "bot_of": "alphapy.web",
+    # The types hooks receive.
+    "RegisterSetting": "alphapy.hookspecs",
+    "SubParsers": "alphapy.hookspecs",
+    "Tour": "alphapy.demo.tour",
     # The demo tour a plugin's chapter runs in.
     "TourContext": "alphapy.demo.tour",
     "Chapter": "alphapy.demo.tour",
@@ -175,7 +181,8 @@ if TYPE_CHECKING:
         PageRegistrationError as PageRegistrationError,
     )
     from alphapy.db import Database as Database, DatabaseUnavailable as DatabaseUnavailable
-    from alphapy.demo.tour import Chapter as Chapter, TourContext as TourContext
+    from alphapy.db.queryable import Queryable as Queryable
+    from alphapy.demo.tour import Chapter as Chapter, Tour as Tour, TourContext as TourContext
     from alphapy.errors import (
         PluginDisabled as PluginDisabled,
         UserError as UserError,
@@ -186,6 +193,7 @@ if TYPE_CHECKING:
         require_staff as require_staff,
         staff_only as staff_only,
     )
+    from alphapy.hookspecs import RegisterSetting as RegisterSetting, SubParsers as SubParsers
     from alphapy.json_input import JsonInputError as JsonInputError, load_json_input as load_json_input
     from alphapy.log import (
         configure_logging as configure_logging,
@@ -202,6 +210,7 @@ if TYPE_CHECKING:
     from alphapy.web import (
         BodyTooLarge as BodyTooLarge,
         NotJson as NotJson,
+        bot_of as bot_of,
         parse_json as parse_json,
         read_body as read_body,
     )

@@ -132,7 +132,8 @@ def _resolve_ref(root: dict[str, Any], ref: str) -> dict[str, Any]:
     node: Any = root
     for part in ref[2:].split("/"):
         node = node[part]
-    return node
+    resolved: dict[str, Any] = node
+    return resolved
 
 
 def _strictify(node: Any, root: dict[str, Any]) -> Any:
@@ -322,7 +323,7 @@ class AIClient:
         """
         self._check_configured()
         if isinstance(images, (str, bytes, bytearray, memoryview)):
-            images = [images]  # one image passed bare, not in a list
+            images = [images if isinstance(images, str) else bytes(images)]  # one image passed bare, not in a list
         name = _SCHEMA_NAME.sub("_", schema.__name__)[:64] or "answer"
         response_format = {
             "type": "json_schema",
@@ -455,18 +456,18 @@ class AIClient:
             raise AIInvalidAnswer("answer has no choices")
         choice = response.choices[0]
         message = choice.message
-        reason = None
+        refused: str | None = None
         if getattr(message, "refusal", None):
-            reason = "the model refused"
+            refused = "the model refused"
         elif choice.finish_reason == "length":
-            reason = "answer cut at the token limit"
+            refused = "answer cut at the token limit"
         elif choice.finish_reason == "content_filter":
-            reason = "answer withheld by the content filter"
+            refused = "answer withheld by the content filter"
         elif not (message.content or "").strip():
-            reason = "answer is empty"
-        if reason is not None:
-            self._record(model, task, started, "invalid", images=images, usage=usage, reason=reason)
-            raise AIInvalidAnswer(reason)
+            refused = "answer is empty"
+        if refused is not None:
+            self._record(model, task, started, "invalid", images=images, usage=usage, reason=refused)
+            raise AIInvalidAnswer(refused)
         return message.content or "", usage
 
     def _record(

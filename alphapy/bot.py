@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import traceback
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord import app_commands
@@ -29,7 +29,15 @@ from alphapy.log import get_logger, log_context
 from alphapy.option_bounds import refuse_out_of_range
 
 if TYPE_CHECKING:
+    from alphapy.ai import AIClient
+    from alphapy.config import Config
+    from alphapy.db import Database
+    from alphapy.plugins import PluginManager
+    from alphapy.premium import PremiumStatus
+    from alphapy.scheduler import Scheduler
     from alphapy.services import Services
+    from alphapy.settings import SettingsService
+    from alphapy.tracking import CommandTracker
 
 log = get_logger(__name__)
 
@@ -102,35 +110,48 @@ class _AlphapyMixin:
         self.gate.install_component_gate(state, lambda coro: self.loop.create_task(coro))  # type: ignore[attr-defined]
 
     # --- what plugins use ---------------------------------------------------------------
+    @staticmethod
+    def of(interaction: discord.Interaction[Any]) -> AlphapyBot:
+        """The bot behind an interaction, typed.
+
+        discord.py types ``interaction.client`` as a plain ``discord.Client``, so a
+        component or modal handler (which has no cog) reaches ``db``, ``settings`` and the
+        other services through ``AlphapyBot.of(interaction)`` and keeps their types.
+        """
+        client = interaction.client
+        if not isinstance(client, _AlphapyMixin):
+            raise TypeError(f"interaction.client is a {type(client).__name__}, not an Alphapy bot")
+        return cast("AlphapyBot", client)
+
     @property
-    def db(self) -> Any:
+    def db(self) -> Database:
         return self.services.db
 
     @property
-    def settings(self) -> Any:
+    def settings(self) -> SettingsService:
         return self.services.settings
 
     @property
-    def tracker(self) -> Any:
+    def tracker(self) -> CommandTracker:
         return self.services.tracker
 
     @property
-    def ai(self) -> Any:
+    def ai(self) -> AIClient:
         return self.services.ai
 
     @property
-    def scheduler(self) -> Any:
+    def scheduler(self) -> Scheduler:
         return self.services.scheduler
 
     @property
-    def config(self) -> Any:
+    def config(self) -> Config:
         return self.services.config
 
     @property
-    def plugins(self) -> Any:
+    def plugins(self) -> PluginManager:
         return self.services.plugins
 
-    async def premium_status(self, user_id: int, guild_id: int) -> Any:
+    async def premium_status(self, user_id: int, guild_id: int) -> PremiumStatus | None:
         """Ask the premium hook (any plugin implementing it); None when nobody answers."""
         return await self.services.premium_status(user_id, guild_id)
 
@@ -154,7 +175,7 @@ class _AlphapyMixin:
     async def setup_hook(self) -> None:
         from alphapy.cogs import core_cogs
 
-        for cog in core_cogs(self):
+        for cog in core_cogs(cast("AlphapyBot", self)):  # the mixin is only ever part of a bot
             await self.add_cog(cog)  # type: ignore[attr-defined]
         check = CommandCheck(self.tree)  # type: ignore[attr-defined]
         await check.accept(tree_commands(self.tree))  # type: ignore[attr-defined]
@@ -341,8 +362,9 @@ def build_bot(services: Services, *, emulated: bool = False, guild_ready_timeout
     if guild_ready_timeout is not None:
         options["guild_ready_timeout"] = guild_ready_timeout
     if config.shard_count:
-        bot: AlphapyBot = ShardedAlphapyBot(  # type: ignore[assignment]
-            shard_count=config.shard_count, shard_ids=config.shard_ids, **options)
+        if config.shard_ids is not None:  # else discord.py runs every shard
+            options["shard_ids"] = config.shard_ids
+        bot: AlphapyBot = ShardedAlphapyBot(shard_count=config.shard_count, **options)  # type: ignore[assignment]
     else:
         bot = AlphapyBot(**options)
     bot._setup_alphapy(services, identify_delay=not emulated)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
+import discord
 from discord.ext import commands
 
 from alphapy.errors import UserError
@@ -41,7 +42,7 @@ class PluginCog(commands.Cog):
         self.log = get_logger(f"alphapy.plugins.{self.plugin}")
 
     @classmethod
-    def of(cls, bot: Any) -> Self:
+    def of(cls, bot: discord.Client | None) -> Self:
         """The running instance of this cog on ``bot`` (the bot, or ``interaction.client``).
 
         A missing cog means the plugin failed to load: a component handler that asks for it
@@ -53,7 +54,7 @@ class PluginCog(commands.Cog):
         return cog
 
     @classmethod
-    def find(cls, bot: Any) -> Self | None:
+    def find(cls, bot: discord.Client | None) -> Self | None:
         """Like :meth:`of`, but ``None`` when the cog is not loaded (health, shutdown)."""
         get_cog = getattr(bot, "get_cog", None)
         cog = get_cog(cls.__cog_name__) if get_cog is not None else None

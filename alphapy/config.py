@@ -9,12 +9,15 @@ errors into a :class:`ConfigError` that the CLI prints as that line.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from alphapy.redaction import redact_text, register_environment_secrets, secrets_in
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 DEFAULT_DISCORD_API_BASE = "https://discord.com/api/v10"
 DEFAULT_DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
@@ -234,7 +237,7 @@ class Config(ProcessSettings):
         return count, ids
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     location = [str(part) for part in error.get("loc", ()) if part != "__root__"]
     name = location[0].upper() if location else ""
     message = str(error.get("msg", "is invalid"))

@@ -168,7 +168,7 @@ async def answering_errors(interaction: discord.Interaction, action: str) -> Asy
     try:
         yield
     except Exception as exc:
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        custom_id = str(dict(interaction.data or {}).get("custom_id", ""))
         plugin = custom_id.split(":", 1)[0] or None
         await report_interaction_error(interaction, exc, plugin=plugin, command=f"{plugin} {action}")
 

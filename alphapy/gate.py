@@ -45,7 +45,7 @@ def _declare(level: Access) -> Callable[[T], T]:
         else:
             setattr(target, ACCESS_ATTRIBUTE, level)
             if level == "manage_guild":
-                app_commands.default_permissions(manage_guild=True)(target)  # type: ignore[arg-type]
+                app_commands.default_permissions(manage_guild=True)(target)
         return target
 
     return decorator
@@ -76,7 +76,7 @@ async def require_staff(interaction: discord.Interaction, refusal: str = STAFF_R
     gate: Gate | None = getattr(interaction.client, "gate", None)
     member = interaction.user
     if plugin is None and gate is not None:
-        custom_id = (interaction.data or {}).get("custom_id")
+        custom_id = dict(interaction.data or {}).get("custom_id")
         plugin = gate.component_plugin(custom_id) if isinstance(custom_id, str) else None
     if gate is None or not isinstance(member, discord.Member) or not await gate.is_staff(member, plugin):
         raise AccessDenied(refusal)

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from alphapy import __version__
 from alphapy.log import get_logger
+from alphapy.web import BOT_SOURCE
 
 if TYPE_CHECKING:
     from alphapy.plugins import HookResult, PluginInfo
@@ -127,6 +128,7 @@ class HealthServer:
         app.router.add_get("/livez", self._livez)
         app.router.add_get("/readyz", self._readyz)
         app.router.add_get("/metrics", self._metrics)
+        app[BOT_SOURCE] = lambda: self.services.bot
         for result in self.services.plugins.call_each("register_routes", app=app):
             if result.error is not None:
                 log.error("plugin.routes_failed", plugin=result.plugin, error=str(result.error))

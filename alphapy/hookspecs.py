@@ -27,18 +27,38 @@ not installed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import argparse
+from collections.abc import Awaitable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from alphapy import hookspec
 
 if TYPE_CHECKING:
+    from importlib.abc import Traversable
     from pathlib import Path
 
     from aiohttp import web
+    from discord.ext import commands
+
+    from alphapy.bot import AlphapyBot
+    from alphapy.dashboard.plugin_pages import DashboardPages
+    from alphapy.db import Database
+    from alphapy.demo.tour import Tour
+    from alphapy.premium import PremiumStatus
+    from alphapy.settings import SettingSpec, SettingType
+
+#: what ``register_cli(commands)`` receives: argparse's sub-parser collection
+SubParsers = argparse._SubParsersAction  # argparse names no public type for it
+
+
+class RegisterSetting(Protocol):
+    """What ``register_settings(register)`` receives: declares one setting of the plugin."""
+
+    def __call__(self, key: str, type: str | SettingType, **options: Any) -> SettingSpec: ...
 
 
 @hookspec
-def register_migrations() -> str | Path | Any:
+def register_migrations() -> str | Path | Traversable:  # type: ignore[empty-body]  # a spec: never run
     """Return the folder of this plugin's SQL migrations.
 
     Usually ``importlib.resources.files(__package__) / "migrations"``. Every file in it
@@ -51,7 +71,7 @@ def register_migrations() -> str | Path | Any:
 
 
 @hookspec
-def register_settings(register: Any) -> None:
+def register_settings(register: RegisterSetting) -> None:
     """Declare this plugin's per-guild settings by calling ``register(...)``.
 
     ``register(key, type, default=..., help=..., premium=False, **bounds)`` declares one
@@ -62,7 +82,9 @@ def register_settings(register: Any) -> None:
 
 
 @hookspec
-def register_cogs(bot: Any) -> Any:
+def register_cogs(
+    bot: AlphapyBot,
+) -> commands.Cog | Iterable[commands.Cog] | Awaitable[commands.Cog | Iterable[commands.Cog]] | None:
     """Return the discord.py Cogs that hold this plugin's commands and listeners.
 
     May be a plain or an ``async`` function and may return one Cog or a list. The core
@@ -72,7 +94,7 @@ def register_cogs(bot: Any) -> Any:
 
 
 @hookspec
-def register_routes(app: web.Application, db: Any) -> None:
+def register_routes(app: web.Application, db: Database) -> None:
     """Add aiohttp routes (webhooks, JSON APIs) to the core's health server.
 
     Use paths under ``/api/<plugin>/``. The server listens on ``HEALTH_HOST`` (loopback
@@ -82,7 +104,7 @@ def register_routes(app: web.Application, db: Any) -> None:
 
 
 @hookspec
-def register_dashboard(pages: Any) -> None:
+def register_dashboard(pages: DashboardPages) -> None:
     """Add this plugin's pages to the hosts' web dashboard.
 
     ``pages`` is an :class:`alphapy.DashboardPages` bound to this plugin:
@@ -100,7 +122,7 @@ def register_dashboard(pages: Any) -> None:
 
 
 @hookspec
-def register_cli(commands: Any) -> None:
+def register_cli(commands: SubParsers[argparse.ArgumentParser]) -> None:
     """Add operator commands to the ``alphapy`` command line.
 
     ``commands`` is argparse's sub-parser collection: ``commands.add_parser("tickets", ...)``.
@@ -111,7 +133,7 @@ def register_cli(commands: Any) -> None:
 
 
 @hookspec
-def startup(bot: Any) -> None:
+def startup(bot: AlphapyBot) -> Awaitable[None] | None:
     """*async* The bot is about to connect: start background tasks here.
 
     Runs after migrations, pools and core services are up and the cogs are added.
@@ -121,7 +143,7 @@ def startup(bot: Any) -> None:
 
 
 @hookspec
-def shutdown(bot: Any) -> None:
+def shutdown(bot: AlphapyBot) -> Awaitable[None] | None:
     """*async* The bot is stopping: stop tasks and flush what must not be lost.
 
     Runs before the pools close; each plugin gets a bounded time.
@@ -129,7 +151,7 @@ def shutdown(bot: Any) -> None:
 
 
 @hookspec
-def health(bot: Any) -> dict[str, Any] | None:
+def health(bot: AlphapyBot) -> Awaitable[dict[str, Any] | None] | dict[str, Any] | None:
     """*async* Report this plugin's own health for ``/api/health`` and ``/readyz``.
 
     Return a dict with at least ``status`` (``"ok"``, ``"degraded"`` or ``"down"``) and
@@ -138,7 +160,9 @@ def health(bot: Any) -> dict[str, Any] | None:
 
 
 @hookspec
-def premium_status(user_id: int, guild_id: int, bot: Any, db: Any) -> Any:
+def premium_status(
+    user_id: int, guild_id: int, bot: AlphapyBot | None, db: Database,
+) -> Awaitable[PremiumStatus | None] | PremiumStatus | None:
     """*async* Answer whether ``user_id`` has premium in ``guild_id``.
 
     Implemented by the premium plugin; other plugins ask ``bot.premium_status(...)`` (or
@@ -151,7 +175,7 @@ def premium_status(user_id: int, guild_id: int, bot: Any, db: Any) -> Any:
 
 
 @hookspec
-def register_demo(tour: Any) -> None:
+def register_demo(tour: Tour) -> None:
     """Add this plugin's chapter to ``alphapy demo``: ``tour.chapter(title, steps)``.
 
     ``steps`` is ``async def steps(t)``; ``t`` acts like the people in the demo guild
@@ -163,7 +187,7 @@ def register_demo(tour: Any) -> None:
 
 
 @hookspec
-def user_data(user_id: int, db: Any) -> dict[str, Any] | None:
+def user_data(user_id: int, db: Database) -> Awaitable[dict[str, Any] | None] | dict[str, Any] | None:
     """*async* Export what this plugin holds about a person (a data subject access request).
 
     ``db`` is the core's :class:`alphapy.db.Database` (the hook also runs from the
@@ -174,9 +198,12 @@ def user_data(user_id: int, db: Any) -> dict[str, Any] | None:
 
 
 @hookspec
-def forget_user(user_id: int, guild_id: int | None, db: Any) -> int | None:
+def forget_user(
+    user_id: int, guild_id: int | None, db: Database, bot: AlphapyBot | None,
+) -> Awaitable[int | None] | int | None:
     """*async* Erase what this plugin holds about a person, in one guild or (``None``) all.
 
     ``db`` is the core's :class:`alphapy.db.Database`. Delete or anonymise the records
-    and return how many were affected. Runs from ``alphapy forget-user``.
+    and return how many were affected. Runs from ``alphapy forget-user``. ``bot`` (supplied
+    by the core, ``None`` there) lets an implementation drop what its cog has cached.
     """

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from typing import Any, Literal
 
@@ -49,7 +49,8 @@ def redact_event(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str,
     return event
 
 
-def condense_library_warnings(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+def condense_library_warnings(_logger: Any, _method: str,
+                              event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """A library's warning carries its exception as one ``error`` line, not a traceback.
 
     asyncpg's pool, for one, warns with a full traceback every time it cannot reconnect

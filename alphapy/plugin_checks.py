@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from alphapy.plugins import PluginManager
@@ -74,7 +74,7 @@ def _check_hook_names(plugins: PluginManager, fail: Fail) -> None:
             fail(name, f"it implements hooks that do not exist: {', '.join(unknown)}", "hooks")
 
 
-def _check_hook_answers(plugins: PluginManager, fail: Fail, hook_name: str, **kwargs: object) -> None:
+def _check_hook_answers(plugins: PluginManager, fail: Fail, hook_name: str, **kwargs: Any) -> None:
     """Call a registration hook once; a plugin whose implementation raises is refused."""
     for result in plugins.call_each(hook_name, **kwargs):
         if result.error is not None:

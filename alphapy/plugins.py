@@ -80,7 +80,7 @@ class UnknownHook(LookupError):
 def shared_name_reason(name: str, claims: Iterable[EntryPoint]) -> str:
     """Why a plugin name claimed by several distributions is refused, naming each one."""
     owners = sorted(
-        f"{ep.dist.name} {ep.dist.version}" if getattr(ep, "dist", None) is not None else ep.value
+        f"{ep.dist.name} {ep.dist.version}" if ep.dist is not None else ep.value
         for ep in claims
     )
     count = _COUNT_WORDS.get(len(owners), str(len(owners)))
@@ -125,7 +125,7 @@ class PluginManager:
         self.pm = pluggy.PluginManager(PROJECT_NAME)
         self.pm.add_hookspecs(hookspecs)
         self.infos: dict[str, PluginInfo] = {}
-        self.context: dict[str, Any] = {}
+        self.context: dict[str, Any] = {"bot": None}  # no bot until one is provided (the command line)
 
     def provide(self, **values: Any) -> None:
         """Offer ``values`` (``bot=``, ``db=``) to every hook implementation that names them.
@@ -198,7 +198,8 @@ class PluginManager:
             if version is None and description is None:
                 dist = installed_distribution(plugin)
                 if dist is not None:
-                    version, description = dist.version, dist.metadata.get("Summary")
+                    # The metadata is an email Message, which has get(); the stdlib's protocol omits it.
+                    version, description = dist.version, dist.metadata.get("Summary")  # type: ignore[attr-defined]
             if description is None:
                 doc = inspect.getdoc(plugin) or ""
                 description = doc.splitlines()[0] if doc else None

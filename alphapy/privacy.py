@@ -52,7 +52,7 @@ async def export_user(db: Database, plugins: PluginManager, user_id: int) -> dic
 async def forget_user(db: Database, plugins: PluginManager, user_id: int, guild_id: int | None) -> dict[str, Any]:
     """Erase ``user_id`` everywhere (or in one guild); returns what each part removed."""
     async with db.transaction() as conn:
-        removed = {
+        removed: dict[str, int | str] = {
             "core": _count(await conn.execute(_FORGET_USAGE, user_id, guild_id))
             + _count(await conn.execute(_FORGET_HISTORY, user_id, guild_id))
             + _count(await conn.execute(_FORGET_SETTINGS, user_id, guild_id)),

@@ -473,8 +473,8 @@ class Scheduler:
             runtime.task = asyncio.create_task(
                 self._periodic_loop(runtime, self._generation), name=f"scheduler:{runtime.spec.name}"
             )
-        for runtime in self._due.values():
-            self._start_due(runtime)
+        for due in self._due.values():
+            self._start_due(due)
         log.info(
             "scheduler.started",
             tasks=sorted(self._periodic), due_work=sorted(self._due),
@@ -732,7 +732,7 @@ class Scheduler:
     def _channels(self) -> set[str]:
         return {r.work.channel for r in self._due.values() if r.work.channel is not None}
 
-    def _on_notification(self, _conn: Any, _pid: int, channel: str, _payload: str) -> None:
+    def _on_notification(self, _conn: Any, _pid: int, channel: str, _payload: object) -> None:
         self.listener.notifications += 1
         for runtime in self._due.values():
             if runtime.work.channel == channel:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from alphapy.config import Config
     from alphapy.health import HealthServer
     from alphapy.plugins import PluginManager
+    from alphapy.premium import PremiumStatus
 
 log = get_logger(__name__)
 
@@ -104,9 +105,11 @@ class Services:
         self._started = False
 
     # --- questions the core answers for plugins ---------------------------------------
-    async def premium_status(self, user_id: int, guild_id: int) -> Any:
+    async def premium_status(self, user_id: int, guild_id: int) -> PremiumStatus | None:
         """The premium plugin's answer (any plugin implementing the hook), or None."""
-        return await self.plugins.call_first("premium_status", user_id=user_id, guild_id=guild_id)
+        answer: PremiumStatus | None = await self.plugins.call_first("premium_status", user_id=user_id,
+                                                                     guild_id=guild_id)
+        return answer
 
     async def _premium_allows(self, guild_id: int, user_id: int) -> bool:
         from alphapy.premium import is_active

@@ -20,9 +20,27 @@ parser instead of letting ``RecursionError`` become a 500::
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import StreamReader, web
+
+if TYPE_CHECKING:
+    from alphapy.bot import AlphapyBot
+
+#: set by the core's web server: the running bot of this process, or None before it connects
+BOT_SOURCE: web.AppKey[Callable[[], AlphapyBot | None]] = web.AppKey("alphapy.bot_source")
+
+
+def bot_of(request: web.Request) -> AlphapyBot | None:
+    """The running bot, for a plugin's route handler (``None`` before it connects).
+
+    The core's web server starts before the bot, so ``register_routes`` cannot be given
+    the bot; a handler asks for it per request and reaches its plugin's state the way a
+    component handler does: ``XCog.find(bot_of(request))``.
+    """
+    source = request.app.get(BOT_SOURCE)
+    return source() if source is not None else None
 
 
 class BodyTooLarge(Exception):

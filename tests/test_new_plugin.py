@@ -52,6 +52,19 @@ def test_the_new_plugin_installs_loads_and_passes_its_own_tests(tmp_path: Path, 
     assert " passed" in tested.stdout and "failed" not in tested.stdout
 
 
+def test_the_new_plugin_passes_mypy_strict_as_its_readme_says(tmp_path: Path) -> None:
+    """``mypy`` in the new plugin's folder, configured by its own pyproject.toml (strict, its
+    package). The repository's mypy cache is reused (discord.py is the slow part), so this
+    takes seconds once ``.ci/run`` has type-checked the core."""
+    assert main(["new-plugin", NAME, "--into", str(tmp_path)]) == EXIT_OK
+    project = tmp_path / f"alphapy_{NAME}"
+    cache = Path(__file__).resolve().parent.parent / ".mypy_cache"
+    checked = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(cache)], cwd=project,
+                             capture_output=True, text=True, timeout=600)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "no issues found in 4 source files" in checked.stdout  # plugin, cog, store, __init__
+
+
 @pytest.mark.parametrize(("name", "reason"), [
     ("Greeter", "not a valid plugin name"),
     ("2fa", "not a valid plugin name"),

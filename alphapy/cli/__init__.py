@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from alphapy.cli.context import (
         CliServices as CliServices,
         NeedsMigration as NeedsMigration,
-        run as run_with_services,  # noqa: F401 (re-exported)
+        run_with_services as run_with_services,
     )
     from alphapy.cli.output import print_json as print_json, print_table as print_table
 
@@ -48,7 +48,7 @@ _COMMAND_MODULES = (
 
 _EXPORTS: dict[str, str] = {
     # ``alphapy.cli.run`` is the ``alphapy run`` command module, hence the longer public name.
-    "run_with_services": "alphapy.cli.context:run",
+    "run_with_services": "alphapy.cli.context",
     "CliServices": "alphapy.cli.context",
     "NeedsMigration": "alphapy.cli.context",
     "print_json": "alphapy.cli.output",

@@ -88,3 +88,7 @@ def run(command: Callable[[CliServices], Awaitable[T]]) -> T:
             return await command(services)
 
     return asyncio.run(main())
+
+
+#: the public name (``alphapy.cli.run_with_services``): ``alphapy.cli.run`` is the ``alphapy run`` command
+run_with_services = run

@@ -255,17 +255,16 @@ def fit_embed(embed: discord.Embed, *, budget: int = EMBED_TOTAL) -> discord.Emb
     if embed.author.name:
         embed.set_author(name=fit(embed.author.name, EMBED_AUTHOR), url=embed.author.url,
                          icon_url=embed.author.icon_url)
-    fields = embed.fields
+    fields = [(field.name, field.value, field.inline) for field in embed.fields]
     dropped = max(0, len(fields) - EMBED_FIELDS)
     if dropped:
         fields = fields[: EMBED_FIELDS]
-        last = fields[-1]
-        fields[-1] = discord.embeds.EmbedProxy({"name": last.name, "inline": last.inline,
-                                                "value": f"… and {dropped + 1} more"})
+        last_name, _, last_inline = fields[-1]
+        fields[-1] = (last_name, f"… and {dropped + 1} more", last_inline)
     embed.clear_fields()
-    for field in fields:
-        embed.add_field(name=fit(field.name or "—", EMBED_FIELD_NAME),
-                        value=fit(field.value or "—", EMBED_FIELD_VALUE), inline=bool(field.inline))
+    for name, value, inline in fields:
+        embed.add_field(name=fit(name or "—", EMBED_FIELD_NAME),
+                        value=fit(value or "—", EMBED_FIELD_VALUE), inline=bool(inline))
     _shrink_to(embed, budget)
     return embed
 

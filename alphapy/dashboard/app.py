@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -28,6 +28,10 @@ from alphapy.dashboard.render import refuse
 from alphapy.dashboard.security import security_headers
 from alphapy.dashboard.usage_cache import UsageCache
 from alphapy.dashboard.views import history, pages, rollback, settings
+from alphapy.web import BOT_SOURCE
+
+if TYPE_CHECKING:
+    from alphapy.bot import AlphapyBot
 
 HERE = Path(__file__).resolve().parent
 COOKIE_NAME = "alphapy_dashboard"
@@ -52,6 +56,9 @@ class DashboardOptions:
     db: Any = None  # Database: usage and health reads (alphapy.dashboard.store)
     health_stale_after: float = 180.0  # seconds before the bot's last health report reads as trouble
     usage_cache: UsageCache = field(default_factory=UsageCache)
+    #: the bot of this process, for plugin pages that reach its state (``bot_of(request)``);
+    #: ``alphapy dashboard`` alone has none and answers ``None``
+    bot_source: Callable[[], AlphapyBot | None] = lambda: None
 
     @property
     def secure_cookies(self) -> bool:
@@ -66,6 +73,7 @@ def create_app(options: DashboardOptions) -> web.Application:
     app = web.Application(middlewares=[security_headers, session_middleware(storage), rate_limit,
                                        require_login, csrf_protect])
     app[OPTIONS_KEY] = options
+    app[BOT_SOURCE] = options.bot_source
     app[ACCESS_KEY] = Access(options.api, options.clock)
     app[LOGIN_LIMIT_KEY] = TokenBuckets(options.login_per_minute, options.burst, options.clock)
     app[WRITE_LIMIT_KEY] = TokenBuckets(options.writes_per_minute, options.burst, options.clock)

@@ -37,6 +37,7 @@ def options_from(config: Config, services: Any, *, emulator: Any = None) -> Dash
     secret = config.dashboard_session_secret.get_secret_value() if config.dashboard_session_secret else None
     return DashboardOptions(api=api, settings=services.settings, plugins=services.plugins,
                             public_url="", session_key=session_key(secret, config.data_dir), db=services.db,
+                            bot_source=lambda: getattr(services, "bot", None),
                             health_stale_after=stale_after(config.health_record_interval))
 
 

@@ -303,7 +303,7 @@ class MigrationRunner:
                     continue
                 for dependency in sorted(migration.depends, key=lambda d: d.id):
                     provider = self._by_path.get(str(Path(dependency.source_dir).resolve()))
-                    if provider in failures:
+                    if provider is not None and provider in failures:
                         failures.add(owner, f"migration {migration.id!r} depends on {dependency.id} of "
                                             f"{provider!r}, which failed: {failures.reasons[provider]}")
                         changed = True

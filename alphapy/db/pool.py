@@ -12,7 +12,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from alphapy.db.urls import describe_server
 
@@ -208,7 +208,9 @@ class Database:
             async with self.pool.acquire() as conn:
                 acquired = True
                 try:
-                    yield conn
+                    # The pool hands out a proxy that forwards every Connection method;
+                    # callers (plugins' store modules) annotate plain asyncpg.Connection.
+                    yield cast("asyncpg.Connection", conn)
                 except Exception as exc:
                     # Inside the block: only asyncpg's errors on a connection that is gone
                     # (an OSError there may be the caller's own; a misuse stays a bug).

@@ -16,9 +16,13 @@ import threading
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alphapy.db.migrate import MigrationRunner, MigrationSource
 from alphapy.db.urls import with_database
+
+if TYPE_CHECKING:
+    from alphapy.db.embedded import EmbeddedPostgres
 
 TEST_DATABASE_URL_ENV = "TEST_DATABASE_URL"
 _PREFIX = "alphapy_test_"
@@ -31,7 +35,7 @@ class TestDatabaseServer:
 
     def __init__(self, admin_url: str | None = None) -> None:
         self._admin_url = admin_url or os.environ.get(TEST_DATABASE_URL_ENV) or None
-        self._embedded = None
+        self._embedded: EmbeddedPostgres | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._templates: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -42,9 +46,9 @@ class TestDatabaseServer:
             from alphapy.db.embedded import EmbeddedPostgres
 
             self._tmp = tempfile.TemporaryDirectory(prefix="alphapy-pg-")
-            self._embedded = EmbeddedPostgres(Path(self._tmp.name), delete_on_stop=True)
-            self._embedded.start()
-            self._admin_url = self._embedded.admin_url()
+            self._embedded = embedded = EmbeddedPostgres(Path(self._tmp.name), delete_on_stop=True)
+            embedded.start()
+            self._admin_url = embedded.admin_url()
         return self._admin_url
 
     @property

@@ -82,7 +82,8 @@ class FakeRequest:
         """The JSON schema asked for with ``response_format`` (json_schema), if any."""
         rf = self.response_format or {}
         if rf.get("type") == "json_schema":
-            return rf["json_schema"].get("schema")
+            schema: dict[str, Any] | None = rf["json_schema"].get("schema")
+            return schema
         return None
 
     @property
@@ -338,7 +339,7 @@ def _as_content(answer: Any) -> str:
         return answer
     dump = getattr(answer, "model_dump_json", None)
     if callable(dump):
-        return dump()
+        return str(dump())
     return json.dumps(answer)
 
 

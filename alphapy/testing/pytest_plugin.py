@@ -25,12 +25,20 @@ nothing installed on the machine leaks in.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import pytest_asyncio
 
 from alphapy.testing.database import TestDatabaseServer
+
+if TYPE_CHECKING:
+    from alphapy.bot import AlphapyBot
+    from alphapy.db import Database
+    from alphapy.plugins import PluginManager
+    from alphapy.runner import BotRunner
+    from alphapy.testing.emulator import Channel, DiscordEmulator, Guild, Member
+    from alphapy.testing.fake_ai import FakeAI
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +68,7 @@ def alphapy_plugins() -> list[tuple[str, Any]]:
 
 
 @pytest.fixture
-def plugin_manager(alphapy_plugins: list[tuple[str, Any]]) -> Any:
+def plugin_manager(alphapy_plugins: list[tuple[str, Any]]) -> PluginManager:
     """A plugin manager with exactly the plugins of ``alphapy_plugins`` registered."""
     from alphapy.plugins import PluginManager
 
@@ -73,7 +81,7 @@ def plugin_manager(alphapy_plugins: list[tuple[str, Any]]) -> Any:
 
 
 @pytest.fixture
-def migrated_database_url(alphapy_test_server: TestDatabaseServer, plugin_manager: Any) -> Iterator[str]:
+def migrated_database_url(alphapy_test_server: TestDatabaseServer, plugin_manager: PluginManager) -> Iterator[str]:
     """A fresh database with the core's and the test's plugins' migrations applied."""
     url = alphapy_test_server.migrated_database(plugin_manager.migration_sources())
     try:
@@ -83,7 +91,7 @@ def migrated_database_url(alphapy_test_server: TestDatabaseServer, plugin_manage
 
 
 @pytest_asyncio.fixture
-async def db(migrated_database_url: str) -> AsyncIterator[Any]:
+async def db(migrated_database_url: str) -> AsyncIterator[Database]:
     """An open :class:`alphapy.db.Database` (main and tracker pools) on a migrated database."""
     from alphapy.db import Database
 
@@ -98,7 +106,7 @@ async def db(migrated_database_url: str) -> AsyncIterator[Any]:
 # --- Discord, AI and the bot -----------------------------------------------------------
 
 @pytest_asyncio.fixture
-async def emulator() -> AsyncIterator[Any]:
+async def emulator() -> AsyncIterator[DiscordEmulator]:
     """A Discord emulator on 127.0.0.1; the test fails on any OpenAPI violation."""
     from alphapy.testing.emulator.fixtures import running_emulator
 
@@ -107,7 +115,7 @@ async def emulator() -> AsyncIterator[Any]:
 
 
 @pytest.fixture
-def guild(emulator: Any) -> Any:
+def guild(emulator: DiscordEmulator) -> Guild:
     """A server "Test Guild" with #general, its owner, ``host`` and ``member``."""
     created = emulator.add_guild("Test Guild", owner_name="owner", text_channels=("general", "staff-room"))
     created.add_member("host", permissions=["manage_guild"])
@@ -116,25 +124,25 @@ def guild(emulator: Any) -> Any:
 
 
 @pytest.fixture
-def host(guild: Any) -> Any:
+def host(guild: Guild) -> Member:
     """A member with Manage Server (not the owner)."""
     return guild.member("host")
 
 
 @pytest.fixture
-def member(guild: Any) -> Any:
+def member(guild: Guild) -> Member:
     """A member without special permissions."""
     return guild.member("member")
 
 
 @pytest.fixture
-def channel(guild: Any) -> Any:
+def channel(guild: Guild) -> Channel:
     """The guild's #general."""
     return guild.channel("general")
 
 
 @pytest_asyncio.fixture
-async def fake_ai() -> AsyncIterator[Any]:
+async def fake_ai() -> AsyncIterator[FakeAI]:
     """An OpenAI-compatible server on loopback (point the bot at it with ``alphapy_config``)."""
     from alphapy.testing.fake_ai import FakeAI
 
@@ -149,8 +157,9 @@ def alphapy_config() -> dict[str, Any]:
 
 
 @pytest_asyncio.fixture
-async def bot_runner(emulator: Any, guild: Any, migrated_database_url: str,
-                     alphapy_plugins: list[tuple[str, Any]], alphapy_config: dict[str, Any]) -> AsyncIterator[Any]:
+async def bot_runner(emulator: DiscordEmulator, guild: Guild, migrated_database_url: str,
+                     alphapy_plugins: list[tuple[str, Any]],
+                     alphapy_config: dict[str, Any]) -> AsyncIterator[BotRunner]:
     """The running bot's runner (``.bot``, ``.services``); ``bot`` is its bot."""
     from alphapy.testing.bot import running_alphapy
 
@@ -160,8 +169,9 @@ async def bot_runner(emulator: Any, guild: Any, migrated_database_url: str,
 
 
 @pytest.fixture
-def bot(bot_runner: Any) -> Any:
+def bot(bot_runner: BotRunner) -> AlphapyBot:
     """The running Alphapy bot (discord.py) with the test's plugins, against ``emulator``."""
+    assert bot_runner.bot is not None  # running_alphapy yields a started runner
     return bot_runner.bot
 
 

@@ -293,7 +293,7 @@ class Gateway:
             and seq <= session.seq
             and (not session.buffer or session.buffer[0][0] <= seq + 1 or seq == session.seq)
         )
-        if not replayable or session is None:
+        if not replayable or session is None or not isinstance(seq, int):
             self.invalidated += 1
             conn.send('{"op":9,"d":false,"s":null,"t":null}')
             return

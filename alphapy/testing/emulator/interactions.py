@@ -351,9 +351,9 @@ class InteractionLog:
             done = False
         elif kind in (DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE):
             self._check_kind(interaction, kind, (MESSAGE_COMPONENT, MODAL_SUBMIT))
-            message = interaction.message
-            if message is None:
+            if interaction.message is None:
                 raise errors.bad_request("Interaction has no message to update", 50035)
+            message = interaction.message
             interaction.original = message
             info.update(
                 response_message_id=str(message.id),

@@ -34,7 +34,7 @@ OPENAPI_RULE = "openapi.request"
 Check = Callable[[Any, FormErrors], None]
 
 
-def _objects_only(check: Callable[[Mapping[str, Any], FormErrors], None]) -> Check:
+def _objects_only(check: Callable[[Mapping[str, Any], FormErrors], object]) -> Check:
     """A body rule for routes whose body is a JSON object (anything else is the spec's to refuse)."""
 
     def checked(body: Any, errors: FormErrors) -> None:

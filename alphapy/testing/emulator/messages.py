@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .state import Attachment, Channel, EmulatorState, User
+    from .state import Attachment, Channel, EmulatorState, Message, User
 
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
@@ -63,7 +63,7 @@ def normalize_components(components: list[dict[str, Any]] | None) -> list[dict[s
     """Copy components into Discord's answer shape: numeric ``id`` on each, select defaults."""
     if not components:
         return []
-    result = _strip_none(components)
+    result: list[dict[str, Any]] = _strip_none(components)
     used = {c["id"] for c in walk_components(result) if isinstance(c.get("id"), int)}
     counter = 0
     for comp in walk_components(result):
@@ -85,7 +85,7 @@ def normalize_embeds(embeds: list[dict[str, Any]] | None) -> list[dict[str, Any]
     """Copy embeds as Discord returns them (``type`` defaults to ``"rich"``)."""
     if not embeds:
         return []
-    result = _strip_none(embeds)
+    result: list[dict[str, Any]] = _strip_none(embeds)
     for embed in result:
         embed.setdefault("type", "rich")
         for field in embed.get("fields") or []:
@@ -198,7 +198,7 @@ def create_message(
     interaction_metadata: dict[str, Any] | None = None,
     interaction_user_id: int | None = None,
     dispatch: bool = True,
-) -> Any:
+) -> Message:
     """Store a message built from a send body and announce it (MESSAGE_CREATE).
 
     Ephemeral messages (only possible for interaction answers) are kept out of the

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from . import errors
 from .limits import refuse_broken_body
@@ -166,7 +167,7 @@ def _authenticate(emu: DiscordEmulator, request: web.Request, template: str | No
     raise errors.unauthorized()
 
 
-def make_middleware(emu: DiscordEmulator) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def make_middleware(emu: DiscordEmulator) -> Middleware:
     """The middleware wrapping every API request (see the module docstring)."""
     prefix_len = len(API_PREFIX)
 

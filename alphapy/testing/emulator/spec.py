@@ -140,7 +140,7 @@ def _lenient_request_components(components: dict[str, Any]) -> dict[str, Any]:
     cached = _LENIENT_CACHE.get(id(components))
     if cached is not None:
         return cached
-    lenient = json.loads(json.dumps(components))
+    lenient: dict[str, Any] = json.loads(json.dumps(components))
     schemas = lenient.get("schemas", {})
     _relax_permissions(schemas)
     snowflake = schemas.get("SnowflakeType")
@@ -209,7 +209,8 @@ class OpenAPISpec:
         item = self.doc["paths"].get(template)
         if item is None:
             return None
-        return item.get(method.lower())
+        operation: dict[str, Any] | None = item.get(method.lower())
+        return operation
 
     # -- validation
     def _validator(self, key: tuple[str, str, str], schema: dict[str, Any]) -> Any:

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from alphapy import Database
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -52,7 +56,7 @@ def add_parser(commands: Any) -> None:
     load.set_defaults(handler=lambda args: _run(_import, args))
 
 
-def _run(body: Any, args: argparse.Namespace) -> int:
+def _run(body: Callable[[Database, argparse.Namespace], Awaitable[int]], args: argparse.Namespace) -> int:
     from alphapy.cli import run_with_services
     from alphapy_faq.entries import EntryError
 
@@ -69,7 +73,7 @@ def _show(record: Any) -> dict[str, Any]:
             "created_at": record["created_at"].isoformat() if record["created_at"] else None}
 
 
-async def _list(db: Any, args: argparse.Namespace) -> int:
+async def _list(db: Database, args: argparse.Namespace) -> int:
     from alphapy.cli import print_json, print_table
     from alphapy_faq import store
 
@@ -83,7 +87,7 @@ async def _list(db: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _add(db: Any, args: argparse.Namespace) -> int:
+async def _add(db: Database, args: argparse.Namespace) -> int:
     from alphapy_faq import entries
 
     draft = entries.Draft.parse(args.title, args.summary, args.keywords)
@@ -93,7 +97,7 @@ async def _add(db: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _edit(db: Any, args: argparse.Namespace) -> int:
+async def _edit(db: Database, args: argparse.Namespace) -> int:
     from alphapy_faq import entries, store
 
     async with db.acquire() as conn:
@@ -111,7 +115,7 @@ async def _edit(db: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _remove(db: Any, args: argparse.Namespace) -> int:
+async def _remove(db: Database, args: argparse.Namespace) -> int:
     from alphapy_faq import entries
 
     async with db.acquire() as conn:
@@ -157,7 +161,7 @@ def _read_drafts(source: str) -> list[Any]:
     return drafts
 
 
-async def _import(db: Any, args: argparse.Namespace) -> int:
+async def _import(db: Database, args: argparse.Namespace) -> int:
     from alphapy_faq import entries, store
 
     drafts = _read_drafts(args.file)

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import discord
 from discord import app_commands
 
-from alphapy import PluginCog, UserError, answering_errors, require_staff, staff_only
+from alphapy import AlphapyBot, PluginCog, UserError, answering_errors, require_staff, staff_only
 from alphapy_faq import entries, proposals, search, store
 from alphapy_faq.text import clean, topic_key
 from alphapy_faq.views import (
@@ -41,7 +41,7 @@ STAFF_ONLY = "Only staff can use this command."
 class FaqCog(PluginCog, plugin="faq"):
     faq = app_commands.Group(name="faq", description="Search this server's FAQ", guild_only=True)
 
-    def __init__(self, bot: Any) -> None:
+    def __init__(self, bot: AlphapyBot) -> None:
         super().__init__(bot)
         self.trigram = False
 
@@ -160,7 +160,8 @@ class FaqCog(PluginCog, plugin="faq"):
     async def stats(self, interaction: discord.Interaction,
                     period: Literal["24h", "7d", "30d", "all"] = "7d") -> None:
         assert interaction.guild_id is not None
-        since = None if PERIODS[period] is None else datetime.now(UTC) - PERIODS[period]
+        window = PERIODS[period]
+        since = None if window is None else datetime.now(UTC) - window
         async with self.bot.db.acquire() as conn:
             totals = await store.search_totals(conn, interaction.guild_id, since)
             top = await store.top_queries(conn, interaction.guild_id, since, empty_only=False)
@@ -186,7 +187,7 @@ class FaqCog(PluginCog, plugin="faq"):
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         if interaction.type is not discord.InteractionType.modal_submit or interaction.guild_id is None:
             return
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        custom_id = str(dict(interaction.data or {}).get("custom_id", ""))
         if custom_id == ADD_FORM:
             await self.guarded(interaction, "add", self._save_new)
         elif match := EDIT_FORM.fullmatch(custom_id):

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alphapy import hookimpl
 
+if TYPE_CHECKING:
+    import argparse
+    from importlib.abc import Traversable
+
+    from alphapy import AlphapyBot, Database, PluginCog, RegisterSetting, SubParsers, Tour
+
 
 @hookimpl
-def register_migrations() -> Any:
+def register_migrations() -> Traversable:
     return files(__package__) / "migrations"
 
 
 @hookimpl
-def register_settings(register: Any) -> None:
+def register_settings(register: RegisterSetting) -> None:
     register("language", "choice", default="english", choices=["english", "dutch", "simple"],
              help="how searches understand words: english or dutch (stemmed: 'resetting' finds 'reset'), "
                   "or simple (words as typed)")
@@ -28,14 +34,14 @@ def register_settings(register: Any) -> None:
 
 
 @hookimpl
-def register_cogs(bot: Any) -> Any:
+def register_cogs(bot: AlphapyBot) -> PluginCog:
     from alphapy_faq.cog import FaqCog
 
     return FaqCog(bot)
 
 
 @hookimpl(optionalhook=True)
-async def ticket_summarized(ticket: Any, summary: Any, bot: Any) -> None:
+async def ticket_summarized(ticket: dict[str, Any], summary: dict[str, Any], bot: AlphapyBot) -> None:
     """Count the summary towards its topic; propose an entry when a topic keeps coming back.
 
     A hook the tickets plugin declares: optional, so FAQ loads where tickets is not installed.
@@ -48,7 +54,7 @@ async def ticket_summarized(ticket: Any, summary: Any, bot: Any) -> None:
 
 
 @hookimpl
-async def user_data(user_id: int, db: Any) -> dict[str, Any] | None:
+async def user_data(user_id: int, db: Database) -> dict[str, Any] | None:
     from alphapy_faq import store
 
     async with db.acquire() as conn:
@@ -65,7 +71,7 @@ async def user_data(user_id: int, db: Any) -> dict[str, Any] | None:
 
 
 @hookimpl
-async def forget_user(user_id: int, guild_id: int | None, db: Any) -> int:
+async def forget_user(user_id: int, guild_id: int | None, db: Database) -> int:
     from alphapy_faq import store
 
     async with db.transaction() as conn:
@@ -73,14 +79,14 @@ async def forget_user(user_id: int, guild_id: int | None, db: Any) -> int:
 
 
 @hookimpl
-def register_cli(commands: Any) -> None:
+def register_cli(commands: SubParsers[argparse.ArgumentParser]) -> None:
     from alphapy_faq.cli import add_parser
 
     add_parser(commands)
 
 
 @hookimpl
-def register_demo(tour: Any) -> None:
+def register_demo(tour: Tour) -> None:
     from alphapy_faq.demo import chapter
 
     tour.chapter("FAQ: searching, writing entries, statistics and proposals from tickets", chapter)

@@ -16,7 +16,7 @@ from typing import Any
 import discord
 import pydantic
 
-from alphapy import AIError, get_logger
+from alphapy import AIError, AlphapyBot, get_logger
 from alphapy_faq import store
 from alphapy_faq.entries import SUMMARY_MAX, TITLE_MAX
 from alphapy_faq.text import MAX_KEYWORDS, clean, parse_keywords, topic_key
@@ -52,7 +52,7 @@ def _as_int(value: Any) -> int | None:
     return number if 0 < number < 2**63 else None
 
 
-async def on_ticket_summarized(bot: Any, ticket: Any, summary: Any) -> None:
+async def on_ticket_summarized(bot: AlphapyBot, ticket: Any, summary: Any) -> None:
     """Record the summary; propose an entry when its topic has come up often enough."""
     if not isinstance(ticket, dict) or not isinstance(summary, dict):
         log.warning("faq.summary_ignored", reason="ticket and summary must be dicts")
@@ -72,7 +72,7 @@ async def on_ticket_summarized(bot: Any, ticket: Any, summary: Any) -> None:
     await maybe_propose(bot, guild_id, topic)
 
 
-async def maybe_propose(bot: Any, guild_id: int, topic: str) -> int | None:
+async def maybe_propose(bot: AlphapyBot, guild_id: int, topic: str) -> int | None:
     """Post a proposal for ``topic`` if it is due; returns its id when one was posted."""
     threshold = await bot.settings.get(guild_id, "faq", "proposal_threshold")
     channel_id = await bot.settings.get(guild_id, "faq", "proposals_channel")
@@ -109,13 +109,13 @@ async def maybe_propose(bot: Any, guild_id: int, topic: str) -> int | None:
     return proposal_id
 
 
-async def _post(bot: Any, channel_id: int, proposal_id: int, topic: str, summaries: list[Any],
+async def _post(bot: discord.Client, channel_id: int, proposal_id: int, topic: str, summaries: list[Any],
                 count: int) -> discord.Message:
     from alphapy_faq.views import proposal_embed, proposal_view
 
     channel = bot.get_channel(channel_id)
-    if channel is None:
-        raise LookupError(f"channel {channel_id} is not visible to the bot")
+    if not isinstance(channel, discord.abc.Messageable):
+        raise LookupError(f"channel {channel_id} is not a channel the bot can see and post in")
     return await channel.send(embed=proposal_embed(proposal_id, topic, summaries, count),
                               view=proposal_view(proposal_id),
                               allowed_mentions=discord.AllowedMentions.none())
@@ -130,7 +130,7 @@ def fallback_draft(topic: str, summaries: list[str]) -> tuple[str, list[str], st
     return title, parse_keywords(topic.replace(" ", ","))[:MAX_KEYWORDS], "\n".join(lines)[:SUMMARY_MAX]
 
 
-async def draft(bot: Any, topic: str, summaries: list[str]) -> tuple[str, list[str], str, str]:
+async def draft(bot: AlphapyBot, topic: str, summaries: list[str]) -> tuple[str, list[str], str, str]:
     """(title, keywords, answer, "ai" or "summaries")."""
     if bot.ai.available():
         user = f"Topic: {topic}\n\n" + "\n\n".join(f"Ticket summary {i}:\n{s}"

@@ -26,10 +26,12 @@ _ENTRY_COLUMNS = "id, guild_id, title, summary, keywords, created_at, created_by
 
 async def insert_entry(conn: Conn, guild_id: int | None, title: str, summary: str, keywords: list[str],
                        created_by: int | None, topic_key: str | None = None) -> asyncpg.Record:
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         f"""INSERT INTO faq_entries (guild_id, title, summary, keywords, created_by, topic_key)
             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_ENTRY_COLUMNS}""",
         guild_id, title, summary, keywords, created_by, topic_key)
+    assert row is not None  # the statement returns its row or raises
+    return row
 
 
 async def entry_for_guild(conn: Conn, entry_id: int, guild_id: int) -> asyncpg.Record | None:
@@ -81,6 +83,7 @@ async def count_entries(conn: Conn, guild_id: int) -> tuple[int, int]:
     row = await conn.fetchrow(
         """SELECT count(*) FILTER (WHERE guild_id = $1) AS own, count(*) FILTER (WHERE guild_id IS NULL) AS global
            FROM faq_entries WHERE guild_id = $1 OR guild_id IS NULL""", guild_id)
+    assert row is not None  # an aggregate always returns its row
     return row["own"], row["global"]
 
 
@@ -235,7 +238,8 @@ async def search(conn: Conn, language: str, guild_id: int, *, select: str, every
 
 
 async def covering_entry(conn: Conn, language: str, guild_id: int, topic: str) -> int | None:
-    return await conn.fetchval(COVERS[language], guild_id, topic)
+    value: int | None = await conn.fetchval(COVERS[language], guild_id, topic)
+    return value
 
 
 # --- search logs -------------------------------------------------------------------------
@@ -247,11 +251,13 @@ async def log_search(conn: Conn, guild_id: int, user_id: int, query: str, result
 
 
 async def search_totals(conn: Conn, guild_id: int, since: datetime | None) -> asyncpg.Record:
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         """SELECT count(*) AS searches, count(*) FILTER (WHERE results_count = 0) AS empty,
                   count(DISTINCT user_id) AS people
            FROM faq_search_logs WHERE guild_id = $1 AND ($2::timestamptz IS NULL OR searched_at >= $2)""",
         guild_id, since)
+    assert row is not None  # the statement returns its row or raises
+    return row
 
 
 async def top_queries(conn: Conn, guild_id: int, since: datetime | None, *, empty_only: bool,
@@ -284,8 +290,9 @@ async def topic_summaries(conn: Conn, guild_id: int, topic: str, limit: int = 25
 
 
 async def count_topic(conn: Conn, guild_id: int, topic: str) -> int:
-    return await conn.fetchval(
+    value: int = await conn.fetchval(
         "SELECT count(*) FROM faq_ticket_summaries WHERE guild_id = $1 AND similarity_key = $2", guild_id, topic)
+    return value
 
 
 async def proposal_for_topic(conn: Conn, guild_id: int, topic: str) -> asyncpg.Record | None:
@@ -295,10 +302,11 @@ async def proposal_for_topic(conn: Conn, guild_id: int, topic: str) -> asyncpg.R
 
 async def claim_proposal(conn: Conn, guild_id: int, topic: str, channel_id: int) -> int | None:
     """Reserve the topic; ``None`` when it was proposed (or is being proposed) already."""
-    return await conn.fetchval(
+    value: int | None = await conn.fetchval(
         """INSERT INTO faq_proposals (guild_id, similarity_key, channel_id) VALUES ($1, $2, $3)
            ON CONFLICT (guild_id, similarity_key) DO NOTHING RETURNING id""",
         guild_id, topic, channel_id)
+    return value
 
 
 async def release_stale_proposal(conn: Conn, guild_id: int, topic: str, seconds: float) -> None:

@@ -66,14 +66,14 @@ def _cog(interaction: discord.Interaction) -> FaqCog:
 
 # --- proposals ---------------------------------------------------------------------------
 
-class ProposalAddButton(discord.ui.DynamicItem[discord.ui.Button], template=r"faq:proposal-add:(?P<id>\d{1,10})"):
+class ProposalAddButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"faq:proposal-add:(?P<id>\d{1,10})"):
     def __init__(self, proposal_id: int) -> None:
         super().__init__(discord.ui.Button(label="Add to FAQ", style=discord.ButtonStyle.success,
                                            custom_id=f"faq:proposal-add:{proposal_id}"))
         self.proposal_id = proposal_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
                              match: re.Match[str]) -> ProposalAddButton:
         return cls(int(match["id"]))
 
@@ -82,7 +82,7 @@ class ProposalAddButton(discord.ui.DynamicItem[discord.ui.Button], template=r"fa
                                         self.proposal_id)
 
 
-class ProposalDismissButton(discord.ui.DynamicItem[discord.ui.Button],
+class ProposalDismissButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                             template=r"faq:proposal-dismiss:(?P<id>\d{1,10})"):
     def __init__(self, proposal_id: int) -> None:
         super().__init__(discord.ui.Button(label="Dismiss", style=discord.ButtonStyle.secondary,
@@ -90,7 +90,7 @@ class ProposalDismissButton(discord.ui.DynamicItem[discord.ui.Button],
         self.proposal_id = proposal_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
                              match: re.Match[str]) -> ProposalDismissButton:
         return cls(int(match["id"]))
 

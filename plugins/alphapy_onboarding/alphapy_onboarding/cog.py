@@ -16,6 +16,7 @@ from discord import app_commands
 
 from alphapy import (
     EMBED_DESCRIPTION,
+    AlphapyBot,
     PluginCog,
     UserError,
     describe_exception,
@@ -41,15 +42,22 @@ RowId = app_commands.Range[int, 1, 2_147_483_647]
 def _role_problem(interaction: discord.Interaction) -> Any:
     """Vets an option's role by the core's rule: only roles the host could give in Discord themselves."""
     guild = interaction.guild
-    assert guild is not None
+    actor = interaction.user
+    assert guild is not None and isinstance(actor, discord.Member)  # a server command's user is a member
 
     def problem(role_id: int) -> str | None:
         role = guild.get_role(role_id)
         if role is None:
             return f"the role {role_id} is not a role of this server."
-        return grant_refusal(interaction.user, role, bot_member=guild.me)
+        return grant_refusal(actor, role, bot_member=guild.me)
 
     return problem
+
+
+def _guild_id(interaction: discord.Interaction) -> int:
+    """The server of a command of the guild-only ``/onboarding`` group (Discord sends no other)."""
+    assert interaction.guild_id is not None
+    return interaction.guild_id
 
 
 def _summary(number: int, question: q.Question) -> str:
@@ -76,7 +84,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
                                         parent=onboarding)
     rule_group = app_commands.Group(name="rule", description="The rules new members accept", parent=onboarding)
 
-    def __init__(self, bot: Any) -> None:
+    def __init__(self, bot: AlphapyBot) -> None:
         super().__init__(bot)
         self.runner = Runner(bot)
         self._panels_checked = False
@@ -90,7 +98,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
     # --- autocomplete --------------------------------------------------------------------------------
     async def _question_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
         async with self.bot.db.acquire() as conn:
-            found = await store.questions(conn, interaction.guild_id)
+            found = await store.questions(conn, _guild_id(interaction))
         needle = current.strip().lower()
         choices = [app_commands.Choice(name=fit(f"{n}. {x.spec.text}", 100), value=x.id)
                    for n, x in enumerate(found, start=1) if needle in f"{n}. {x.spec.text}".lower()]
@@ -98,7 +106,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
 
     async def _rule_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
         async with self.bot.db.acquire() as conn:
-            found = await store.rules(conn, interaction.guild_id)
+            found = await store.rules(conn, _guild_id(interaction))
         needle = current.strip().lower()
         return [app_commands.Choice(name=fit(f"{n}. {r.title}", 100), value=r.id)
                 for n, r in enumerate(found, start=1) if needle in f"{n}. {r.title}".lower()][:25]
@@ -189,8 +197,8 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
     @app_commands.autocomplete(question_id=_question_choices)
     async def question_remove(self, interaction: discord.Interaction, question_id: RowId) -> None:
         async with self.bot.db.transaction() as conn:
-            await store.lock_order(conn, store.QUESTIONS, interaction.guild_id)
-            if not await store.remove(conn, store.QUESTIONS, interaction.guild_id, question_id):
+            await store.lock_order(conn, store.QUESTIONS, _guild_id(interaction))
+            if not await store.remove(conn, store.QUESTIONS, _guild_id(interaction), question_id):
                 raise UserError(f"There is no onboarding question #{question_id} in this server.")
         await interaction.response.send_message(f"Question `#{question_id}` removed.", ephemeral=True)
 
@@ -200,8 +208,8 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
     async def question_move(self, interaction: discord.Interaction, question_id: RowId,
                             position: app_commands.Range[int, 1, q.MAX_QUESTIONS]) -> None:
         async with self.bot.db.transaction() as conn:
-            await store.lock_order(conn, store.QUESTIONS, interaction.guild_id)
-            landed = await store.move(conn, store.QUESTIONS, interaction.guild_id, question_id, position)
+            await store.lock_order(conn, store.QUESTIONS, _guild_id(interaction))
+            landed = await store.move(conn, store.QUESTIONS, _guild_id(interaction), question_id, position)
         if landed is None:
             raise UserError(f"There is no onboarding question #{question_id} in this server.")
         await interaction.response.send_message(f"Question `#{question_id}` is now number {landed}.", ephemeral=True)
@@ -209,7 +217,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
     @question_group.command(name="list", description="Show the questions in their order")
     async def question_list(self, interaction: discord.Interaction) -> None:
         async with self.bot.db.acquire() as conn:
-            found = await store.questions(conn, interaction.guild_id)
+            found = await store.questions(conn, _guild_id(interaction))
         lines = [_summary(n, x) for n, x in enumerate(found, start=1)]
         embed = discord.Embed(title="Onboarding questions", colour=render.COLOUR,
                               description=fit_lines(lines, EMBED_DESCRIPTION)
@@ -227,15 +235,16 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
                        image_url: app_commands.Range[str, 1, q.URL_MAX] | None = None,
                        position: app_commands.Range[int, 1, q.MAX_RULES] | None = None) -> None:
         checked_title, checked_description = q.check_rule_text(title, description)
+        assert checked_title is not None and checked_description is not None  # both were given
         thumbnail = q.check_image_url(thumbnail_url, "thumbnail URL")
         image = q.check_image_url(image_url, "image URL")
         async with self.bot.db.transaction() as conn:
-            await store.lock_order(conn, store.RULES, interaction.guild_id)
-            if await store.count(conn, store.RULES, interaction.guild_id) >= q.MAX_RULES:
+            await store.lock_order(conn, store.RULES, _guild_id(interaction))
+            if await store.count(conn, store.RULES, _guild_id(interaction)) >= q.MAX_RULES:
                 raise UserError(f"A server can have at most {q.MAX_RULES} onboarding rules.")
-            new_id = await store.insert_rule(conn, interaction.guild_id, checked_title, checked_description,
+            new_id = await store.insert_rule(conn, _guild_id(interaction), checked_title, checked_description,
                                              thumbnail, image)
-            landed = await store.move(conn, store.RULES, interaction.guild_id, new_id, position or q.MAX_RULES)
+            landed = await store.move(conn, store.RULES, _guild_id(interaction), new_id, position or q.MAX_RULES)
         await interaction.response.send_message(f"Rule `#{new_id}` added at position {landed}.", ephemeral=True)
 
     @rule_group.command(name="edit", description='Change a rule (only what you fill in; "none" clears an image)')
@@ -248,7 +257,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
                         enabled: bool | None = None) -> None:
         checked_title, checked_description = q.check_rule_text(title, description)
         async with self.bot.db.transaction() as conn:
-            existing = await store.rule(conn, interaction.guild_id, rule_id)
+            existing = await store.rule(conn, _guild_id(interaction), rule_id)
             if existing is None:
                 raise UserError(f"There is no onboarding rule #{rule_id} in this server.")
             changed = Rule(
@@ -257,15 +266,15 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
                 existing.thumbnail_url if thumbnail_url is None else q.check_image_url(thumbnail_url, "thumbnail URL"),
                 existing.image_url if image_url is None else q.check_image_url(image_url, "image URL"),
                 existing.enabled if enabled is None else enabled)
-            await store.update_rule(conn, interaction.guild_id, changed)
+            await store.update_rule(conn, _guild_id(interaction), changed)
         await interaction.response.send_message(f"Rule `#{rule_id}` saved.", ephemeral=True)
 
     @rule_group.command(name="remove", description="Remove a rule")
     @app_commands.autocomplete(rule_id=_rule_choices)
     async def rule_remove(self, interaction: discord.Interaction, rule_id: RowId) -> None:
         async with self.bot.db.transaction() as conn:
-            await store.lock_order(conn, store.RULES, interaction.guild_id)
-            if not await store.remove(conn, store.RULES, interaction.guild_id, rule_id):
+            await store.lock_order(conn, store.RULES, _guild_id(interaction))
+            if not await store.remove(conn, store.RULES, _guild_id(interaction), rule_id):
                 raise UserError(f"There is no onboarding rule #{rule_id} in this server.")
         await interaction.response.send_message(f"Rule `#{rule_id}` removed.", ephemeral=True)
 
@@ -275,8 +284,8 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
     async def rule_move(self, interaction: discord.Interaction, rule_id: RowId,
                         position: app_commands.Range[int, 1, q.MAX_RULES]) -> None:
         async with self.bot.db.transaction() as conn:
-            await store.lock_order(conn, store.RULES, interaction.guild_id)
-            landed = await store.move(conn, store.RULES, interaction.guild_id, rule_id, position)
+            await store.lock_order(conn, store.RULES, _guild_id(interaction))
+            landed = await store.move(conn, store.RULES, _guild_id(interaction), rule_id, position)
         if landed is None:
             raise UserError(f"There is no onboarding rule #{rule_id} in this server.")
         await interaction.response.send_message(f"Rule `#{rule_id}` is now number {landed}.", ephemeral=True)
@@ -284,7 +293,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
     @rule_group.command(name="list", description="Show the rules in their order")
     async def rule_list(self, interaction: discord.Interaction) -> None:
         async with self.bot.db.acquire() as conn:
-            found = await store.rules(conn, interaction.guild_id)
+            found = await store.rules(conn, _guild_id(interaction))
         lines = []
         for n, r in enumerate(found, start=1):
             extras = [x for x, on in (("thumbnail", r.thumbnail_url), ("image", r.image_url),
@@ -315,7 +324,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
             member = guild.get_member(user_id)
             return member.display_name if member else ""
 
-        data = responses_csv(found, rows, name_of)
+        data = responses_csv(found, [dict(row) for row in rows], name_of)
         await interaction.followup.send(
             f"{len(rows)} member{'s' if len(rows) != 1 else ''} finished onboarding; {running} in progress. "
             "The file holds personal data (e-mail addresses): keep it safe.",
@@ -324,7 +333,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
     @onboarding.command(name="reset", description="Erase a member's onboarding answers so they start afresh")
     async def reset(self, interaction: discord.Interaction, member: discord.Member) -> None:
         async with self.bot.db.acquire() as conn:
-            removed = await store.reset_member(conn, interaction.guild_id, member.id)
+            removed = await store.reset_member(conn, _guild_id(interaction), member.id)
         if not removed:
             raise UserError(f"{member.display_name} has no onboarding answers in this server.")
         await interaction.response.send_message(
@@ -337,7 +346,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
         assert guild is not None
         message = await self.keep_panel(guild, refuse=True)
         assert message is not None
-        await interaction.response.send_message(f"The Start panel is in {message.channel.mention}.", ephemeral=True)
+        await interaction.response.send_message(f"The Start panel is in <#{message.channel.id}>.", ephemeral=True)
 
     # --- the panel -----------------------------------------------------------------------------------
     async def keep_panel(self, guild: discord.Guild, *, refuse: bool = False) -> discord.Message | None:
@@ -353,7 +362,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
         async with self.bot.db.acquire() as conn:
             known = await store.panel(conn, guild.id)
         old = guild.get_channel(known["channel_id"]) if known is not None else None
-        if isinstance(old, discord.TextChannel) and old.id == channel.id:
+        if known is not None and isinstance(old, discord.TextChannel) and old.id == channel.id:
             try:
                 return await old.get_partial_message(known["message_id"]).edit(**screen.kwargs())
             except discord.HTTPException:
@@ -368,7 +377,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
             return None
         async with self.bot.db.acquire() as conn:
             await store.save_panel(conn, guild.id, channel.id, message.id)
-        if isinstance(old, discord.TextChannel) and old.id != channel.id:
+        if known is not None and isinstance(old, discord.TextChannel) and old.id != channel.id:
             try:  # only now, so that its deletion is not taken for a panel to restore
                 await old.get_partial_message(known["message_id"]).delete()
             except discord.HTTPException:

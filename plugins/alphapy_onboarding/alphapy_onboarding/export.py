@@ -50,19 +50,19 @@ def responses_csv(questions: Iterable[Question], rows: Iterable[Mapping[str, Any
     known = {key for key, _, _ in columns} | {OPT_IN, LANGUAGE}
     extra = sorted({key for row in rows for key in (row["responses"] or {}) if key not in known})
     columns.extend((key, f"answer {key} (question removed)", None) for key in extra)
-    opt_in_labels = dict(OPT_IN_CHOICES)
+    opt_in_labels: dict[str, str] = dict(OPT_IN_CHOICES)
 
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([defuse(h) for h in ["user_id", "member", "completed_at_utc", *(h for _, h, _ in columns),
                                            OPT_IN, LANGUAGE]])
     for row in rows:
-        answers = row["responses"] or {}
+        answers: dict[str, Any] = row["responses"] or {}
         finished: datetime | None = row["timestamp"]
         cells = [str(row["user_id"]), name_of(row["user_id"]),
                  finished.isoformat(timespec="seconds") if finished else ""]
         cells += [_cell(spec, answers.get(key), key in answers) for key, _, spec in columns]
-        opt_in = answers.get(OPT_IN)
-        cells += [opt_in_labels.get(opt_in, opt_in or ""), answers.get(LANGUAGE) or ""]
+        opt_in: str | None = answers.get(OPT_IN)
+        cells += [opt_in_labels.get(opt_in, opt_in) if opt_in is not None else "", answers.get(LANGUAGE) or ""]
         writer.writerow([defuse(c) for c in cells])
     return out.getvalue().encode("utf-8-sig")  # the BOM makes spreadsheet programs read UTF-8

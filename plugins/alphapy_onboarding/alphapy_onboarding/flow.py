@@ -227,12 +227,12 @@ def check_email(raw: Any) -> str:
         valid = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
         raise AnswerError(f"That is not a valid e-mail address: {exc}") from None
-    return valid.normalized
+    return str(valid.normalized)
 
 
 def check_language(raw: Any) -> str:
     if raw in ("en", "nl"):
-        return raw
+        return str(raw)
     if isinstance(raw, str) and raw.startswith("other:"):
         text = check_text(raw[len("other:"):], OTHER_LANGUAGE_MAX)
         if "\n" in text:
@@ -254,7 +254,7 @@ def describe_answer(step: Step, answer: Any) -> str:
     if step.kind == "opt_in":
         return dict(OPT_IN_CHOICES).get(answer, str(answer))
     if step.kind == "language":
-        return dict(LANGUAGE_CHOICES).get(answer, answer) if answer in ("en", "nl") else answer
+        return str(dict(LANGUAGE_CHOICES).get(answer, answer) if answer in ("en", "nl") else answer)
     spec = step.spec
     assert spec is not None
     if spec.type == "email":

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alphapy import hookimpl
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
+
+    from alphapy import AlphapyBot, Database, PluginCog, RegisterSetting, Tour
 
 PROGRESS_KEEP_DAYS = 180  # a run nobody touched for this long is dropped
 
 
 @hookimpl
-def register_migrations() -> Any:
+def register_migrations() -> Traversable:
     return files(__package__) / "migrations"
 
 
 @hookimpl
-def register_settings(register: Any) -> None:
+def register_settings(register: RegisterSetting) -> None:
     register("channel", "channel", help="the welcome channel where the bot keeps the Start panel")
     register("log_channel", "channel", help="where the bot tells staff about roles it cannot give")
     register("completed_role", "role", purpose="grant", help="the role a member gets on finishing onboarding")
@@ -28,14 +33,14 @@ def register_settings(register: Any) -> None:
 
 
 @hookimpl
-def register_cogs(bot: Any) -> Any:
+def register_cogs(bot: AlphapyBot) -> PluginCog:
     from alphapy_onboarding.cog import OnboardingCog
 
     return OnboardingCog(bot)
 
 
 @hookimpl
-async def startup(bot: Any) -> None:
+async def startup(bot: AlphapyBot) -> None:
     from alphapy_onboarding import store
 
     async def purge_stale_progress() -> None:
@@ -46,14 +51,14 @@ async def startup(bot: Any) -> None:
 
 
 @hookimpl
-def register_demo(tour: Any) -> None:
+def register_demo(tour: Tour) -> None:
     from alphapy_onboarding.demo import chapter
 
     tour.chapter("Onboarding: rules, questions and roles for a newcomer", chapter)
 
 
 @hookimpl
-async def user_data(user_id: int, db: Any) -> dict[str, Any] | None:
+async def user_data(user_id: int, db: Database) -> dict[str, Any] | None:
     """Everything stored on the person: finished answers and runs in flight, per server."""
     from alphapy_onboarding import store
 
@@ -73,7 +78,7 @@ async def user_data(user_id: int, db: Any) -> dict[str, Any] | None:
 
 
 @hookimpl
-async def forget_user(user_id: int, guild_id: int | None, db: Any) -> int:
+async def forget_user(user_id: int, guild_id: int | None, db: Database) -> int:
     from alphapy_onboarding import store
 
     async with db.acquire() as conn:

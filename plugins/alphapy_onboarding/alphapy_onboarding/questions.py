@@ -111,7 +111,7 @@ class FollowUp:
             return True
         if isinstance(answer, list):
             return self.when in answer
-        return answer == self.when
+        return bool(answer == self.when)
 
     def to_json(self) -> dict[str, Any]:
         return {"when": self.when, **spec_to_json(self.spec)}
@@ -347,7 +347,7 @@ def parse_followups(text: str) -> list[FollowUp]:
         required = item.get("required", True)
         if not isinstance(required, bool):
             raise UserError(f"Follow-up {index}'s required must be true or false.")
-        bounds = {}
+        bounds: dict[str, Any] = {}
         for name in ("min_values", "max_values", "max_length"):
             value = item.get(name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)):

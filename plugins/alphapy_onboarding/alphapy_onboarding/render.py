@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import discord
 
@@ -40,7 +41,7 @@ class Screen:
     embeds: list[discord.Embed] = field(default_factory=list)
     view: discord.ui.View | None = None
 
-    def kwargs(self) -> dict[str, object]:
+    def kwargs(self) -> dict[str, Any]:
         """What to send; cut here, once, so that no screen can outgrow Discord's limits."""
         return {"content": fit(self.content, MESSAGE_CONTENT) or None, "embeds": fit_embeds(self.embeds),
                 "view": self.view, "allowed_mentions": NO_MENTIONS}
@@ -50,7 +51,7 @@ NOTE_ANSWER = 1500
 """How much of an answer "Saved: ..." echoes: the rest of the message needs room too."""
 
 
-def _view(*items: discord.ui.Item[discord.ui.View]) -> discord.ui.View:
+def _view(*items: discord.ui.Item[Any]) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for item in items:
         view.add_item(item)
@@ -122,7 +123,7 @@ def step(ref: Ref, flow: Flow, current: Step, note: str = "") -> Screen:
         low, high = spec.min_values or 1, spec.max_values or len(spec.options)
         hint = f"Pick {low}." if low == high else f"Pick {low} to {high} answers."
     _footer(embed, ref, hint + ("" if spec.required else " You may skip this one."))
-    items: list[discord.ui.Item[discord.ui.View]] = []
+    items: list[discord.ui.Item[Any]] = []
     if spec.type in CHOICE_TYPES:
         options = [discord.SelectOption(label=o.label, value=o.value, description=o.description)
                    for o in spec.options]

@@ -9,11 +9,10 @@ cleared, so a later breakage is reported anew. The member completes either way.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import discord
 
-from alphapy import MESSAGE_CONTENT, fit_lines, get_logger
+from alphapy import MESSAGE_CONTENT, AlphapyBot, fit_lines, get_logger
 from alphapy_onboarding import store
 
 log = get_logger("alphapy.plugins.onboarding")
@@ -37,7 +36,7 @@ def why_not(guild: discord.Guild, role: discord.Role) -> str:
     return "Discord refused it (missing permissions)"
 
 
-async def grant(bot: Any, guild: discord.Guild, member: discord.Member, role_ids: list[int]) -> Grant:
+async def grant(bot: AlphapyBot, guild: discord.Guild, member: discord.Member, role_ids: list[int]) -> Grant:
     result = Grant()
     held = {role.id for role in member.roles}
     for role_id in role_ids:
@@ -66,7 +65,7 @@ async def grant(bot: Any, guild: discord.Guild, member: discord.Member, role_ids
     return result
 
 
-async def report(bot: Any, guild: discord.Guild, problems: list[tuple[int, str]]) -> None:
+async def report(bot: AlphapyBot, guild: discord.Guild, problems: list[tuple[int, str]]) -> None:
     head = "⚠️ **Onboarding could not give a role.** Members still complete onboarding, without it."
     tail = "I will say this once; if it breaks again after working, I will tell you again."
     lines = fit_lines([f"• <@&{role_id}>: {why}." for role_id, why in problems],

@@ -13,7 +13,16 @@ from typing import Any
 
 import discord
 
-from alphapy import TEXT_INPUT_LABEL, TEXT_INPUT_PLACEHOLDER, PluginDisabled, UserError, fit, get_logger, safe
+from alphapy import (
+    TEXT_INPUT_LABEL,
+    TEXT_INPUT_PLACEHOLDER,
+    AlphapyBot,
+    PluginDisabled,
+    UserError,
+    fit,
+    get_logger,
+    safe,
+)
 from alphapy_onboarding import render, roles, store
 from alphapy_onboarding.flow import (
     LANGUAGE,
@@ -40,7 +49,7 @@ PREVIEW_PARENT = "(preview)"  # stands for a text parent's answer, which a previ
 class Runner:
     """The member-facing half of the plugin; the cog holds one."""
 
-    def __init__(self, bot: Any) -> None:
+    def __init__(self, bot: AlphapyBot) -> None:
         self.bot = bot
 
     # --- who is asking ---------------------------------------------------------------------------

@@ -85,7 +85,8 @@ async def remove(conn: Conn, kind: _Ordered, guild_id: int, item_id: int) -> boo
 
 
 async def count(conn: Conn, kind: _Ordered, guild_id: int) -> int:
-    return await conn.fetchval(kind.sql("SELECT count(*) FROM {table} WHERE guild_id = $1"), guild_id)
+    value: int = await conn.fetchval(kind.sql("SELECT count(*) FROM {table} WHERE guild_id = $1"), guild_id)
+    return value
 
 
 # --- questions -----------------------------------------------------------------------------------
@@ -94,25 +95,26 @@ async def questions(conn: Conn, guild_id: int, *, enabled_only: bool = False) ->
     rows = await conn.fetch(
         f"SELECT {QUESTION_COLUMNS} FROM guild_onboarding_questions "
         "WHERE guild_id = $1 AND (NOT $2 OR enabled IS NOT FALSE) ORDER BY step_order", guild_id, enabled_only)
-    return [Question.from_row(r) for r in rows]
+    return [Question.from_row(dict(r)) for r in rows]
 
 
 async def question(conn: Conn, guild_id: int, question_id: int) -> Question | None:
     row = await conn.fetchrow(
         f"SELECT {QUESTION_COLUMNS} FROM guild_onboarding_questions WHERE guild_id = $1 AND id = $2",
         guild_id, question_id)
-    return None if row is None else Question.from_row(row)
+    return None if row is None else Question.from_row(dict(row))
 
 
 async def insert_question(conn: Conn, guild_id: int, values: dict[str, Any]) -> int:
     """Append a question (the caller holds the order lock and moves it if asked)."""
-    return await conn.fetchval(
+    value: int = await conn.fetchval(
         "INSERT INTO guild_onboarding_questions (guild_id, step_order, question, question_type, options, followup, "
         "required, enabled, min_values, max_values, max_length) "
         "VALUES ($1, (SELECT coalesce(max(step_order), 0) + 1 FROM guild_onboarding_questions WHERE guild_id = $1), "
         "$2, $3, $4, $5, $6, TRUE, $7, $8, $9) RETURNING id",
         guild_id, values["question"], values["question_type"], values["options"], values["followup"],
         values["required"], values["min_values"], values["max_values"], values["max_length"])
+    return value
 
 
 async def update_question(conn: Conn, guild_id: int, question_id: int, values: dict[str, Any]) -> bool:
@@ -131,22 +133,23 @@ async def rules(conn: Conn, guild_id: int, *, enabled_only: bool = False) -> lis
     rows = await conn.fetch(
         f"SELECT {RULE_COLUMNS} FROM guild_rules WHERE guild_id = $1 AND (NOT $2 OR enabled IS NOT FALSE) "
         "ORDER BY rule_order", guild_id, enabled_only)
-    return [Rule.from_row(r) for r in rows]
+    return [Rule.from_row(dict(r)) for r in rows]
 
 
 async def rule(conn: Conn, guild_id: int, rule_id: int) -> Rule | None:
     row = await conn.fetchrow(f"SELECT {RULE_COLUMNS} FROM guild_rules WHERE guild_id = $1 AND id = $2",
                               guild_id, rule_id)
-    return None if row is None else Rule.from_row(row)
+    return None if row is None else Rule.from_row(dict(row))
 
 
 async def insert_rule(conn: Conn, guild_id: int, title: str, description: str, thumbnail_url: str | None,
                       image_url: str | None) -> int:
-    return await conn.fetchval(
+    value: int = await conn.fetchval(
         "INSERT INTO guild_rules (guild_id, rule_order, title, description, thumbnail_url, image_url, enabled) "
         "VALUES ($1, (SELECT coalesce(max(rule_order), 0) + 1 FROM guild_rules WHERE guild_id = $1), "
         "$2, $3, $4, $5, TRUE) RETURNING id",
         guild_id, title, description, thumbnail_url, image_url)
+    return value
 
 
 async def update_rule(conn: Conn, guild_id: int, rule: Rule) -> bool:
@@ -216,7 +219,7 @@ async def save_progress(conn: Conn, guild_id: int, user_id: int, answers: dict[s
 async def finish(conn: Conn, guild_id: int, user_id: int, responses: dict[str, Any]) -> datetime:
     """Replace the member's responses with this run's and end the run, in one transaction."""
     async with conn.transaction():
-        finished = await conn.fetchval(
+        finished: datetime = await conn.fetchval(
             "INSERT INTO onboarding (guild_id, user_id, responses, timestamp) "
             "VALUES ($1, $2, $3, now() AT TIME ZONE 'utc') "
             "ON CONFLICT (guild_id, user_id) DO UPDATE SET responses = EXCLUDED.responses, "
@@ -227,13 +230,14 @@ async def finish(conn: Conn, guild_id: int, user_id: int, responses: dict[str, A
 
 async def completed_at(conn: Conn, guild_id: int, user_id: int) -> datetime | None:
     """When the member last finished (UTC, naive as the column is), or None."""
-    return await conn.fetchval("SELECT timestamp FROM onboarding WHERE guild_id = $1 AND user_id = $2",
+    value: datetime | None = await conn.fetchval("SELECT timestamp FROM onboarding WHERE guild_id = $1 AND user_id = $2",
                                guild_id, user_id)
+    return value
 
 
 async def reset_member(conn: Conn, guild_id: int, user_id: int) -> int:
     async with conn.transaction():
-        done = await conn.fetchval("WITH d AS (DELETE FROM onboarding WHERE guild_id = $1 AND user_id = $2 "
+        done: int = await conn.fetchval("WITH d AS (DELETE FROM onboarding WHERE guild_id = $1 AND user_id = $2 "
                                    "RETURNING 1) SELECT count(*) FROM d", guild_id, user_id)
         done += await conn.fetchval("WITH d AS (DELETE FROM onboarding_progress WHERE guild_id = $1 "
                                     "AND user_id = $2 RETURNING 1) SELECT count(*) FROM d", guild_id, user_id)
@@ -246,14 +250,16 @@ async def all_responses(conn: Conn, guild_id: int) -> list[asyncpg.Record]:
 
 
 async def in_progress_count(conn: Conn, guild_id: int) -> int:
-    return await conn.fetchval("SELECT count(*) FROM onboarding_progress WHERE guild_id = $1", guild_id)
+    value: int = await conn.fetchval("SELECT count(*) FROM onboarding_progress WHERE guild_id = $1", guild_id)
+    return value
 
 
 async def purge_stale_progress(conn: Conn, days: int) -> int:
     """Runs nobody touched for ``days`` days (people who left halfway long ago)."""
-    return await conn.fetchval(
+    value: int = await conn.fetchval(
         "WITH d AS (DELETE FROM onboarding_progress WHERE updated_at < now() - make_interval(days => $1) "
         "RETURNING 1) SELECT count(*) FROM d", days)
+    return value
 
 
 # --- privacy -------------------------------------------------------------------------------------
@@ -268,7 +274,7 @@ async def user_rows(conn: Conn, user_id: int) -> tuple[list[asyncpg.Record], lis
 
 async def forget(conn: Conn, user_id: int, guild_id: int | None) -> int:
     async with conn.transaction():
-        removed = await conn.fetchval(
+        removed: int = await conn.fetchval(
             "WITH d AS (DELETE FROM onboarding WHERE user_id = $1 AND ($2::bigint IS NULL OR guild_id = $2) "
             "RETURNING 1) SELECT count(*) FROM d", user_id, guild_id)
         removed += await conn.fetchval(

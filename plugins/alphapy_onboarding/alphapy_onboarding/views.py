@@ -81,7 +81,7 @@ async def run_safely(interaction: discord.Interaction, action: str, work: Any) -
         await work
 
 
-class StartButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"{PLUGIN}:start:{_GUILD}"):
+class StartButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"{PLUGIN}:start:{_GUILD}"):
     def __init__(self, ref: Ref, label: str = "Start") -> None:
         super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.success, emoji="👋",
                                            custom_id=ref.custom_id("start")))
@@ -95,7 +95,7 @@ class StartButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"{PLUGIN
         await run_safely(interaction, "start", runner_of(interaction).start(interaction, self.ref))
 
 
-class RedoButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"{PLUGIN}:redo:{_GUILD}"):
+class RedoButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"{PLUGIN}:redo:{_GUILD}"):
     def __init__(self, ref: Ref) -> None:
         super().__init__(discord.ui.Button(label="Start again", style=discord.ButtonStyle.secondary,
                                            custom_id=ref.custom_id("redo")))
@@ -109,7 +109,7 @@ class RedoButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"{PLUGIN}
         await run_safely(interaction, "redo", runner_of(interaction).start(interaction, self.ref, restart=True))
 
 
-class RulesPageButton(discord.ui.DynamicItem[discord.ui.Button],
+class RulesPageButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                       template=rf"{PLUGIN}:rules:{_GUILD}:(?P<page>\d{{1,3}}){_PREVIEW}"):
     def __init__(self, ref: Ref, page: int) -> None:
         super().__init__(discord.ui.Button(label="Next rules ›", style=discord.ButtonStyle.primary,
@@ -125,7 +125,7 @@ class RulesPageButton(discord.ui.DynamicItem[discord.ui.Button],
         await run_safely(interaction, "rules", runner_of(interaction).rules_page(interaction, self.ref, self.page))
 
 
-class AcceptRulesButton(discord.ui.DynamicItem[discord.ui.Button],
+class AcceptRulesButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                         template=rf"{PLUGIN}:accept_rules:{_GUILD}{_PREVIEW}"):
     def __init__(self, ref: Ref) -> None:
         super().__init__(discord.ui.Button(label="I accept the rules", style=discord.ButtonStyle.success,
@@ -141,7 +141,7 @@ class AcceptRulesButton(discord.ui.DynamicItem[discord.ui.Button],
         await run_safely(interaction, "accept_rules", runner_of(interaction).accept_rules(interaction, self.ref))
 
 
-class AnswerSelect(discord.ui.DynamicItem[discord.ui.Select],
+class AnswerSelect(discord.ui.DynamicItem[discord.ui.Select[Any]],
                    template=rf"{PLUGIN}:answer:{_GUILD}:{_STEP}{_PREVIEW}"):
     def __init__(self, ref: Ref, options: list[discord.SelectOption] | None = None, *, min_values: int = 1,
                  max_values: int = 1, placeholder: str | None = None) -> None:
@@ -154,11 +154,12 @@ class AnswerSelect(discord.ui.DynamicItem[discord.ui.Select],
         return cls(Ref.parse(match))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        values = list((interaction.data or {}).get("values") or [])  # type: ignore[union-attr]
+        raw = dict(interaction.data or {}).get("values")
+        values = [str(value) for value in raw] if isinstance(raw, list) else []
         await run_safely(interaction, "answer", runner_of(interaction).answer(interaction, self.ref, values))
 
 
-class OpenFormButton(discord.ui.DynamicItem[discord.ui.Button],
+class OpenFormButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                      template=rf"{PLUGIN}:open:{_GUILD}:{_STEP}{_PREVIEW}"):
     def __init__(self, ref: Ref, label: str = "Answer") -> None:
         super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.primary, emoji="✏️",
@@ -174,7 +175,7 @@ class OpenFormButton(discord.ui.DynamicItem[discord.ui.Button],
         await run_safely(interaction, "open", runner_of(interaction).open_form(interaction, self.ref))
 
 
-class SkipButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"{PLUGIN}:skip:{_GUILD}:{_STEP}{_PREVIEW}"):
+class SkipButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"{PLUGIN}:skip:{_GUILD}:{_STEP}{_PREVIEW}"):
     def __init__(self, ref: Ref) -> None:
         super().__init__(discord.ui.Button(label="Skip", style=discord.ButtonStyle.secondary,
                                            custom_id=ref.custom_id("skip")))
@@ -188,7 +189,7 @@ class SkipButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"{PLUGIN}
         await run_safely(interaction, "skip", runner_of(interaction).answer(interaction, self.ref, None, skip=True))
 
 
-class ChooseButton(discord.ui.DynamicItem[discord.ui.Button],
+class ChooseButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                    template=rf"{PLUGIN}:choose:{_GUILD}:{_STEP}:(?P<value>[a-z_]{{1,20}}){_PREVIEW}"):
     def __init__(self, ref: Ref, value: str, label: str = "", style: discord.ButtonStyle = discord.ButtonStyle.primary
                  ) -> None:

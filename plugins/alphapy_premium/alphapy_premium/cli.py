@@ -10,8 +10,16 @@ is imported here: ``alphapy --help`` loads this module.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from alphapy import Database
+    from alphapy_premium.config import PremiumConfig
+
+#: one command's work, given the bot's database, the premium configuration and the arguments
+CommandBody = Callable[["Database", "PremiumConfig", argparse.Namespace], Awaitable[int]]
 
 MAX_SNOWFLAKE = (1 << 63) - 1
 MAX_SERIAL = (1 << 31) - 1
@@ -94,7 +102,7 @@ def add_parser(commands: Any) -> None:
     show.set_defaults(handler=lambda args: _run(_show, args))
 
 
-def _run(body: Any, args: argparse.Namespace) -> int:
+def _run(body: CommandBody, args: argparse.Namespace) -> int:
     from alphapy.cli import EXIT_USAGE, fail, run_with_services
     from alphapy_premium.config import PremiumConfigError, load_premium_config
     from alphapy_premium.ledger import AlreadyActive, Refusal
@@ -122,7 +130,7 @@ def _rows(subs: list[Any]) -> list[tuple[Any, ...]]:
 HEADERS = ["id", "user", "guild", "tier", "status", "expires", "external id", "moved"]
 
 
-async def _grant(db: Any, config: Any, args: argparse.Namespace) -> int:
+async def _grant(db: Database, config: PremiumConfig, args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from alphapy.cli import print_json
@@ -138,7 +146,7 @@ async def _grant(db: Any, config: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _revoke(db: Any, config: Any, args: argparse.Namespace) -> int:
+async def _revoke(db: Database, config: PremiumConfig, args: argparse.Namespace) -> int:
     from alphapy.cli import print_json
     from alphapy_premium.ledger import revoke
 
@@ -152,7 +160,7 @@ async def _revoke(db: Any, config: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _list(db: Any, config: Any, args: argparse.Namespace) -> int:
+async def _list(db: Database, config: PremiumConfig, args: argparse.Namespace) -> int:
     from alphapy.cli import print_json, print_table
     from alphapy_premium import store
     from alphapy_premium.model import Subscription
@@ -166,7 +174,7 @@ async def _list(db: Any, config: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _show(db: Any, config: Any, args: argparse.Namespace) -> int:
+async def _show(db: Database, config: PremiumConfig, args: argparse.Namespace) -> int:
     from alphapy.cli import print_json, print_table
     from alphapy_premium import store
     from alphapy_premium.model import Subscription

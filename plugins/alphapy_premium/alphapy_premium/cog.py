@@ -7,11 +7,12 @@ from datetime import datetime, timedelta, timezone
 import discord
 from discord import app_commands
 
-from alphapy import PluginCog, UserError, escape
+from alphapy import AlphapyBot, PluginCog, UserError, escape
 from alphapy_premium import store
 from alphapy_premium.ledger import Refusal
 from alphapy_premium.moves import UNAVAILABLE, cooldown_between, plan_move, wall_clock
-from alphapy_premium.service import BILLING, ENTITLEMENT, PremiumService, service_for
+from alphapy_premium.service import BILLING, ENTITLEMENT, PremiumService
+from alphapy_premium.model import Subscription
 from alphapy_premium.views import DYNAMIC_ITEMS, NO_MENTIONS, transfer_view
 
 SOURCES = {
@@ -22,6 +23,11 @@ SOURCES = {
 
 
 class PremiumCog(PluginCog, plugin="premium"):
+    def __init__(self, bot: AlphapyBot) -> None:
+        super().__init__(bot)
+        #: the process's premium answer: made by the ``startup`` hook, closed by ``shutdown``
+        self.running_service: PremiumService | None = None
+
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
 
@@ -30,7 +36,7 @@ class PremiumCog(PluginCog, plugin="premium"):
 
     @property
     def service(self) -> PremiumService:
-        service = service_for(self.bot.db)
+        service = self.running_service
         if service is None:
             raise UserError(UNAVAILABLE)
         return service

@@ -15,13 +15,14 @@ from importlib.resources import files
 
 from aiohttp import web
 
-from alphapy import DashboardPages, PageContext, UserError
+from alphapy import DashboardPages, PageContext, UserError, bot_of
 from alphapy_premium import store
 from alphapy_premium.config import PremiumConfigError, load_premium_config
 from alphapy_premium.ledger import Refusal
 from alphapy_premium.model import Subscription, best_of
 from alphapy_premium.moves import UNAVAILABLE, MovePlan, plan_move, wall_clock
-from alphapy_premium.service import PremiumService, service_for
+from alphapy_premium.plugin import _running_service
+from alphapy_premium.service import PremiumService
 
 NOT_SHARED = "You can only move your premium to a server you are in and the bot is in."
 GONE = "That subscription does not exist (any more)."
@@ -44,7 +45,7 @@ async def _service(ctx: PageContext) -> AsyncIterator[PremiumService]:
     """The bot's premium service in this process; else (``alphapy dashboard`` alone, no bot
     started it) one for this request, closed after it. Its moves reach the bot's caches all
     the same: the database announces every change to ``premium_subs``."""
-    running = service_for(ctx.db)
+    running = _running_service(bot_of(ctx.request))
     if running is not None:
         yield running
         return

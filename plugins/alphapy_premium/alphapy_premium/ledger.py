@@ -63,7 +63,7 @@ async def grant(db: Any, *, user_id: int, guild_id: int, tier: str, expires_at: 
         if expires_at is not None:
             raise Refusal("a lifetime subscription has no expiry")
     else:
-        expires_at = expires_at or default_expiry(tier, now)  # type: ignore[arg-type]
+        expires_at = expires_at or default_expiry(tier, now)
         assert expires_at is not None
         if expires_at.tzinfo is None:
             raise Refusal("the expiry needs a timezone (UTC is assumed only for dates)")

@@ -8,39 +8,55 @@ answers it through the process's :class:`~alphapy_premium.service.PremiumService
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from importlib.abc import Traversable
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alphapy import hookimpl
+
+if TYPE_CHECKING:
+    import argparse
+
+    import discord
+    from aiohttp import web
+
+    from alphapy import AlphapyBot, DashboardPages, Database, PremiumStatus, RegisterSetting, SubParsers, Tour
+    from alphapy_premium.cog import PremiumCog
+    from alphapy_premium.config import PremiumConfig
+    from alphapy_premium.service import PremiumService
 
 EXPIRY_TASK = "premium.expire"
 PURGE_TASK = "premium.purge_webhook_events"
 
 
 @hookimpl
-def register_migrations() -> Any:
+def register_migrations() -> Traversable:
     return files(__package__) / "migrations"
 
 
 @hookimpl
-def register_settings(register: Any) -> None:
+def register_settings(register: RegisterSetting) -> None:
     register("transfer_cooldown_days", "int", default=7, min=0, max=365,
              help="days a member waits between two /premium_transfer moves (the stricter of the two servers counts)")
 
 
 @hookimpl
-def register_cogs(bot: Any) -> Any:
+def register_cogs(bot: AlphapyBot) -> PremiumCog:
     from alphapy_premium.cog import PremiumCog
 
     return PremiumCog(bot)
 
 
 @hookimpl
-async def startup(bot: Any) -> None:
+async def startup(bot: AlphapyBot) -> None:
+    from alphapy_premium.cog import PremiumCog
     from alphapy_premium.config import load_premium_config
     from alphapy_premium.service import PremiumService
 
-    service = PremiumService(bot.db, load_premium_config(), bot=bot).attach()
+    cog = PremiumCog.of(bot)
+    service = PremiumService(bot.db, load_premium_config(), bot=bot)
+    cog.running_service = service
     await service.follow_changes(bot.settings)
     bot.add_listener(_entitlement_listener(service), "on_entitlement_create")
     bot.add_listener(_entitlement_listener(service), "on_entitlement_update")
@@ -49,77 +65,83 @@ async def startup(bot: Any) -> None:
     bot.scheduler.every(PURGE_TASK, 6 * 3600, service.purge_events)
 
 
-def _entitlement_listener(service: Any) -> Any:
-    async def changed(entitlement: Any) -> None:
+def _running_service(bot: discord.Client | None) -> PremiumService | None:
+    """The process's premium service, which the premium cog owns; None before ``startup``
+    made it, after ``shutdown``, or without a bot (the command line)."""
+    from alphapy_premium.cog import PremiumCog
+
+    cog = PremiumCog.find(bot)
+    return cog.running_service if cog is not None else None
+
+
+def _entitlement_listener(service: PremiumService) -> Callable[[discord.Entitlement], Coroutine[Any, Any, None]]:
+    async def changed(entitlement: discord.Entitlement) -> None:
         await service.announce_entitlement_change(entitlement.user_id, entitlement.guild_id)
 
     return changed
 
 
 @hookimpl
-async def shutdown(bot: Any) -> None:
-    from alphapy_premium.service import service_for
+async def shutdown(bot: AlphapyBot) -> None:
+    from alphapy_premium.cog import PremiumCog
 
-    service = service_for(bot.db)
-    if service is not None:
+    cog = PremiumCog.find(bot)
+    if cog is not None and cog.running_service is not None:
+        service, cog.running_service = cog.running_service, None
         await service.close()
 
 
 @hookimpl
-async def premium_status(user_id: int, guild_id: int, db: Any) -> Any:
-    from alphapy_premium.service import service_for
-
-    service = service_for(db)
+async def premium_status(user_id: int, guild_id: int, bot: AlphapyBot | None) -> PremiumStatus | None:
+    service = _running_service(bot)
     if service is None:
         return None  # not started (yet): no opinion, so nobody has premium
     return await service.status(user_id, guild_id)
 
 
 @hookimpl
-async def health(bot: Any) -> dict[str, Any] | None:
-    from alphapy_premium.service import service_for
-
-    service = service_for(bot.db) if bot is not None else None
+async def health(bot: AlphapyBot | None) -> dict[str, Any] | None:
+    service = _running_service(bot)
     if service is None:
         return {"status": "down", "error": "the premium service did not start (see the log)"}
     return service.health()
 
 
 @hookimpl
-def register_routes(app: Any, db: Any) -> None:
+def register_routes(app: web.Application, db: Database) -> None:
+    from alphapy import bot_of
     from alphapy_premium import webhook
-    from alphapy_premium.service import service_for
 
-    def live() -> tuple[Any, Any]:
-        service = service_for(db)
+    def live(request: web.Request) -> tuple[PremiumConfig | None, PremiumService | None]:
+        service = _running_service(bot_of(request))
         return (service.config if service is not None else None), service
 
     webhook.add_route(app, db, live)
 
 
 @hookimpl
-def register_dashboard(pages: Any) -> None:
+def register_dashboard(pages: DashboardPages) -> None:
     from alphapy_premium.dashboard import register
 
     register(pages)
 
 
 @hookimpl
-def register_cli(commands: Any) -> None:
+def register_cli(commands: SubParsers[argparse.ArgumentParser]) -> None:
     from alphapy_premium.cli import add_parser
 
     add_parser(commands)
 
 
 @hookimpl
-def register_demo(tour: Any) -> None:
+def register_demo(tour: Tour) -> None:
     from alphapy_premium.demo import chapter
 
     tour.chapter("Premium: a subscription, its status and a move to another server", chapter)
 
 
 @hookimpl
-async def user_data(user_id: int, db: Any) -> dict[str, Any] | None:
+async def user_data(user_id: int, db: Database) -> dict[str, Any] | None:
     from alphapy_premium import store
     from alphapy_premium.model import Subscription
 
@@ -130,12 +152,11 @@ async def user_data(user_id: int, db: Any) -> dict[str, Any] | None:
 
 
 @hookimpl
-async def forget_user(user_id: int, guild_id: int | None, db: Any) -> int:
+async def forget_user(user_id: int, guild_id: int | None, db: Database, bot: AlphapyBot | None) -> int:
     from alphapy_premium import store
-    from alphapy_premium.service import service_for
 
     removed = await store.delete_user(db, user_id, guild_id)
-    service = service_for(db)
+    service = _running_service(bot)
     if service is not None:
         service.invalidate(user_id)
     return removed

@@ -20,22 +20,22 @@ core's shared listener and drops the cached billing answer about that user, so a
 revoke, transfer or expiry counts everywhere at once, not after the cache time. An
 entitlement event, which reaches one shard only, is passed on the same way.
 
-One :class:`PremiumService` per process (per ``Database``), made at start-up; the hook,
-the cog and the webhook find it with :func:`service_for`.
+One :class:`PremiumService` per process, made at start-up and owned by the premium cog
+(``PremiumCog.find(bot).running_service``): the hooks, the commands and the webhook (through
+``alphapy.bot_of(request)``) all reach it from the bot, so no module-level registry exists.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Generic, TypeVar
 
-from alphapy import PremiumStatus, describe_exception, get_logger
+from alphapy import AlphapyBot, Database, PremiumStatus, describe_exception, get_logger
 from alphapy_premium import ledger, store
 from alphapy_premium.billing import BillingClient, BillingRefused, BillingUnavailable
 from alphapy_premium.config import PremiumConfig
@@ -49,14 +49,6 @@ T = TypeVar("T")
 
 BILLING, LOCAL, ENTITLEMENT = "billing", "local", "entitlement"
 CACHE_SIZE = 50_000
-
-_services: weakref.WeakKeyDictionary[Any, PremiumService] = weakref.WeakKeyDictionary()
-
-
-def service_for(db: Any) -> PremiumService | None:
-    """This process's premium service (keyed by the core's ``Database``), if started."""
-    return _services.get(db) if db is not None else None
-
 
 class TTLCache(Generic[K, V]):
     """A bounded map whose entries live ``ttl`` seconds (least recently used go first)."""
@@ -118,7 +110,7 @@ class Overview:
 
 
 class PremiumService:
-    def __init__(self, db: Any, config: PremiumConfig, *, bot: Any = None) -> None:
+    def __init__(self, db: Database, config: PremiumConfig, *, bot: AlphapyBot | None = None) -> None:
         self.db = db
         self.config = config
         self.bot = bot
@@ -134,10 +126,6 @@ class PremiumService:
         self._changes_source: Any = None
 
     # --- lifecycle ------------------------------------------------------------------
-    def attach(self) -> PremiumService:
-        _services[self.db] = self
-        return self
-
     async def follow_changes(self, settings: Any) -> None:
         """Drop cached answers when any process changes a subscription (the core's listener)."""
         self._changes_source = settings
@@ -162,8 +150,6 @@ class PremiumService:
         if self._changes_source is not None:
             source, self._changes_source = self._changes_source, None
             await source.unsubscribe(store.NOTIFY_CHANNEL, self.subscription_changed)
-        if _services.get(self.db) is self:
-            del _services[self.db]
         if self.billing is not None:
             await self.billing.close()
 
@@ -175,6 +161,7 @@ class PremiumService:
     async def overview(self, user_id: int, guild_id: int, *, want_current: bool = True) -> Overview:
         now = datetime.now(timezone.utc)
         source, here_sub, current = await self._subscriptions(user_id, guild_id, now, want_current)
+        answer: PremiumStatus | None
         if here_sub is not None and here_sub.grants_premium(now, self.grace):
             answer = PremiumStatus(True, here_sub.tier, here_sub.status, here_sub.expires_at, source)
         else:
@@ -288,10 +275,11 @@ class PremiumService:
     async def _fetch_entitlements(self, scope: str, target: int) -> datetime | bool | None:
         import discord
 
+        assert self.bot is not None  # _entitlement_status asks only when there is a bot
         self.counters.entitlement_requests += 1
         skus = [discord.Object(id=s) for s in self.sku_ids]
         kwargs: dict[str, Any] = {"guild" if scope == "guild" else "user": discord.Object(id=target)}
-        best: datetime | bool | None = None
+        best: datetime | None = None
         async for entitlement in self.bot.entitlements(skus=skus, exclude_ended=True, limit=100, **kwargs):
             if entitlement.deleted or entitlement.is_expired():
                 continue
@@ -299,7 +287,7 @@ class PremiumService:
                 continue  # a guild subscription bought by this user counts in that guild only
             if entitlement.ends_at is None:
                 return True
-            if best is None or (best is not True and entitlement.ends_at > best):
+            if best is None or entitlement.ends_at > best:
                 best = entitlement.ends_at
         return best
 

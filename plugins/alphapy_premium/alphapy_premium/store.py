@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import asyncpg
 
-Conn = Any  # an asyncpg connection or the core's Database: both have fetch/fetchrow/execute
+from alphapy import Queryable
+
+Conn = Queryable  # an asyncpg connection or the core's Database: both have fetch/fetchrow/execute
 # Writes that may be refused (insert, set_status, update_from_billing) take a connection:
 # they run in a savepoint, so the caller's transaction survives the refusal.
 
@@ -130,15 +131,17 @@ async def expire_overdue_of_user(conn: Conn, user_id: int, grace: timedelta) -> 
     return int(status.split()[-1])
 
 
-async def insert(conn: Conn, *, user_id: int, guild_id: int, tier: str, expires_at: datetime | None,
+async def insert(conn: asyncpg.Connection, *, user_id: int, guild_id: int, tier: str, expires_at: datetime | None,
                  external_id: str | None = None, status: str = "active") -> asyncpg.Record:
     """A new subscription; raises :class:`AlreadyActive` when the user has an active one."""
     try:
         async with conn.transaction():  # a savepoint: the transaction stays usable after a refusal
-            return await conn.fetchrow(
+            row = await conn.fetchrow(
                 "INSERT INTO premium_subs (user_id, guild_id, tier, status, stripe_subscription_id, expires_at) "
                 f"VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}",
                 user_id, guild_id, tier, status, external_id, expires_at)
+            assert row is not None  # INSERT ... RETURNING gives its row or raises
+            return row
     except asyncpg.UniqueViolationError as exc:
         if is_one_active_violation(exc):
             raise AlreadyActive(user_id, await active_of(conn, user_id)) from None
@@ -147,7 +150,7 @@ async def insert(conn: Conn, *, user_id: int, guild_id: int, tier: str, expires_
         raise
 
 
-async def set_status(conn: Conn, sub_id: int, status: str, *, from_statuses: tuple[str, ...]) -> asyncpg.Record | None:
+async def set_status(conn: asyncpg.Connection, sub_id: int, status: str, *, from_statuses: tuple[str, ...]) -> asyncpg.Record | None:
     """Change one subscription's status if it is in one of ``from_statuses``."""
     try:
         async with conn.transaction():
@@ -162,14 +165,16 @@ async def set_status(conn: Conn, sub_id: int, status: str, *, from_statuses: tup
         raise
 
 
-async def update_from_billing(conn: Conn, sub_id: int, *, guild_id: int, tier: str, status: str,
+async def update_from_billing(conn: asyncpg.Connection, sub_id: int, *, guild_id: int, tier: str, status: str,
                               expires_at: datetime | None) -> asyncpg.Record:
     """Apply what the billing system says about a subscription it owns."""
     try:
         async with conn.transaction():
-            return await conn.fetchrow(
+            row = await conn.fetchrow(
                 "UPDATE premium_subs SET guild_id = $2, tier = $3, status = $4, expires_at = $5, updated_at = now() "
                 f"WHERE id = $1 RETURNING {COLUMNS}", sub_id, guild_id, tier, status, expires_at)
+            assert row is not None, f"subscription {sub_id} vanished"  # the caller holds its row lock
+            return row
     except asyncpg.UniqueViolationError as exc:
         if is_one_active_violation(exc):
             user_id = await conn.fetchval("SELECT user_id FROM premium_subs WHERE id = $1", sub_id)
@@ -179,9 +184,11 @@ async def update_from_billing(conn: Conn, sub_id: int, *, guild_id: int, tier: s
 
 async def move(conn: Conn, sub_id: int, guild_id: int) -> asyncpg.Record:
     """Point a subscription at another guild and start the transfer cooldown."""
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         "UPDATE premium_subs SET guild_id = $2, last_transferred_at = now(), updated_at = now() "
         f"WHERE id = $1 RETURNING {COLUMNS}", sub_id, guild_id)
+    assert row is not None, f"subscription {sub_id} vanished"  # the caller holds its row lock
+    return row
 
 
 async def expire_due(conn: Conn, grace: timedelta) -> list[asyncpg.Record]:

@@ -126,7 +126,7 @@ class FakeBilling:
             return web.json_response({"user": "someone", "premium": "yes please"})
         return None
 
-    async def _user(self, request: web.Request) -> web.Response:
+    async def _user(self, request: web.Request) -> web.StreamResponse:
         self.requests.append(Seen("GET", request.path, request.headers.get("Authorization")))
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return web.json_response({"error": "unauthorized"}, status=401)

@@ -33,15 +33,20 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from alphapy import BodyTooLarge, NotJson, get_logger, parse_json, read_body
+from alphapy import BodyTooLarge, NotJson, Queryable, get_logger, parse_json, read_body
 from alphapy_premium import store
 from alphapy_premium.model import MAX_EXTERNAL_ID, MAX_SNOWFLAKE, Subscription
+
+if TYPE_CHECKING:
+    from alphapy_premium.config import PremiumConfig
+    from alphapy_premium.service import PremiumService
 
 log = get_logger("alphapy.plugins.premium")
 
@@ -168,12 +173,16 @@ def _answer(status: int, payload: dict[str, Any]) -> web.Response:
     return web.Response(status=status, text=json.dumps(payload), content_type="application/json")
 
 
-def make_handler(db: Any, config_source: Any) -> Any:
-    """The route handler; ``config_source()`` returns the live :class:`PremiumConfig` and
-    the process's premium service (or None before start-up)."""
+#: the live :class:`PremiumConfig` and the process's premium service for a request (None
+#: before start-up)
+ConfigSource = Callable[[web.Request], tuple["PremiumConfig | None", "PremiumService | None"]]
+
+
+def make_handler(db: Queryable, config_source: ConfigSource) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The route handler; ``config_source(request)`` says what is live when it comes."""
 
     async def handle(request: web.Request) -> web.Response:
-        config, service = config_source()
+        config, service = config_source(request)
         if config is None or config.webhook_secret is None:
             return _answer(503, {"error": "the premium webhook is not configured"})
         try:
@@ -206,7 +215,7 @@ def make_handler(db: Any, config_source: Any) -> Any:
     return handle
 
 
-def add_route(app: web.Application, db: Any, config_source: Any) -> None:
+def add_route(app: web.Application, db: Queryable, config_source: ConfigSource) -> None:
     app.router.add_post(PATH, make_handler(db, config_source))
 
 

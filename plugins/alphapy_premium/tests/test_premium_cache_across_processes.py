@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 import pytest_asyncio
 from alphapy_premium import ledger
-from alphapy_premium.service import service_for
+from alphapy_premium.cog import PremiumCog
 from alphapy_premium.testing import FakeBilling, webhook_delivery
 
 from alphapy.testing import BotRunner, running_alphapy
@@ -81,7 +81,7 @@ async def test_the_cache_is_dropped_while_notifications_may_be_missed(
     _first, second = two_bots
     assert second.bot is not None and second.services is not None
     assert (await second.bot.premium_status(USER, GUILD)).active is False
-    premium = service_for(second.bot.db)
+    premium = PremiumCog.of(second.bot).running_service
     assert premium is not None and premium.health()["cached_answers"] == 1
     listener = second.services.settings._listener
     assert listener is not None  # the shared listening connection dies: changes may go unheard

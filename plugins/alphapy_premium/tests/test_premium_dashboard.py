@@ -155,11 +155,13 @@ async def test_moving_away_from_a_server_where_premium_is_switched_off_still_wor
 
 async def test_the_pages_work_without_the_bots_premium_service(elsewhere, dashboard_url, bot, guild, member) -> None:
     """``alphapy dashboard`` alone starts no bot, so no premium service: the pages make their own."""
-    from alphapy_premium.service import service_for
+    from alphapy_premium.cog import PremiumCog
 
     sub = await grant(bot, member, guild)
-    await service_for(bot.db).close()
-    assert service_for(bot.db) is None
+    cog = PremiumCog.of(bot)
+    service, cog.running_service = cog.running_service, None
+    assert service is not None
+    await service.close()
     async with DashboardBrowser(dashboard_url) as browser:
         await browser.log_in(member)
         assert "<dd>yearly</dd>" in (await browser.get(YOURS)).text

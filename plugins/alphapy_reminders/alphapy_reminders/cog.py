@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import discord
 from discord import app_commands
 
-from alphapy import PluginCog, UserError, escape, fit, has_premium, ping_refusal, staff_only
+from alphapy import AlphapyBot, PluginCog, UserError, escape, fit, has_premium, ping_refusal, staff_only
 from alphapy_reminders import days as weekdays, embeds, schedule, store
 from alphapy_reminders.delivery import Delivery
 from alphapy_reminders.inputs import (
@@ -64,7 +64,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
     reminder = staff_only()(app_commands.Group(name="reminder", description="Recurring and event reminders",
                                                guild_only=True))
 
-    def __init__(self, bot: Any) -> None:
+    def __init__(self, bot: AlphapyBot) -> None:
         super().__init__(bot)
         self.delivery = Delivery(bot)  # its due work is registered by the plugin's startup hook
         self.announcements = AnnouncementStats()
@@ -85,8 +85,8 @@ class RemindersCog(PluginCog, plugin="reminders"):
 
     async def _limit_for(self, guild_id: int, user_id: int) -> int:
         if await has_premium(self.bot, user_id, guild_id):
-            return await self.setting(guild_id, "premium_max_per_guild")
-        return await self.setting(guild_id, "max_per_guild")
+            return int(await self.setting(guild_id, "premium_max_per_guild"))
+        return int(await self.setting(guild_id, "max_per_guild"))
 
     @staticmethod
     async def _answer(interaction: discord.Interaction, content: str) -> None:
@@ -97,6 +97,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
             await interaction.response.send_message(content, ephemeral=True)
 
     async def _existing(self, interaction: discord.Interaction, reminder_id: int) -> Any:
+        assert interaction.guild_id is not None  # a guild-only command
         async with self.bot.db.acquire() as conn:
             row = await store.get(conn, interaction.guild_id, reminder_id)
         if row is None:
@@ -299,6 +300,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
     @app_commands.describe(reminder="Which reminder (type to search)")
     async def delete(self, interaction: discord.Interaction,
                      reminder: app_commands.Range[int, 1, 2_147_483_647]) -> None:
+        assert interaction.guild_id is not None  # a guild-only command
         async with self.bot.db.acquire() as conn:
             deleted = await store.delete(conn, interaction.guild_id, reminder)
         if deleted is None:
@@ -314,6 +316,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
         row = await self._existing(interaction, reminder)
         if row["paused"]:
             raise UserError(f"Reminder `#{reminder}` is already paused.")
+        assert interaction.guild_id is not None  # a guild-only command
         async with self.bot.db.transaction() as conn:
             await store.set_schedule(conn, interaction.guild_id, reminder, paused=True, next_fire_at=None)
         await interaction.response.send_message(
@@ -391,28 +394,31 @@ class RemindersCog(PluginCog, plugin="reminders"):
                 return event
         return None
 
+    def _by_me(self, author_id: int) -> bool:
+        return self.bot.user is not None and author_id == self.bot.user.id
+
     @PluginCog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if message.guild is None or not message.embeds or message.author.id == self.bot.user.id:
+        if message.guild is None or not message.embeds or self._by_me(message.author.id):
             return
         parent = getattr(message.channel, "parent_id", None)
         if not await self._watched(message.guild.id, message.channel.id, parent):
             return
         await self._announcement(message.guild.id, message.channel.id, message.id, message.author.id,
-                                 [e.to_dict() for e in message.embeds], edited=False)
+                                 [dict(e.to_dict()) for e in message.embeds], edited=False)
 
     @PluginCog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         if payload.guild_id is None or "embeds" not in payload.data:
             return
         message = payload.message
-        if message.author.id == self.bot.user.id:
+        if self._by_me(message.author.id):
             return
         parent = getattr(message.channel, "parent_id", None)
         if not await self._watched(payload.guild_id, payload.channel_id, parent):
             return
         await self._announcement(payload.guild_id, payload.channel_id, payload.message_id, message.author.id,
-                                 list(payload.data.get("embeds") or []), edited=True)
+                                 [dict(e) for e in payload.data.get("embeds") or []], edited=True)
 
     @PluginCog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:

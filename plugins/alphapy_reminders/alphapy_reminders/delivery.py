@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from alphapy import DueWork, escape, get_logger, has_premium
+from alphapy import AlphapyBot, DueWork, escape, get_logger, has_premium
 from alphapy_reminders import days as weekdays, store
 from alphapy_reminders.render import KeptImage, render
 from alphapy_reminders.schedule import next_occurrence
@@ -129,7 +129,7 @@ def plan(row: Any, *, now: datetime, tz: ZoneInfo, grace: timedelta) -> Plan:
 class Delivery:
     """The reminders' due work in one bot process."""
 
-    def __init__(self, bot: Any, *, concurrency: int = CONCURRENCY) -> None:
+    def __init__(self, bot: AlphapyBot, *, concurrency: int = CONCURRENCY) -> None:
         self.bot = bot
         self.stats = DeliveryStats()
         self._slots = asyncio.Semaphore(concurrency)
@@ -190,7 +190,7 @@ class Delivery:
                 async with self.bot.db.acquire() as conn:
                     kept = await store.image_of(conn, guild_id, reminder_id)
                 image = KeptImage(kept["filename"], kept["content_type"], bytes(kept["data"])) if kept else None
-        message = render(row, tz=tz, occurrence=decided.occurrence, late=decided.late,
+        message = render(dict(row), tz=tz, occurrence=decided.occurrence, late=decided.late,
                          image=image, show_image=show_image)
 
         channel = self.bot.get_partial_messageable(row["channel_id"], guild_id=guild_id)

@@ -7,20 +7,26 @@ discord.py, the cog and dateparser are imported inside the hooks that need them.
 from __future__ import annotations
 
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alphapy import hookimpl
+
+if TYPE_CHECKING:
+    import argparse
+    from importlib.abc import Traversable
+
+    from alphapy import AlphapyBot, Database, PluginCog, RegisterSetting, SubParsers, Tour
 
 PLUGIN = "reminders"
 
 
 @hookimpl
-def register_migrations() -> Any:
+def register_migrations() -> Traversable:
     return files(__package__) / "migrations"
 
 
 @hookimpl
-def register_settings(register: Any) -> None:
+def register_settings(register: RegisterSetting) -> None:
     register("watch_channels", "channels", default=[],
              help="channels whose announcements (embeds) become one-off event reminders")
     register("event_channel", "channel",
@@ -39,14 +45,14 @@ def register_settings(register: Any) -> None:
 
 
 @hookimpl
-def register_cogs(bot: Any) -> Any:
+def register_cogs(bot: AlphapyBot) -> PluginCog:
     from alphapy_reminders.cog import RemindersCog
 
     return RemindersCog(bot)
 
 
 @hookimpl
-async def startup(bot: Any) -> None:
+async def startup(bot: AlphapyBot) -> None:
     """Deliver due reminders, and forget events that ended a day ago, every hour."""
     from datetime import UTC, datetime, timedelta
 
@@ -63,7 +69,7 @@ async def startup(bot: Any) -> None:
 
 
 @hookimpl
-async def health(bot: Any) -> dict[str, Any]:
+async def health(bot: AlphapyBot) -> dict[str, Any]:
     """Overdue reminders (scheduled more than five minutes ago and unsent) degrade health."""
     from dataclasses import asdict
     from datetime import UTC, datetime, timedelta
@@ -83,7 +89,7 @@ async def health(bot: Any) -> dict[str, Any]:
 
 
 @hookimpl
-async def user_data(user_id: int, db: Any) -> dict[str, Any] | None:
+async def user_data(user_id: int, db: Database) -> dict[str, Any] | None:
     from alphapy_reminders import store
 
     async with db.acquire() as conn:
@@ -97,7 +103,7 @@ async def user_data(user_id: int, db: Any) -> dict[str, Any] | None:
 
 
 @hookimpl
-async def forget_user(user_id: int, guild_id: int | None, db: Any) -> int:
+async def forget_user(user_id: int, guild_id: int | None, db: Database) -> int:
     from alphapy_reminders import store
 
     async with db.acquire() as conn:
@@ -105,14 +111,14 @@ async def forget_user(user_id: int, guild_id: int | None, db: Any) -> int:
 
 
 @hookimpl
-def register_cli(commands: Any) -> None:
+def register_cli(commands: SubParsers[argparse.ArgumentParser]) -> None:
     from alphapy_reminders.cli import add_parser
 
     add_parser(commands)
 
 
 @hookimpl
-def register_demo(tour: Any) -> None:
+def register_demo(tour: Tour) -> None:
     from alphapy_reminders.demo import chapter
 
     tour.chapter("Reminders: a weekly reminder and an announced event", chapter)

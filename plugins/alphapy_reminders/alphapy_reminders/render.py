@@ -83,7 +83,8 @@ def call_instant(row: Mapping[str, Any], occurrence: datetime, tz: ZoneInfo) -> 
     recurring ``call_time`` on the day the reminder fires (the next day when the call time
     is earlier than the reminder time, as in "23:30 for a 00:15 call")."""
     if row["event_time"] is not None:
-        return row["event_time"]
+        event_time: datetime = row["event_time"]
+        return event_time
     if row["call_time"] is None:
         return None
     day = occurrence.astimezone(tz).date()

@@ -78,7 +78,8 @@ async def claim_due(conn: asyncpg.Connection, now: datetime, shard_count: int, s
 
 async def next_due(conn: asyncpg.Connection, shard_count: int, shard_ids: list[int]) -> datetime | None:
     """When the claim will next find something (the DueWork ``next_due``)."""
-    return await conn.fetchval(NEXT_DUE, shard_count, shard_ids, LEASE)
+    value: datetime | None = await conn.fetchval(NEXT_DUE, shard_count, shard_ids, LEASE)
+    return value
 
 
 async def mark_sent(conn: Any, guild_id: int, reminder_id: int, occurrence: datetime, sent_at: datetime,
@@ -138,10 +139,11 @@ async def release(conn: Any, guild_id: int, reminder_id: int, occurrence: dateti
 
 async def image_of(conn: Any, guild_id: int, reminder_id: int) -> asyncpg.Record | None:
     """The kept bytes of a reminder's image (``filename``, ``content_type``, ``data``)."""
-    return await conn.fetchrow(
+    row: asyncpg.Record | None = await conn.fetchrow(
         "SELECT filename, content_type, data FROM reminder_images WHERE reminder_id = $1 AND guild_id = $2",
         reminder_id, guild_id,
     )
+    return row
 
 
 # ---------------------------------------------------------------------------------------
@@ -149,7 +151,8 @@ async def image_of(conn: Any, guild_id: int, reminder_id: int) -> asyncpg.Record
 # ---------------------------------------------------------------------------------------
 
 async def count_for_guild(conn: Any, guild_id: int) -> int:
-    return await conn.fetchval("SELECT count(*) FROM reminders WHERE guild_id = $1", guild_id)
+    value: int = await conn.fetchval("SELECT count(*) FROM reminders WHERE guild_id = $1", guild_id)
+    return value
 
 
 async def add_recurring(
@@ -158,7 +161,7 @@ async def add_recurring(
     image_url: str | None, next_fire_at: datetime,
 ) -> int:
     """Insert a recurring reminder and wake the delivery loops (call inside a transaction)."""
-    reminder_id = await conn.fetchval(
+    reminder_id: int = await conn.fetchval(
         """INSERT INTO reminders (guild_id, name, channel_id, time, call_time, days, message, created_by,
                                   mention_role_id, image_url, next_fire_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
@@ -189,8 +192,9 @@ async def drop_image(conn: Any, guild_id: int, reminder_id: int) -> None:
 
 async def get(conn: Any, guild_id: int, reminder_id: int) -> asyncpg.Record | None:
     """One reminder of this guild, or None (also for another guild's id)."""
-    return await conn.fetchrow(f"SELECT {_COLUMNS} FROM reminders WHERE id = $1 AND guild_id = $2",
+    row: asyncpg.Record | None = await conn.fetchrow(f"SELECT {_COLUMNS} FROM reminders WHERE id = $1 AND guild_id = $2",
                                reminder_id, guild_id)
+    return row
 
 
 async def page(conn: Any, guild_id: int, offset: int, limit: int) -> tuple[int, list[asyncpg.Record]]:
@@ -206,11 +210,12 @@ async def page(conn: Any, guild_id: int, offset: int, limit: int) -> tuple[int, 
 async def search(conn: Any, guild_id: int, text: str, limit: int = 25) -> list[asyncpg.Record]:
     """Reminders whose name contains ``text``, or whose number it is (autocomplete), newest first."""
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return await conn.fetch(
+    rows: list[asyncpg.Record] = await conn.fetch(
         """SELECT id, name, event_time IS NOT NULL AS one_off FROM reminders
             WHERE guild_id = $1 AND (name ILIKE $2 OR id::text = $4) ORDER BY id DESC LIMIT $3""",
         guild_id, pattern, limit, text.strip(),
     )
+    return rows
 
 
 async def save(
@@ -253,10 +258,11 @@ async def set_schedule(conn: asyncpg.Connection, guild_id: int, reminder_id: int
 
 async def delete(conn: Any, guild_id: int, reminder_id: int) -> asyncpg.Record | None:
     """Delete one reminder of this guild; its image goes with it (ON DELETE CASCADE)."""
-    return await conn.fetchrow(
+    row: asyncpg.Record | None = await conn.fetchrow(
         "DELETE FROM reminders WHERE id = $1 AND guild_id = $2 RETURNING id, name, ack_message_id, origin_channel_id",
         reminder_id, guild_id,
     )
+    return row
 
 
 # ---------------------------------------------------------------------------------------
@@ -297,6 +303,7 @@ async def upsert_event(
         location, created_by, mention_role_id, next_fire_at,
     )
     moved = before is not None and before != event_time
+    assert row is not None  # an upsert returns its row
     if row["created"] or moved:
         await notify_due(conn, CHANNEL)
     return row["id"], row["created"], moved
@@ -305,20 +312,22 @@ async def upsert_event(
 async def same_event_exists(conn: Any, guild_id: int, name: str, event_time: datetime) -> bool:
     """Whether this guild already has an event of that name (letters and digits compared) at
     that instant: a cross-post, or another bot's reminder of it, makes no second reminder."""
-    return await conn.fetchval(
+    value: bool = await conn.fetchval(
         """SELECT EXISTS (SELECT 1 FROM reminders
                            WHERE guild_id = $1 AND event_time = $3
                              AND regexp_replace(lower(name), '[^[:alnum:]]', '', 'g')
                                  = regexp_replace(lower($2), '[^[:alnum:]]', '', 'g'))""",
         guild_id, name, event_time,
     )
+    return value
 
 
 async def event_of(conn: Any, guild_id: int, origin_message_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+    row: asyncpg.Record | None = await conn.fetchrow(
         f"SELECT {_COLUMNS} FROM reminders WHERE guild_id = $1 AND origin_message_id = $2",
         guild_id, origin_message_id,
     )
+    return row
 
 
 async def set_ack(conn: Any, guild_id: int, reminder_id: int, ack_message_id: int) -> None:
@@ -328,11 +337,12 @@ async def set_ack(conn: Any, guild_id: int, reminder_id: int, ack_message_id: in
 
 async def delete_by_origin(conn: Any, guild_id: int, origin_message_ids: Sequence[int]) -> list[asyncpg.Record]:
     """Delete the events of deleted announcements; returns what the acknowledgements need."""
-    return await conn.fetch(
+    rows: list[asyncpg.Record] = await conn.fetch(
         """DELETE FROM reminders WHERE guild_id = $1 AND origin_message_id = ANY($2::bigint[])
         RETURNING id, name, origin_channel_id, ack_message_id""",
         guild_id, list(origin_message_ids),
     )
+    return rows
 
 
 async def purge_past_events(conn: Any, before: datetime) -> int:
@@ -348,12 +358,13 @@ async def purge_past_events(conn: Any, before: datetime) -> int:
 
 async def created_by(conn: Any, user_id: int) -> list[asyncpg.Record]:
     """Everything a person created, in every guild (data subject access)."""
-    return await conn.fetch(
+    rows: list[asyncpg.Record] = await conn.fetch(
         """SELECT id, guild_id, name, channel_id, days, time, call_time, message, event_time, location,
                   image_url, created_at, last_sent_at
              FROM reminders WHERE created_by = $1 ORDER BY guild_id, id""",
         user_id,
     )
+    return rows
 
 
 async def forget_creator(conn: Any, user_id: int, guild_id: int | None) -> int:
@@ -369,19 +380,24 @@ async def forget_creator(conn: Any, user_id: int, guild_id: int | None) -> int:
            SELECT (SELECT count(*) FROM theirs) AS reminders, (SELECT count(*) FROM images) AS images""",
         user_id, guild_id,
     )
-    return row["reminders"] + row["images"]
+    assert row is not None  # an aggregate always returns its row
+    removed: int = row["reminders"] + row["images"]
+    return removed
 
 
 async def health_counts(conn: Any, overdue_before: datetime) -> asyncpg.Record:
     """Scheduled, overdue (due before ``overdue_before`` and still unsent) and disabled counts."""
-    return await conn.fetchrow(
+    row: asyncpg.Record | None = await conn.fetchrow(
         """SELECT (SELECT count(*) FROM reminders WHERE next_fire_at IS NOT NULL) AS scheduled,
                   (SELECT count(*) FROM reminders WHERE next_fire_at < $1) AS overdue,
                   (SELECT count(*) FROM reminders WHERE disabled_reason IS NOT NULL) AS disabled""",
         overdue_before,
     )
+    assert row is not None  # the statement returns its row or raises
+    return row
 
 
 async def all_for_guild(conn: Any, guild_id: int) -> list[asyncpg.Record]:
     """Every reminder of a guild (the ``alphapy reminders list`` command)."""
-    return await conn.fetch(f"SELECT {_COLUMNS} FROM reminders WHERE guild_id = $1 ORDER BY id", guild_id)
+    rows: list[asyncpg.Record] = await conn.fetch(f"SELECT {_COLUMNS} FROM reminders WHERE guild_id = $1 ORDER BY id", guild_id)
+    return rows

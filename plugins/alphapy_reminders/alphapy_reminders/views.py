@@ -19,6 +19,7 @@ import discord
 from alphapy import (
     EMBED_DESCRIPTION,
     EMBED_FIELD_VALUE,
+    AlphapyBot,
     answering_errors,
     escape,
     fit,
@@ -61,7 +62,7 @@ def describe(row: Mapping[str, Any]) -> str:
             f"{state_text(row)}")
 
 
-async def list_page(bot: Any, guild_id: int, page: int) -> tuple[discord.Embed, discord.ui.View | None]:
+async def list_page(bot: AlphapyBot, guild_id: int, page: int) -> tuple[discord.Embed, discord.ui.View | None]:
     """Page ``page`` (1-based, clamped) of a guild's reminders, with Previous/Next buttons."""
     async with bot.db.acquire() as conn:
         total = await store.count_for_guild(conn, guild_id)
@@ -71,7 +72,7 @@ async def list_page(bot: Any, guild_id: int, page: int) -> tuple[discord.Embed, 
     tz = await bot.settings.get(guild_id, "core", "timezone")
     embed = discord.Embed(title="Reminders", colour=0x5865F2)
     if rows:
-        embed.description = fit_lines([describe(row) for row in rows], EMBED_DESCRIPTION)
+        embed.description = fit_lines([describe(dict(row)) for row in rows], EMBED_DESCRIPTION)
     else:
         embed.description = "No reminders yet. Add one with `/reminder add`."
     embed.set_footer(text=f"Page {page} of {pages} · {total} reminder{'s' if total != 1 else ''} · times in {tz}")
@@ -84,7 +85,7 @@ async def list_page(bot: Any, guild_id: int, page: int) -> tuple[discord.Embed, 
     return embed, view
 
 
-class ListPageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"reminders:list:(?P<page>\d{1,6})"):
+class ListPageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"reminders:list:(?P<page>\d{1,6})"):
     """Turns the page of an ephemeral ``/reminder list``."""
 
     def __init__(self, page: int, label: str = "Page", *, disabled: bool = False) -> None:
@@ -101,7 +102,7 @@ class ListPageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"remin
         assert interaction.guild_id is not None
         async with answering_errors(interaction, "list page"):
             await require_staff(interaction, ONLY_STAFF)
-            embed, view = await list_page(interaction.client, interaction.guild_id, self.page)
+            embed, view = await list_page(AlphapyBot.of(interaction), interaction.guild_id, self.page)
             await interaction.response.edit_message(embed=embed, view=view)
 
 
@@ -123,7 +124,7 @@ def event_ack(event_id: int, title: str, starts_at: datetime, fires_at: datetime
     return embed, view
 
 
-class ForgetEventButton(discord.ui.DynamicItem[discord.ui.Button], template=r"reminders:forget:(?P<id>\d{1,10})"):
+class ForgetEventButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"reminders:forget:(?P<id>\d{1,10})"):
     """"No reminder for this one": staff undo a detection from the acknowledgement."""
 
     def __init__(self, reminder_id: int) -> None:
@@ -140,7 +141,7 @@ class ForgetEventButton(discord.ui.DynamicItem[discord.ui.Button], template=r"re
         assert interaction.guild_id is not None
         async with answering_errors(interaction, "forget event"):
             await require_staff(interaction, ONLY_STAFF)
-            async with interaction.client.db.acquire() as conn:  # type: ignore[attr-defined]
+            async with AlphapyBot.of(interaction).db.acquire() as conn:
                 deleted = await store.delete(conn, interaction.guild_id, self.reminder_id)
             embed = discord.Embed(
                 title="📅 Reminder removed" if deleted else "📅 Reminder already gone",

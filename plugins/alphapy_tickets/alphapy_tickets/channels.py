@@ -60,7 +60,7 @@ def _is_category_full(error: discord.HTTPException) -> bool:
 async def create(guild: discord.Guild, member: discord.Member, ticket: Ticket,
                  placement: Placement) -> discord.TextChannel:
     """Create the ticket's private channel, or raise :class:`UserError` saying why not."""
-    overwrites: dict[discord.Role | discord.Member, discord.PermissionOverwrite] = {
+    overwrites: dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite] = {
         guild.default_role: HIDDEN, member: PARTICIPANT, guild.me: PARTICIPANT}
     for role_id in placement.staff_role_ids:
         role = guild.get_role(role_id)

@@ -10,7 +10,7 @@ from discord import app_commands
 
 from alphapy import PluginCog, UserError, manage_guild_only, staff_only
 from alphapy_tickets import embeds, store
-from alphapy_tickets.desk import REASON_MAX, TicketDesk, clean_text
+from alphapy_tickets.desk import TicketDesk, clean_text
 from alphapy_tickets.lifecycle import ACTIVE, Status, Ticket, refusal
 from alphapy_tickets.metrics import take_snapshot
 from alphapy_tickets.views import (
@@ -18,6 +18,7 @@ from alphapy_tickets.views import (
     DESCRIPTION_MAX,
     MAX_TICKET_ID,
     OPEN_FORM,
+    REASON_MAX,
     OpenButton,
     TicketButton,
     close_form,
@@ -100,7 +101,7 @@ class TicketsCog(PluginCog, plugin="tickets"):
     @staff_only()
     async def list_(self, interaction: discord.Interaction, status: LIST_CHOICES = "active") -> None:
         assert interaction.guild_id is not None
-        statuses = [str(s) for s in ACTIVE] if status == "active" else [status]
+        statuses: list[str] = [str(s) for s in ACTIVE] if status == "active" else [status]
         async with self.bot.db.acquire() as conn:
             tickets, total = await store.list_tickets(conn, interaction.guild_id, statuses, 25)
         heading = "being worked on" if status == "active" else status.replace("_", " ")
@@ -181,7 +182,7 @@ class TicketsCog(PluginCog, plugin="tickets"):
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         if interaction.type is not discord.InteractionType.modal_submit:
             return
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        custom_id = str(dict(interaction.data or {}).get("custom_id", ""))
         values = form_values(interaction.data)
         if custom_id == OPEN_FORM:
             await run_guarded(interaction, self._open(interaction, _member(interaction), values.get("description", "")),

@@ -42,8 +42,10 @@ async def chapter(t: Any) -> None:
     t.say("Staff claim the ticket and ask for details; the member answers.")
     await t.click(t.host, control, "Claim")
     await t.click(t.host, control, "Ask member")
-    async def status() -> Any:
-        return await t.bot.db.fetchval("SELECT status FROM support_tickets WHERE channel_id = $1", room.id)
+    async def status() -> str | None:
+        value: str | None = await t.bot.db.fetchval("SELECT status FROM support_tickets WHERE channel_id = $1",
+                                                    room.id)
+        return value
 
     async def handed_back() -> bool:  # the bot reads the answer in its own time: wait for it, not for quiet
         return await status() == "claimed"

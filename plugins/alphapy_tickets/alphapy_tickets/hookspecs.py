@@ -8,13 +8,17 @@ fired); it never imports this module.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any
 
 from alphapy import hookspec
 
+if TYPE_CHECKING:
+    from alphapy import AlphapyBot
+
 
 @hookspec
-def ticket_summarized(ticket: Any, summary: Any, bot: Any) -> None:
+def ticket_summarized(ticket: dict[str, Any], summary: dict[str, Any], bot: AlphapyBot) -> Awaitable[None] | None:
     """*async* A support ticket was closed and summarised.
 
     ``ticket`` is a dict of the ``support_tickets`` row (``id``, ``guild_id``,

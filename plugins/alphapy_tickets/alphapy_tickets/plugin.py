@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alphapy import hookimpl
 from alphapy_tickets import hookspecs
+
+if TYPE_CHECKING:
+    import argparse
+    from importlib.abc import Traversable
+
+    from alphapy import AlphapyBot, Database, PluginCog, RegisterSetting, SubParsers, Tour
 
 alphapy_hookspecs = hookspecs
 """The hooks tickets fires for other plugins (``ticket_summarized``); the core declares them at load."""
 
 
 @hookimpl
-def register_migrations() -> Any:
+def register_migrations() -> Traversable:
     return files(__package__) / "migrations"
 
 
 @hookimpl
-def register_settings(register: Any) -> None:
+def register_settings(register: RegisterSetting) -> None:
     register("category", "channel", help="the category ticket channels are created in (none: at the top)")
     register("overflow_category", "channel", help="where ticket channels go when the category is full (50)")
     register("staff_role", "role", purpose="ping",
@@ -34,14 +40,14 @@ def register_settings(register: Any) -> None:
 
 
 @hookimpl
-def register_cogs(bot: Any) -> Any:
+def register_cogs(bot: AlphapyBot) -> PluginCog:
     from alphapy_tickets.cog import TicketsCog
 
     return TicketsCog(bot)
 
 
 @hookimpl
-async def startup(bot: Any) -> None:
+async def startup(bot: AlphapyBot) -> None:
     from alphapy import DueWork
     from alphapy_tickets import store
     from alphapy_tickets.cog import TicketsCog
@@ -58,7 +64,7 @@ async def startup(bot: Any) -> None:
 
 
 @hookimpl
-async def shutdown(bot: Any) -> None:
+async def shutdown(bot: AlphapyBot) -> None:
     from alphapy_tickets.cog import TicketsCog
 
     cog = TicketsCog.find(bot)
@@ -67,7 +73,7 @@ async def shutdown(bot: Any) -> None:
 
 
 @hookimpl
-async def user_data(user_id: int, db: Any) -> dict[str, Any] | None:
+async def user_data(user_id: int, db: Database) -> dict[str, Any] | None:
     from alphapy_tickets import store
 
     async with db.acquire() as conn:
@@ -75,7 +81,7 @@ async def user_data(user_id: int, db: Any) -> dict[str, Any] | None:
 
 
 @hookimpl
-async def forget_user(user_id: int, guild_id: int | None, db: Any) -> int | None:
+async def forget_user(user_id: int, guild_id: int | None, db: Database) -> int | None:
     from alphapy_tickets import store
 
     async with db.acquire() as conn:
@@ -83,14 +89,14 @@ async def forget_user(user_id: int, guild_id: int | None, db: Any) -> int | None
 
 
 @hookimpl
-def register_cli(commands: Any) -> None:
+def register_cli(commands: SubParsers[argparse.ArgumentParser]) -> None:
     from alphapy_tickets.cli import add_parser
 
     add_parser(commands)
 
 
 @hookimpl
-def register_demo(tour: Any) -> None:
+def register_demo(tour: Tour) -> None:
     from alphapy_tickets.demo import chapter
 
     tour.chapter("Tickets: a member asks for help, staff claim, close and archive", chapter)

@@ -262,11 +262,13 @@ _NEXT_AUTOCLOSE = """
 async def claim_autoclose(conn: Any, now: datetime, shard_count: int, shard_ids: list[int],
                           limit: int) -> list[asyncpg.Record]:
     """Take due auto-closes (at most once: the mark is cleared; the close itself is guarded)."""
-    return await conn.fetch(_CLAIM_AUTOCLOSE, now, shard_count, shard_ids, limit)
+    rows: list[asyncpg.Record] = await conn.fetch(_CLAIM_AUTOCLOSE, now, shard_count, shard_ids, limit)
+    return rows
 
 
 async def next_autoclose(conn: Any, shard_count: int, shard_ids: list[int]) -> datetime | None:
-    return await conn.fetchval(_NEXT_AUTOCLOSE, shard_count, shard_ids)
+    value: datetime | None = await conn.fetchval(_NEXT_AUTOCLOSE, shard_count, shard_ids)
+    return value
 
 
 # --- summaries --------------------------------------------------------------------------
@@ -332,10 +334,12 @@ async def metrics_rows(conn: Any, guild_id: int | None, since: datetime, *,
 async def insert_metrics(conn: Any, *, guild_id: int | None, scope: str, counts: dict[str, int],
                          average_cycle_time: int | None, snapshot: dict[str, Any],
                          triggered_by: int | None) -> asyncpg.Record:
-    return await conn.fetchrow(
+    row: asyncpg.Record | None = await conn.fetchrow(
         """INSERT INTO ticket_metrics (guild_id, scope, counts, average_cycle_time, snapshot, triggered_by, created_at)
            VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING id, created_at""",
         guild_id, scope, counts, average_cycle_time, snapshot, triggered_by)
+    assert row is not None  # the statement returns its row or raises
+    return row
 
 
 # --- people (data subject requests) ---------------------------------------------------------

@@ -58,7 +58,7 @@ async def run_guarded(interaction: discord.Interaction, work: Awaitable[Any], wh
         await work
 
 
-class TicketButton(discord.ui.DynamicItem[discord.ui.Button],
+class TicketButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                    template=rf"tickets:(?P<action>{'|'.join(BUTTONS)}):(?P<id>\d{{1,10}})"):
     """Every action on one ticket; the action and the ticket come from the custom id."""
 
@@ -70,11 +70,11 @@ class TicketButton(discord.ui.DynamicItem[discord.ui.Button],
         self.ticket_id = ticket_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
                              match: re.Match[str]) -> TicketButton:
         return cls(match["action"], int(match["id"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction) -> None:
         async def work() -> None:
             if self.ticket_id > MAX_TICKET_ID:
                 raise UserError("There is no such ticket in this server.")
@@ -83,7 +83,7 @@ class TicketButton(discord.ui.DynamicItem[discord.ui.Button],
         await run_guarded(interaction, work(), f"button {self.action}")
 
 
-class OpenButton(discord.ui.DynamicItem[discord.ui.Button], template=r"tickets:open"):
+class OpenButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tickets:open"):
     """The panel's button: anyone may press it; the form asks for the description."""
 
     def __init__(self) -> None:
@@ -91,11 +91,11 @@ class OpenButton(discord.ui.DynamicItem[discord.ui.Button], template=r"tickets:o
                                            emoji="🎫", custom_id="tickets:open"))
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
                              match: re.Match[str]) -> OpenButton:
         return cls()
 
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction) -> None:
         await run_guarded(interaction, tickets_cog(interaction).on_open_button(interaction), "button open")
 
 

@@ -101,8 +101,8 @@ async def chapter(t: TourContext) -> None:
     t.expect(row["status"] == "manual_review" and not buyer.has_role("Verified buyer"),
              "an inconsistent answer goes to staff, never to approval")
     review = next(m for m in reversed(room.messages) if "Approve" in m.button_labels)
-    refused = await t.click(buyer, review, "Approve")
-    t.expect(refused.content == "Only staff can approve verifications.", "the buyer cannot approve themselves")
+    answer = await t.click(buyer, review, "Approve")
+    t.expect(answer.content == "Only staff can approve verifications.", "the buyer cannot approve themselves")
     form = await t.click(t.host, review, "Reject")
     await t.submit_modal(t.host, form, {"reason": "This is not a Shop Y receipt"})
     row = await _decided(t, buyer.id)

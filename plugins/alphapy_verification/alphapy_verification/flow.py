@@ -357,6 +357,7 @@ class Verifications:
         from alphapy_verification.views import decided_embed
 
         await self._staff_ticket(interaction, ticket_id, "approve")
+        assert interaction.guild_id is not None  # _staff_ticket refused anything else
         await interaction.response.defer()
         async with self.bot.db.transaction() as conn:
             row = await store.resolve(conn, interaction.guild_id, ticket_id, status="verified", decision="approved",
@@ -381,8 +382,9 @@ class Verifications:
         from alphapy_verification.views import decided_embed
 
         await self._staff_ticket(interaction, ticket_id, "reject")
+        assert interaction.guild_id is not None  # _staff_ticket refused anything else
         staff_reason = one_line(reason, limit=500) or "No reason given."
-        delay = await self.setting(interaction.guild_id, "close_delay_seconds")  # type: ignore[arg-type]
+        delay = await self.setting(interaction.guild_id, "close_delay_seconds")
         async with self.bot.db.transaction() as conn:
             row = await store.resolve(conn, interaction.guild_id, ticket_id, status="closed_manual",
                                       decision="rejected", decided_by=interaction.user.id,

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alphapy import hookimpl
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
+
+    from alphapy import AlphapyBot, Database, PluginCog, RegisterSetting, Tour
 
 DEFAULT_INSTRUCTIONS = (
     "A screenshot of your payment receipt or order confirmation that shows what you bought, "
@@ -14,12 +19,12 @@ DEFAULT_INSTRUCTIONS = (
 
 
 @hookimpl
-def register_migrations() -> Any:
+def register_migrations() -> Traversable:
     return files(__package__) / "migrations"
 
 
 @hookimpl
-def register_settings(register: Any) -> None:
+def register_settings(register: RegisterSetting) -> None:
     register("mode", "choice", default="assist", choices=["auto", "assist", "manual"],
              help="auto: the AI may verify on its own; assist: the AI advises, staff decide; manual: no AI")
     register("staff_role", "role", purpose="ping",
@@ -40,21 +45,21 @@ def register_settings(register: Any) -> None:
 
 
 @hookimpl
-def register_cogs(bot: Any) -> Any:
+def register_cogs(bot: AlphapyBot) -> PluginCog:
     from alphapy_verification.cog import VerificationCog
 
     return VerificationCog(bot)
 
 
 @hookimpl
-async def startup(bot: Any) -> None:
+async def startup(bot: AlphapyBot) -> None:
     from alphapy_verification.flow import Verifications
 
     bot.scheduler.add_due_work(Verifications(bot).due_work())
 
 
 @hookimpl
-async def health(bot: Any) -> dict[str, Any]:
+async def health(bot: AlphapyBot) -> dict[str, Any]:
     from alphapy_verification import store
 
     async with bot.db.acquire() as conn:
@@ -62,14 +67,14 @@ async def health(bot: Any) -> dict[str, Any]:
 
 
 @hookimpl
-def register_demo(tour: Any) -> None:
+def register_demo(tour: Tour) -> None:
     from alphapy_verification.demo import chapter
 
     tour.chapter("Verification: a payment screenshot, checked by AI and staff", chapter)
 
 
 @hookimpl
-async def user_data(user_id: int, db: Any) -> dict[str, Any] | None:
+async def user_data(user_id: int, db: Database) -> dict[str, Any] | None:
     from alphapy_verification import store
 
     async with db.acquire() as conn:
@@ -81,7 +86,7 @@ async def user_data(user_id: int, db: Any) -> dict[str, Any] | None:
 
 
 @hookimpl
-async def forget_user(user_id: int, guild_id: int | None, db: Any) -> int:
+async def forget_user(user_id: int, guild_id: int | None, db: Database) -> int:
     from alphapy_verification import store
 
     async with db.transaction() as conn:

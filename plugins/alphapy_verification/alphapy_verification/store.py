@@ -16,7 +16,7 @@ from typing import Any
 
 import asyncpg
 
-from alphapy import notify_due
+from alphapy import Queryable, notify_due
 
 OPEN = ("pending", "manual_review", "error")
 WITH_STAFF = ("manual_review", "error")
@@ -27,7 +27,7 @@ WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 HASH_BITS = 256
 
-Conn = Any  # an asyncpg connection or the core's Database (both have execute/fetch...)
+Conn = Queryable  # an asyncpg connection or the core's Database (both have execute/fetch...)
 
 
 def as_bits(value: int) -> asyncpg.BitString:
@@ -38,50 +38,56 @@ def as_bits(value: int) -> asyncpg.BitString:
 async def open_ticket(conn: Conn, guild_id: int, user_id: int, channel_id: int, opened_by: int) -> int | None:
     """A new ``pending`` ticket; None when the member already has an open one."""
     try:
-        return await conn.fetchval(
+        value: int | None = await conn.fetchval(
             "INSERT INTO verification_tickets (guild_id, user_id, channel_id, opened_by) "
             "VALUES ($1, $2, $3, $4) RETURNING id",
             guild_id, user_id, channel_id, opened_by,
         )
+        return value
     except asyncpg.UniqueViolationError:
         return None
 
 
 async def open_ticket_of(conn: Conn, guild_id: int, user_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+    row: asyncpg.Record | None = await conn.fetchrow(
         "SELECT * FROM verification_tickets WHERE guild_id = $1 AND user_id = $2 AND status = ANY($3::text[])",
         guild_id, user_id, list(OPEN),
     )
+    return row
 
 
 async def attempts(conn: Conn, guild_id: int, user_id: int) -> int:
     """Verifications the member started themselves here (staff-opened ones do not count)."""
-    return await conn.fetchval(
+    value: int = await conn.fetchval(
         "SELECT count(*) FROM verification_tickets WHERE guild_id = $1 AND user_id = $2 AND opened_by = $2",
         guild_id, user_id,
     )
+    return value
 
 
 async def last_rejection(conn: Conn, guild_id: int, user_id: int) -> datetime | None:
-    return await conn.fetchval(
+    value: datetime | None = await conn.fetchval(
         "SELECT max(resolved_at) FROM verification_tickets "
         "WHERE guild_id = $1 AND user_id = $2 AND decision = 'rejected'",
         guild_id, user_id,
     )
+    return value
 
 
 # --- reading ------------------------------------------------------------------------------
 async def ticket(conn: Conn, guild_id: int, ticket_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+    row: asyncpg.Record | None = await conn.fetchrow(
         "SELECT * FROM verification_tickets WHERE guild_id = $1 AND id = $2", guild_id, ticket_id)
+    return row
 
 
 async def ticket_in_channel(conn: Conn, guild_id: int, channel_id: int) -> asyncpg.Record | None:
     """The ticket whose private channel this is (the newest, should a channel id repeat)."""
-    return await conn.fetchrow(
+    row: asyncpg.Record | None = await conn.fetchrow(
         "SELECT * FROM verification_tickets WHERE guild_id = $1 AND channel_id = $2 ORDER BY id DESC LIMIT 1",
         guild_id, channel_id,
     )
+    return row
 
 
 # --- a screenshot -------------------------------------------------------------------------
@@ -127,12 +133,13 @@ async def take_evidence(conn: Conn, guild_id: int, ticket_id: int) -> list[int]:
 
 async def near_duplicate(conn: Conn, guild_id: int, user_id: int, dhash: int, max_distance: int) -> int | None:
     """Another member of this guild who sent a screenshot within ``max_distance`` bits."""
-    return await conn.fetchval(
+    value: int | None = await conn.fetchval(
         "SELECT user_id FROM verification_image_hashes "
         "WHERE guild_id = $1 AND user_id <> $2 AND bit_count(dhash # $3::bit(256)) <= $4 "
         "ORDER BY bit_count(dhash # $3::bit(256)) LIMIT 1",
         guild_id, user_id, as_bits(dhash), max_distance,
     )
+    return value
 
 
 async def add_hash(conn: Conn, guild_id: int, user_id: int, ticket_id: int, dhash: int) -> None:
@@ -160,7 +167,7 @@ async def record_outcome(conn: Conn, guild_id: int, ticket_id: int, outcome: Out
     A ``verified`` outcome is written before the role is granted; the channel's closing is
     scheduled (:func:`schedule_close`) only once the role is there.
     """
-    return await conn.fetchrow(
+    row: asyncpg.Record | None = await conn.fetchrow(
         """UPDATE verification_tickets
               SET status = $3, review_cause = $4, ai_can_verify = $5, ai_needs_manual_review = $6,
                   ai_reason = $7, duplicate_of_user = $8, processing_since = NULL,
@@ -171,6 +178,7 @@ async def record_outcome(conn: Conn, guild_id: int, ticket_id: int, outcome: Out
         guild_id, ticket_id, outcome.status, outcome.cause, outcome.ai_can_verify,
         outcome.ai_needs_manual_review, outcome.ai_reason, outcome.duplicate_of_user,
     )
+    return row
 
 
 async def schedule_close(conn: Conn, guild_id: int, ticket_id: int, delay: float) -> None:
@@ -185,7 +193,7 @@ async def schedule_close(conn: Conn, guild_id: int, ticket_id: int, delay: float
 
 async def to_review(conn: Conn, guild_id: int, ticket_id: int, cause: str) -> asyncpg.Record | None:
     """Send a ticket back to staff (the role could not be granted after an automatic yes)."""
-    return await conn.fetchrow(
+    row: asyncpg.Record | None = await conn.fetchrow(
         """UPDATE verification_tickets
               SET status = 'manual_review', review_cause = $3, decision = NULL, decided_by = NULL,
                   resolved_at = NULL, close_at = NULL
@@ -193,6 +201,7 @@ async def to_review(conn: Conn, guild_id: int, ticket_id: int, cause: str) -> as
         RETURNING *""",
         guild_id, ticket_id, cause,
     )
+    return row
 
 
 async def set_review_message(conn: Conn, guild_id: int, ticket_id: int, message_id: int) -> None:
@@ -220,7 +229,7 @@ async def resolve(
     this guild's). The channel's closing is scheduled afterwards (:func:`schedule_close`),
     once the member has been told.
     """
-    return await conn.fetchrow(
+    row: asyncpg.Record | None = await conn.fetchrow(
         """UPDATE verification_tickets
               SET status = $3, decision = $4, decided_by = $5, staff_reason = $6, resolved_at = now(),
                   processing_since = NULL
@@ -228,11 +237,12 @@ async def resolve(
         RETURNING *""",
         guild_id, ticket_id, status, decision, decided_by, staff_reason, list(from_statuses),
     )
+    return row
 
 
 async def channel_deleted(conn: Conn, guild_id: int, channel_id: int) -> asyncpg.Record | None:
     """Someone deleted a ticket's channel: an open ticket is cancelled, every one is closed."""
-    return await conn.fetchrow(
+    row: asyncpg.Record | None = await conn.fetchrow(
         """UPDATE verification_tickets
               SET status = CASE WHEN status = ANY($3::text[]) THEN 'closed_manual' ELSE status END,
                   decision = CASE WHEN status = ANY($3::text[]) THEN 'cancelled' ELSE decision END,
@@ -242,6 +252,7 @@ async def channel_deleted(conn: Conn, guild_id: int, channel_id: int) -> asyncpg
         RETURNING *""",
         guild_id, channel_id, list(OPEN),
     )
+    return row
 
 
 # --- closing channels (the scheduler's due work) --------------------------------------------
@@ -273,11 +284,13 @@ _NEXT_CLOSE = """
 
 async def claim_closing(conn: Conn, now: datetime, shard_count: int, shard_ids: list[int],
                         limit: int) -> list[asyncpg.Record]:
-    return await conn.fetch(_CLAIM_CLOSE, now, shard_count, shard_ids, limit, CLOSE_LEASE_SECONDS)
+    rows: list[asyncpg.Record] = await conn.fetch(_CLAIM_CLOSE, now, shard_count, shard_ids, limit, CLOSE_LEASE_SECONDS)
+    return rows
 
 
 async def next_closing(conn: Conn, shard_count: int, shard_ids: list[int]) -> datetime | None:
-    return await conn.fetchval(_NEXT_CLOSE, shard_count, shard_ids, CLOSE_LEASE_SECONDS)
+    value: datetime | None = await conn.fetchval(_NEXT_CLOSE, shard_count, shard_ids, CLOSE_LEASE_SECONDS)
+    return value
 
 
 async def mark_closed(conn: Conn, guild_id: int, ticket_id: int) -> None:
@@ -319,8 +332,9 @@ async def waiting_for_staff(conn: Conn, guild_id: int, limit: int) -> tuple[list
 
 async def waiting_everywhere(conn: Conn) -> int:
     """For the operator's health report: verifications waiting for staff, all guilds."""
-    return await conn.fetchval(
+    value: int = await conn.fetchval(
         "SELECT count(*) FROM verification_tickets WHERE status = ANY($1::text[])", list(WITH_STAFF))
+    return value
 
 
 @dataclass(frozen=True)
@@ -353,6 +367,7 @@ async def stats(conn: Conn, guild_id: int, since: datetime | None) -> Stats:
             WHERE guild_id = $1 AND ($2::timestamptz IS NULL OR created_at >= $2)""",
         guild_id, since,
     )
+    assert summary is not None  # an aggregate always returns its row
     return Stats(
         counts={r["status"]: r["n"] for r in rows},
         verified=summary["verified"],

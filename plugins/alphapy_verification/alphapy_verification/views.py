@@ -35,7 +35,7 @@ async def _run(interaction: discord.Interaction, action: str,
         await work(VerificationCog.of(interaction.client).flow)
 
 
-class StartButton(discord.ui.DynamicItem[discord.ui.Button], template=r"verification:start"):
+class StartButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"verification:start"):
     """The panel's button: opens a verification for whoever presses it."""
 
     def __init__(self) -> None:
@@ -51,7 +51,7 @@ class StartButton(discord.ui.DynamicItem[discord.ui.Button], template=r"verifica
         await _run(interaction, "start", lambda flow: flow.open(interaction, interaction.user, by_staff=False))  # type: ignore[arg-type]
 
 
-class _TicketButton(discord.ui.DynamicItem[discord.ui.Button],
+class _TicketButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                     template=r"verification:(?P<action>\w+):(?P<id>\d{1,9})"):
     """A button about one ticket: ``verification:<action>:<ticket id>``.
 

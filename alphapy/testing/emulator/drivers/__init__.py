@@ -15,7 +15,9 @@ One mixin per resource, composed into :class:`DriversMixin`: :mod:`.commands` (s
 autocomplete, context menus) with :mod:`.options` (option values and ``resolved`` data),
 :mod:`.components` (buttons, selects, modals), :mod:`.messages`, :mod:`.channels`,
 :mod:`.members`, :mod:`.entitlements`, and :mod:`.delivery` (sending an interaction and
-waiting for the answer).
+waiting for the answer). What every driver may use of the emulator is declared in
+:mod:`.base`; a driver that uses another's helpers inherits it (commands and components
+inherit options and delivery).
 """
 
 from __future__ import annotations
@@ -23,18 +25,16 @@ from __future__ import annotations
 from .channels import ChannelDriver
 from .commands import CommandDriver
 from .components import ComponentDriver
-from .delivery import DeliveryDriver, EmulatorTimeout
+from .delivery import EmulatorTimeout
 from .entitlements import EntitlementDriver
 from .members import MemberDriver
 from .messages import MessageDriver
-from .options import OptionDriver, driver_options
+from .options import driver_options
 
 
 class DriversMixin(
     CommandDriver,
-    OptionDriver,
     ComponentDriver,
-    DeliveryDriver,
     MessageDriver,
     ChannelDriver,
     MemberDriver,

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..state import Channel, Member, User
-
-if TYPE_CHECKING:
-    from ..emulator import DiscordEmulator
+from .base import DriverBase
 
 
-class ChannelDriver:
+class ChannelDriver(DriverBase):
     """Part of :class:`~alphapy.testing.emulator.drivers.DriversMixin`; ``self`` is the emulator."""
 
-    async def delete_channel(self: DiscordEmulator, channel: Channel, *, settle: bool = True) -> None:
+    async def delete_channel(self, channel: Channel, *, settle: bool = True) -> None:
         """A moderator deletes ``channel`` (CHANNEL_DELETE); its messages go with it and the
         bot's later requests to it answer ``404 10003 Unknown Channel``."""
         guild = channel.guild
@@ -26,6 +22,6 @@ class ChannelDriver:
         if settle:
             await self.settle()
 
-    def dm_channel(self: DiscordEmulator, user: Member | User) -> Channel:
+    def dm_channel(self, user: Member | User) -> Channel:
         """The DM channel between the bot and ``user`` (to ``post`` in it as that user)."""
         return self.state.dm_channel(user)

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import permissions as perms
 from ..interactions import APPLICATION_COMMAND, AUTOCOMPLETE, AutocompleteChoice, Interaction
 from ..permissions import P
 from ..state import ApplicationCommand, Channel, Guild, Member, Message, User
-from .options import SUB_COMMAND, SUB_COMMAND_GROUP, driver_options
-
-if TYPE_CHECKING:
-    from ..emulator import DiscordEmulator
+from .delivery import DeliveryDriver
+from .options import SUB_COMMAND, SUB_COMMAND_GROUP, OptionDriver, driver_options
 
 
-class CommandDriver:
+class CommandDriver(OptionDriver, DeliveryDriver):
     """Part of :class:`~alphapy.testing.emulator.drivers.DriversMixin`; ``self`` is the emulator."""
 
     async def slash(
-        self: DiscordEmulator,
+        self,
         member: Member | User,
         command: str,
         /,
@@ -54,7 +52,7 @@ class CommandDriver:
         return await self._deliver(interaction, timeout)
 
     async def autocomplete(
-        self: DiscordEmulator,
+        self,
         member: Member | User,
         command: str,
         /,
@@ -84,7 +82,7 @@ class CommandDriver:
         return list(interaction.choices or [])
 
     async def context_menu(
-        self: DiscordEmulator,
+        self,
         member: Member | User,
         name: str,
         target: Member | User | Message,
@@ -128,7 +126,7 @@ class CommandDriver:
         return await self._deliver(interaction, timeout)
 
     def _command_interaction(
-        self: DiscordEmulator,
+        self,
         who: Member | User,
         command: str,
         in_channel: Channel | str | None,
@@ -170,7 +168,7 @@ class CommandDriver:
         return interaction
 
     def _find_command(
-        self: DiscordEmulator, parts: list[str], guild: Guild | None
+        self, parts: list[str], guild: Guild | None
     ) -> tuple[ApplicationCommand, list[dict[str, Any]], list[dict[str, Any]]]:
         app = self.state.application
         top = parts[0]
@@ -202,7 +200,7 @@ class CommandDriver:
         return cmd, path, defs
 
     def _check_command_allowed(
-        self: DiscordEmulator, member: Member, channel: Channel, cmd: ApplicationCommand
+        self, member: Member, channel: Channel, cmd: ApplicationCommand
     ) -> None:
         granted = perms.permissions_for(member, channel)
         if not granted & P.VIEW_CHANNEL:
@@ -226,7 +224,7 @@ class CommandDriver:
                 f"allowed it in the integration settings."
             )
 
-    def commands(self: DiscordEmulator, guild: Guild | None = None) -> list[ApplicationCommand]:
+    def commands(self, guild: Guild | None = None) -> list[ApplicationCommand]:
         """The commands the bot synced: global ones, plus ``guild``'s when given."""
         app = self.state.application
         found = list(app.commands.values())

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..interactions import MESSAGE_COMPONENT, MODAL_SUBMIT, Interaction
 from ..messages import SELECT_TYPES, walk_components
 from ..state import Channel, Guild, Member, Message, Role, User
+from .delivery import DeliveryDriver
+from .options import OptionDriver
 
-if TYPE_CHECKING:
-    from ..emulator import DiscordEmulator
 
-
-class ComponentDriver:
+class ComponentDriver(OptionDriver, DeliveryDriver):
     """Part of :class:`~alphapy.testing.emulator.drivers.DriversMixin`; ``self`` is the emulator."""
 
     async def click(
-        self: DiscordEmulator,
+        self,
         message: Message | Interaction,
         label_or_custom_id: str,
         *,
@@ -44,7 +43,7 @@ class ComponentDriver:
         return await self._use_component(msg, by, lambda _guild: data, name, timeout)
 
     async def _use_component(
-        self: DiscordEmulator,
+        self,
         msg: Message,
         by: Member | User | None,
         build: Any,
@@ -60,7 +59,7 @@ class ComponentDriver:
         return await self._deliver(interaction, timeout)
 
     async def select(
-        self: DiscordEmulator,
+        self,
         message: Message | Interaction,
         values: Any,
         *,
@@ -103,7 +102,7 @@ class ComponentDriver:
         return await self._use_component(msg, by, build, f"select {menu['custom_id']!r}", timeout)
 
     def _select_values(
-        self: DiscordEmulator,
+        self,
         menu: dict[str, Any],
         values: list[Any],
         guild: Guild | None,
@@ -140,7 +139,7 @@ class ComponentDriver:
         return chosen
 
     async def submit_modal(
-        self: DiscordEmulator,
+        self,
         interaction: Interaction,
         values: Mapping[str, Any],
         *,

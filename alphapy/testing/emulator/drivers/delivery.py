@@ -5,25 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import permissions as perms
 from ..interactions import ATTACHMENT_SIZE_LIMIT, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE_MESSAGE, Interaction
 from ..permissions import P
 from ..state import Channel, Guild, Member, Message, User
-
-if TYPE_CHECKING:
-    from ..emulator import DiscordEmulator
+from .base import DriverBase
 
 
 class EmulatorTimeout(AssertionError):
     """The bot did not do what the test waited for, in time (the message says what it did)."""
 
 
-class DeliveryDriver:
+class DeliveryDriver(DriverBase):
     """Part of :class:`~alphapy.testing.emulator.drivers.DriversMixin`; ``self`` is the emulator."""
 
-    def _interaction_payload(self: DiscordEmulator, it: Interaction) -> dict[str, Any]:
+    def _interaction_payload(self, it: Interaction) -> dict[str, Any]:
         state = self.state
         app = state.application
         locale = it.locale
@@ -81,7 +79,7 @@ class DeliveryDriver:
             payload["message"] = it.message.payload()
         return payload
 
-    async def _deliver(self: DiscordEmulator, it: Interaction, timeout: float | None) -> Interaction:
+    async def _deliver(self, it: Interaction, timeout: float | None) -> Interaction:
         guild_id = it.guild.id if it.guild is not None else None
         # A session that is resuming counts: the interaction waits in its replay buffer,
         # as Discord would hold it, and is delivered when the bot is back.
@@ -130,7 +128,7 @@ class DeliveryDriver:
                 it.response = it.original
         return it
 
-    def _explain(self: DiscordEmulator, it: Interaction, what: str) -> str:
+    def _explain(self, it: Interaction, what: str) -> str:
         where = f"#{it.channel.name}" if it.channel.name else "DMs"
         lines = [f"the bot {what}: {it.name} by {it.user.name} in {where} (interaction {it.id})."]
         if it.callback_error:
@@ -143,7 +141,7 @@ class DeliveryDriver:
             lines.append(f"Emulator internal errors: {self.internal_errors[-1].splitlines()[0]}")
         return "\n".join(lines)
 
-    def _who(self: DiscordEmulator, who: Member | User) -> tuple[Member | None, User, Guild | None]:
+    def _who(self, who: Member | User) -> tuple[Member | None, User, Guild | None]:
         if isinstance(who, Member):
             return who, who.user, who.guild
         if isinstance(who, User):
@@ -151,7 +149,7 @@ class DeliveryDriver:
         raise TypeError(f"expected a Member or User, got {who!r}")
 
     def _pick_channel(
-        self: DiscordEmulator, member: Member | None, user: User, guild: Guild | None, in_channel: Channel | str | None
+        self, member: Member | None, user: User, guild: Guild | None, in_channel: Channel | str | None
     ) -> Channel:
         if guild is None:
             if in_channel is not None and isinstance(in_channel, Channel):
@@ -165,7 +163,7 @@ class DeliveryDriver:
                 return channel
         raise LookupError(f"{member.name} can see no text channel in {guild.name}; pass in_channel=")
 
-    def _as_message(self: DiscordEmulator, message: Message | Interaction) -> Message:
+    def _as_message(self, message: Message | Interaction) -> Message:
         if isinstance(message, Interaction):
             if message.response is None:
                 raise LookupError(f"{message.name} has no answer message to interact with")
@@ -175,7 +173,7 @@ class DeliveryDriver:
         raise TypeError(f"expected a Message or an Interaction result, got {message!r}")
 
     def _actor(
-        self: DiscordEmulator, by: Member | User | None, msg: Message
+        self, by: Member | User | None, msg: Message
     ) -> tuple[Member | None, User, Guild | None]:
         guild = msg.channel.guild
         if by is None:

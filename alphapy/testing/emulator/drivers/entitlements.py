@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..state import Entitlement, Guild, Member, User, iso
-
-if TYPE_CHECKING:
-    from ..emulator import DiscordEmulator
+from .base import DriverBase
 
 
-class EntitlementDriver:
+class EntitlementDriver(DriverBase):
     """Part of :class:`~alphapy.testing.emulator.drivers.DriversMixin`; ``self`` is the emulator."""
 
     async def grant_entitlement(
-        self: DiscordEmulator,
+        self,
         user: Member | User | None = None,
         *,
         guild: Guild | None = None,

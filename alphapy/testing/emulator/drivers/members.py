@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from ..state import Guild, Member, Role
-
-if TYPE_CHECKING:
-    from ..emulator import DiscordEmulator
+from .base import DriverBase
 
 
-class MemberDriver:
+class MemberDriver(DriverBase):
     """Part of :class:`~alphapy.testing.emulator.drivers.DriversMixin`; ``self`` is the emulator."""
 
     async def member_join(
-        self: DiscordEmulator,
+        self,
         guild: Guild,
         name: str,
         *,
@@ -32,7 +29,7 @@ class MemberDriver:
             await self.settle()
         return member
 
-    async def member_leave(self: DiscordEmulator, member: Member, *, settle: bool = True) -> None:
+    async def member_leave(self, member: Member, *, settle: bool = True) -> None:
         """``member`` leaves their guild (GUILD_MEMBER_REMOVE)."""
         guild = member.guild
         guild.members.pop(member.id, None)
@@ -42,11 +39,11 @@ class MemberDriver:
         if settle:
             await self.settle()
 
-    def _member_update(self: DiscordEmulator, member: Member) -> None:
+    def _member_update(self, member: Member) -> None:
         guild = member.guild
         self.state.dispatch("GUILD_MEMBER_UPDATE", lambda: {**member.payload(), "guild_id": str(guild.id)}, guild.id)
 
-    async def pass_screening(self: DiscordEmulator, member: Member, *, settle: bool = True) -> Member:
+    async def pass_screening(self, member: Member, *, settle: bool = True) -> Member:
         """``member`` accepts the rules: ``pending`` becomes false (GUILD_MEMBER_UPDATE)."""
         member.pending = False
         self._member_update(member)
@@ -54,7 +51,7 @@ class MemberDriver:
             await self.settle()
         return member
 
-    async def give_role(self: DiscordEmulator, member: Member, role: Role | str, *, settle: bool = True) -> Member:
+    async def give_role(self, member: Member, role: Role | str, *, settle: bool = True) -> Member:
         """A moderator gives ``member`` a role (GUILD_MEMBER_UPDATE)."""
         target = member.guild.role(role)
         if target.id not in member.role_ids:
@@ -64,7 +61,7 @@ class MemberDriver:
             await self.settle()
         return member
 
-    async def take_role(self: DiscordEmulator, member: Member, role: Role | str, *, settle: bool = True) -> Member:
+    async def take_role(self, member: Member, role: Role | str, *, settle: bool = True) -> Member:
         """A moderator removes a role from ``member`` (GUILD_MEMBER_UPDATE)."""
         target = member.guild.role(role)
         if target.id in member.role_ids:

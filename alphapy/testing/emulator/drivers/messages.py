@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import permissions as perms
 from ..interactions import Interaction, delete_message as remove_message
 from ..messages import UploadedFile, apply_edit, create_message
 from ..permissions import P
 from ..state import DM, Attachment, Channel, Member, Message, User
-
-if TYPE_CHECKING:
-    from ..emulator import DiscordEmulator
+from .delivery import DeliveryDriver
 
 
-class MessageDriver:
+class MessageDriver(DeliveryDriver):
     """Part of :class:`~alphapy.testing.emulator.drivers.DriversMixin`; ``self`` is the emulator."""
 
     async def post(
-        self: DiscordEmulator,
+        self,
         channel: Channel,
         content: str = "",
         *,
@@ -81,7 +79,7 @@ class MessageDriver:
         return message
 
     async def edit_message(
-        self: DiscordEmulator,
+        self,
         message: Message,
         content: str | None = None,
         *,
@@ -101,26 +99,26 @@ class MessageDriver:
             await self.settle()
         return message
 
-    async def delete_message(self: DiscordEmulator, message: Message, *, settle: bool = True) -> None:
+    async def delete_message(self, message: Message, *, settle: bool = True) -> None:
         """The author or a moderator deletes ``message`` (MESSAGE_DELETE)."""
         remove_message(self.state, message)
         if settle:
             await self.settle()
 
     async def react(
-        self: DiscordEmulator, message: Message | Interaction, emoji: str, *, by: Member | User, settle: bool = True
+        self, message: Message | Interaction, emoji: str, *, by: Member | User, settle: bool = True
     ) -> Message:
         """``by`` adds the reaction ``emoji`` (``"👍"`` or ``"<:name:id>"``) to ``message``."""
         return await self._reaction(message, emoji, by, add=True, settle=settle)
 
     async def unreact(
-        self: DiscordEmulator, message: Message | Interaction, emoji: str, *, by: Member | User, settle: bool = True
+        self, message: Message | Interaction, emoji: str, *, by: Member | User, settle: bool = True
     ) -> Message:
         """``by`` removes their reaction ``emoji`` from ``message``."""
         return await self._reaction(message, emoji, by, add=False, settle=settle)
 
     async def _reaction(
-        self: DiscordEmulator, message: Message | Interaction, emoji: str, by: Member | User, *, add: bool, settle: bool
+        self, message: Message | Interaction, emoji: str, by: Member | User, *, add: bool, settle: bool
     ) -> Message:
         from ..state.messages import _emoji_payload
 
@@ -158,12 +156,12 @@ class MessageDriver:
             await self.settle()
         return msg
 
-    def ephemeral_replies(self: DiscordEmulator, member: Member | User) -> list[Message]:
+    def ephemeral_replies(self, member: Member | User) -> list[Message]:
         """Ephemeral messages the bot showed ``member`` (oldest first)."""
         uid = member.id
         return [m for m in self.state.ephemeral_messages.values() if m.interaction_user_id == uid and not m.deleted]
 
-    def dms(self: DiscordEmulator, member: Member | User) -> list[Message]:
+    def dms(self, member: Member | User) -> list[Message]:
         """Messages the bot sent ``member`` privately (oldest first)."""
         user = member.user if isinstance(member, Member) else member
         channel = self.state.dm_channels.get(user.id)

@@ -4,13 +4,11 @@ Discord sends, checked against the synced definition (choices, ranges, channel t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import permissions as perms
 from ..state import Attachment, Channel, Guild, Member, Role, User
-
-if TYPE_CHECKING:
-    from ..emulator import DiscordEmulator
+from .base import DriverBase
 
 # Application command option types
 SUB_COMMAND = 1
@@ -53,11 +51,11 @@ def driver_options(options: Mapping[str, Any] | Any, kwoptions: Mapping[str, Any
     return {"options": options, **kwoptions}
 
 
-class OptionDriver:
+class OptionDriver(DriverBase):
     """Part of :class:`~alphapy.testing.emulator.drivers.DriversMixin`; ``self`` is the emulator."""
 
     def _build_options(
-        self: DiscordEmulator,
+        self,
         command: str,
         defs: list[dict[str, Any]],
         given: dict[str, Any],
@@ -96,7 +94,7 @@ class OptionDriver:
         return built
 
     def _option_value(
-        self: DiscordEmulator,
+        self,
         command: str,
         d: dict[str, Any],
         value: Any,
@@ -164,7 +162,7 @@ class OptionDriver:
         raise TypeError(f"/{command} {name} is a {expected} option; got {value!r}")
 
     def _resolve_user(
-        self: DiscordEmulator,
+        self,
         value: Member | User,
         guild: Guild | None,
         channel: Channel,
@@ -179,14 +177,14 @@ class OptionDriver:
             resolved.setdefault("members", {})[str(user.id)] = data
 
     def _resolve_channel(
-        self: DiscordEmulator, value: Channel, guild: Guild | None, resolved: dict[str, dict[str, Any]]
+        self, value: Channel, guild: Guild | None, resolved: dict[str, dict[str, Any]]
     ) -> None:
         data = value.payload()
         if guild is not None:
             data["permissions"] = str(perms.permissions_for(guild.me, value))
         resolved.setdefault("channels", {})[str(value.id)] = data
 
-    def _as_attachment(self: DiscordEmulator, value: Any, channel: Channel) -> Attachment:
+    def _as_attachment(self, value: Any, channel: Channel) -> Attachment:
         if isinstance(value, Attachment):
             return value
         if isinstance(value, tuple) and len(value) in (2, 3):

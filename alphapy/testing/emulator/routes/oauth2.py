@@ -82,7 +82,7 @@ class OAuth2Routes(RouteBase):
         if problem or not redirect_uri:
             return web.Response(status=400, text=problem or "redirect_uri is required.")
         answer: dict[str, str] = {}
-        user = self.state.users.get(int(form.get("user_id", 0) or 0)) if str(form.get("user_id", "")).isdigit() else None
+        user = self.state.users.get(int(str(form.get("user_id", 0) or 0))) if str(form.get("user_id", "")).isdigit() else None
         if form.get("action") != "authorize" or user is None or user.bot:
             answer["error"] = "access_denied"
         else:

@@ -9,7 +9,7 @@ from aiohttp import web
 from .. import errors, permissions as perms
 from ..permissions import P
 from ..server import BODY_KEY, json_response, no_content
-from ..state import Guild
+from ..state import Guild, Role
 from .base import Route, RouteBase
 
 
@@ -85,9 +85,10 @@ class RoleRoutes(RouteBase):
                 if int(position) >= perms.top_position(me) and guild.owner_id != me.id:
                     raise errors.missing_permissions()
                 role.position = int(position)
-            self.state.dispatch(
-                "GUILD_ROLE_UPDATE", lambda r=role: {"guild_id": str(guild.id), "role": r.payload()}, guild.id
-            )
+            def update(r: Role = role) -> dict[str, Any]:  # built when sent, with the final positions
+                return {"guild_id": str(guild.id), "role": r.payload()}
+
+            self.state.dispatch("GUILD_ROLE_UPDATE", update, guild.id)
         return json_response([r.payload() for r in guild.roles.values()])
 
     async def delete_role(self, request: web.Request) -> web.Response:

@@ -11,7 +11,7 @@ from alphapy_greeter import store
 
 class GreeterCog(PluginCog, plugin="greeter"):
     async def greeting_for(self, member: discord.Member) -> str:
-        text = await self.setting(member.guild.id, "text")
+        text: str = await self.setting(member.guild.id, "text")
         return text.replace("{member}", member.mention)
 
     @app_commands.command(name="greet", description="Greet someone")
