@@ -12,7 +12,6 @@ from alphapy_premium import store
 from alphapy_premium.ledger import Refusal
 from alphapy_premium.moves import UNAVAILABLE, cooldown_between, plan_move, wall_clock
 from alphapy_premium.service import BILLING, ENTITLEMENT, PremiumService
-from alphapy_premium.model import Subscription
 from alphapy_premium.views import DYNAMIC_ITEMS, NO_MENTIONS, transfer_view
 
 SOURCES = {
