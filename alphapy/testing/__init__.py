@@ -28,6 +28,12 @@ _EXPORTS: dict[str, str] = {
     "assert_tables_match_reference": "alphapy.testing.schema",
     "assert_sent_within_limits": "alphapy.testing.sent_lengths",
     "length_problems": "alphapy.testing.sent_lengths",
+    # Pages in a real browser (Chromium through Playwright).
+    "BrowserPage": "alphapy.testing.browser",
+    "ChromiumProcess": "alphapy.testing.browser",
+    "find_chromium": "alphapy.testing.browser",
+    "open_browser_page": "alphapy.testing.browser",
+    "DashboardFlow": "alphapy.testing.dashboard_flows",
     # A plugin's demo chapter, run on its own.
     "build_demo_guild": "alphapy.demo",
     "run_steps_alone": "alphapy.demo.tour",
@@ -79,6 +85,13 @@ if TYPE_CHECKING:
     from alphapy.plugin_checks import check_plugins as check_plugins
     from alphapy.runner import BotRunner as BotRunner
     from alphapy.testing.bot import running_alphapy as running_alphapy
+    from alphapy.testing.browser import (
+        BrowserPage as BrowserPage,
+        ChromiumProcess as ChromiumProcess,
+        find_chromium as find_chromium,
+        open_browser_page as open_browser_page,
+    )
+    from alphapy.testing.dashboard_flows import DashboardFlow as DashboardFlow
     from alphapy.testing.database import TestDatabaseServer as TestDatabaseServer
     from alphapy.testing.emulator import (
         Application as Application,

@@ -1,0 +1,76 @@
+"""The dashboard in a real Chromium: what a host and a member see and do, page by page.
+
+Every page a flow lands on is screenshotted and checked (no inline script, no CSP
+violation or script error in the console, a label on every form control) by
+``BrowserPage.visited``; the screenshots are under the test's ``tmp_path`` (or
+``ALPHAPY_SCREENSHOTS``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alphapy.dashboard.csrf import REFUSAL as CSRF_REFUSAL
+from alphapy.dashboard.views.pages import NOT_YOURS
+from alphapy.testing import BrowserPage, DashboardFlow
+
+
+async def test_host_switches_a_plugin_off_sees_it_in_history_and_logs_out(
+        browser_page: BrowserPage, dashboard_url: str, emulator: Any, guild: Any, host: Any, bot: Any) -> None:
+    flow = DashboardFlow(browser_page, dashboard_url)
+    await flow.log_in(host)
+    await flow.open_server("Test Guild")
+    answer = await flow.switch_plugin("hello", on=False)
+    assert answer.startswith("hello is now off in this server (history #")
+
+    listing = await emulator.slash(host, "plugins list")
+    assert "⚪ **hello**" in listing.embed["description"]
+
+    await flow.open("History")
+    row = browser_page.page.get_by_role("row").filter(has_text="plugins.hello")
+    assert await row.count() == 1
+    assert "(default) → False" in await row.inner_text() and str(host.id) in await row.inner_text()
+
+    assert await flow.log_out() == "You are logged out."
+    await browser_page.page.goto(f"{dashboard_url}/guilds/{guild.id}")
+    await browser_page.visited("sent to log in again")
+    assert await browser_page.page.get_by_role("group", name="Who are you?").count() == 1
+    assert len(browser_page.kept) == 7 and all(p.stat().st_size > 0 for p in browser_page.kept)
+
+
+async def test_member_without_manage_server_sees_no_manage_link(
+        browser_page: BrowserPage, dashboard_url: str, guild: Any, member: Any, bot: Any) -> None:
+    flow = DashboardFlow(browser_page, dashboard_url)
+    await flow.log_in(member)
+    assert await browser_page.page.get_by_role("link", name="Test Guild").count() == 0
+    await browser_page.page.goto(f"{dashboard_url}/guilds/{guild.id}")
+    await browser_page.visited("refused")
+    assert await flow.notice() == NOT_YOURS
+
+
+async def test_a_forged_form_without_the_csrf_token_is_refused(
+        browser_page: BrowserPage, dashboard_url: str, guild: Any, host: Any, bot: Any) -> None:
+    flow = DashboardFlow(browser_page, dashboard_url)
+    await flow.log_in(host)
+    await flow.open_server("Test Guild")
+    switch = browser_page.page.get_by_role("button", name="Switch hello off")
+    await switch.evaluate("button => button.form.querySelector('[name=csrf_token]').remove()")
+    await flow.press("Switch hello off", page_name="forged form refused")
+    assert await flow.notice() == CSRF_REFUSAL
+    assert await bot.settings.is_enabled(guild.id, "hello")
+
+
+async def test_a_host_switches_a_plugin_with_the_keyboard_only(
+        browser_page: BrowserPage, dashboard_url: str, guild: Any, host: Any, bot: Any) -> None:
+    flow = DashboardFlow(browser_page, dashboard_url)
+    await flow.log_in(host)
+    page = browser_page.page
+    for target, landed in ((page.get_by_role("link", name="Test Guild"), "overview"),
+                           (page.get_by_role("button", name="Switch hello off"), "switched by keyboard"),
+                           (page.get_by_role("link", name="History"), "history by keyboard")):
+        await browser_page.tab_to(target)
+        async with page.expect_navigation():
+            await page.keyboard.press("Enter")
+        await browser_page.visited(landed)
+    assert not await bot.settings.is_enabled(guild.id, "hello")
+    assert await page.get_by_role("row").filter(has_text="plugins.hello").count() == 1
