@@ -1,0 +1,115 @@
+"""Write the README's dashboard screenshots: every page of the host's flow, light and dark,
+at a desktop and a phone width, as ``docs/images/dashboard-<page>-<theme>-<device>.png``.
+
+Runs offline like ``alphapy demo`` (embedded PostgreSQL in a temporary folder, the Discord
+emulator, the bot with every installed plugin) and drives Debian's Chromium through the
+testing kit's browser, so each page is also checked as the browser tests check it (no
+inline script, no CSP violation, a label on every control). A little history is made
+first (the timezone set, a plugin switched off) so the pages show something.
+
+    .venv/bin/python scripts/dashboard_screenshots.py [--out docs/images]
+
+Each file must stay under 150 KB (the README loads them all); the script fails otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from alphapy.config import load_config
+from alphapy.dashboard.server import DashboardServer, options_from
+from alphapy.demo import build_demo_guild
+from alphapy.plugin_switch import switch_plugin
+from alphapy.runner import BotRunner
+from alphapy.runtime import prepare
+from alphapy.testing import ChromiumProcess, DashboardFlow, DiscordEmulator, find_chromium, open_browser_page
+from alphapy.testing.browser import DESKTOP, NO_CHROMIUM, PHONE
+
+REPO = Path(__file__).resolve().parent.parent
+MAX_BYTES = 150 * 1024
+THEMES = ("light", "dark")
+DEVICES = {"desktop": (DESKTOP, 1), "phone": (PHONE, 2)}  # viewport, device pixel ratio
+SWITCHED_OFF = "faq"
+
+
+async def make_history(runner: BotRunner, guild: Any, host: Any) -> None:
+    """A timezone change and a plugin switched off, by the host, for the history page."""
+    services = runner.services
+    await services.settings.set(guild.id, "core", "timezone", "Europe/Amsterdam", changed_by=host.id)
+    if SWITCHED_OFF in services.plugins.loaded:
+        await switch_plugin(services.settings, services.plugins, guild.id, SWITCHED_OFF, False, changed_by=host.id)
+
+
+async def host_pages(flow: DashboardFlow, guild: Any, host: Any) -> AsyncIterator[str]:
+    """The host's flow; each page's name once it is shown (a new page is two lines here)."""
+    await flow.log_in(host)
+    yield "servers"
+    await flow.open_server(guild.name)
+    yield "overview"
+    await flow.open("History")
+    yield "history"
+
+
+async def shoot(endpoint: str, dashboard: str, guild: Any, host: Any, out: Path, scratch: Path) -> list[Path]:
+    """The host's flow in every theme and device; the files written."""
+    written: list[Path] = []
+    for theme in THEMES:
+        for device, (viewport, scale) in DEVICES.items():
+            async with open_browser_page(endpoint, scratch / f"{theme}-{device}", viewport=viewport,
+                                         color_scheme=theme, device_scale_factor=scale) as browser:
+                async for page in host_pages(DashboardFlow(browser, dashboard), guild, host):
+                    target = out / f"dashboard-{page}-{theme}-{device}.png"
+                    shutil.copyfile(browser.kept[-1], target)
+                    written.append(target)
+    return written
+
+
+async def main(out: Path) -> int:
+    chromium = find_chromium()
+    if chromium is None:
+        print(NO_CHROMIUM, file=sys.stderr)
+        return 1
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="alphapy-screenshots-") as folder:
+        config = load_config(_env_file=None, database_url=None, alphapy_data_dir=Path(folder), discord_token=None,
+                             health_port=0, dashboard_port=0, log_level="warning")
+        runtime = prepare(config, log_level="warning")
+        emulator = DiscordEmulator()
+        await emulator.start()
+        guild: Any = build_demo_guild(emulator)
+        host = guild.member("host")
+        runner = BotRunner(runtime, emulator=emulator, health=False, guild_ready_timeout=0.1)
+        dashboard: DashboardServer | None = None
+        try:
+            await runner.start()
+            await make_history(runner, guild, host)
+            dashboard = DashboardServer(config, options_from(config, runner.services, emulator=emulator))
+            url = await dashboard.start()
+            with ChromiumProcess(chromium) as browser:
+                written = await shoot(browser.endpoint, url, guild, host, out, Path(folder) / "shots")
+        finally:
+            if dashboard is not None:
+                await dashboard.stop()
+            await runner.stop()
+            await emulator.stop()
+            runtime.close()
+    too_big = [p for p in written if p.stat().st_size > MAX_BYTES]
+    for path in written:
+        print(f"{path.relative_to(REPO) if path.is_relative_to(REPO) else path}: {path.stat().st_size // 1024} KB")
+    if too_big:
+        print(f"over {MAX_BYTES // 1024} KB: {', '.join(p.name for p in too_big)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "images", help="where the PNG files go")
+    sys.exit(asyncio.run(main(parser.parse_args().out)))
