@@ -71,35 +71,44 @@ async def shoot(endpoint: str, dashboard: str, guild: Any, host: Any, out: Path,
     return written
 
 
+async def write_screenshots(out: Path, chromium_endpoint: str, scratch: Path,
+                            database_url: str | None = None) -> list[Path]:
+    """Run the bot, the emulator and the dashboard, and shoot every page into ``out``.
+
+    Without ``database_url`` an embedded PostgreSQL starts in ``scratch``; the tests give
+    theirs (and their Chromium), so checking this script costs no second server.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    config = load_config(_env_file=None, database_url=database_url, alphapy_data_dir=scratch, discord_token=None,
+                         health_port=0, dashboard_port=0, log_level="warning")
+    runtime = prepare(config, log_level="warning")
+    emulator = DiscordEmulator()
+    await emulator.start()
+    guild: Any = build_demo_guild(emulator)
+    host = guild.member("host")
+    runner = BotRunner(runtime, emulator=emulator, health=False, guild_ready_timeout=0.1)
+    dashboard: DashboardServer | None = None
+    try:
+        await runner.start()
+        await make_history(runner, guild, host)
+        dashboard = DashboardServer(config, options_from(config, runner.services, emulator=emulator))
+        url = await dashboard.start()
+        return await shoot(chromium_endpoint, url, guild, host, out, scratch / "shots")
+    finally:
+        if dashboard is not None:
+            await dashboard.stop()
+        await runner.stop()
+        await emulator.stop()
+        runtime.close()
+
+
 async def main(out: Path) -> int:
     chromium = find_chromium()
     if chromium is None:
         print(NO_CHROMIUM, file=sys.stderr)
         return 1
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="alphapy-screenshots-") as folder:
-        config = load_config(_env_file=None, database_url=None, alphapy_data_dir=Path(folder), discord_token=None,
-                             health_port=0, dashboard_port=0, log_level="warning")
-        runtime = prepare(config, log_level="warning")
-        emulator = DiscordEmulator()
-        await emulator.start()
-        guild: Any = build_demo_guild(emulator)
-        host = guild.member("host")
-        runner = BotRunner(runtime, emulator=emulator, health=False, guild_ready_timeout=0.1)
-        dashboard: DashboardServer | None = None
-        try:
-            await runner.start()
-            await make_history(runner, guild, host)
-            dashboard = DashboardServer(config, options_from(config, runner.services, emulator=emulator))
-            url = await dashboard.start()
-            with ChromiumProcess(chromium) as browser:
-                written = await shoot(browser.endpoint, url, guild, host, out, Path(folder) / "shots")
-        finally:
-            if dashboard is not None:
-                await dashboard.stop()
-            await runner.stop()
-            await emulator.stop()
-            runtime.close()
+    with tempfile.TemporaryDirectory(prefix="alphapy-screenshots-") as folder, ChromiumProcess(chromium) as browser:
+        written = await write_screenshots(out, browser.endpoint, Path(folder))
     too_big = [p for p in written if p.stat().st_size > MAX_BYTES]
     for path in written:
         print(f"{path.relative_to(REPO) if path.is_relative_to(REPO) else path}: {path.stat().st_size // 1024} KB")

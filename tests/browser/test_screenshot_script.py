@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 REPO = Path(__file__).resolve().parents[2]
 PAGES = ("servers", "overview", "history")
 
 
-def test_the_script_writes_each_page_light_and_dark_on_desktop_and_phone(alphapy_chromium: str,
-                                                                         tmp_path: Path) -> None:
-    run = subprocess.run([sys.executable, "scripts/dashboard_screenshots.py", "--out", str(tmp_path)],
-                         cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stdout + run.stderr
+def _script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("dashboard_screenshots", REPO / "scripts" / "dashboard_screenshots.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def test_the_script_writes_each_page_light_and_dark_on_desktop_and_phone(
+        alphapy_chromium: str, database_url: str, tmp_path: Path) -> None:
+    """Run in this process with the session's Chromium and database server (the command
+    line starts its own of both; ``main`` is only that and the size report)."""
+    out = tmp_path / "images"
+    written = await _script().write_screenshots(out, alphapy_chromium, tmp_path / "scratch", database_url)
     expected = {f"dashboard-{page}-{theme}-{device}.png" for page in PAGES
                 for theme in ("light", "dark") for device in ("desktop", "phone")}
-    assert {p.name for p in tmp_path.iterdir()} == expected
-    for path in tmp_path.iterdir():
+    assert {p.name for p in written} == {p.name for p in out.iterdir()} == expected
+    for path in written:
         assert path.read_bytes().startswith(b"\x89PNG") and path.stat().st_size < 150 * 1024, path.name
 
 
