@@ -42,6 +42,8 @@ SWITCHED_OFF = "faq"
 async def make_history(runner: BotRunner, guild: Any, host: Any) -> None:
     """A timezone change and a plugin switched off, by the host, for the history page."""
     services = runner.services
+    if services is None:
+        raise RuntimeError("the bot has not started")
     await services.settings.set(guild.id, "core", "timezone", "Europe/Amsterdam", changed_by=host.id)
     if SWITCHED_OFF in services.plugins.loaded:
         await switch_plugin(services.settings, services.plugins, guild.id, SWITCHED_OFF, False, changed_by=host.id)
