@@ -59,6 +59,16 @@ class DashboardFlow:
         else:
             await field.fill(value)
 
+    async def submit_field(self, label: str, value: str, *, button: str = "Save") -> str:
+        """Fill the field labelled ``label`` and press ``button`` of its own form (a page with
+        one form a setting has many "Save" buttons); the sentence the page answers with."""
+        await self.fill(label, value)
+        form = self.page.get_by_label(label, exact=True).locator("xpath=ancestor::form[1]")
+        async with self.page.expect_navigation():
+            await form.get_by_role("button", name=button, exact=True).click()
+        await self.browser.visited(f"{label} {button}")
+        return await self.notice()
+
     async def switch_plugin(self, plugin: str, *, on: bool) -> str:
         """Switch ``plugin`` on or off on the overview; the sentence the page answers with."""
         await self.press(f"Switch {plugin} {'on' if on else 'off'}", page_name=f"{plugin} switched")

@@ -94,6 +94,45 @@ async def db(migrated_database_url: str) -> AsyncIterator[Any]:
         await database.close()
 
 
+# --- a real browser (Chromium through Playwright) ------------------------------------------
+
+@pytest.fixture(scope="session")
+def alphapy_chromium() -> Iterator[str]:
+    """One headless Chromium for the session; its DevTools endpoint. Skips without one."""
+    from alphapy.testing.browser import (
+        NO_CHROMIUM,
+        NO_PLAYWRIGHT,
+        ChromiumProcess,
+        find_chromium,
+        playwright_installed,
+    )
+
+    executable = find_chromium()
+    if executable is None:
+        pytest.skip(NO_CHROMIUM)
+    if not playwright_installed():
+        pytest.skip(NO_PLAYWRIGHT)
+    with ChromiumProcess(executable) as chromium:
+        yield chromium.endpoint
+
+
+@pytest.fixture
+def browser_screenshots(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
+    """Where ``browser_page`` keeps its screenshots: ``ALPHAPY_SCREENSHOTS/<test>`` or under ``tmp_path``."""
+    from alphapy.testing.browser import screenshot_folder
+
+    return screenshot_folder(request.node.name, tmp_path)
+
+
+@pytest_asyncio.fixture
+async def browser_page(alphapy_chromium: str, browser_screenshots: Any) -> AsyncIterator[Any]:
+    """A :class:`~alphapy.testing.browser.BrowserPage` in a fresh browser context (desktop, light)."""
+    from alphapy.testing.browser import open_browser_page
+
+    async with open_browser_page(alphapy_chromium, browser_screenshots) as page:
+        yield page
+
+
 # --- Discord, AI and the bot -----------------------------------------------------------
 
 @pytest_asyncio.fixture
@@ -162,59 +201,3 @@ async def bot_runner(emulator: Any, guild: Any, migrated_database_url: str,
 def bot(bot_runner: Any) -> Any:
     """The running Alphapy bot (discord.py) with the test's plugins, against ``emulator``."""
     return bot_runner.bot
-
-
-# --- the dashboard and a real browser ----------------------------------------------------
-
-@pytest_asyncio.fixture
-async def dashboard_url(bot_runner: Any, tmp_path: Any) -> AsyncIterator[str]:
-    """The web dashboard on a free loopback port beside the running bot; its URL (no slash).
-
-    Offline, the emulator stands in for Discord's OAuth2: log in through its consent page.
-    """
-    from alphapy.dashboard.server import DashboardServer, options_from
-
-    config = bot_runner.services.config.model_copy(update={"dashboard_port": 0, "data_dir": tmp_path})
-    server = DashboardServer(config, options_from(config, bot_runner.services, emulator=bot_runner.emulator))
-    url = await server.start()
-    try:
-        yield url
-    finally:
-        await server.stop()
-
-
-@pytest.fixture(scope="session")
-def alphapy_chromium() -> Iterator[str]:
-    """One headless Chromium for the session; its DevTools endpoint. Skips without one."""
-    from alphapy.testing.browser import (
-        NO_CHROMIUM,
-        NO_PLAYWRIGHT,
-        ChromiumProcess,
-        find_chromium,
-        playwright_installed,
-    )
-
-    executable = find_chromium()
-    if executable is None:
-        pytest.skip(NO_CHROMIUM)
-    if not playwright_installed():
-        pytest.skip(NO_PLAYWRIGHT)
-    with ChromiumProcess(executable) as chromium:
-        yield chromium.endpoint
-
-
-@pytest.fixture
-def browser_screenshots(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
-    """Where ``browser_page`` keeps its screenshots: ``ALPHAPY_SCREENSHOTS/<test>`` or under ``tmp_path``."""
-    from alphapy.testing.browser import screenshot_folder
-
-    return screenshot_folder(request.node.name, tmp_path)
-
-
-@pytest_asyncio.fixture
-async def browser_page(alphapy_chromium: str, browser_screenshots: Any) -> AsyncIterator[Any]:
-    """A :class:`~alphapy.testing.browser.BrowserPage` in a fresh browser context (desktop, light)."""
-    from alphapy.testing.browser import open_browser_page
-
-    async with open_browser_page(alphapy_chromium, browser_screenshots) as page:
-        yield page

@@ -30,12 +30,14 @@ async def test_host_switches_a_plugin_off_sees_it_in_history_and_logs_out(
     row = browser_page.page.get_by_role("row").filter(has_text="plugins.hello")
     assert await row.count() == 1
     assert "(default) → False" in await row.inner_text() and str(host.id) in await row.inner_text()
+    refusal = await flow.submit_field("Key", "timezone", button="Filter")
+    assert refusal == "give the scope of the key too"
 
     assert await flow.log_out() == "You are logged out."
     await browser_page.page.goto(f"{dashboard_url}/guilds/{guild.id}")
     await browser_page.visited("sent to log in again")
     assert await browser_page.page.get_by_role("group", name="Who are you?").count() == 1
-    assert len(browser_page.kept) == 7 and all(p.stat().st_size > 0 for p in browser_page.kept)
+    assert len(browser_page.kept) == 8 and all(p.stat().st_size > 0 for p in browser_page.kept)
 
 
 async def test_member_without_manage_server_sees_no_manage_link(
