@@ -8,11 +8,14 @@ violation or script error in the console, a label on every form control) by
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alphapy.dashboard.csrf import REFUSAL as CSRF_REFUSAL
 from alphapy.dashboard.views.pages import NOT_YOURS
 from alphapy.testing import BrowserPage, DashboardFlow
+
+if TYPE_CHECKING:
+    from playwright.async_api import Locator
 
 
 async def test_host_switches_a_plugin_off_sees_it_in_history_and_logs_out(
@@ -62,17 +65,34 @@ async def test_a_forged_form_without_the_csrf_token_is_refused(
     assert await bot.settings.is_enabled(guild.id, "hello")
 
 
-async def test_a_host_switches_a_plugin_with_the_keyboard_only(
+async def test_a_host_does_the_whole_flow_with_the_keyboard_only(
         browser_page: BrowserPage, dashboard_url: str, guild: Any, host: Any, bot: Any) -> None:
-    flow = DashboardFlow(browser_page, dashboard_url)
-    await flow.log_in(host)
+    """Tab to each control (its focus must be visible), Enter to use it; arrows pick a radio."""
     page = browser_page.page
-    for target, landed in ((page.get_by_role("link", name="Test Guild"), "overview"),
-                           (page.get_by_role("button", name="Switch hello off"), "switched by keyboard"),
-                           (page.get_by_role("link", name="History"), "history by keyboard")):
+
+    async def enter(target: Locator, landed: str) -> None:
         await browser_page.tab_to(target)
         async with page.expect_navigation():
             await page.keyboard.press("Enter")
         await browser_page.visited(landed)
+
+    await page.goto(dashboard_url + "/login")
+    await browser_page.visited("consent")
+    await browser_page.tab_to(page.get_by_role("radio", checked=True))  # Tab enters a radio group at its choice
+    me = page.get_by_label(f"{host.display_name} ({host.name})", exact=True)
+    for _ in range(await page.get_by_role("radio").count()):
+        if await me.is_checked():
+            break
+        await page.keyboard.press("ArrowDown")
+    assert await me.is_checked()
+    await browser_page.tab_to(page.get_by_role("button", name="Authorize"))
+    async with page.expect_navigation(url=dashboard_url + "/"):
+        await page.keyboard.press("Enter")
+    await browser_page.visited("servers")
+    await enter(page.get_by_role("link", name="Test Guild"), "overview")
+    await enter(page.get_by_role("button", name="Switch hello off"), "switched by keyboard")
+    await enter(page.get_by_role("link", name="History"), "history by keyboard")
     assert not await bot.settings.is_enabled(guild.id, "hello")
     assert await page.get_by_role("row").filter(has_text="plugins.hello").count() == 1
+    await enter(page.get_by_role("button", name="Log out"), "logged out by keyboard")
+    assert await page.get_by_role("alert").inner_text() == "You are logged out."
