@@ -51,6 +51,14 @@ class DashboardFlow:
             await self.page.get_by_role("button", name=button, exact=True).click()
         await self.browser.visited(page_name or button)
 
+    async def press_in_row(self, row_text: str, button: str, *, page_name: str | None = None) -> None:
+        """Click ``button`` in the one table row containing ``row_text`` (a history entry's
+        "Roll back", a ticket's "Close"), where every row has a button of that name."""
+        row = self.page.get_by_role("row").filter(has_text=row_text)
+        async with self.page.expect_navigation():
+            await row.get_by_role("button", name=button, exact=True).click()
+        await self.browser.visited(page_name or f"{row_text} {button}")
+
     async def fill(self, label: str, value: str) -> None:
         """Type ``value`` into the field labelled ``label`` (a select gets the option)."""
         field = self.page.get_by_label(label, exact=True)
