@@ -85,13 +85,6 @@ if TYPE_CHECKING:
     from alphapy.plugin_checks import check_plugins as check_plugins
     from alphapy.runner import BotRunner as BotRunner
     from alphapy.testing.bot import running_alphapy as running_alphapy
-    from alphapy.testing.browser import (
-        BrowserPage as BrowserPage,
-        ChromiumProcess as ChromiumProcess,
-        find_chromium as find_chromium,
-        open_browser_page as open_browser_page,
-    )
-    from alphapy.testing.dashboard_flows import DashboardFlow as DashboardFlow
     from alphapy.testing.database import TestDatabaseServer as TestDatabaseServer
     from alphapy.testing.emulator import (
         Application as Application,
@@ -125,3 +118,12 @@ if TYPE_CHECKING:
         assert_sent_within_limits as assert_sent_within_limits,
         length_problems as length_problems,
     )
+
+if TYPE_CHECKING:  # pages in a real browser
+    from alphapy.testing.browser import (
+        BrowserPage as BrowserPage,
+        ChromiumProcess as ChromiumProcess,
+        find_chromium as find_chromium,
+        open_browser_page as open_browser_page,
+    )
+    from alphapy.testing.dashboard_flows import DashboardFlow as DashboardFlow
