@@ -48,6 +48,7 @@ NO_CHROMIUM = (f"no Chromium found (install Debian's chromium package or set {CH
                "browser tests skipped")
 NO_PLAYWRIGHT = "Playwright is not installed (pip install playwright); browser tests skipped"
 START_SECONDS = 30.0
+ACTION_SECONDS = 15.0
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -225,14 +226,20 @@ class BrowserPage:
 
 @asynccontextmanager
 async def open_browser_page(endpoint: str, screenshots: Path, *, viewport: dict[str, int] | None = None,
-                            color_scheme: str = "light", **context_options: Any) -> AsyncIterator[BrowserPage]:
-    """A :class:`BrowserPage` in a fresh context of the Chromium at ``endpoint``."""
+                            color_scheme: str = "light", timeout_seconds: float = ACTION_SECONDS,
+                            **context_options: Any) -> AsyncIterator[BrowserPage]:
+    """A :class:`BrowserPage` in a fresh context of the Chromium at ``endpoint``.
+
+    An action waits ``timeout_seconds`` for its element (Playwright's own default is 30 s:
+    a missing link would hold a failing test that long).
+    """
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.connect_over_cdp(endpoint)
         context = await browser.new_context(viewport=viewport or DESKTOP, color_scheme=color_scheme,  # type: ignore[arg-type]
                                             **context_options)
+        context.set_default_timeout(timeout_seconds * 1000)
         try:
             page = BrowserPage(await context.new_page(), screenshots)
             page.listen()
