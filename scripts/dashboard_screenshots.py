@@ -60,16 +60,19 @@ async def host_pages(flow: DashboardFlow, guild: Any, host: Any) -> AsyncIterato
 
 
 async def shoot(endpoint: str, dashboard: str, guild: Any, host: Any, out: Path, scratch: Path) -> list[Path]:
-    """The host's flow in every theme and device; the files written."""
+    """The host's flow once per device, each page shot in every theme; the files written."""
     written: list[Path] = []
-    for theme in THEMES:
-        for device, (viewport, scale) in DEVICES.items():
-            async with open_browser_page(endpoint, scratch / f"{theme}-{device}", viewport=viewport,
-                                         color_scheme=theme, device_scale_factor=scale) as browser:
-                async for page in host_pages(DashboardFlow(browser, dashboard), guild, host):
+    for device, (viewport, scale) in DEVICES.items():
+        async with open_browser_page(endpoint, scratch / device, viewport=viewport,
+                                     device_scale_factor=scale) as browser:
+            async for page in host_pages(DashboardFlow(browser, dashboard), guild, host):
+                for theme in THEMES:
+                    # The theme is a media feature: switching it restyles the page in place.
+                    await browser.page.emulate_media(color_scheme=theme)  # type: ignore[arg-type]
                     target = out / f"dashboard-{page}-{theme}-{device}.png"
-                    shutil.copyfile(browser.kept[-1], target)
+                    shutil.copyfile(await browser.visited(f"{page} {theme}"), target)
                     written.append(target)
+                await browser.page.emulate_media(color_scheme=THEMES[0])  # type: ignore[arg-type]
     return written
 
 
