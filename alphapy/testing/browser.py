@@ -29,6 +29,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from alphapy.testing.page_checks import focus_is_visible, page_problems
+
 if TYPE_CHECKING:
     from playwright.async_api import ConsoleMessage, Error as PageError, Locator, Page, Request
 
@@ -52,41 +54,6 @@ ACTION_SECONDS = 15.0
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-
-# Evaluated in the page (DevTools evaluation is not subject to the page's CSP).
-_PAGE_PROBLEMS_JS = """() => {
-  const problems = [];
-  for (const s of document.querySelectorAll('script:not([src])')) problems.push('inline <script>');
-  for (const el of document.querySelectorAll('*')) {
-    for (const a of el.attributes) {
-      if (a.name.startsWith('on')) problems.push(`inline handler ${a.name} on <${el.localName}>`);
-    }
-  }
-  for (const a of document.querySelectorAll('[href^="javascript:" i]')) problems.push('javascript: link');
-  const named = (el) => el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.getAttribute('title');
-  for (const el of document.querySelectorAll('input, select, textarea')) {
-    const type = (el.getAttribute('type') || '').toLowerCase();
-    if (type === 'hidden') continue;
-    if (['submit', 'button', 'reset'].includes(type)) {
-      if (!(el.value || named(el))) problems.push(`unnamed ${type} button`);
-    } else if (!(el.labels && el.labels.length) && !named(el)) {
-      problems.push(`<${el.localName} name="${el.name}"> has no label`);
-    }
-  }
-  for (const b of document.querySelectorAll('button')) {
-    if (!(b.textContent.trim() || named(b))) problems.push('button without a name');
-  }
-  return problems;
-}"""
-
-_FOCUS_VISIBLE_JS = """() => {
-  const el = document.activeElement;
-  if (!el || el === document.body) return false;
-  const style = getComputedStyle(el);
-  const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
-  return outline || style.boxShadow !== 'none';
-}"""
-
 
 def find_chromium() -> str | None:
     """The Chromium to drive: ``ALPHAPY_CHROMIUM`` when set, else the first on ``PATH``."""
@@ -211,15 +178,14 @@ class BrowserPage:
 
     async def problems(self) -> list[str]:
         """What is wrong on the current page (empty when nothing), console errors included."""
-        found: list[str] = list(await self.page.evaluate(_PAGE_PROBLEMS_JS))
-        return found + self.console_errors
+        return await page_problems(self.page) + self.console_errors
 
     async def tab_to(self, target: Locator, *, max_presses: int = 40) -> None:
         """Press Tab until ``target`` has the focus, and check the focus can be seen there."""
         for _ in range(max_presses):
             await self.page.keyboard.press("Tab")
             if await target.evaluate("el => el === document.activeElement"):
-                assert await self.page.evaluate(_FOCUS_VISIBLE_JS), f"the focus on {target} is not visible"
+                assert await focus_is_visible(self.page), f"the focus on {target} is not visible"
                 return
         raise AssertionError(f"{target} was not reached with Tab ({max_presses} presses)")
 
