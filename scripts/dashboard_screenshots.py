@@ -5,7 +5,8 @@ Runs offline like ``alphapy demo`` (embedded PostgreSQL in a temporary folder, t
 emulator, the bot with every installed plugin) and drives Debian's Chromium through the
 testing kit's browser, so each page is also checked as the browser tests check it (no
 inline script, no CSP violation, a label on every control). A little history is made
-first (the timezone set, a plugin switched off) so the pages show something.
+first (the timezone set, a plugin switched off) so the pages show something. A long page
+is shown from its top (``MAX_HEIGHT``); the tests keep whole pages.
 
     .venv/bin/python scripts/dashboard_screenshots.py [--out docs/images]
 
@@ -16,12 +17,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import sys
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alphapy.config import load_config
 from alphapy.dashboard.server import DashboardServer, options_from
@@ -32,11 +32,19 @@ from alphapy.runtime import prepare
 from alphapy.testing import ChromiumProcess, DashboardFlow, DiscordEmulator, find_chromium, open_browser_page
 from alphapy.testing.browser import DESKTOP, NO_CHROMIUM, PHONE
 
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
 REPO = Path(__file__).resolve().parent.parent
 MAX_BYTES = 150 * 1024
 THEMES = ("light", "dark")
 DEVICES = {"desktop": (DESKTOP, 1), "phone": (PHONE, 2)}  # viewport, device pixel ratio
 SWITCHED_OFF = "faq"
+#: The server menu's pages to show, when the dashboard has them.
+MENU = ("Settings", "History")
+#: A long page (the settings) is shown down to this many CSS pixels: a README image is a
+#: look at the page, and a whole long page at a phone's pixel ratio is megabytes.
+MAX_HEIGHT = {"desktop": 1100, "phone": PHONE["height"]}
 
 
 async def make_history(runner: BotRunner, guild: Any, host: Any) -> None:
@@ -50,13 +58,26 @@ async def make_history(runner: BotRunner, guild: Any, host: Any) -> None:
 
 
 async def host_pages(flow: DashboardFlow, guild: Any, host: Any) -> AsyncIterator[str]:
-    """The host's flow; each page's name once it is shown (a new page is two lines here)."""
+    """The host's flow: the picker, the overview, then each page of the server's menu that
+    this dashboard has; each page's name once it is shown."""
     await flow.log_in(host)
     yield "servers"
     await flow.open_server(guild.name)
     yield "overview"
-    await flow.open("History")
-    yield "history"
+    overview = flow.page.url
+    for entry in MENU:
+        if await flow.page.get_by_role("link", name=entry, exact=True).count():
+            await flow.open(entry)
+            yield entry.lower()
+            await flow.page.goto(overview)
+
+
+async def top_of_page(page: Page, target: Path, max_height: int) -> None:
+    """The page down to ``max_height`` CSS pixels (all of it when shorter)."""
+    height = int(await page.evaluate("document.documentElement.scrollHeight"))
+    width = int(await page.evaluate("document.documentElement.clientWidth"))
+    await page.screenshot(path=str(target), full_page=True,
+                          clip={"x": 0, "y": 0, "width": width, "height": min(height, max_height)})
 
 
 async def shoot(endpoint: str, dashboard: str, guild: Any, host: Any, out: Path, scratch: Path) -> list[Path]:
@@ -69,8 +90,9 @@ async def shoot(endpoint: str, dashboard: str, guild: Any, host: Any, out: Path,
                 for theme in THEMES:
                     # The theme is a media feature: switching it restyles the page in place.
                     await browser.page.emulate_media(color_scheme=theme)  # type: ignore[arg-type]
+                    await browser.visited(f"{page} {theme}")  # the whole page, checked, in the scratch folder
                     target = out / f"dashboard-{page}-{theme}-{device}.png"
-                    shutil.copyfile(await browser.visited(f"{page} {theme}"), target)
+                    await top_of_page(browser.page, target, MAX_HEIGHT[device])
                     written.append(target)
                 await browser.page.emulate_media(color_scheme=THEMES[0])  # type: ignore[arg-type]
     return written
