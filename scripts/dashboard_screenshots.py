@@ -90,7 +90,7 @@ async def shoot(endpoint: str, dashboard: str, guild: Any, host: Any, out: Path,
                 for theme in THEMES:
                     # The theme is a media feature: switching it restyles the page in place.
                     await browser.page.emulate_media(color_scheme=theme)  # type: ignore[arg-type]
-                    await browser.visited(f"{page} {theme}")  # the whole page, checked, in the scratch folder
+                    await browser.check(f"{page} {theme}")  # the page is checked in each theme too
                     target = out / f"dashboard-{page}-{theme}-{device}.png"
                     await top_of_page(browser.page, target, MAX_HEIGHT[device])
                     written.append(target)

@@ -172,9 +172,13 @@ class BrowserPage:
         path = self.screenshots / f"{len(self.kept) + 1:02d}-{slug}.png"
         await self.page.screenshot(path=str(path), full_page=True)
         self.kept.append(path)
+        await self.check(name)
+        return path
+
+    async def check(self, name: str) -> None:
+        """Fail, naming each problem, when the current page has any (no screenshot kept)."""
         problems = await self.problems()
         assert not problems, f"{name} ({self.page.url}):\n  " + "\n  ".join(problems)
-        return path
 
     async def problems(self) -> list[str]:
         """What is wrong on the current page (empty when nothing), console errors included."""
