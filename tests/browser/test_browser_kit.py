@@ -15,7 +15,7 @@ from aiohttp import web
 
 from alphapy.dashboard.security import CONTENT_SECURITY_POLICY
 from alphapy.testing import BrowserPage, find_chromium
-from alphapy.testing.browser import CHROMIUM_ENV, NO_CHROMIUM
+from alphapy.testing.browser import CHROMIUM_ENV, NO_CHROMIUM, SCREENSHOTS_ENV, screenshot_folder
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -100,3 +100,10 @@ def test_without_chromium_the_browser_tests_skip_with_one_line(tmp_path: Path) -
     skipped = [line for line in run.stdout.splitlines() if line.startswith("SKIPPED")]
     assert skipped and all(NO_CHROMIUM in line for line in skipped), run.stdout
     assert "4 skipped" in run.stdout
+
+
+def test_screenshots_go_under_alphapy_screenshots_when_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(SCREENSHOTS_ENV, raising=False)
+    assert screenshot_folder("test_x[a/b]", tmp_path) == tmp_path / "screenshots"
+    monkeypatch.setenv(SCREENSHOTS_ENV, str(tmp_path / "kept"))
+    assert screenshot_folder("test_x[a/b]", tmp_path) == tmp_path / "kept" / "test_x-a-b-"
