@@ -55,6 +55,7 @@ ACTION_SECONDS = 15.0
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
+
 def find_chromium() -> str | None:
     """The Chromium to drive: ``ALPHAPY_CHROMIUM`` when set, else the first on ``PATH``."""
     configured = os.environ.get(CHROMIUM_ENV)
