@@ -33,6 +33,12 @@ _EXPORTS: dict[str, str] = {
     "assert_tables_match_reference": "alphapy.testing.schema",
     "assert_sent_within_limits": "alphapy.testing.sent_lengths",
     "length_problems": "alphapy.testing.sent_lengths",
+    # Pages in a real browser (Chromium through Playwright).
+    "BrowserPage": "alphapy.testing.browser",
+    "ChromiumProcess": "alphapy.testing.browser",
+    "find_chromium": "alphapy.testing.browser",
+    "open_browser_page": "alphapy.testing.browser",
+    "DashboardFlow": "alphapy.testing.dashboard_flows",
     # A plugin's demo chapter, run on its own.
     "build_demo_guild": "alphapy.demo",
     "run_steps_alone": "alphapy.demo.tour",
@@ -123,3 +129,12 @@ if TYPE_CHECKING:
         assert_sent_within_limits as assert_sent_within_limits,
         length_problems as length_problems,
     )
+
+if TYPE_CHECKING:  # pages in a real browser
+    from alphapy.testing.browser import (
+        BrowserPage as BrowserPage,
+        ChromiumProcess as ChromiumProcess,
+        find_chromium as find_chromium,
+        open_browser_page as open_browser_page,
+    )
+    from alphapy.testing.dashboard_flows import DashboardFlow as DashboardFlow

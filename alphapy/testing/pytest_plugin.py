@@ -103,6 +103,45 @@ async def db(migrated_database_url: str) -> AsyncIterator[Database]:
         await database.close()
 
 
+# --- a real browser (Chromium through Playwright) ------------------------------------------
+
+@pytest.fixture(scope="session")
+def alphapy_chromium() -> Iterator[str]:
+    """One headless Chromium for the session; its DevTools endpoint. Skips without one."""
+    from alphapy.testing.browser import (
+        NO_CHROMIUM,
+        NO_PLAYWRIGHT,
+        ChromiumProcess,
+        find_chromium,
+        playwright_installed,
+    )
+
+    executable = find_chromium()
+    if executable is None:
+        pytest.skip(NO_CHROMIUM)
+    if not playwright_installed():
+        pytest.skip(NO_PLAYWRIGHT)
+    with ChromiumProcess(executable) as chromium:
+        yield chromium.endpoint
+
+
+@pytest.fixture
+def browser_screenshots(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
+    """Where ``browser_page`` keeps its screenshots: ``ALPHAPY_SCREENSHOTS/<test>`` or under ``tmp_path``."""
+    from alphapy.testing.browser import screenshot_folder
+
+    return screenshot_folder(request.node.name, tmp_path)
+
+
+@pytest_asyncio.fixture
+async def browser_page(alphapy_chromium: str, browser_screenshots: Any) -> AsyncIterator[Any]:
+    """A :class:`~alphapy.testing.browser.BrowserPage` in a fresh browser context (desktop, light)."""
+    from alphapy.testing.browser import open_browser_page
+
+    async with open_browser_page(alphapy_chromium, browser_screenshots) as page:
+        yield page
+
+
 # --- Discord, AI and the bot -----------------------------------------------------------
 
 @pytest_asyncio.fixture
