@@ -67,6 +67,8 @@ async def _serve() -> int:
             bot = await runner.start()
             if emulator is not None:  # never beside a real DISCORD_TOKEN: it lets anyone act as anyone
                 playground = await _start_playground(emulator, runtime.config.playground_port)
+                if playground is not None and runner.services is not None:
+                    playground.follow_bot(runner.services.scheduler)
             from alphapy.dashboard.server import start_beside_bot
 
             dashboard, dashboard_note = await start_beside_bot(runtime.config, runner.services, emulator=emulator)

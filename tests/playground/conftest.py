@@ -36,10 +36,17 @@ def alphapy_plugins() -> list[tuple[str, Any]]:
 
 
 @pytest_asyncio.fixture
-async def playground(bot: Any, emulator: Any) -> AsyncIterator[Playground]:
-    """The playground on a free loopback port, beside the running bot."""
-    async with Playground(emulator) as started:
-        yield started
+async def playground(bot_runner: Any, emulator: Any) -> AsyncIterator[Playground]:
+    """The playground on a free loopback port, beside the running bot (whose clock it
+    moves; the clock is put back afterwards)."""
+    from alphapy import clock
+
+    try:
+        async with Playground(emulator) as started:
+            started.follow_bot(bot_runner.services.scheduler)
+            yield started
+    finally:
+        clock.reset()
 
 
 @dataclass

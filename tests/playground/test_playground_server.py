@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -191,3 +192,26 @@ def test_markdown_is_escaped_then_formatted() -> None:
     assert "<strong>bold</strong>" in shown and "<em>it</em>" in shown and "<code>&lt;b&gt;</code>" in shown
     assert 'href="javascript' not in shown and '<a href="https://e.org"' in shown
     assert "@alice" in shown and "@Staff" in shown and "#general" in shown and "&lt;i&gt;" in shown
+
+
+def in_fourteen_minutes() -> str:
+    """HH:MM (UTC, the server's default timezone) a little under 15 minutes from now, so
+    moving the clock 15 minutes makes the reminder due, and not late."""
+    soon = datetime.now(UTC) + timedelta(minutes=14, seconds=59)
+    return soon.strftime("%H:%M")
+
+
+async def test_moving_time_forward_delivers_a_reminder_that_became_due(visitor: Visitor, emulator: Any,
+                                                                        guild: Any, host: Any,
+                                                                        channel: Any) -> None:
+    await visitor.become(host)
+    await visitor.post(f"/g/{guild.id}/c/{channel.id}/command", {
+        "command": "reminder add", "name": "Stand-up", "channel": str(channel.id), "days": "daily",
+        "time": in_fourteen_minutes(), "message": "Time for the stand-up"})
+    assert "Stand-up" in emulator.ephemeral_replies(host)[-1].content
+    assert not [m for m in channel.messages if m.embeds]
+    await visitor.post("/time", {"minutes": "15", "back": f"/g/{guild.id}/c/{channel.id}"})
+    sent = await emulator.wait_until(lambda: [m for m in channel.messages
+                                              if m.embeds and m.embeds[0].get("title") == "⏰ Stand-up"])
+    assert "Time for the stand-up" in (sent[0].embeds[0].get("description") or "")
+    assert "⏰ Stand-up" in await visitor.get(f"/g/{guild.id}/c/{channel.id}")

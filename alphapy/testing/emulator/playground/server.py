@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -41,6 +41,17 @@ class Playground:
     def on_time_moved(self, listener: Callable[[float], Awaitable[None]]) -> None:
         """Also call ``listener(seconds)`` when a visitor moves the clock forward."""
         self.state.time_listeners.append(listener)
+
+    def follow_bot(self, scheduler: Any) -> None:
+        """Move the bot's clock too (it runs in this process): due work claims as of the
+        moved time and claims at once, so a reminder due in the skipped minutes fires."""
+        from alphapy import clock
+
+        async def moved(seconds: float) -> None:
+            clock.advance(seconds)
+            scheduler.wake_due()
+
+        self.on_time_moved(moved)
 
     async def start(self) -> str:
         runner = web.AppRunner(create_app(self.state), access_log=None, handle_signals=False,
