@@ -12,6 +12,7 @@ import pytest
 import pytest_asyncio
 
 from .conftest import CHROMIUM_ARGS
+from .test_playground_server import in_fourteen_minutes
 
 #: Playwright's own waits (for a selector, a navigation) end after this many milliseconds
 WAIT_MS = 10_000
@@ -73,6 +74,24 @@ async def test_an_ephemeral_answer_is_not_visible_to_another_identity(page: Any,
     await shoot(page, screenshots, "ephemeral")
     await become(page, "member (member)")
     assert await page.locator("article.message", has_text="Raid night").count() == 0
+
+
+async def test_a_host_adds_a_reminder_and_sees_it_delivered_after_moving_time(page: Any, guild: Any, emulator: Any,
+                                                                              screenshots: Path) -> None:
+    await page.goto(f"/g/{guild.id}")
+    await become(page, "host (host)")
+    await use_command(page, "reminder add", name="Stand-up", channel="#general", days="daily",
+                      time=in_fourteen_minutes(), message="Time for the **stand-up**")
+    await page.locator("article.message.ephemeral", has_text="Stand-up").wait_for()
+    await page.select_option("#minutes", label="15 minutes")
+    async with page.expect_navigation():
+        await page.click("text=Forward")
+    general = guild.channel("general")
+    await emulator.wait_until(lambda: [m for m in general.messages if m.embeds], timeout=15)
+    # delivered a moment after the clock moved: the live stream brings it without a reload
+    delivered = page.locator("article.message:not(.ephemeral) .embed-title", has_text="⏰ Stand-up")
+    await delivered.wait_for()
+    await shoot(page, screenshots, "reminder")
 
 
 async def test_a_member_cannot_see_a_private_channel(page: Any, guild: Any, emulator: Any, screenshots: Path) -> None:

@@ -215,3 +215,15 @@ async def test_moving_time_forward_delivers_a_reminder_that_became_due(visitor: 
                                               if m.embeds and m.embeds[0].get("title") == "⏰ Stand-up"])
     assert "Time for the stand-up" in (sent[0].embeds[0].get("description") or "")
     assert "⏰ Stand-up" in await visitor.get(f"/g/{guild.id}/c/{channel.id}")
+
+
+async def test_the_live_stream_tells_a_page_what_happened_between_rendering_and_connecting(
+        playground: Any, visitor: Visitor, emulator: Any, guild: Any, channel: Any) -> None:
+    page = await visitor.get(f"/g/{guild.id}/c/{channel.id}")
+    rendered = page.split('data-stamp="', 1)[1].split('"', 1)[0]
+    await emulator.post(channel, "while the page was loading", author=guild.member("member"))
+    playground.state.acted()
+    async with visitor.http.get(f"{playground.url}/g/{guild.id}/c/{channel.id}/events",
+                                params={"since": rendered}) as stream:
+        line = await asyncio.wait_for(stream.content.readline(), timeout=5)
+        assert line == b"event: changed\n"

@@ -47,6 +47,11 @@ class PlaygroundState:
             self.modals.popitem(last=False)
         return interaction.id
 
+    def stamp_text(self) -> str:
+        """The stamp as a page carries it (its live stream starts from there, so nothing
+        that happens between rendering and connecting is missed)."""
+        return ".".join(map(str, self.stamp()))
+
     def stamp(self) -> tuple[int, int, int]:
         """Changes whenever the bot made a request, a visitor acted or an ephemeral answer
         appeared: cheap enough to check on every emulator event."""

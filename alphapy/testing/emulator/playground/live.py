@@ -35,7 +35,10 @@ async def events(request: web.Request) -> web.StreamResponse:
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
     await response.prepare(request)
     seen = state.stamp()
+    rendered = request.query.get("since")
     try:
+        if rendered is not None and rendered != state.stamp_text():
+            await response.write(f"event: changed\ndata: {where.channel.id}\n\n".encode())
         while not state.stopping.is_set():
             try:
                 await state.emu.wait_until(_changed_since(state, seen), timeout=KEEPALIVE_SECONDS)

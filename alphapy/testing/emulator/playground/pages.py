@@ -68,7 +68,7 @@ def message_context(where: Place) -> dict[str, Any]:
         "channel_url": where.url, "csrf_token": base_context(where.session)["csrf_token"],
         "members": list(where.guild.members.values()), "roles": sorted(where.guild.roles.values(),
                                                                        key=lambda r: -r.position),
-        "channels": visible_channels(where.guild, where.member),
+        "channels": visible_channels(where.guild, where.member), "stamp": where.state.stamp_text(),
     }
 
 

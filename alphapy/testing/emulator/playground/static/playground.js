@@ -25,7 +25,8 @@ function liveMessages() {
       if (again) { again = false; reload(); }
     }
   }
-  const stream = new EventSource(base + "/events");
+  // from the state this page was rendered at: what happened since is not missed
+  const stream = new EventSource(base + "/events?since=" + encodeURIComponent(list.dataset.stamp || ""));
   stream.addEventListener("changed", reload);
   stream.addEventListener("open", () => { document.body.dataset.live = "on"; });
   list.scrollTop = list.scrollHeight;
