@@ -192,6 +192,7 @@ def test_markdown_is_escaped_then_formatted() -> None:
     assert "<strong>bold</strong>" in shown and "<em>it</em>" in shown and "<code>&lt;b&gt;</code>" in shown
     assert 'href="javascript' not in shown and '<a href="https://e.org"' in shown
     assert "@alice" in shown and "@Staff" in shown and "#general" in shown and "&lt;i&gt;" in shown
+    assert render_markdown(r"\*\*not bold\*\* and \<@1>", names) == "**not bold** and &lt;@1&gt;"
 
 
 def in_fourteen_minutes() -> str:

@@ -17,7 +17,8 @@ from markupsafe import Markup
 
 #: one alternative per token that must not be touched by emphasis: code first
 _TOKENS = re.compile(
-    r"(?P<block>```(?:[\w+-]*\n)?(?P<block_body>[\s\S]*?)```)"
+    r"(?P<escape>\\[\\*_~`|>#\[\]()<:-])"
+    r"|(?P<block>```(?:[\w+-]*\n)?(?P<block_body>[\s\S]*?)```)"
     r"|(?P<code>`(?P<code_body>[^`\n]+)`)"
     r"|(?P<user><@!?(?P<user_id>\d+)>)"
     r"|(?P<role><@&(?P<role_id>\d+)>)"
@@ -69,6 +70,8 @@ def _plain(text: str) -> str:
 
 
 def _token(token: re.Match[str], names: Names) -> str:
+    if token["escape"] is not None:  # "\*" shows a literal star, as in Discord
+        return html.escape(token["escape"][1])
     if token["block"] is not None:
         return f"<pre><code>{html.escape(token['block_body'])}</code></pre>"
     if token["code"] is not None:
