@@ -23,6 +23,8 @@ from alphapy.testing.emulator.playground import Playground
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+#: where the test run started (a relative ALPHAPY_SCREENSHOTS is from here, even if a test chdirs)
+STARTED_IN = Path.cwd()
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -110,6 +112,6 @@ def chromium() -> Iterator[Any]:
 @pytest.fixture
 def screenshots(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     """Where a test keeps its screenshots: ``$ALPHAPY_SCREENSHOTS`` when set, else its tmp dir."""
-    where = Path(os.environ.get("ALPHAPY_SCREENSHOTS") or tmp_path)
+    where = STARTED_IN / Path(os.environ.get("ALPHAPY_SCREENSHOTS") or tmp_path)
     where.mkdir(parents=True, exist_ok=True)
     return where
