@@ -228,3 +228,20 @@ async def test_the_live_stream_tells_a_page_what_happened_between_rendering_and_
                                 params={"since": rendered}) as stream:
         line = await asyncio.wait_for(stream.content.readline(), timeout=5)
         assert line == b"event: changed\n"
+
+
+async def test_autocomplete_asks_the_bot_with_what_the_form_holds(visitor: Visitor, emulator: Any, guild: Any,
+                                                                 host: Any, channel: Any) -> None:
+    await visitor.become(host)
+    await visitor.post(f"/g/{guild.id}/c/{channel.id}/command", {
+        "command": "reminder add", "name": "Raid night", "channel": str(channel.id), "days": "mon",
+        "time": "19:00", "message": "Bring snacks"})
+    form = await visitor.get(f"/g/{guild.id}/c/{channel.id}/command?name=reminder+edit")
+    assert 'data-autocomplete="reminder"' in form and 'list="ac-reminder"' in form
+    async with visitor.http.get(f"{visitor.base}/g/{guild.id}/c/{channel.id}/autocomplete",
+                                params={"command": "reminder edit", "focused": "reminder", "reminder": "raid"}) as answer:
+        assert answer.status == 200
+        assert (await answer.json())["choices"] == [{"name": "#1 Raid night", "value": "1"}]
+    autocompletes = [r for r in emulator.requests.matching("POST", "/interactions/{interaction_id}/{interaction_token}/callback")
+                     if (r.json or {}).get("type") == 8]
+    assert autocompletes, "the bot answered an autocomplete interaction"

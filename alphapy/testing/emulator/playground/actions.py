@@ -12,6 +12,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from aiohttp import web
+from aiohttp.web_request import FileField
 from aiohttp_session import get_session
 
 from alphapy.dashboard.render import page
@@ -241,7 +242,7 @@ async def submit_modal(request: web.Request) -> web.StreamResponse:
         if spec.type == 4:
             values[spec.custom_id] = str(form.get(spec.custom_id, ""))
         elif spec.type == 19:
-            uploads = [f for f in form.getall(spec.custom_id, []) if getattr(f, "filename", None)]
+            uploads = [f for f in form.getall(spec.custom_id, []) if isinstance(f, FileField) and f.filename]
             values[spec.custom_id] = [(f.filename, f.file.read(), f.content_type) for f in uploads]
         else:
             values[spec.custom_id] = [str(v) for v in form.getall(spec.custom_id, [])]

@@ -76,7 +76,8 @@ def note(session: Session, sentence: str) -> None:
 
 
 def take_note(session: Session) -> str | None:
-    return session.pop(NOTE, None)
+    sentence = session.pop(NOTE, None)
+    return str(sentence) if sentence is not None else None
 
 
 def base_context(session: Session) -> dict[str, Any]:
