@@ -245,3 +245,25 @@ async def test_autocomplete_asks_the_bot_with_what_the_form_holds(visitor: Visit
     autocompletes = [r for r in emulator.requests.matching("POST", "/interactions/{interaction_id}/{interaction_token}/callback")
                      if (r.json or {}).get("type") == 8]
     assert autocompletes, "the bot answered an autocomplete interaction"
+
+
+async def test_direct_messages_are_shown_to_their_recipient_and_their_buttons_work(
+        visitor: Visitor, bot: Any, emulator: Any, guild: Any, host: Any, channel: Any) -> None:
+    welcome = guild.add_text_channel("welcome")
+    await emulator.settle()
+    for key, value in {"channel": welcome.id, "dm_on_join": True}.items():
+        await bot.settings.set(guild.id, "onboarding", key, value)
+    await emulator.slash(host, "onboarding rule add", title="Be kind", description="No harassment.")
+    await visitor.post(f"/g/{guild.id}/c/{channel.id}/members", {"name": "dora"})
+    dora = guild.member("dora")
+    dm = await emulator.wait_until(lambda: emulator.dms(dora))
+    page = await visitor.get("/dm")
+    assert "Start" in page and f"/dm/m/{dm[0].id}/click" in page
+    start = next(b["custom_id"] for b in dm[0].buttons if "Start" in (b.get("label") or ""))
+    clicked = await visitor.post(f"/dm/m/{dm[0].id}/click", {"custom_id": start})
+    assert "notice" not in clicked, clicked[clicked.find("notice"):][:300]
+    rules = await emulator.wait_until(lambda: [m for m in [*emulator.dms(dora), *emulator.ephemeral_replies(dora)]
+                                               if any(e.get("title") == "Be kind" for e in m.embeds)])
+    assert rules and "Be kind" in await visitor.get("/dm")
+    await visitor.become(host)
+    assert f"/dm/m/{dm[0].id}/click" not in await visitor.get("/dm")  # someone else's DMs stay theirs

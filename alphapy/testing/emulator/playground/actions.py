@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.web_request import FileField
-from aiohttp_session import get_session
+from aiohttp_session import Session, get_session
 
 from alphapy.dashboard.render import page
 
@@ -22,7 +22,7 @@ from ..errors import DiscordHTTPError
 from ..interactions import Interaction
 from .commands import FormError, option_values
 from .context import Place, base_context, channel_url, identity, note, place
-from .keys import STATE_KEY
+from .keys import STATE_KEY, PlaygroundState
 from .pages import REACTIONS, command_context, find_form
 from .view import acting_member, find_message
 
@@ -47,22 +47,35 @@ def sentence(exc: BaseException) -> str:
     return f"That did not work: {text.rstrip('.')}."
 
 
-async def _act(where: Place, action: Awaitable[Any]) -> Any:
+async def run_driver(state: PlaygroundState, session: Session, action: Awaitable[Any]) -> Any:
     """Run a driver; a refusal becomes the note on the next page, and None is returned."""
     try:
         return await action
     except (EmulatorTimeout, DiscordHTTPError, LookupError, PermissionError, ValueError, TypeError) as exc:
-        note(where.session, sentence(exc))
+        note(session, sentence(exc))
         return None
     finally:
-        where.state.acted()
+        state.acted()
+
+
+def follow(state: PlaygroundState, result: Any, back: str) -> web.HTTPFound:
+    """Where the visitor goes next: the modal the bot opened, else ``back``."""
+    if isinstance(result, Interaction) and result.modal is not None:
+        return web.HTTPFound(f"/modal/{state.keep_modal(result)}")
+    return web.HTTPFound(back)
+
+
+async def act_and_follow(state: PlaygroundState, session: Session, action: Awaitable[Any],
+                         back: str) -> web.StreamResponse:
+    raise follow(state, await run_driver(state, session, action), back)
+
+
+async def _act(where: Place, action: Awaitable[Any]) -> Any:
+    return await run_driver(where.state, where.session, action)
 
 
 def _after(where: Place, result: Any) -> web.HTTPFound:
-    """Where the visitor goes next: the modal the bot opened, else back to the channel."""
-    if isinstance(result, Interaction) and result.modal is not None:
-        return web.HTTPFound(f"/modal/{where.state.keep_modal(result)}")
-    return web.HTTPFound(where.url)
+    return follow(where.state, result, where.url)
 
 
 async def _form(request: web.Request) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from alphapy.dashboard.keys import Handler
 from alphapy.dashboard.render import refuse
 from alphapy.dashboard.security import security_headers
 
-from . import actions, live, pages
+from . import actions, direct, live, pages
 from .keys import STATE_KEY, PlaygroundState
 
 HERE = Path(__file__).resolve().parent
@@ -37,6 +37,7 @@ def create_app(state: PlaygroundState, *, session_key: bytes | None = None) -> w
     app.router.add_routes(pages.routes)
     app.router.add_routes(actions.routes)
     app.router.add_routes(live.routes)
+    app.router.add_routes(direct.routes)
     app.router.add_get("/attachments/{attachment_id:\\d+}/{filename}", attachment)
     app.router.add_static("/static/", HERE / "static")
     app.on_shutdown.append(_stop_streams)
