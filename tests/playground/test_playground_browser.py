@@ -72,6 +72,12 @@ async def test_an_ephemeral_answer_is_not_visible_to_another_identity(page: Any,
     await answer.wait_for()
     assert "Only you can see this" in await answer.inner_text()
     await shoot(page, screenshots, "ephemeral")
+    # autocomplete (JavaScript): typing in the reminder field asks the bot, as Discord does
+    await page.goto(f"/g/{guild.id}/c/{guild.channel('general').id}/command?name=reminder+edit")
+    await page.locator("#opt-reminder").press_sequentially("Raid")
+    suggestion = page.locator("#ac-reminder option")
+    await suggestion.first.wait_for(state="attached")
+    assert await suggestion.first.text_content() == "#1 Raid night"
     await become(page, "member (member)")
     assert await page.locator("article.message", has_text="Raid night").count() == 0
 
