@@ -168,8 +168,11 @@ async def test_a_form_without_the_sessions_token_is_refused(playground: Any, gui
 async def test_moving_time_moves_the_emulators_clock(visitor: Visitor, emulator: Any, guild: Any,
                                                      channel: Any) -> None:
     before = emulator.clock.now()
-    await visitor.post("/time", {"minutes": "60", "back": f"/g/{guild.id}/c/{channel.id}"})
+    page = await visitor.post("/time", {"minutes": "60", "back": f"/g/{guild.id}/c/{channel.id}"})
     assert emulator.clock.now() - before >= 3600
+    assert "(clock +1 h)" in page
+    refused = await visitor.post("/time", {"minutes": "-5", "back": f"/g/{guild.id}/c/{channel.id}"})
+    assert "between 1 and a year" in refused and "(clock +1 h)" in refused
 
 
 async def test_the_live_stream_says_when_something_changed(playground: Any, visitor: Visitor, emulator: Any,

@@ -299,7 +299,7 @@ async def move_time(request: web.Request) -> web.StreamResponse:
         minutes = float(str(form.get("minutes", "")))
     except ValueError:
         minutes = -1
-    if not 0 < minutes * 60 <= MAX_MOVE_SECONDS:
+    if not 60 <= minutes * 60 <= MAX_MOVE_SECONDS:
         note(session, "Move the clock forward by a number of minutes between 1 and a year.")
     else:
         await state.move_time(minutes * 60)

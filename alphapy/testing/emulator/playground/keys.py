@@ -32,8 +32,12 @@ class PlaygroundState:
     #: moved (a host process adds what else follows its clock)
     time_listeners: list[Callable[[float], Awaitable[None]]] = field(default_factory=list)
 
+    #: how far visitors moved the clock, shown beside the control
+    moved_seconds: float = 0.0
+
     async def move_time(self, seconds: float) -> None:
         self.emu.advance_time(seconds)
+        self.moved_seconds += seconds
         for listener in self.time_listeners:
             await listener(seconds)
 

@@ -99,8 +99,19 @@ def _frame(where: Place) -> dict[str, Any]:
         "can_manage_roles": bool(granted & (P.MANAGE_ROLES | P.ADMINISTRATOR)),
         "assignable_roles": [r for r in sorted(where.guild.roles.values(), key=lambda r: -r.position)
                              if not r.is_everyone and not r.managed],
-        "clock": emu.clock.now(),
+        "moved": moved_text(where.state.moved_seconds),
     }
+
+
+def moved_text(seconds: float) -> str:
+    """``+1 d 2 h 15 min``: how far the clock runs ahead, or an empty string."""
+    minutes = int(seconds // 60)
+    if minutes <= 0:
+        return ""
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{days} d"] * bool(days) + [f"{hours} h"] * bool(hours) + [f"{minutes} min"] * bool(minutes)
+    return "+" + " ".join(parts)
 
 
 def usable_commands(where: Place) -> list[CommandForm]:
