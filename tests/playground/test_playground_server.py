@@ -270,3 +270,16 @@ async def test_direct_messages_are_shown_to_their_recipient_and_their_buttons_wo
     assert rules and "Be kind" in await visitor.get("/dm")
     await visitor.become(host)
     assert f"/dm/m/{dm[0].id}/click" not in await visitor.get("/dm")  # someone else's DMs stay theirs
+
+
+async def test_an_attachment_is_served_only_to_who_may_see_its_channel(visitor: Visitor, emulator: Any, guild: Any,
+                                                                       member: Any) -> None:
+    room = private_channel(guild)
+    posted = await emulator.post(room, "the plan", author=guild.member("mod"),
+                                 attachments=[("plan.png", b"\x89PNG\r\n\x1a\nnot really", "image/png")])
+    address = f"/attachments/{posted.attachments[0].id}/plan.png"
+    await visitor.become(guild.member("mod"))
+    async with visitor.http.get(visitor.base + address) as answer:
+        assert answer.status == 200 and await answer.read() == posted.attachments[0].data
+    await visitor.become(member)
+    await visitor.get(address, status=404)

@@ -19,7 +19,9 @@ from alphapy.dashboard.render import refuse
 from alphapy.dashboard.security import security_headers
 
 from . import actions, direct, live, pages
+from .context import identity
 from .keys import STATE_KEY, PlaygroundState
+from .view import acting_member
 
 HERE = Path(__file__).resolve().parent
 COOKIE_NAME = "alphapy_playground"
@@ -60,12 +62,26 @@ async def polite_errors(request: web.Request, handler: Handler) -> web.StreamRes
 
 
 async def attachment(request: web.Request) -> web.StreamResponse:
-    """A file someone attached, served from this origin (the page's CSP loads nothing else)."""
-    emu = request.app[STATE_KEY].emu
-    found = emu.state.attachments.get(int(request.match_info["attachment_id"]))
-    if found is None:
-        raise web.HTTPNotFound(text="That file is gone.")
+    """A file someone attached, served from this origin (the page's CSP loads nothing else),
+    only to someone who may see the channel it was posted in."""
+    state = request.app[STATE_KEY]
+    found = state.emu.state.attachments.get(int(request.match_info["attachment_id"]))
+    if found is None or not await _may_see(request, found.url):
+        raise web.HTTPNotFound(text="That file is gone or not yours to see.")
     content_type = found.content_type or "application/octet-stream"
     inline = content_type in ("image/png", "image/jpeg", "image/gif", "image/webp")
     return web.Response(body=found.data, content_type=content_type if inline else "application/octet-stream",
                         headers={"Content-Disposition": "inline" if inline else "attachment"})
+
+
+async def _may_see(request: web.Request, url: str) -> bool:
+    """Whether the visitor's identity may view the channel in the attachment's address
+    (``.../attachments/{channel_id}/{id}/{name}``, as the emulator stores it)."""
+    parts = url.split("/attachments/", 1)[-1].split("/")
+    channel = request.app[STATE_KEY].emu.state.channels.get(int(parts[0])) if parts[0].isdigit() else None
+    if channel is None:
+        return False
+    _session, chosen = await identity(request)
+    if channel.guild is None:
+        return chosen is not None and any(user.id == chosen for user in channel.recipients)
+    return channel.visible_to(acting_member(channel.guild, chosen))
