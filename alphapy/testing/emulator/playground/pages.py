@@ -8,6 +8,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from alphapy.dashboard.csrf import csrf_token
 from alphapy.dashboard.render import page
 
 from ..permissions import P
@@ -65,7 +66,7 @@ def message_context(where: Place) -> dict[str, Any]:
         "messages": shown, "names": names, "blocks": lambda m: component_blocks(m.components, names),
         "is_image": attachment_is_image, "me": where.member, "reactions": REACTIONS,
         "bot_id": emu.bot_user.id, "guild": where.guild, "channel": where.channel,
-        "channel_url": where.url, "csrf_token": base_context(where.session)["csrf_token"],
+        "channel_url": where.url, "csrf_token": csrf_token(where.session),
         "members": list(where.guild.members.values()), "roles": sorted(where.guild.roles.values(),
                                                                        key=lambda r: -r.position),
         "channels": visible_channels(where.guild, where.member), "stamp": where.state.stamp_text(),
