@@ -34,9 +34,10 @@ async def page(chromium: Any, playground: Any) -> AsyncIterator[Any]:
 
 
 async def become(page: Any, label: str) -> None:
-    """Pick a person in the "You are" menu (the page submits it on change)."""
+    """Pick a person in the "You are" menu and press Switch."""
+    await page.select_option("#identity", label=label)
     async with page.expect_navigation():
-        await page.select_option("#identity", label=label)
+        await page.click("form.identity button[type=submit]")
 
 
 async def use_command(page: Any, path: str, **fields: str) -> None:

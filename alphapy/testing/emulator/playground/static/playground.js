@@ -1,5 +1,6 @@
-// The playground's only script: live message lists, autocomplete, and submitting the
-// identity switcher on change. Every page works without it (forms and a refresh).
+// The playground's only script: live message lists and autocomplete. Every page works
+// without it (forms and a refresh); menus never submit on change, so arrowing through them
+// with the keyboard switches nothing until the button is pressed.
 "use strict";
 
 function liveMessages() {
@@ -61,10 +62,4 @@ function autocomplete() {
   });
 }
 
-function autosubmit() {
-  document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
-    select.addEventListener("change", () => select.form.requestSubmit());
-  });
-}
-
-document.addEventListener("DOMContentLoaded", () => { liveMessages(); autocomplete(); autosubmit(); });
+document.addEventListener("DOMContentLoaded", () => { liveMessages(); autocomplete(); });
