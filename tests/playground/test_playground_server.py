@@ -283,3 +283,13 @@ async def test_an_attachment_is_served_only_to_who_may_see_its_channel(visitor: 
         assert answer.status == 200 and await answer.read() == posted.attachments[0].data
     await visitor.become(member)
     await visitor.get(address, status=404)
+
+
+async def test_a_request_for_another_host_name_is_refused(playground: Any, guild: Any) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{playground.url}/g/{guild.id}", headers={"Host": "evil.example:80"},
+                            allow_redirects=False) as answer:
+            assert answer.status == 421
+        async with http.get(f"{playground.url}/g/{guild.id}", headers={"Host": "localhost"},
+                            allow_redirects=False) as answer:
+            assert answer.status == 302

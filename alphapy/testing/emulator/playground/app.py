@@ -32,7 +32,8 @@ MAX_BODY = 11 * 1024 * 1024
 def create_app(state: PlaygroundState, *, session_key: bytes | None = None) -> web.Application:
     storage = EncryptedCookieStorage(session_key or secrets.token_bytes(32), cookie_name=COOKIE_NAME,
                                      httponly=True, samesite="Lax")
-    app = web.Application(middlewares=[security_headers, polite_errors, session_middleware(storage), csrf_protect],
+    app = web.Application(middlewares=[security_headers, loopback_only, polite_errors, session_middleware(storage),
+                                       csrf_protect],
                           client_max_size=MAX_BODY)
     app[STATE_KEY] = state
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
@@ -48,6 +49,19 @@ def create_app(state: PlaygroundState, *, session_key: bytes | None = None) -> w
 
 async def _stop_streams(app: web.Application) -> None:
     app[STATE_KEY].stopping.set()
+
+
+#: the names a browser on this machine uses for the playground
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+@web.middleware
+async def loopback_only(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse a request addressed to another host name: a web page elsewhere that rebinds
+    its own name to 127.0.0.1 (DNS rebinding) must not read what anyone here may see."""
+    if (request.url.host or "").lower().strip("[]") not in LOOPBACK_HOSTS:
+        raise web.HTTPMisdirectedRequest(text="The playground answers on 127.0.0.1 only.")
+    return await handler(request)
 
 
 @web.middleware
