@@ -54,6 +54,7 @@ _EXPORTS: dict[str, str] = {
     "PremiumStatus": "alphapy.premium",
     "DueWork": "alphapy.scheduler",
     "notify_due": "alphapy.scheduler",
+    "utcnow": "alphapy.clock",
     "shard_of": "alphapy.scheduler",
     "export_user": "alphapy.privacy",
     "forget_user": "alphapy.privacy",
@@ -143,6 +144,7 @@ if TYPE_CHECKING:
     )
     from alphapy.authority import grant_refusal as grant_refusal, ping_refusal as ping_refusal
     from alphapy.bot import AlphapyBot as AlphapyBot
+    from alphapy.clock import utcnow as utcnow
     from alphapy.cog import PluginCog as PluginCog
     from alphapy.cogs.text import (
         BUTTON_LABEL as BUTTON_LABEL,

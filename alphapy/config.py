@@ -130,6 +130,11 @@ class Config(ProcessSettings):
     health_record_interval: float = Field(60.0, ge=0, description="seconds between history rows")
     health_cache_seconds: float = Field(1.0, ge=0, le=60, description="how long one health report is reused")
 
+    # --- playground (the emulator's web client; offline runs only) ------------------------
+    playground_port: int = Field(
+        8095, ge=0, le=65535, description="loopback port of the playground `alphapy run` serves without a token"
+    )
+
     # --- dashboard (the hosts' web app) ---------------------------------------------------
     dashboard_host: str = Field("127.0.0.1", description="address the dashboard listens on")
     dashboard_port: int = Field(8090, ge=0, le=65535)

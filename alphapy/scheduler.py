@@ -81,6 +81,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from alphapy import clock
 from alphapy.db.pool import database_outage
 from alphapy.log import get_logger
 from alphapy.redaction import describe_exception
@@ -151,7 +152,7 @@ async def notify_due(conn: Any, channel: str, payload: str = "") -> None:
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.utcnow()
 
 
 def _aware(value: datetime) -> datetime:
@@ -749,6 +750,12 @@ class Scheduler:
             self._listen_task = asyncio.create_task(self._listen_loop(), name="scheduler:listener")
         elif self._listener_poke is not None:
             self._listener_poke.set()
+
+    def wake_due(self) -> None:
+        """Claim again now, in every due-work loop: the clock moved forward
+        (:func:`alphapy.clock.advance`), so what was due later may be due now."""
+        for runtime in self._due.values():
+            runtime.wake.set()
 
     def _wake_channels(self, channels: Iterable[str]) -> None:
         wanted = set(channels)

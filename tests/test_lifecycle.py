@@ -24,8 +24,8 @@ def run_env(tmp_path: Path, **values: str) -> dict[str, str]:
     """The test's environment without a developer's Discord/database settings, plus ``values``."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("DISCORD_", "DATABASE_URL", "ALPHAPY_", "HEALTH_", "SHARD_", "OPENAI_"))}
-    env.update(ALPHAPY_DATA_DIR=str(tmp_path / "data"), HEALTH_PORT="0", DASHBOARD_PORT="0", ALPHAPY_PLUGINS="",
-               LOG_FORMAT="json")
+    env.update(ALPHAPY_DATA_DIR=str(tmp_path / "data"), HEALTH_PORT="0", DASHBOARD_PORT="0", PLAYGROUND_PORT="0",
+               ALPHAPY_PLUGINS="", LOG_FORMAT="json")
     env.update(values)
     return env
 

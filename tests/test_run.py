@@ -19,7 +19,7 @@ def test_alphapy_run_without_token_uses_the_emulator_and_stops_cleanly_on_sigter
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "DISCORD_TOKEN", "ALPHAPY_PLUGINS", "HEALTH_PORT")}
     env.update(ALPHAPY_DATA_DIR=str(tmp_path / "data"), HEALTH_PORT="0", ALPHAPY_PLUGINS="", LOG_FORMAT="json",
-               DASHBOARD_PORT="0")
+               DASHBOARD_PORT="0", PLAYGROUND_PORT="0")
     process = subprocess.Popen([sys.executable, "-m", "alphapy", "run"], env=env, cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stdout is not None
@@ -33,6 +33,7 @@ def test_alphapy_run_without_token_uses_the_emulator_and_stops_cleanly_on_sigter
     assert lines[0].startswith("No DISCORD_TOKEN: running against the built-in Discord emulator at http://127.0.0.1:")
     assert lines[-1].startswith("Alphapy is running as Alphapy in 1 server(s)"), lines
     assert lines[-2].startswith("Dashboard at http://127.0.0.1:") and "consent page" in lines[-2], lines
+    assert lines[-3].startswith("Playground at http://127.0.0.1:"), lines  # offline only, on loopback
     assert stat.S_IMODE((tmp_path / "data" / "dashboard_session_secret").stat().st_mode) == 0o600
     pidfile = tmp_path / "data" / "pgdata" / "postmaster.pid"
     assert pidfile.exists()  # the embedded database is up

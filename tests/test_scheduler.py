@@ -789,3 +789,21 @@ async def test_a_task_failing_because_the_database_is_away_is_a_warning_without_
     failed = [json.loads(line) for line in stream.getvalue().splitlines() if "task_failed" in line]
     assert len(failed) >= 2 and all(e["task"] == "away" and e["level"] == "warning" for e in failed)
     assert all(e["database_unavailable"] and "exception" not in e for e in failed)
+
+
+async def test_moving_the_clock_forward_hands_over_what_became_due(due_db: Database) -> None:
+    from alphapy import clock
+
+    items = Items(due_db)
+    tomorrow = await insert_item(due_db, due_in=24 * 3600)
+    scheduler = Scheduler(due_db)
+    scheduler.add_due_work(items.work(channel=None, poll_interval=HOUR))
+    try:
+        async with scheduler:
+            await eventually(sleeping(scheduler), what="the loop to sleep until tomorrow")
+            assert items.handled == []
+            clock.advance(24 * 3600 + 1)  # the playground's "move time forward"
+            scheduler.wake_due()
+            await eventually(lambda: items.handled == [tomorrow], what="tomorrow's row handled now")
+    finally:
+        clock.reset()

@@ -175,7 +175,7 @@ def test_an_unexpected_error_shows_its_traceback_without_secrets(tmp_path: Path)
 def test_run_offline_shows_no_secret(tmp_path: Path, database_url_with_password: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith(OWN_VARIABLES)}
     env.update({k: v for k, v in FAKES.items() if k != "DISCORD_TOKEN"}, DATABASE_URL=database_url_with_password,
-               ALPHAPY_DATA_DIR=str(tmp_path / "data"), ALPHAPY_PLUGINS="premium", HEALTH_PORT="0", DASHBOARD_PORT="0",
+               ALPHAPY_DATA_DIR=str(tmp_path / "data"), ALPHAPY_PLUGINS="premium", HEALTH_PORT="0", DASHBOARD_PORT="0", PLAYGROUND_PORT="0",
                LOG_LEVEL="debug", LOG_FORMAT="console")
     process = subprocess.Popen([sys.executable, "-m", "alphapy", "run"], env=env, cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

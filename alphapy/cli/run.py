@@ -57,6 +57,7 @@ async def _serve() -> int:
                   "with the demo server \"Alphapy Demo\".", flush=True)
         runner = BotRunner(runtime, emulator=emulator)
         dashboard = None
+        playground = None
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -64,6 +65,10 @@ async def _serve() -> int:
                 loop.add_signal_handler(sig, stop.set)
         try:
             bot = await runner.start()
+            if emulator is not None:  # never beside a real DISCORD_TOKEN: it lets anyone act as anyone
+                playground = await _start_playground(emulator, runtime.config.playground_port)
+                if playground is not None and runner.services is not None:
+                    playground.follow_bot(runner.services.scheduler)
             from alphapy.dashboard.server import start_beside_bot
 
             dashboard, dashboard_note = await start_beside_bot(runtime.config, runner.services, emulator=emulator)
@@ -80,6 +85,8 @@ async def _serve() -> int:
             for task in (closed, stopping):
                 task.cancel()
         finally:
+            if playground is not None:
+                await playground.stop()
             if dashboard is not None:
                 await dashboard.stop()
             await runner.stop()
@@ -97,3 +104,18 @@ async def _serve() -> int:
         if emulator is not None:
             await emulator.stop()
         runtime.close()
+
+
+async def _start_playground(emulator: Any, port: int) -> Any:
+    """The playground on ``PLAYGROUND_PORT``, its URL printed; a taken port is said, not fatal."""
+    from alphapy.testing.emulator.playground import Playground
+
+    playground = Playground(emulator, port=port)
+    try:
+        url = await playground.start()
+    except OSError as exc:
+        print(f"The playground could not listen on 127.0.0.1:{port} ({exc.strerror or exc}); "
+              "set PLAYGROUND_PORT to a free port (0: any).", flush=True)
+        return None
+    print(f"Playground at {url}/ (use the bot in your browser as any member of the demo server).", flush=True)
+    return playground

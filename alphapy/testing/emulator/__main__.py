@@ -16,6 +16,7 @@ import signal
 from pathlib import Path
 
 from .emulator import DiscordEmulator
+from .playground import PORT_VARIABLE, Playground, port_from_env
 from .state import Guild
 
 
@@ -55,6 +56,10 @@ async def _serve(args: argparse.Namespace) -> None:
             f"channels {[c.name for c in guild.text_channels]}"
         )
     print(f"\nexport DISCORD_API_BASE={emu.api_base} DISCORD_GATEWAY_URL={emu.gateway_url} DISCORD_TOKEN={emu.token}")
+    playground = None
+    if args.playground_port >= 0:
+        playground = Playground(emu, port=args.playground_port)
+        print(f"  Playground:  {await playground.start()}/ (act as any member in your browser)")
     print("Ctrl-C to stop.", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -64,6 +69,8 @@ async def _serve(args: argparse.Namespace) -> None:
     try:
         await stop.wait()
     finally:
+        if playground is not None:
+            await playground.stop()
         await emu.stop()
         if emu.refusals:
             print(f"{len(emu.refusals)} body(ies) refused as Discord would:")
@@ -84,6 +91,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--spec", type=Path, default=None,
         help="Discord OpenAPI file to check traffic against (default: the copy shipped with the testing kit)",
+    )
+    parser.add_argument(
+        "--playground-port", type=int, default=port_from_env(),
+        help=f"port of the playground on 127.0.0.1 (default: ${PORT_VARIABLE} or 8095; 0: a free one; -1: none)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)

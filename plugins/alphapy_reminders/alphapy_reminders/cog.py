@@ -12,14 +12,14 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
 
-from alphapy import AlphapyBot, PluginCog, UserError, escape, fit, has_premium, ping_refusal, staff_only
+from alphapy import AlphapyBot, PluginCog, UserError, escape, fit, has_premium, ping_refusal, staff_only, utcnow
 from alphapy_reminders import days as weekdays, embeds, schedule, store
 from alphapy_reminders.delivery import Delivery
 from alphapy_reminders.inputs import (
@@ -194,7 +194,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
         limit = await self._limit_for(guild_id, interaction.user.id)
         kept, url = await self._read_image(interaction, image, image_url)
         tz = await self._tz(guild_id)
-        fires = schedule.next_occurrence(weekdays.from_db(day_list), at, tz, datetime.now(UTC))
+        fires = schedule.next_occurrence(weekdays.from_db(day_list), at, tz, utcnow())
         async with self.bot.db.transaction() as conn:
             if await store.count_for_guild(conn, guild_id) >= limit:
                 raise UserError(f"This server has reached its limit of {limit} reminders. "
@@ -279,7 +279,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
         if not one_off and (days is not None or time is not None) and not row["paused"] \
                 and not row["disabled_reason"]:
             next_fire = schedule.next_occurrence(weekdays.from_db(day_list), at, await self._tz(guild_id),
-                                                 datetime.now(UTC))
+                                                 utcnow())
         async with self.bot.db.transaction() as conn:
             saved = await store.save(
                 conn, guild_id=guild_id, reminder_id=reminder, name=new_name,
@@ -338,7 +338,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
             raise UserError(f"The channel of reminder `#{reminder}` no longer exists; "
                             "give it a new one with `/reminder edit`.")
         self._check_channel(interaction, channel, image=row["has_image"])
-        now = datetime.now(UTC)
+        now = utcnow()
         fires: datetime | None
         if row["event_time"] is not None:
             lead = timedelta(minutes=await self.setting(guild_id, "lead_minutes"))
@@ -366,7 +366,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
         assert guild_id is not None
         row = await self._existing(interaction, reminder)
         tz = await self._tz(guild_id)
-        occurrence = row["next_fire_at"] or datetime.now(UTC)
+        occurrence = row["next_fire_at"] or utcnow()
         show_image = bool(row["created_by"]) and await has_premium(self.bot, row["created_by"], guild_id)
         kept = None
         if show_image and row["has_image"]:
@@ -441,7 +441,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
     async def _read_announcement(self, guild_id: int, channel_id: int, message_id: int, author_id: int,
                                  embeds_data: list[dict[str, Any]], *, edited: bool) -> None:
         tz = await self._tz(guild_id)
-        now = datetime.now(UTC)
+        now = utcnow()
         event = await self._detect(embeds_data, tz, now)
         if event is None or event.starts_at <= now:
             if edited:  # the edit made it unreadable or past: its reminder goes

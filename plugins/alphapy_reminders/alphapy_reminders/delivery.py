@@ -30,13 +30,13 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import discord
 
-from alphapy import AlphapyBot, DueWork, escape, get_logger, has_premium
+from alphapy import AlphapyBot, DueWork, escape, get_logger, has_premium, utcnow
 from alphapy_reminders import days as weekdays, store
 from alphapy_reminders.render import KeptImage, render
 from alphapy_reminders.schedule import next_occurrence
@@ -168,7 +168,7 @@ class Delivery:
         settings = self.bot.settings
         tz = ZoneInfo(await settings.get(guild_id, "core", "timezone"))
         grace = timedelta(minutes=await settings.get(guild_id, PLUGIN, "grace_minutes"))
-        decided = plan(row, now=datetime.now(UTC), tz=tz, grace=grace)
+        decided = plan(row, now=utcnow(), tz=tz, grace=grace)
         if decided.send and not await settings.is_enabled(guild_id, PLUGIN):
             # switched off in this server: the occurrence passes unsent, the schedule goes on
             decided = replace(decided, send=False)
@@ -210,7 +210,7 @@ class Delivery:
                 await self._disable(row, f"Discord refused it ({exc.status}: {exc.text[:200]})")
                 return
             raise
-        sent_at = datetime.now(UTC)
+        sent_at = utcnow()
         self.stats.sent += 1
         self.stats.late += decided.late
         async with self.bot.db.acquire() as conn:
