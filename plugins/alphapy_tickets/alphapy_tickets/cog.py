@@ -52,9 +52,11 @@ class TicketsCog(PluginCog, plugin="tickets"):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(TicketButton, OpenButton)
+        self.desk.serve(True)
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(TicketButton, OpenButton)
+        self.desk.serve(False)
 
     # --- commands ---------------------------------------------------------------------------
     @ticket.command(name="open", description="Open a support ticket: a private channel with staff")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import weakref
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,16 @@ log = get_logger("alphapy.plugins.tickets")
 PLUGIN = "tickets"
 NO_PINGS = discord.AllowedMentions.none()
 SUMMARY_WAIT = 20.0  # archive waits this long for a summary still being written
+
+_running: weakref.WeakKeyDictionary[Any, TicketDesk] = weakref.WeakKeyDictionary()
+
+
+def running_desk(db: Any) -> TicketDesk | None:
+    """The desk of the bot running in this process (keyed by the core's ``Database``), if any.
+
+    The dashboard's ticket actions go through it, so that a claim from the browser is
+    announced in the ticket's channel exactly as a click on the button is."""
+    return _running.get(db) if db is not None else None
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,13 @@ class TicketDesk:
             autoclose_hours=await get(guild_id, PLUGIN, "autoclose_hours"),
             core_staff_role=await get(guild_id, "core", "staff_role"),
         )
+
+    def serve(self, running: bool) -> None:
+        """Offer this desk to the dashboard in this process (the cog's load), or withdraw it."""
+        if running:
+            _running[self.bot.db] = self
+        elif _running.get(self.bot.db) is self:
+            del _running[self.bot.db]
 
     async def is_staff(self, member: discord.Member) -> bool:
         return await self.bot.gate.is_staff(member, PLUGIN)

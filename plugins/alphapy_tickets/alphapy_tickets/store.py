@@ -150,6 +150,31 @@ async def list_tickets(conn: Any, guild_id: int, statuses: list[str], limit: int
     return [Ticket.from_record(r) for r in rows], (rows[0]["total"] if rows else 0)
 
 
+async def search_tickets(conn: Any, guild_id: int, statuses: list[str], *, claimed_by: int | None = None,
+                         unclaimed: bool = False, opened_before: datetime | None = None, newest_first: bool = False,
+                         limit: int = 50, offset: int = 0) -> tuple[list[Ticket], int]:
+    """The dashboard's filtered list: tickets in these statuses, claimed by one person (or by
+    nobody), opened before a moment; one page of them and how many match in all."""
+    order = "created_at DESC, id DESC" if newest_first else "created_at, id"
+    rows = await conn.fetch(
+        f"""SELECT {COLUMNS}, count(*) OVER () AS total FROM support_tickets
+             WHERE guild_id = $1 AND status = ANY($2::text[])
+               AND ($3::bigint IS NULL OR claimed_by = $3)
+               AND (NOT $4::boolean OR claimed_by IS NULL)
+               AND ($5::timestamptz IS NULL OR created_at < $5)
+             ORDER BY {order} LIMIT $6 OFFSET $7""",
+        guild_id, statuses, claimed_by, unclaimed, opened_before, limit, offset)
+    return [Ticket.from_record(r) for r in rows], (rows[0]["total"] if rows else 0)
+
+
+async def claimers(conn: Any, guild_id: int, limit: int = 100) -> list[int]:
+    """Who has claimed tickets in this guild (the "claimed by" filter's choices)."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT claimed_by FROM support_tickets WHERE guild_id = $1 AND claimed_by IS NOT NULL "
+        "ORDER BY claimed_by LIMIT $2", guild_id, limit)
+    return [r["claimed_by"] for r in rows]
+
+
 # --- the guarded transitions ------------------------------------------------------------
 
 async def claim(conn: Any, ticket_id: int, guild_id: int, staff_id: int) -> Ticket | None:
