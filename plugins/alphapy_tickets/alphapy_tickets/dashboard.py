@@ -21,8 +21,10 @@ from aiohttp import web
 
 from alphapy import DashboardPages, PageContext, UserError
 from alphapy_tickets import store
+from alphapy_tickets.embeds import duration
 from alphapy_tickets.desk import TicketDesk, clean_text, running_desk
 from alphapy_tickets.lifecycle import ACTIONS_BY_STATUS, ACTIVE, LABELS, Status, Ticket
+from alphapy_tickets.metrics import SCOPES, take_snapshot
 from alphapy_tickets.views import MAX_TICKET_ID, REASON_MAX
 
 PAGE_SIZE = 50
@@ -37,12 +39,16 @@ NO_BOT = ("The bot is not running beside this dashboard, so ticket actions are n
 NOT_A_MEMBER = "You are not a member of this server any more, so you cannot act on its tickets."
 BAD_FILTER = "That filter is not one of the choices; please pick one from the lists."
 BAD_ACTION = "Choose claim, close or archive."
+BAD_PERIOD = "Choose a period: the last 7 days, the last 30 days or all time."
+PERIODS = {"7d": "Last 7 days", "30d": "Last 30 days", "all": "All time"}
+SNAPSHOTS_SHOWN = 10
 
 
 def register(pages: DashboardPages) -> None:
     pages.templates(files(__package__) / "templates")
     pages.server_page("", ticket_list, title="Tickets", access="staff")
     pages.server_page("ticket/{ticket_id}", ticket_page, access="staff", methods=("GET", "POST"))
+    pages.server_page("stats", statistics, title="Ticket statistics", access="staff", methods=("GET", "POST"))
 
 
 # --- reading the request -----------------------------------------------------------------------
@@ -210,3 +216,37 @@ async def _act(ctx: PageContext, ticket_id: int, form: dict[str, str]) -> None:
         ticket, _posted = await desk.archive(actor, ticket_id)
         await desk.remove_channel(ticket)
         ctx.flash(f"Ticket #{ticket_id} is archived; the transcript is in the log channel.")
+
+
+# --- statistics --------------------------------------------------------------------------------
+
+def _period(raw: str) -> str:
+    if raw not in SCOPES:
+        raise UserError(BAD_PERIOD)
+    return raw
+
+
+async def statistics(ctx: PageContext) -> web.StreamResponse:
+    """``/ticket stats`` on a page: the latest snapshot of a period stored in ``ticket_metrics``
+    and the ones before it; "Count again" takes a new one, as the command does (same numbers,
+    same stored row, ``triggered_by`` the signed-in person)."""
+    assert ctx.guild_id is not None
+    if ctx.request.method == "POST":
+        period = _period((await ctx.form()).get("period", ""))
+        await take_snapshot(ctx.db, guild_id=ctx.guild_id, scope=period,
+                            timezone=await ctx.settings.get(ctx.guild_id, "core", "timezone"),
+                            triggered_by=ctx.user.id)
+        ctx.flash(f"Counted again: {PERIODS[period].lower()}.")
+        ctx.redirect(ctx.url("stats") + f"?period={period}")
+    period = _period(ctx.query.get("period", "7d"))
+    async with ctx.db.acquire() as conn:
+        snapshots = await store.recent_metrics(conn, ctx.guild_id, period, SNAPSHOTS_SHOWN)
+    latest = snapshots[0] if snapshots else None
+    counts = [(LABELS[Status(s)], n) for s, n in (latest["counts"] if latest else {}).items() if s in set(map(str, Status))]
+    daily = [(d["day"], d["tickets"]) for d in (latest["snapshot"].get("daily", []) if latest else [])]
+    return await ctx.render("tickets/stats.html", {
+        "period": period, "periods": PERIODS, "latest": latest, "snapshots": snapshots, "counts": counts,
+        "most": max([n for _, n in counts] + [1]), "daily": daily, "busiest": max([n for _, n in daily] + [1]),
+        "duration": duration, "clock": await _clock(ctx),
+    })
+

@@ -363,6 +363,14 @@ async def insert_metrics(conn: Any, *, guild_id: int | None, scope: str, counts:
         guild_id, scope, counts, average_cycle_time, snapshot, triggered_by)
 
 
+async def recent_metrics(conn: Any, guild_id: int, scope: str, limit: int) -> list[dict[str, Any]]:
+    """A guild's latest stored snapshots of one scope, newest first (the dashboard's statistics)."""
+    rows = await conn.fetch(
+        "SELECT id, scope, counts, average_cycle_time, snapshot, triggered_by, created_at FROM ticket_metrics "
+        "WHERE guild_id = $1 AND scope = $2 ORDER BY created_at DESC, id DESC LIMIT $3", guild_id, scope, limit)
+    return [dict(r) for r in rows]
+
+
 # --- people (data subject requests) ---------------------------------------------------------
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:

@@ -176,3 +176,58 @@ async def test_a_plain_member_cannot_act_even_with_a_valid_form(dashboard_url, b
         refused = await browser.post(tickets_url(desk.guild, f"ticket/{ticket_id}"), {"action": "close"})
     assert refused.status == 403 and STAFF_ONLY in refused.text
     assert (await row(bot, ticket_id))["status"] == "open"
+
+
+async def test_the_statistics_page_shows_ticket_stats_and_counts_again(dashboard_url, bot, emulator, desk: Desk,
+                                                                       member) -> None:
+    await open_ticket(emulator, member)
+    await bot.settings.set(desk.guild.id, "core", "timezone", "Asia/Tokyo")
+    stats_url = tickets_url(desk.guild, "stats")
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(desk.staff)
+        empty = await browser.get(stats_url, period="30d")
+        assert "No count of this period yet" in empty.text
+
+        slash = await emulator.slash(desk.staff, "ticket stats", period="30d")  # counted in Discord
+        snapshot_id = int(slash.embed["footer"]["text"].removeprefix("snapshot #"))
+        shown = await browser.get(stats_url, period="30d")
+        assert f"(snapshot #{snapshot_id})" in shown.text
+        assert "<dt>Opened</dt><dd>1</dd>" in shown.text
+        assert '<tr><td>Open</td><td>1</td><td><meter min="0" max="1" value="1">1</meter></td></tr>' in shown.text
+        assert "<caption>Opened per day (Asia/Tokyo)</caption>" in shown.text
+
+        await open_ticket(emulator, desk.other_staff, "another one")
+        counted = await browser.post(stats_url, {"period": "30d"})
+        assert sentence_of(counted) == "Counted again: last 30 days."
+        assert "<dt>Opened</dt><dd>2</dd>" in counted.text and f"<td>#{snapshot_id}</td>" in counted.text
+        stored = await bot.db.fetchrow("SELECT * FROM ticket_metrics ORDER BY id DESC LIMIT 1")
+        assert (stored["triggered_by"], stored["scope"], stored["guild_id"]) == (desk.staff.id, "30d", desk.guild.id)
+
+        for bad in ("1y", "x" * 2_000):
+            assert sentence_of(await browser.get(stats_url, period=bad)) == (
+                "Choose a period: the last 7 days, the last 30 days or all time.")
+        refused = await browser.post(stats_url, {"period": "x" * 100_000})
+        assert sentence_of(refused) == "Choose a period: the last 7 days, the last 30 days or all time."
+        assert (await browser.post(stats_url, {"period": "7d"}, csrf="guessed")).status == 403
+    assert await bot.db.fetchval("SELECT count(*) FROM ticket_metrics") == 2
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(member)
+        assert (await browser.get(stats_url)).status == 403
+
+
+async def test_without_the_bot_the_pages_read_and_the_actions_say_why_not(dashboard_url, bot, emulator,
+                                                                          desk: Desk, member) -> None:
+    """``alphapy dashboard`` alone runs no bot: lists still show, actions point to the buttons."""
+    from alphapy_tickets.cog import TicketsCog
+
+    ticket_id, _channel, _control = await open_ticket(emulator, member)
+    TicketsCog.of(bot).desk.serve(False)
+    url = tickets_url(desk.guild, f"ticket/{ticket_id}")
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(desk.staff)
+        assert listed_ids(await browser.get(tickets_url(desk.guild))) == [ticket_id]
+        page = await browser.get(url)
+        assert "The bot is not running beside this dashboard" in page.text
+        refused = await browser.post(url, {"action": "claim"})
+    assert sentence_of(refused).startswith("The bot is not running beside this dashboard")
+    assert (await row(bot, ticket_id))["status"] == "open"
