@@ -39,6 +39,8 @@ NO_BOT = ("The bot is not running beside this dashboard, so ticket actions are n
 NOT_A_MEMBER = "You are not a member of this server any more, so you cannot act on its tickets."
 BAD_FILTER = "That filter is not one of the choices; please pick one from the lists."
 BAD_ACTION = "Choose claim, close or archive."
+NO_CHANNEL = ("Ticket #{ticket_id} has no channel any more: the transcript of an archived ticket is in the "
+              "log channel.")
 BAD_PERIOD = "Choose a period: the last 7 days, the last 30 days or all time."
 PERIODS = {"7d": "Last 7 days", "30d": "Last 30 days", "all": "All time"}
 SNAPSHOTS_SHOWN = 10
@@ -48,6 +50,7 @@ def register(pages: DashboardPages) -> None:
     pages.templates(files(__package__) / "templates")
     pages.server_page("", ticket_list, title="Tickets", access="staff")
     pages.server_page("ticket/{ticket_id}", ticket_page, access="staff", methods=("GET", "POST"))
+    pages.server_page("ticket/{ticket_id}/transcript", ticket_transcript, access="staff")
     pages.server_page("stats", statistics, title="Ticket statistics", access="staff", methods=("GET", "POST"))
 
 
@@ -175,7 +178,24 @@ async def ticket_page(ctx: PageContext) -> web.StreamResponse:
         "label": LABELS[ticket.status], "channel": _channel_name(ctx, ticket),
         "actions": [a for a in ACTIONS_BY_STATUS[ticket.status] if a in WEB_ACTIONS],
         "reason_max": REASON_MAX, "bot_running": running_desk(ctx.db) is not None,
+        "transcript": ctx.url("ticket/{ticket_id}/transcript", ticket_id=ticket_id) if _channel_name(ctx, ticket)
+        else None,
     })
+
+
+async def ticket_transcript(ctx: PageContext) -> web.StreamResponse:
+    """The transcript the archive would post, made from the ticket's channel as it is now."""
+    assert ctx.guild_id is not None
+    ticket_id = ticket_id_of(ctx)
+    desk = running_desk(ctx.db)
+    if desk is None:
+        raise UserError(NO_BOT)
+    ticket = await desk.get(ctx.guild_id, ticket_id)
+    guild = desk.bot.get_guild(ctx.guild_id)
+    if guild is None or desk.channel_of(ticket) is None:
+        raise UserError(NO_CHANNEL.format(ticket_id=ticket_id))
+    page, _messages = await desk.transcript_page(ticket, guild)
+    return web.Response(text=page, content_type="text/html")
 
 
 # --- the actions -------------------------------------------------------------------------------

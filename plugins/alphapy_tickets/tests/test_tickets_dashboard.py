@@ -231,3 +231,26 @@ async def test_without_the_bot_the_pages_read_and_the_actions_say_why_not(dashbo
         refused = await browser.post(url, {"action": "claim"})
     assert sentence_of(refused).startswith("The bot is not running beside this dashboard")
     assert (await row(bot, ticket_id))["status"] == "open"
+
+
+async def test_the_transcript_of_a_ticket_still_open(dashboard_url, bot, emulator, desk: Desk, member) -> None:
+    ticket_id, channel, _control = await open_ticket(emulator, member)
+    await emulator.post(channel, "My <b>order</b> 42 never came", author=member)
+    await emulator.settle()
+    page_url = tickets_url(desk.guild, f"ticket/{ticket_id}")
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(desk.staff)
+        page = await browser.get(page_url)
+        assert f'<a href="{page_url}/transcript">' in page.text
+        shown = await browser.get(f"{page_url}/transcript")
+        assert shown.status == 200 and f"<title>Ticket #{ticket_id} — Test Guild</title>" in shown.text
+        assert "My &lt;b&gt;order&lt;/b&gt; 42 never came" in shown.text and "<b>order</b>" not in shown.text
+        await browser.post(page_url, {"action": "close"})
+        await browser.post(page_url, {"action": "archive"})
+        await emulator.settle()
+        gone = await browser.get(f"{page_url}/transcript")
+        assert sentence_of(gone) == (f"Ticket #{ticket_id} has no channel any more: the transcript of an archived "
+                                     "ticket is in the log channel.")
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(member)
+        assert (await browser.get(f"{page_url}/transcript")).status == 403
