@@ -80,6 +80,13 @@ def register_cli(commands: Any) -> None:
 
 
 @hookimpl
+def register_dashboard(pages: Any) -> None:
+    from alphapy_faq.dashboard import register  # aiohttp code stays out of `alphapy --help`
+
+    register(pages)
+
+
+@hookimpl
 def register_demo(tour: Any) -> None:
     from alphapy_faq.demo import chapter
 

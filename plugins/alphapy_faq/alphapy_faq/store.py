@@ -76,6 +76,13 @@ async def list_entries(conn: Conn, guild_id: int | None, *, limit: int = 1000) -
         guild_id, limit)
 
 
+async def entries_titled_like(conn: Conn, guild_id: int, pattern: str, *, limit: int) -> list[asyncpg.Record]:
+    """A guild's own entries whose title contains ``pattern`` (a LIKE pattern), by title."""
+    return await conn.fetch(
+        rf"""SELECT {_ENTRY_COLUMNS} FROM faq_entries WHERE guild_id = $1 AND title ILIKE $2 ESCAPE '\'
+             ORDER BY lower(title), id LIMIT $3""", guild_id, pattern, limit)
+
+
 async def count_entries(conn: Conn, guild_id: int) -> tuple[int, int]:
     """(the guild's own entries, global entries)."""
     row = await conn.fetchrow(

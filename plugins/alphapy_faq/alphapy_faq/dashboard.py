@@ -1,0 +1,139 @@
+"""The FAQ plugin's dashboard pages: the server's entries with a search, and the editor.
+
+Writing goes through :mod:`alphapy_faq.entries`, the module the ``/faq add|edit|remove``
+forms use, so an entry is checked and its search vocabulary kept in step the same way
+whichever door it came through, with the same sentences. A refused form is shown again
+with what was typed in it: bad input loses nothing.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Any
+
+from aiohttp import web
+
+from alphapy import DashboardPages, PageContext, UserError
+from alphapy_faq import entries, search, store
+from alphapy_faq.entries import SUMMARY_MAX, TITLE_MAX, Draft, EntryError
+from alphapy_faq.text import MAX_KEYWORDS, clean
+from alphapy_faq.views import entry_embed
+
+MAX_ID = 2**31 - 1
+LISTED = 200
+NO_SUCH_ENTRY = "There is no FAQ entry with that number in this server."
+GLOBAL_ENTRY = ("FAQ #{id} is a global entry, kept by the bot's operators; add your own entry with "
+                "`/faq add` instead.")
+BAD_ACTION = "Choose save, preview or remove."
+
+
+def register(pages: DashboardPages) -> None:
+    pages.templates(files(__package__) / "templates")
+    pages.server_page("", entry_list, title="FAQ", access="staff")
+    pages.server_page("new", new_entry, access="staff", methods=("GET", "POST"))
+    pages.server_page("entry/{entry_id}", edit_entry, access="staff", methods=("GET", "POST"))
+
+
+def _entry_id(ctx: PageContext) -> int:
+    raw = ctx.request.match_info["entry_id"]
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        raise UserError(NO_SUCH_ENTRY)
+    return int(raw)
+
+
+def _typed(form: dict[str, str]) -> dict[str, str]:
+    """The form's three fields as typed (shown again after a refusal)."""
+    return {"title": form.get("title", ""), "keywords": form.get("keywords", ""), "answer": form.get("answer", "")}
+
+
+def preview(record: dict[str, Any]) -> dict[str, Any]:
+    """The answer as Discord shows it: the very embed ``/faq show`` posts, as a dict."""
+    return entry_embed(record).to_dict()  # type: ignore[return-value]
+
+
+async def _form_page(ctx: PageContext, values: dict[str, str], *, entry_id: int | None,
+                     problem: str | None = None, shown: dict[str, Any] | None = None) -> web.Response:
+    return await ctx.render("faq/edit.html", {
+        "values": values, "entry_id": entry_id, "problem": problem, "preview": shown,
+        "title_max": TITLE_MAX, "summary_max": SUMMARY_MAX, "max_keywords": MAX_KEYWORDS,
+    }, status=400 if problem else 200)
+
+
+# --- the pages ---------------------------------------------------------------------------------
+
+async def entry_list(ctx: PageContext) -> web.StreamResponse:
+    """The server's own entries (searchable by title), and how many global ones it also sees."""
+    assert ctx.guild_id is not None
+    typed = clean(ctx.query.get("q", ""), 100)
+    async with ctx.db.acquire() as conn:
+        if typed:
+            rows = await store.entries_titled_like(conn, ctx.guild_id, f"%{search.like_pattern(typed)}%",
+                                                   limit=LISTED)
+        else:
+            rows = await store.list_entries(conn, ctx.guild_id, limit=LISTED)
+        own, shared = await store.count_entries(conn, ctx.guild_id)
+    return await ctx.render("faq/list.html", {"entries": rows, "q": typed, "own": own, "shared": shared,
+                                              "listed": LISTED})
+
+
+async def new_entry(ctx: PageContext) -> web.StreamResponse:
+    assert ctx.guild_id is not None
+    if ctx.request.method == "GET":
+        return await _form_page(ctx, _typed({}), entry_id=None)
+    form = await ctx.form()
+    values = _typed(form)
+    try:
+        draft = Draft.parse(values["title"], values["answer"], values["keywords"])
+        if form.get("action") == "preview":
+            return await _form_page(ctx, values, entry_id=None, shown=preview(
+                {"id": "new", "guild_id": ctx.guild_id, **_draft_fields(draft)}))
+        async with ctx.db.acquire() as conn:
+            record = await entries.add(conn, ctx.guild_id, draft, ctx.user.id)
+    except EntryError as exc:
+        return await _form_page(ctx, values, entry_id=None, problem=str(exc))
+    ctx.flash(f"Added FAQ #{record['id']}.")
+    ctx.redirect(ctx.url("entry/{entry_id}", entry_id=record["id"]))
+
+
+async def edit_entry(ctx: PageContext) -> web.StreamResponse:
+    assert ctx.guild_id is not None
+    entry_id = _entry_id(ctx)
+    async with ctx.db.acquire() as conn:
+        record = await store.entry_for_guild(conn, entry_id, ctx.guild_id)
+    if record is None:
+        raise UserError(f"There is no FAQ entry #{entry_id} of this server any more.")
+    if record["guild_id"] is None:
+        raise UserError(GLOBAL_ENTRY.format(id=entry_id))
+    if ctx.request.method == "GET":
+        values = {"title": record["title"], "keywords": ", ".join(record["keywords"] or []),
+                  "answer": record["summary"]}
+        return await _form_page(ctx, values, entry_id=entry_id, shown=preview(dict(record)))
+    form = await ctx.form()
+    action = form.get("action", "save")
+    if action == "remove":
+        async with ctx.db.acquire() as conn:
+            removed = await entries.remove(conn, entry_id, ctx.guild_id)
+        if removed is None:
+            raise UserError("That entry was removed a moment ago.")
+        ctx.flash(f"Removed FAQ #{entry_id} “{removed['title']}”.")
+        ctx.redirect(ctx.url())
+    if action not in ("save", "preview"):
+        raise UserError(BAD_ACTION)
+    values = _typed(form)
+    try:
+        draft = Draft.parse(values["title"], values["answer"], values["keywords"])
+        if action == "preview":
+            return await _form_page(ctx, values, entry_id=entry_id, shown=preview(
+                {**dict(record), **_draft_fields(draft)}))
+        async with ctx.db.acquire() as conn:
+            saved = await entries.edit(conn, entry_id, ctx.guild_id, draft, ctx.user.id)
+    except EntryError as exc:
+        return await _form_page(ctx, values, entry_id=entry_id, problem=str(exc))
+    if saved is None:
+        raise UserError(f"There is no FAQ entry #{entry_id} of this server any more.")
+    ctx.flash(f"Updated FAQ #{entry_id}.")
+    ctx.redirect(ctx.url("entry/{entry_id}", entry_id=entry_id))
+
+
+def _draft_fields(draft: Draft) -> dict[str, Any]:
+    return {"title": draft.title, "summary": draft.summary, "keywords": draft.keywords}
