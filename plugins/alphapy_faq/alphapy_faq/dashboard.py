@@ -8,6 +8,7 @@ with what was typed in it: bad input loses nothing.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from importlib.resources import files
 from typing import Any
 
@@ -15,6 +16,7 @@ from aiohttp import web
 
 from alphapy import DashboardPages, PageContext, UserError
 from alphapy_faq import entries, search, store
+from alphapy_faq.cog import PERIODS
 from alphapy_faq.entries import SUMMARY_MAX, TITLE_MAX, Draft, EntryError
 from alphapy_faq.text import MAX_KEYWORDS, clean
 from alphapy_faq.views import entry_embed
@@ -25,11 +27,14 @@ NO_SUCH_ENTRY = "There is no FAQ entry with that number in this server."
 GLOBAL_ENTRY = ("FAQ #{id} is a global entry, kept by the bot's operators; add your own entry with "
                 "`/faq add` instead.")
 BAD_ACTION = "Choose save, preview or remove."
+BAD_PERIOD = "Choose a period: the last 24 hours, 7 days, 30 days or all time."
+PERIOD_LABELS = {"24h": "Last 24 hours", "7d": "Last 7 days", "30d": "Last 30 days", "all": "All time"}
 
 
 def register(pages: DashboardPages) -> None:
     pages.templates(files(__package__) / "templates")
     pages.server_page("", entry_list, title="FAQ", access="staff")
+    pages.server_page("searches", search_analytics, title="FAQ searches", access="staff")
     pages.server_page("new", new_entry, access="staff", methods=("GET", "POST"))
     pages.server_page("entry/{entry_id}", edit_entry, access="staff", methods=("GET", "POST"))
 
@@ -78,8 +83,9 @@ async def entry_list(ctx: PageContext) -> web.StreamResponse:
 
 async def new_entry(ctx: PageContext) -> web.StreamResponse:
     assert ctx.guild_id is not None
-    if ctx.request.method == "GET":
-        return await _form_page(ctx, _typed({}), entry_id=None)
+    if ctx.request.method == "GET":  # ?title= prefills it (a search that found nothing)
+        return await _form_page(ctx, _typed({"title": clean(ctx.query.get("title", ""), TITLE_MAX)}),
+                                entry_id=None)
     form = await ctx.form()
     values = _typed(form)
     try:
@@ -137,3 +143,23 @@ async def edit_entry(ctx: PageContext) -> web.StreamResponse:
 
 def _draft_fields(draft: Draft) -> dict[str, Any]:
     return {"title": draft.title, "summary": draft.summary, "keywords": draft.keywords}
+
+
+async def search_analytics(ctx: PageContext) -> web.StreamResponse:
+    """``/faq stats`` on a page: what people search for, and what they do not find (write those next)."""
+    assert ctx.guild_id is not None
+    period = ctx.query.get("period", "7d")
+    if period not in PERIODS:
+        raise UserError(BAD_PERIOD)
+    window = PERIODS[period]
+    since = None if window is None else datetime.now(UTC) - window
+    async with ctx.db.acquire() as conn:
+        totals = await store.search_totals(conn, ctx.guild_id, since)
+        top = await store.top_queries(conn, ctx.guild_id, since, empty_only=False, limit=20)
+        missing = await store.top_queries(conn, ctx.guild_id, since, empty_only=True, limit=20)
+    return await ctx.render("faq/searches.html", {
+        "period": period, "periods": PERIOD_LABELS, "totals": totals, "top": top, "missing": missing,
+        "most": max([r["times"] for r in top] + [1]),
+        "rate": round(100 * totals["empty"] / totals["searches"]) if totals["searches"] else 0,
+    })
+

@@ -181,3 +181,27 @@ async def test_other_servers_and_global_entries_cannot_be_changed(elsewhere, das
     counts = await bot.db.fetch("SELECT id, title FROM faq_entries ORDER BY id")
     assert [(r["id"], r["title"]) for r in counts] == [(theirs, "Secret raid schedule"), (shared, "Global rules"),
                                                        (ours, "Ours")]
+
+
+async def test_search_analytics_show_what_slash_searches_logged(elsewhere, dashboard_url, bot, emulator, guild,
+                                                                host, member) -> None:
+    await add_entry(bot, None, "Can I get a refund?", "Within 14 days.", "refund")
+    for query in ["refund", "Refund", "refund", "teleporter", "teleporter", "<b>bold</b>"]:
+        await emulator.slash(member, "faq search", query=query)
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(host)
+        page = await browser.get(faq_url(guild, "searches"), period="24h")
+        assert "6 searches by 1 people; 3 (50%) found nothing." in page.text
+        assert '<tr><td>refund</td><td>3</td><td><meter min="0" max="3" value="3">3</meter></td></tr>' in page.text
+        assert ('<tr><td>teleporter</td><td>2</td><td><meter min="0" max="3" value="2">2</meter></td>'
+                f'<td><a href="{faq_url(guild, "new")}?title=teleporter">Write an entry</a></td></tr>') in page.text
+        assert "&lt;b&gt;bold&lt;/b&gt;" in page.text and "<b>bold</b>" not in page.text
+        prefilled = await browser.get(faq_url(guild, "new"), title="teleporter")
+        assert 'id="title" name="title" value="teleporter"' in prefilled.text
+        refused = await browser.get(faq_url(guild, "searches"), period="1y")
+        assert sentence_of(refused) == "Choose a period: the last 24 hours, 7 days, 30 days or all time."
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(elsewhere.owner)
+        theirs = await browser.get(faq_url(elsewhere, "searches"), period="all")
+        assert "Nobody searched the FAQ in this period." in theirs.text
+        assert (await browser.get(faq_url(guild, "searches"))).status == 403
