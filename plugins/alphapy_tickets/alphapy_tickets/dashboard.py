@@ -21,8 +21,8 @@ from aiohttp import web
 
 from alphapy import DashboardPages, PageContext, UserError
 from alphapy_tickets import store
-from alphapy_tickets.embeds import duration
 from alphapy_tickets.desk import TicketDesk, clean_text, running_desk
+from alphapy_tickets.embeds import duration
 from alphapy_tickets.lifecycle import ACTIONS_BY_STATUS, ACTIVE, LABELS, Status, Ticket
 from alphapy_tickets.metrics import SCOPES, take_snapshot
 from alphapy_tickets.views import MAX_TICKET_ID, REASON_MAX
