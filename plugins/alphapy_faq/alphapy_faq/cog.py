@@ -243,8 +243,8 @@ class FaqCog(PluginCog, plugin="faq"):
         assert interaction.guild_id is not None
         await require_staff(interaction, STAFF_ONLY, plugin=self.plugin)
         draft = self._draft(interaction)
-        entry, record = await proposals.accept(self.bot.db, interaction.guild_id, proposal_id, draft,
-                                               interaction.user.id)
+        entry, record = await self._write(proposals.accept(self.bot.db, interaction.guild_id, proposal_id, draft,
+                                                           interaction.user.id))
         outcome = f"Added as FAQ #{entry['id']} by {interaction.user.mention}."
         await self._close_message(interaction, proposal_id, record["similarity_key"], outcome)
         await interaction.followup.send(f"Added FAQ #{entry['id']}.", embed=entry_embed(entry), ephemeral=True,

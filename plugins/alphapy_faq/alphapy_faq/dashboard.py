@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from alphapy import DashboardPages, PageContext, UserError
-from alphapy_faq import entries, search, store
+from alphapy_faq import entries, proposals, search, store
 from alphapy_faq.cog import PERIODS
 from alphapy_faq.entries import SUMMARY_MAX, TITLE_MAX, Draft, EntryError
 from alphapy_faq.text import MAX_KEYWORDS, clean
@@ -35,6 +35,7 @@ def register(pages: DashboardPages) -> None:
     pages.templates(files(__package__) / "templates")
     pages.server_page("", entry_list, title="FAQ", access="staff")
     pages.server_page("searches", search_analytics, title="FAQ searches", access="staff")
+    pages.server_page("proposals", proposal_list, title="FAQ proposals", access="staff", methods=("GET", "POST"))
     pages.server_page("new", new_entry, access="staff", methods=("GET", "POST"))
     pages.server_page("entry/{entry_id}", edit_entry, access="staff", methods=("GET", "POST"))
 
@@ -57,9 +58,10 @@ def preview(record: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _form_page(ctx: PageContext, values: dict[str, str], *, entry_id: int | None,
-                     problem: str | None = None, shown: dict[str, Any] | None = None) -> web.Response:
+                     problem: str | None = None, shown: dict[str, Any] | None = None,
+                     proposal_id: int | None = None) -> web.Response:
     return await ctx.render("faq/edit.html", {
-        "values": values, "entry_id": entry_id, "problem": problem, "preview": shown,
+        "values": values, "entry_id": entry_id, "problem": problem, "preview": shown, "proposal_id": proposal_id,
         "title_max": TITLE_MAX, "summary_max": SUMMARY_MAX, "max_keywords": MAX_KEYWORDS,
     }, status=400 if problem else 200)
 
@@ -81,24 +83,71 @@ async def entry_list(ctx: PageContext) -> web.StreamResponse:
                                               "listed": LISTED})
 
 
+def _proposal_id(raw: str) -> int | None:
+    """The proposal a new entry answers (``?proposal=`` or the form's hidden field), if any."""
+    if not raw:
+        return None
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        raise UserError("That proposal does not exist in this server.")
+    return int(raw)
+
+
 async def new_entry(ctx: PageContext) -> web.StreamResponse:
+    """A new entry; from a proposal ("Accept"), prefilled with its draft and saved as the
+    proposal's button form saves it (the proposal marked added, its message updated)."""
     assert ctx.guild_id is not None
-    if ctx.request.method == "GET":  # ?title= prefills it (a search that found nothing)
-        return await _form_page(ctx, _typed({"title": clean(ctx.query.get("title", ""), TITLE_MAX)}),
-                                entry_id=None)
+    if ctx.request.method == "GET":
+        proposal_id = _proposal_id(ctx.query.get("proposal", ""))
+        if proposal_id is not None:
+            async with ctx.db.acquire() as conn:
+                record = await proposals.open_proposal(conn, ctx.guild_id, proposal_id)
+                title, keywords, answer = await proposals.draft_of(conn, ctx.guild_id, record)
+            values = {"title": title, "keywords": ", ".join(keywords), "answer": answer}
+        else:  # ?title= prefills it (a search that found nothing)
+            values = _typed({"title": clean(ctx.query.get("title", ""), TITLE_MAX)})
+        return await _form_page(ctx, values, entry_id=None, proposal_id=proposal_id)
     form = await ctx.form()
     values = _typed(form)
+    proposal_id = _proposal_id(form.get("proposal", ""))
     try:
         draft = Draft.parse(values["title"], values["answer"], values["keywords"])
         if form.get("action") == "preview":
-            return await _form_page(ctx, values, entry_id=None, shown=preview(
+            return await _form_page(ctx, values, entry_id=None, proposal_id=proposal_id, shown=preview(
                 {"id": "new", "guild_id": ctx.guild_id, **_draft_fields(draft)}))
-        async with ctx.db.acquire() as conn:
-            record = await entries.add(conn, ctx.guild_id, draft, ctx.user.id)
+        if proposal_id is not None:
+            record, proposal = await proposals.accept(ctx.db, ctx.guild_id, proposal_id, draft, ctx.user.id)
+            await _show_outcome(ctx, proposal, f"Added as FAQ #{record['id']} by <@{ctx.user.id}> (dashboard).")
+        else:
+            async with ctx.db.acquire() as conn:
+                record = await entries.add(conn, ctx.guild_id, draft, ctx.user.id)
     except EntryError as exc:
-        return await _form_page(ctx, values, entry_id=None, problem=str(exc))
+        return await _form_page(ctx, values, entry_id=None, proposal_id=proposal_id, problem=str(exc))
     ctx.flash(f"Added FAQ #{record['id']}.")
     ctx.redirect(ctx.url("entry/{entry_id}", entry_id=record["id"]))
+
+
+async def _show_outcome(ctx: PageContext, proposal: Any, outcome: str) -> None:
+    bot = proposals.running_bot(ctx.db)
+    if bot is not None:
+        assert ctx.guild_id is not None
+        await proposals.show_outcome(bot, ctx.guild_id, proposal, outcome)
+
+
+async def proposal_list(ctx: PageContext) -> web.StreamResponse:
+    """Proposals drawn from closed tickets: accept (the editor, prefilled) or dismiss."""
+    assert ctx.guild_id is not None
+    if ctx.request.method == "POST":
+        proposal_id = _proposal_id((await ctx.form()).get("proposal", "")) or 0
+        if proposal_id == 0:
+            raise UserError("That proposal does not exist in this server.")
+        record = await proposals.dismiss(ctx.db, ctx.guild_id, proposal_id, ctx.user.id)
+        await _show_outcome(ctx, record, f"Dismissed by <@{ctx.user.id}> (dashboard); this topic will not be "
+                                         "proposed again.")
+        ctx.flash(f"Dismissed the proposal about “{record['similarity_key']}”; it will not be proposed again.")
+        ctx.redirect(ctx.url("proposals"))
+    async with ctx.db.acquire() as conn:
+        waiting = await store.open_proposals(conn, ctx.guild_id)
+    return await ctx.render("faq/proposals.html", {"proposals": waiting})
 
 
 async def edit_entry(ctx: PageContext) -> web.StreamResponse:

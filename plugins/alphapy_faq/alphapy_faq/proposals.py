@@ -192,13 +192,11 @@ async def draft_of(conn: Any, guild_id: int, record: Any) -> tuple[str, list[str
 
 
 async def accept(db: Any, guild_id: int, proposal_id: int, draft: entries.Draft, user_id: int) -> tuple[Any, Any]:
-    """Write the entry and mark the proposal added, in one transaction: (entry, proposal)."""
+    """Write the entry and mark the proposal added, in one transaction: (entry, proposal).
+    Raises :class:`~alphapy_faq.entries.EntryError` for an entry that cannot be written."""
     async with db.transaction() as conn:
         record = await open_proposal(conn, guild_id, proposal_id, lock=True)
-        try:
-            entry = await entries.add(conn, guild_id, draft, user_id, topic_key=topic_key(record["similarity_key"]))
-        except entries.EntryError as exc:
-            raise UserError(str(exc)) from None
+        entry = await entries.add(conn, guild_id, draft, user_id, topic_key=topic_key(record["similarity_key"]))
         await store.decide_proposal(conn, proposal_id, guild_id, "added", user_id, entry["id"])
     return entry, record
 

@@ -341,6 +341,16 @@ async def proposal(conn: Conn, proposal_id: int, guild_id: int, *, lock: bool = 
         proposal_id, guild_id)
 
 
+async def open_proposals(conn: Conn, guild_id: int, limit: int = 50) -> list[asyncpg.Record]:
+    """A guild's proposals waiting for staff, oldest first, with how many tickets back each."""
+    return await conn.fetch(
+        """SELECT p.id, p.similarity_key, p.created_at, p.draft_title, p.draft_source,
+                  (SELECT count(*) FROM faq_ticket_summaries s
+                    WHERE s.guild_id = p.guild_id AND s.similarity_key = p.similarity_key) AS tickets
+             FROM faq_proposals p WHERE p.guild_id = $1 AND p.status = 'open'
+            ORDER BY p.created_at, p.id LIMIT $2""", guild_id, limit)
+
+
 async def decide_proposal(conn: Conn, proposal_id: int, guild_id: int, status: str, user_id: int,
                           entry_id: int | None = None) -> asyncpg.Record | None:
     """Close an open proposal; ``None`` when it was not open (someone else was quicker)."""

@@ -205,3 +205,82 @@ async def test_search_analytics_show_what_slash_searches_logged(elsewhere, dashb
         theirs = await browser.get(faq_url(elsewhere, "searches"), period="all")
         assert "Nobody searched the FAQ in this period." in theirs.text
         assert (await browser.get(faq_url(guild, "searches"))).status == 403
+
+
+async def make_proposal(bot: Any, emulator: Any, guild: Any, topic: str = "vpn connection",
+                        first_ticket: int = 1) -> tuple[int, Any]:
+    """Three closed tickets about one topic, announced as the tickets plugin announces them."""
+    room = guild.channel("staff-room")
+    await bot.settings.set(guild.id, "faq", "proposals_channel", room.id)
+    for ticket_id, text in enumerate(("Reinstalled the VPN profile.", "Switched the VPN to WireGuard.",
+                                      "Signed out and in again; the VPN works."), start=first_ticket):
+        results = await bot.plugins.call_async(
+            "ticket_summarized", ticket={"id": ticket_id, "guild_id": guild.id, "user_id": 555},
+            summary={"ticket_id": ticket_id, "summary": text, "similarity_key": topic})
+        assert all(r.ok for r in results)
+    await emulator.settle()
+    proposal_id = await bot.db.fetchval(
+        "SELECT id FROM faq_proposals WHERE guild_id = $1 AND similarity_key = $2", guild.id, topic)
+    message = next(m for m in room.messages if m.embed["footer"]["text"] == f"proposal #{proposal_id}")
+    return proposal_id, message
+
+
+async def test_accepting_a_proposal_opens_the_editor_prefilled_and_closes_it_in_discord(
+        dashboard_url, bot, emulator, guild, host) -> None:
+    proposal_id, message = await make_proposal(bot, emulator, guild)
+    await emulator.settle()
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(host)
+        listed = await browser.get(faq_url(guild, "proposals"))
+        assert f'href="{faq_url(guild, "new")}?proposal={proposal_id}">Accept</a>' in listed.text
+        assert "<td>vpn connection</td>\n      <td>3</td>" in listed.text
+        editor = await browser.get(faq_url(guild, "new"), proposal=str(proposal_id))
+        assert 'name="proposal" value="%d"' % proposal_id in editor.text
+        assert "Reinstalled the VPN profile." in editor.text  # the draft from the summaries
+        saved = await browser.post(faq_url(guild, "new"), {"proposal": str(proposal_id), "action": "save",
+                                                           "title": "The VPN does not connect",
+                                                           "keywords": "vpn", "answer": "Reinstall the profile."})
+        entry = await bot.db.fetchrow("SELECT id, topic_key, created_by FROM faq_entries WHERE guild_id = $1", guild.id)
+        assert sentence_of(saved) == f"Added FAQ #{entry['id']}."
+        assert (entry["topic_key"], entry["created_by"]) == ("vpn connection", host.id)
+        again = await browser.post(faq_url(guild, "new"), {"proposal": str(proposal_id), "action": "save",
+                                                           "title": "Twice", "answer": "Twice."})
+        assert sentence_of(again) == f"This proposal is already in the FAQ (#{entry['id']})."
+        assert "No proposals waiting." in (await browser.get(faq_url(guild, "proposals"))).text
+    await emulator.settle()
+    assert message.buttons == []  # the proposal in Discord shows the outcome, without its buttons
+    assert f"Added as FAQ #{entry['id']} by <@{host.id}> (dashboard)." in str(message.embed["fields"])
+    assert await bot.db.fetchval("SELECT count(*) FROM faq_entries WHERE guild_id = $1", guild.id) == 1
+
+
+async def test_dismissing_on_the_page_and_a_decision_made_in_discord(elsewhere, dashboard_url, bot, emulator,
+                                                                     guild, host) -> None:
+    proposal_id, message = await make_proposal(bot, emulator, guild)
+    await emulator.settle()
+    async with DashboardBrowser(dashboard_url) as other:  # another server's host, with our proposal's id
+        await other.log_in(elsewhere.owner)
+        refused = await other.post(faq_url(elsewhere, "proposals"), {"proposal": str(proposal_id)})
+        assert sentence_of(refused) == "That proposal does not exist in this server."
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(host)
+        for bad in ("abc", "99999999999", ""):
+            refused = await browser.post(faq_url(guild, "proposals"), {"proposal": bad})
+            assert sentence_of(refused) == "That proposal does not exist in this server."
+        assert (await browser.post(faq_url(guild, "proposals"), {"proposal": str(proposal_id)},
+                                   csrf="guessed")).status == 403
+        assert await bot.db.fetchval("SELECT status FROM faq_proposals WHERE id = $1", proposal_id) == "open"
+        dismissed = await browser.post(faq_url(guild, "proposals"), {"proposal": str(proposal_id)})
+        assert sentence_of(dismissed) == ("Dismissed the proposal about “vpn connection”; it will not be "
+                                          "proposed again.")
+    await emulator.settle()
+    assert message.buttons == [] and "Dismissed by" in str(message.embed["fields"])
+    assert await bot.db.fetchval("SELECT status FROM faq_proposals WHERE id = $1", proposal_id) == "dismissed"
+
+    second, in_discord = await make_proposal(bot, emulator, guild, topic="printer jam", first_ticket=10)
+    await emulator.settle()
+    await emulator.click(in_discord, "Dismiss", by=host)  # decided in Discord: gone from the page
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(host)
+        assert "printer jam" not in (await browser.get(faq_url(guild, "proposals"))).text
+        late = await browser.get(faq_url(guild, "new"), proposal=str(second))
+        assert sentence_of(late) == "This proposal was dismissed."
