@@ -254,3 +254,27 @@ async def test_the_transcript_of_a_ticket_still_open(dashboard_url, bot, emulato
     async with DashboardBrowser(dashboard_url) as browser:
         await browser.log_in(member)
         assert (await browser.get(f"{page_url}/transcript")).status == 403
+
+
+async def test_the_list_pages_fifty_at_a_time_and_shows_recent_ones_newest_first(dashboard_url, bot, desk: Desk,
+                                                                                  member) -> None:
+    await bot.db.execute(
+        """INSERT INTO support_tickets (guild_id, user_id, username, description, status, created_at, closed_at)
+           SELECT $1, $2, 'member', 'problem ' || n, CASE WHEN n <= 60 THEN 'open' ELSE 'closed' END,
+                  now() - (100 - n) * interval '1 hour' - interval '30 minutes', CASE WHEN n > 60 THEN now() END
+             FROM generate_series(1, 70) AS n""", desk.guild.id, member.id)
+    ids = [r["id"] for r in await bot.db.fetch("SELECT id FROM support_tickets ORDER BY created_at")]
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(desk.staff)
+        first = await browser.get(tickets_url(desk.guild))
+        assert listed_ids(first) == ids[:50] and "60 tickets, page 1 of 2" in first.text
+        assert 'href="?status=active&amp;page=2">Next page</a>' in first.text
+        second = await browser.get(tickets_url(desk.guild), status="active", page="2")
+        assert listed_ids(second) == ids[50:60] and "Previous page" in second.text
+        closed = await browser.get(tickets_url(desk.guild), status="closed")
+        assert listed_ids(closed) == list(reversed(ids[60:]))  # recent ones: newest first
+        old = await browser.get(tickets_url(desk.guild), older="3")  # opened more than 72 hours ago
+        assert listed_ids(old) == ids[:28]  # the 28th: 72.5 hours, the 29th: 71.5
+        for bad in ({"page": "0"}, {"page": "x"}, {"claimed": "someone"}, {"older": "2"}):
+            refused = await browser.get(tickets_url(desk.guild), **bad)
+            assert sentence_of(refused) == "That filter is not one of the choices; please pick one from the lists."
