@@ -80,14 +80,14 @@ def register_cli(commands: Any) -> None:
 
 
 @hookimpl
-def register_dashboard(pages: Any) -> None:
-    from alphapy_faq.dashboard import register  # aiohttp code stays out of `alphapy --help`
-
-    register(pages)
-
-
-@hookimpl
 def register_demo(tour: Any) -> None:
     from alphapy_faq.demo import chapter
 
     tour.chapter("FAQ: searching, writing entries, statistics and proposals from tickets", chapter)
+
+
+@hookimpl
+def register_dashboard(pages: Any) -> None:
+    from alphapy_faq.dashboard import register  # aiohttp code stays out of `alphapy --help`
+
+    register(pages)

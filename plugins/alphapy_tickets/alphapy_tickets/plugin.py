@@ -90,14 +90,14 @@ def register_cli(commands: Any) -> None:
 
 
 @hookimpl
-def register_dashboard(pages: Any) -> None:
-    from alphapy_tickets.dashboard import register  # aiohttp code stays out of `alphapy --help`
-
-    register(pages)
-
-
-@hookimpl
 def register_demo(tour: Any) -> None:
     from alphapy_tickets.demo import chapter
 
     tour.chapter("Tickets: a member asks for help, staff claim, close and archive", chapter)
+
+
+@hookimpl
+def register_dashboard(pages: Any) -> None:
+    from alphapy_tickets.dashboard import register  # aiohttp code stays out of `alphapy --help`
+
+    register(pages)
