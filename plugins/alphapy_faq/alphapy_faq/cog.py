@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 
 from alphapy import PluginCog, UserError, answering_errors, require_staff, staff_only
-from alphapy_faq import entries, proposals, search, store
+from alphapy_faq import decisions, entries, search, store
 from alphapy_faq.text import clean
 from alphapy_faq.views import (
     ADD_FORM,
@@ -47,11 +47,11 @@ class FaqCog(PluginCog, plugin="faq"):
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ProposalAddButton, ProposalDismissButton)
         self.trigram = await search.prepare_trigram(self.bot.db)
-        proposals.serve(self.bot, True)
+        decisions.serve(self.bot, True)
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(ProposalAddButton, ProposalDismissButton)
-        proposals.serve(self.bot, False)
+        decisions.serve(self.bot, False)
 
     # --- helpers ------------------------------------------------------------------------
     async def guarded(self, interaction: discord.Interaction, action: str,
@@ -233,8 +233,8 @@ class FaqCog(PluginCog, plugin="faq"):
         assert interaction.guild_id is not None
         await require_staff(interaction, STAFF_ONLY, plugin=self.plugin)
         async with self.bot.db.acquire() as conn:
-            record = await proposals.open_proposal(conn, interaction.guild_id, proposal_id)
-            title, keywords, answer = await proposals.draft_of(conn, interaction.guild_id, record)
+            record = await decisions.open_proposal(conn, interaction.guild_id, proposal_id)
+            title, keywords, answer = await decisions.draft_of(conn, interaction.guild_id, record)
         await interaction.response.send_modal(entry_form(
             f"faq:proposal-save:{proposal_id}", "Add to FAQ", title=title, keywords=", ".join(keywords),
             answer=answer))
@@ -243,7 +243,7 @@ class FaqCog(PluginCog, plugin="faq"):
         assert interaction.guild_id is not None
         await require_staff(interaction, STAFF_ONLY, plugin=self.plugin)
         draft = self._draft(interaction)
-        entry, record = await self._write(proposals.accept(self.bot.db, interaction.guild_id, proposal_id, draft,
+        entry, record = await self._write(decisions.accept(self.bot.db, interaction.guild_id, proposal_id, draft,
                                                            interaction.user.id))
         outcome = f"Added as FAQ #{entry['id']} by {interaction.user.mention}."
         await self._close_message(interaction, proposal_id, record["similarity_key"], outcome)
@@ -253,7 +253,7 @@ class FaqCog(PluginCog, plugin="faq"):
     async def dismiss_proposal(self, interaction: discord.Interaction, proposal_id: int) -> None:
         assert interaction.guild_id is not None
         await require_staff(interaction, STAFF_ONLY, plugin=self.plugin)
-        record = await proposals.dismiss(self.bot.db, interaction.guild_id, proposal_id, interaction.user.id)
+        record = await decisions.dismiss(self.bot.db, interaction.guild_id, proposal_id, interaction.user.id)
         outcome = f"Dismissed by {interaction.user.mention}; this topic will not be proposed again."
         await self._close_message(interaction, proposal_id, record["similarity_key"], outcome)
 
@@ -261,7 +261,7 @@ class FaqCog(PluginCog, plugin="faq"):
                              outcome: str) -> None:
         """Show the outcome on the proposal itself and take its buttons away."""
         assert interaction.guild_id is not None
-        embed = await proposals.outcome_embed(self.bot.db, interaction.guild_id, proposal_id, topic, outcome)
+        embed = await decisions.outcome_embed(self.bot.db, interaction.guild_id, proposal_id, topic, outcome)
         if interaction.message is not None:
             await interaction.response.edit_message(embed=embed, view=None, allowed_mentions=NO_MENTIONS)
         else:

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from alphapy import DashboardPages, PageContext, UserError
-from alphapy_faq import entries, proposals, search, store
+from alphapy_faq import decisions, entries, search, store
 from alphapy_faq.cog import PERIODS
 from alphapy_faq.entries import SUMMARY_MAX, TITLE_MAX, Draft, EntryError
 from alphapy_faq.text import MAX_KEYWORDS, clean
@@ -100,8 +100,8 @@ async def new_entry(ctx: PageContext) -> web.StreamResponse:
         proposal_id = _proposal_id(ctx.query.get("proposal", ""))
         if proposal_id is not None:
             async with ctx.db.acquire() as conn:
-                record = await proposals.open_proposal(conn, ctx.guild_id, proposal_id)
-                title, keywords, answer = await proposals.draft_of(conn, ctx.guild_id, record)
+                record = await decisions.open_proposal(conn, ctx.guild_id, proposal_id)
+                title, keywords, answer = await decisions.draft_of(conn, ctx.guild_id, record)
             values = {"title": title, "keywords": ", ".join(keywords), "answer": answer}
         else:  # ?title= prefills it (a search that found nothing)
             values = _typed({"title": clean(ctx.query.get("title", ""), TITLE_MAX)})
@@ -115,7 +115,7 @@ async def new_entry(ctx: PageContext) -> web.StreamResponse:
             return await _form_page(ctx, values, entry_id=None, proposal_id=proposal_id, shown=preview(
                 {"id": "new", "guild_id": ctx.guild_id, **_draft_fields(draft)}))
         if proposal_id is not None:
-            record, proposal = await proposals.accept(ctx.db, ctx.guild_id, proposal_id, draft, ctx.user.id)
+            record, proposal = await decisions.accept(ctx.db, ctx.guild_id, proposal_id, draft, ctx.user.id)
             await _show_outcome(ctx, proposal, f"Added as FAQ #{record['id']} by <@{ctx.user.id}> (dashboard).")
         else:
             async with ctx.db.acquire() as conn:
@@ -127,10 +127,10 @@ async def new_entry(ctx: PageContext) -> web.StreamResponse:
 
 
 async def _show_outcome(ctx: PageContext, proposal: Any, outcome: str) -> None:
-    bot = proposals.running_bot(ctx.db)
+    bot = decisions.running_bot(ctx.db)
     if bot is not None:
         assert ctx.guild_id is not None
-        await proposals.show_outcome(bot, ctx.guild_id, proposal, outcome)
+        await decisions.show_outcome(bot, ctx.guild_id, proposal, outcome)
 
 
 async def proposal_list(ctx: PageContext) -> web.StreamResponse:
@@ -140,7 +140,7 @@ async def proposal_list(ctx: PageContext) -> web.StreamResponse:
         proposal_id = _proposal_id((await ctx.form()).get("proposal", "")) or 0
         if proposal_id == 0:
             raise UserError("That proposal does not exist in this server.")
-        record = await proposals.dismiss(ctx.db, ctx.guild_id, proposal_id, ctx.user.id)
+        record = await decisions.dismiss(ctx.db, ctx.guild_id, proposal_id, ctx.user.id)
         await _show_outcome(ctx, record, f"Dismissed by <@{ctx.user.id}> (dashboard); this topic will not be "
                                          "proposed again.")
         ctx.flash(f"Dismissed the proposal about “{record['similarity_key']}”; it will not be proposed again.")
