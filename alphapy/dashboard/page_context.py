@@ -15,8 +15,10 @@ from aiohttp_session import Session
 
 from alphapy.dashboard.discord_api import MyGuild
 from alphapy.dashboard.plugin_pages import PageAccess, PluginPage
+from alphapy.web import bot_of
 
 if TYPE_CHECKING:
+    from alphapy.bot import AlphapyBot
     from alphapy.db import Database
     from alphapy.settings import SettingsService
 
@@ -57,6 +59,13 @@ class PageContext:
     @property
     def plugin(self) -> str:
         return self.page.plugin
+
+    @property
+    def bot(self) -> AlphapyBot | None:
+        """The bot running in this process, or None (``alphapy dashboard`` alone, or before
+        it connects). An action that must also act in Discord goes through it:
+        ``TicketsCog.find(ctx.bot)`` reaches the plugin's state as a component handler does."""
+        return bot_of(self.request)
 
     @property
     def query(self) -> Any:

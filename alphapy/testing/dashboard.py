@@ -35,14 +35,19 @@ class MovableClock:
 
 @asynccontextmanager
 async def running_dashboard(bot_runner: Any, emulator: Any, data_dir: Path,
-                            clock: MovableClock | None = None) -> AsyncIterator[str]:
-    """The dashboard on a free loopback port beside ``bot_runner``'s bot; yields its URL."""
+                            clock: MovableClock | None = None, *, with_bot: bool = True) -> AsyncIterator[str]:
+    """The dashboard on a free loopback port beside ``bot_runner``'s bot; yields its URL.
+
+    ``with_bot=False`` serves the same database and settings without reaching the bot, as
+    ``alphapy dashboard`` alone does (``ctx.bot`` is None): what a page does without it."""
     from alphapy.dashboard.server import DashboardServer, options_from
 
     config = bot_runner.services.config.model_copy(update={"dashboard_port": 0, "data_dir": data_dir})
     options = options_from(config, bot_runner.services, emulator=emulator)
     if clock is not None:
         options.clock = clock
+    if not with_bot:
+        options.bot_source = lambda: None
     server = DashboardServer(config, options)
     url = await server.start()
     try:

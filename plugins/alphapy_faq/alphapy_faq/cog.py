@@ -11,8 +11,8 @@ import discord
 from discord import app_commands
 
 from alphapy import AlphapyBot, PluginCog, UserError, answering_errors, require_staff, staff_only
-from alphapy_faq import entries, proposals, search, store
-from alphapy_faq.text import clean, topic_key
+from alphapy_faq import decisions, entries, search, store
+from alphapy_faq.text import clean
 from alphapy_faq.views import (
     ADD_FORM,
     EDIT_FORM,
@@ -26,7 +26,6 @@ from alphapy_faq.views import (
     entry_embed,
     entry_form,
     form_values,
-    proposal_embed,
     results_embed,
     safe,
 )
@@ -229,30 +228,12 @@ class FaqCog(PluginCog, plugin="faq"):
                                                 ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     # --- proposals ----------------------------------------------------------------------
-    async def _open_proposal(self, conn: Any, guild_id: int, proposal_id: int, *, lock: bool = False) -> Any:
-        record = await store.proposal(conn, proposal_id, guild_id, lock=lock)
-        if record is None:
-            raise UserError("That proposal does not exist in this server.")
-        if record["status"] == "added":
-            raise UserError(f"This proposal is already in the FAQ (#{record['entry_id']}).")
-        if record["status"] == "dismissed":
-            raise UserError("This proposal was dismissed.")
-        if record["status"] != "open":
-            raise UserError("This proposal is still being prepared; try again in a moment.")
-        return record
-
     async def open_proposal_form(self, interaction: discord.Interaction, proposal_id: int) -> None:
         assert interaction.guild_id is not None
         await require_staff(interaction, STAFF_ONLY, plugin=self.plugin)
         async with self.bot.db.acquire() as conn:
-            record = await self._open_proposal(conn, interaction.guild_id, proposal_id)
-            if record["draft_title"]:
-                title, keywords, answer = record["draft_title"], list(record["draft_keywords"] or []), \
-                    record["draft_summary"]
-            else:  # the draft is still being written: assemble one from the summaries
-                summaries = await store.topic_summaries(conn, interaction.guild_id, record["similarity_key"])
-                title, keywords, answer = proposals.fallback_draft(record["similarity_key"],
-                                                                   [s["summary"] for s in summaries])
+            record = await decisions.open_proposal(conn, interaction.guild_id, proposal_id)
+            title, keywords, answer = await decisions.draft_of(conn, interaction.guild_id, record)
         await interaction.response.send_modal(entry_form(
             f"faq:proposal-save:{proposal_id}", "Add to FAQ", title=title, keywords=", ".join(keywords),
             answer=answer))
@@ -261,12 +242,8 @@ class FaqCog(PluginCog, plugin="faq"):
         assert interaction.guild_id is not None
         await require_staff(interaction, STAFF_ONLY, plugin=self.plugin)
         draft = self._draft(interaction)
-        async with self.bot.db.transaction() as conn:
-            record = await self._open_proposal(conn, interaction.guild_id, proposal_id, lock=True)
-            entry = await self._write(entries.add(conn, interaction.guild_id, draft, interaction.user.id,
-                                                  topic_key=topic_key(record["similarity_key"])))
-            await store.decide_proposal(conn, proposal_id, interaction.guild_id, "added", interaction.user.id,
-                                        entry["id"])
+        entry, record = await self._write(decisions.accept(self.bot.db, interaction.guild_id, proposal_id, draft,
+                                                           interaction.user.id))
         outcome = f"Added as FAQ #{entry['id']} by {interaction.user.mention}."
         await self._close_message(interaction, proposal_id, record["similarity_key"], outcome)
         await interaction.followup.send(f"Added FAQ #{entry['id']}.", embed=entry_embed(entry), ephemeral=True,
@@ -275,9 +252,7 @@ class FaqCog(PluginCog, plugin="faq"):
     async def dismiss_proposal(self, interaction: discord.Interaction, proposal_id: int) -> None:
         assert interaction.guild_id is not None
         await require_staff(interaction, STAFF_ONLY, plugin=self.plugin)
-        async with self.bot.db.transaction() as conn:
-            record = await self._open_proposal(conn, interaction.guild_id, proposal_id, lock=True)
-            await store.decide_proposal(conn, proposal_id, interaction.guild_id, "dismissed", interaction.user.id)
+        record = await decisions.dismiss(self.bot.db, interaction.guild_id, proposal_id, interaction.user.id)
         outcome = f"Dismissed by {interaction.user.mention}; this topic will not be proposed again."
         await self._close_message(interaction, proposal_id, record["similarity_key"], outcome)
 
@@ -285,10 +260,7 @@ class FaqCog(PluginCog, plugin="faq"):
                              outcome: str) -> None:
         """Show the outcome on the proposal itself and take its buttons away."""
         assert interaction.guild_id is not None
-        async with self.bot.db.acquire() as conn:
-            summaries = await store.topic_summaries(conn, interaction.guild_id, topic)
-            count = await store.count_topic(conn, interaction.guild_id, topic)
-        embed = proposal_embed(proposal_id, topic, summaries, count, outcome)
+        embed = await decisions.outcome_embed(self.bot.db, interaction.guild_id, proposal_id, topic, outcome)
         if interaction.message is not None:
             await interaction.response.edit_message(embed=embed, view=None, allowed_mentions=NO_MENTIONS)
         else:

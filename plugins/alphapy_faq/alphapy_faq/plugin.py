@@ -90,3 +90,10 @@ def register_demo(tour: Tour) -> None:
     from alphapy_faq.demo import chapter
 
     tour.chapter("FAQ: searching, writing entries, statistics and proposals from tickets", chapter)
+
+
+@hookimpl
+def register_dashboard(pages: Any) -> None:
+    from alphapy_faq.dashboard import register  # aiohttp code stays out of `alphapy --help`
+
+    register(pages)

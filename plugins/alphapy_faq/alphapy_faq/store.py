@@ -78,6 +78,13 @@ async def list_entries(conn: Conn, guild_id: int | None, *, limit: int = 1000) -
         guild_id, limit)
 
 
+async def entries_titled_like(conn: Conn, guild_id: int, pattern: str, *, limit: int) -> list[asyncpg.Record]:
+    """A guild's own entries whose title contains ``pattern`` (a LIKE pattern), by title."""
+    return await conn.fetch(
+        rf"""SELECT {_ENTRY_COLUMNS} FROM faq_entries WHERE guild_id = $1 AND title ILIKE $2 ESCAPE '\'
+             ORDER BY lower(title), id LIMIT $3""", guild_id, pattern, limit)
+
+
 async def count_entries(conn: Conn, guild_id: int) -> tuple[int, int]:
     """(the guild's own entries, global entries)."""
     row = await conn.fetchrow(
@@ -340,6 +347,16 @@ async def proposal(conn: Conn, proposal_id: int, guild_id: int, *, lock: bool = 
     return await conn.fetchrow(
         f"SELECT * FROM faq_proposals WHERE id = $1 AND guild_id = $2 {'FOR UPDATE' if lock else ''}",
         proposal_id, guild_id)
+
+
+async def open_proposals(conn: Conn, guild_id: int, limit: int = 50) -> list[asyncpg.Record]:
+    """A guild's proposals waiting for staff, oldest first, with how many tickets back each."""
+    return await conn.fetch(
+        """SELECT p.id, p.similarity_key, p.created_at, p.draft_title, p.draft_source,
+                  (SELECT count(*) FROM faq_ticket_summaries s
+                    WHERE s.guild_id = p.guild_id AND s.similarity_key = p.similarity_key) AS tickets
+             FROM faq_proposals p WHERE p.guild_id = $1 AND p.status = 'open'
+            ORDER BY p.created_at, p.id LIMIT $2""", guild_id, limit)
 
 
 async def decide_proposal(conn: Conn, proposal_id: int, guild_id: int, status: str, user_id: int,

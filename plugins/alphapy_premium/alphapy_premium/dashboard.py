@@ -15,7 +15,7 @@ from importlib.resources import files
 
 from aiohttp import web
 
-from alphapy import DashboardPages, PageContext, UserError, bot_of
+from alphapy import DashboardPages, PageContext, UserError
 from alphapy_premium import store
 from alphapy_premium.config import PremiumConfigError, load_premium_config
 from alphapy_premium.ledger import Refusal
@@ -45,7 +45,7 @@ async def _service(ctx: PageContext) -> AsyncIterator[PremiumService]:
     """The bot's premium service in this process; else (``alphapy dashboard`` alone, no bot
     started it) one for this request, closed after it. Its moves reach the bot's caches all
     the same: the database announces every change to ``premium_subs``."""
-    running = _running_service(bot_of(ctx.request))
+    running = _running_service(ctx.bot)
     if running is not None:
         yield running
         return

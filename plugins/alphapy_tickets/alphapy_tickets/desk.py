@@ -31,7 +31,6 @@ PLUGIN = "tickets"
 NO_PINGS = discord.AllowedMentions.none()
 SUMMARY_WAIT = 20.0  # archive waits this long for a summary still being written
 
-
 @dataclass(frozen=True)
 class DeskSettings:
     """The guild's tickets.* settings, read together (each read is a cache hit)."""
@@ -288,20 +287,24 @@ class TicketDesk:
         log.info("tickets.archived", ticket_id=ticket_id, guild_id=guild.id, by=actor.id)
         return ticket, posted
 
-    async def _post_transcript(self, ticket: Ticket, log_channel: discord.TextChannel) -> discord.Message:
-        guild = log_channel.guild
+    async def transcript_page(self, ticket: Ticket, guild: discord.Guild) -> tuple[str, int]:
+        """The HTML transcript of the ticket's channel as it is now, and how many messages it holds
+        (the archive posts it; the dashboard shows it while the channel still exists)."""
         lines, truncated = await self.history(ticket)
         names = {m.id: m.name for m in (guild.get_member(i) for i in (ticket.claimed_by, ticket.closed_by,
                                                                        ticket.archived_by) if i) if m}
         timezone = await self.bot.settings.get(guild.id, "core", "timezone")
-        page = transcript.render(ticket, guild_name=guild.name, lines=lines, timezone=timezone,
-                                 staff_names=names, truncated=truncated)
+        return transcript.render(ticket, guild_name=guild.name, lines=lines, timezone=timezone,
+                                 staff_names=names, truncated=truncated), len(lines)
+
+    async def _post_transcript(self, ticket: Ticket, log_channel: discord.TextChannel) -> discord.Message:
+        page, messages = await self.transcript_page(ticket, log_channel.guild)
         embed = discord.Embed(title=f"Ticket #{ticket.id} archived", colour=embeds.COLOURS[Status.ARCHIVED])
         embed.add_field(name="Opened by", value=f"<@{ticket.user_id}> ({embeds.quote(ticket.username, 100)})"
                         if ticket.user_id else "*(forgotten)*")
         embed.add_field(name="Claimed by", value=f"<@{ticket.claimed_by}>" if ticket.claimed_by else "—")
         embed.add_field(name="Archived by", value=f"<@{ticket.archived_by}>")
-        embed.add_field(name="Messages", value=str(len(lines)))
+        embed.add_field(name="Messages", value=str(messages))
         if ticket.close_reason:
             embed.add_field(name="Reason", value=embeds.quote(ticket.close_reason, 1000), inline=False)
         embed.description = embeds.quote(ticket.description, 300)

@@ -100,3 +100,10 @@ def register_demo(tour: Tour) -> None:
     from alphapy_tickets.demo import chapter
 
     tour.chapter("Tickets: a member asks for help, staff claim, close and archive", chapter)
+
+
+@hookimpl
+def register_dashboard(pages: Any) -> None:
+    from alphapy_tickets.dashboard import register  # aiohttp code stays out of `alphapy --help`
+
+    register(pages)

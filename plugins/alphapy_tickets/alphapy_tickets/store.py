@@ -150,6 +150,37 @@ async def list_tickets(conn: Any, guild_id: int, statuses: list[str], limit: int
     return [Ticket.from_record(r) for r in rows], (rows[0]["total"] if rows else 0)
 
 
+_SEARCH_WHERE = """guild_id = $1 AND status = ANY($2::text[])
+               AND ($3::bigint IS NULL OR claimed_by = $3)
+               AND (NOT $4::boolean OR claimed_by IS NULL)
+               AND ($5::timestamptz IS NULL OR created_at < $5)"""
+
+
+async def search_tickets(conn: Any, guild_id: int, statuses: list[str], *, claimed_by: int | None = None,
+                         unclaimed: bool = False, opened_before: datetime | None = None, newest_first: bool = False,
+                         limit: int = 50, offset: int = 0) -> tuple[list[Ticket], int]:
+    """The dashboard's filtered list: tickets in these statuses, claimed by one person (or by
+    nobody), opened before a moment; one page of them and how many match in all.
+
+    Two statements rather than ``count(*) OVER ()``: the window would read every matching row
+    in full before the LIMIT, where the page alone stops after ``limit`` rows of the index."""
+    order = "created_at DESC, id DESC" if newest_first else "created_at, id"
+    values = (guild_id, statuses, claimed_by, unclaimed, opened_before)
+    rows = await conn.fetch(
+        f"SELECT {COLUMNS} FROM support_tickets WHERE {_SEARCH_WHERE} ORDER BY {order} LIMIT $6 OFFSET $7",
+        *values, limit, offset)
+    total = await conn.fetchval(f"SELECT count(*) FROM support_tickets WHERE {_SEARCH_WHERE}", *values)
+    return [Ticket.from_record(r) for r in rows], int(total)
+
+
+async def claimers(conn: Any, guild_id: int, limit: int = 100) -> list[int]:
+    """Who has claimed tickets in this guild (the "claimed by" filter's choices)."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT claimed_by FROM support_tickets WHERE guild_id = $1 AND claimed_by IS NOT NULL "
+        "ORDER BY claimed_by LIMIT $2", guild_id, limit)
+    return [r["claimed_by"] for r in rows]
+
+
 # --- the guarded transitions ------------------------------------------------------------
 
 async def claim(conn: Any, ticket_id: int, guild_id: int, staff_id: int) -> Ticket | None:
@@ -340,6 +371,14 @@ async def insert_metrics(conn: Any, *, guild_id: int | None, scope: str, counts:
         guild_id, scope, counts, average_cycle_time, snapshot, triggered_by)
     assert row is not None  # the statement returns its row or raises
     return row
+
+
+async def recent_metrics(conn: Any, guild_id: int, scope: str, limit: int) -> list[dict[str, Any]]:
+    """A guild's latest stored snapshots of one scope, newest first (the dashboard's statistics)."""
+    rows = await conn.fetch(
+        "SELECT id, scope, counts, average_cycle_time, snapshot, triggered_by, created_at FROM ticket_metrics "
+        "WHERE guild_id = $1 AND scope = $2 ORDER BY created_at DESC, id DESC LIMIT $3", guild_id, scope, limit)
+    return [dict(r) for r in rows]
 
 
 # --- people (data subject requests) ---------------------------------------------------------
