@@ -9,13 +9,14 @@ web user's standing read from Discord; both apply the core's authority rule.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from alphapy import Database, UserError
 from alphapy_onboarding import questions as q, store
-from alphapy_onboarding.questions import FollowUp, QuestionDraft, QuestionSpec, Rule
+from alphapy_onboarding.questions import FollowUp, Question, QuestionDraft, QuestionSpec, Rule
 
 RoleProblem = Callable[[int], str | None]
 """Why the acting person may not name this role for the bot to give, or None."""
@@ -56,6 +57,33 @@ def question_values(spec: QuestionSpec, followups: list[FollowUp]) -> dict[str, 
         "required": spec.required, "enabled": True,
         "min_values": spec.min_values, "max_values": spec.max_values, "max_length": spec.max_length,
     }
+
+
+def options_json(question: Question) -> str:
+    """A question's options as JSON an edit accepts back unchanged (roles as ``role`` ids)."""
+    if not question.spec.options:
+        return ""
+    return json.dumps([_option_json(o.to_json()) for o in question.spec.options], ensure_ascii=False, indent=1)
+
+
+def followups_json(question: Question) -> str:
+    """A question's follow-ups as the JSON list an edit accepts back unchanged."""
+    if not question.followups:
+        return ""
+    items = []
+    for followup in question.followups:
+        item = followup.to_json()
+        if "options" in item:
+            item["options"] = [_option_json(o) for o in item["options"]]
+        items.append(item)
+    return json.dumps(items, ensure_ascii=False, indent=1)
+
+
+def _option_json(stored: dict[str, Any]) -> dict[str, Any]:
+    shown = {key: value for key, value in stored.items() if key != "role_id"}
+    if stored.get("role_id"):
+        shown["role"] = stored["role_id"]
+    return shown
 
 
 async def add_question(db: Database, guild_id: int, draft: QuestionDraft, role_problem: RoleProblem,

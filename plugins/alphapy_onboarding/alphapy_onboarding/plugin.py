@@ -46,6 +46,13 @@ async def startup(bot: Any) -> None:
 
 
 @hookimpl
+def register_dashboard(pages: Any) -> None:
+    from alphapy_onboarding.dashboard import register  # aiohttp code stays out of `alphapy --help`
+
+    register(pages)
+
+
+@hookimpl
 def register_demo(tour: Any) -> None:
     from alphapy_onboarding.demo import chapter
 

@@ -245,6 +245,10 @@ async def all_responses(conn: Conn, guild_id: int) -> list[asyncpg.Record]:
                             "ORDER BY timestamp, user_id", guild_id)
 
 
+async def finished_count(conn: Conn, guild_id: int) -> int:
+    return await conn.fetchval("SELECT count(*) FROM onboarding WHERE guild_id = $1", guild_id)
+
+
 async def in_progress_count(conn: Conn, guild_id: int) -> int:
     return await conn.fetchval("SELECT count(*) FROM onboarding_progress WHERE guild_id = $1", guild_id)
 

@@ -1,0 +1,244 @@
+"""The onboarding plugin's dashboard pages: the rules and questions as an editor, a preview of
+what a new member sees, and the responses as CSV.
+
+Every change goes through :mod:`alphapy_onboarding.editor`, the functions ``/onboarding
+question|rule ...`` call, so the browser gets the same checks, limits, order locks and
+sentences. The pages are for the people who may run ``/onboarding`` (Manage Server:
+``access="host"``); the CSV holds e-mail addresses, so it is no wider. Roles named on an
+option are judged by the core's role rule for the web user (:meth:`PageContext.role_judge`),
+as the slash command judges them for the member.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from aiohttp import web
+
+from alphapy import DashboardPages, PageContext, UserError
+from alphapy_onboarding import editor, questions as q, store
+from alphapy_onboarding.export import responses_csv
+from alphapy_onboarding.flow import LANGUAGE_CHOICES, OPT_IN_CHOICES
+from alphapy_onboarding.questions import QuestionDraft
+
+ROW_ID_MAX = 2_147_483_647
+"""Questions and rules are SERIAL rows (as the slash commands' ``RowId``)."""
+NUMBER_DIGITS = 10
+NO_SUCH_QUESTION = "There is no such onboarding question in this server."
+NO_SUCH_RULE = "There is no such onboarding rule in this server."
+BAD_POSITION = f"A position is a whole number from 1 to {q.MAX_QUESTIONS}."
+BAD_TYPE = f"Choose a question type: {', '.join(q.QUESTION_TYPES)}."
+FIELD_LIMITS = {"question": q.QUESTION_MAX, "options": q.JSON_MAX, "followup": q.JSON_MAX,
+                "title": q.RULE_TITLE_MAX, "description": q.RULE_DESCRIPTION_MAX,
+                "thumbnail_url": q.URL_MAX, "image_url": q.URL_MAX}
+"""The longest text each field may carry; the editor's own sentences say the same for what gets past."""
+
+
+def register(pages: DashboardPages) -> None:
+    pages.templates(files(__package__) / "templates")
+    pages.server_page("", overview, title="Onboarding", access="host")
+    pages.server_page("questions", add_question, access="host", methods=("POST",))
+    pages.server_page("question/{item_id}", question_page, access="host", methods=("GET", "POST"))
+    pages.server_page("question/{item_id}/move", move_question, access="host", methods=("POST",))
+    pages.server_page("question/{item_id}/remove", remove_question, access="host", methods=("POST",))
+    pages.server_page("rules", add_rule, access="host", methods=("POST",))
+    pages.server_page("rule/{item_id}", rule_page, access="host", methods=("GET", "POST"))
+    pages.server_page("rule/{item_id}/move", move_rule, access="host", methods=("POST",))
+    pages.server_page("rule/{item_id}/remove", remove_rule, access="host", methods=("POST",))
+    pages.server_page("preview", preview, title="Onboarding preview", access="host")
+    pages.server_page("responses", responses, access="host")
+
+
+# --- reading the request -------------------------------------------------------------------------
+
+def _guild(ctx: PageContext) -> int:
+    assert ctx.guild_id is not None  # server pages only
+    return ctx.guild_id
+
+
+def item_id(ctx: PageContext, missing: str) -> int:
+    """The question or rule id in the address; anything else is ``missing`` (never a database error)."""
+    raw = ctx.request.match_info["item_id"]
+    if not raw.isdigit() or len(raw) > NUMBER_DIGITS or not 1 <= int(raw) <= ROW_ID_MAX:
+        raise UserError(missing)
+    return int(raw)
+
+
+def text_field(form: dict[str, str], name: str) -> str | None:
+    """A text field as typed, None when left empty; longer than any stored value: refused before parsing."""
+    value = form.get(name, "")
+    if len(value) > FIELD_LIMITS[name]:
+        raise UserError(f"The {name.replace('_', ' ')} can have at most {FIELD_LIMITS[name]:,} characters "
+                        f"({len(value):,} given).")
+    return value if value.strip() else None
+
+
+def number_field(form: dict[str, str], name: str) -> int | None:
+    value = form.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > NUMBER_DIGITS:
+        raise UserError(f"{name} must be a whole number.")
+    return int(value)
+
+
+def flag(form: dict[str, str], name: str, default: bool) -> bool:
+    """A checkbox (a hidden "false" before it, the last value wins)."""
+    value = form.get(name)
+    return default if value is None else value in ("true", "on", "1")
+
+
+def position_field(form: dict[str, str]) -> int | None:
+    value = number_field(form, "position")
+    if value is not None and not 1 <= value <= q.MAX_QUESTIONS:
+        raise UserError(BAD_POSITION)
+    return value
+
+
+def kind_field(form: dict[str, str]) -> str:
+    kind = form.get("type", "")
+    if kind not in q.QUESTION_TYPES:
+        raise UserError(BAD_TYPE)
+    return kind
+
+
+# --- the editor's main page ----------------------------------------------------------------------
+
+async def overview(ctx: PageContext) -> web.StreamResponse:
+    guild_id = _guild(ctx)
+    async with ctx.db.acquire() as conn:
+        found_questions = await store.questions(conn, guild_id)
+        found_rules = await store.rules(conn, guild_id)
+        finished = await store.finished_count(conn, guild_id)
+        running = await store.in_progress_count(conn, guild_id)
+    return await ctx.render("onboarding/editor.html", {
+        "questions": found_questions, "rules": found_rules, "finished": finished, "running": running,
+        "types": q.QUESTION_TYPES, "type_names": q.TYPE_NAMES, "max_questions": q.MAX_QUESTIONS,
+        "max_rules": q.MAX_RULES, "limits": FIELD_LIMITS,
+    })
+
+
+# --- questions -----------------------------------------------------------------------------------
+
+async def add_question(ctx: PageContext) -> web.StreamResponse:
+    form = await ctx.form()
+    text, kind = text_field(form, "question") or "", kind_field(form)
+    options, followup = text_field(form, "options"), text_field(form, "followup")
+    draft = QuestionDraft(text, kind, q.parse_options(options) if options else [],
+                          q.parse_followups(followup) if followup else [], flag(form, "required", True),
+                          number_field(form, "min_values"), number_field(form, "max_values"),
+                          number_field(form, "max_length"))
+    position = position_field(form)
+    new_id, landed = await editor.add_question(ctx.db, _guild(ctx), draft, await ctx.role_judge(), position)
+    ctx.flash(f"Question #{new_id} added at position {landed}.")
+    ctx.redirect(ctx.url())
+
+
+async def question_page(ctx: PageContext) -> web.StreamResponse:
+    question_id = item_id(ctx, NO_SUCH_QUESTION)
+    if ctx.request.method == "POST":
+        form = await ctx.form()
+        changes = editor.QuestionChanges(
+            text=text_field(form, "question") or "", type=kind_field(form), options=text_field(form, "options"),
+            followup=text_field(form, "followup") or "{}", required=flag(form, "required", True),
+            enabled=flag(form, "enabled", True), min_values=number_field(form, "min_values"),
+            max_values=number_field(form, "max_values"), max_length=number_field(form, "max_length"))
+        await editor.edit_question(ctx.db, _guild(ctx), question_id, changes, await ctx.role_judge())
+        ctx.flash(f"Question #{question_id} saved.")
+        ctx.redirect(ctx.url())
+    async with ctx.db.acquire() as conn:
+        found = await store.question(conn, _guild(ctx), question_id)
+    if found is None:
+        raise UserError(editor.no_question(question_id))
+    return await ctx.render("onboarding/question.html", {
+        "question": found, "types": q.QUESTION_TYPES, "type_names": q.TYPE_NAMES, "limits": FIELD_LIMITS,
+        "options_json": editor.options_json(found), "followup_json": editor.followups_json(found),
+    })
+
+
+async def move_question(ctx: PageContext) -> web.StreamResponse:
+    question_id = item_id(ctx, NO_SUCH_QUESTION)
+    position = position_field(await ctx.form())
+    if position is None:
+        raise UserError(BAD_POSITION)
+    landed = await editor.move_question(ctx.db, _guild(ctx), question_id, position)
+    ctx.flash(f"Question #{question_id} is now number {landed}.")
+    ctx.redirect(ctx.url() + f"#question-{question_id}")
+
+
+async def remove_question(ctx: PageContext) -> web.StreamResponse:
+    question_id = item_id(ctx, NO_SUCH_QUESTION)
+    await editor.remove_question(ctx.db, _guild(ctx), question_id)
+    ctx.flash(f"Question #{question_id} removed.")
+    ctx.redirect(ctx.url())
+
+
+# --- rules ---------------------------------------------------------------------------------------
+
+async def add_rule(ctx: PageContext) -> web.StreamResponse:
+    form = await ctx.form()
+    new_id, landed = await editor.add_rule(
+        ctx.db, _guild(ctx), text_field(form, "title") or "", text_field(form, "description") or "",
+        text_field(form, "thumbnail_url"), text_field(form, "image_url"), position_field(form))
+    ctx.flash(f"Rule #{new_id} added at position {landed}.")
+    ctx.redirect(ctx.url())
+
+
+async def rule_page(ctx: PageContext) -> web.StreamResponse:
+    rule_id = item_id(ctx, NO_SUCH_RULE)
+    if ctx.request.method == "POST":
+        form = await ctx.form()
+        await editor.edit_rule(ctx.db, _guild(ctx), rule_id, title=form.get("title", ""),
+                               description=form.get("description", ""),
+                               thumbnail_url=text_field(form, "thumbnail_url") or "none",
+                               image_url=text_field(form, "image_url") or "none",
+                               enabled=flag(form, "enabled", True))
+        ctx.flash(f"Rule #{rule_id} saved.")
+        ctx.redirect(ctx.url())
+    async with ctx.db.acquire() as conn:
+        found = await store.rule(conn, _guild(ctx), rule_id)
+    if found is None:
+        raise UserError(editor.no_rule(rule_id))
+    return await ctx.render("onboarding/rule.html", {"rule": found, "limits": FIELD_LIMITS})
+
+
+async def move_rule(ctx: PageContext) -> web.StreamResponse:
+    rule_id = item_id(ctx, NO_SUCH_RULE)
+    position = position_field(await ctx.form())
+    if position is None:
+        raise UserError(BAD_POSITION)
+    landed = await editor.move_rule(ctx.db, _guild(ctx), rule_id, position)
+    ctx.flash(f"Rule #{rule_id} is now number {landed}.")
+    ctx.redirect(ctx.url() + f"#rule-{rule_id}")
+
+
+async def remove_rule(ctx: PageContext) -> web.StreamResponse:
+    rule_id = item_id(ctx, NO_SUCH_RULE)
+    await editor.remove_rule(ctx.db, _guild(ctx), rule_id)
+    ctx.flash(f"Rule #{rule_id} removed.")
+    ctx.redirect(ctx.url())
+
+
+# --- what a member sees, and what members answered -----------------------------------------------
+
+async def preview(ctx: PageContext) -> web.StreamResponse:
+    """The enabled rules and questions in the order a new member meets them (as ``/onboarding preview``)."""
+    async with ctx.db.acquire() as conn:
+        flow = await store.load_flow(conn, _guild(ctx))
+    return await ctx.render("onboarding/preview.html", {
+        "flow": flow, "opt_in": OPT_IN_CHOICES, "languages": LANGUAGE_CHOICES, "any": q.ANY,
+    })
+
+
+async def responses(ctx: PageContext) -> web.StreamResponse:
+    """The CSV ``/onboarding responses`` sends. Names come from the bot's member cache there; the
+    dashboard has no such cache, so the name column is empty and the user id identifies people."""
+    guild_id = _guild(ctx)
+    async with ctx.db.acquire() as conn:
+        found = await store.questions(conn, guild_id)
+        rows = await store.all_responses(conn, guild_id)
+    data = responses_csv(found, rows, lambda _user_id: "")
+    return web.Response(body=data, content_type="text/csv", charset="utf-8", headers={
+        "Content-Disposition": f'attachment; filename="onboarding-{guild_id}.csv"',
+        "Cache-Control": "no-store"})
+
