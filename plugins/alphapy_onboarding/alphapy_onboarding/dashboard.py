@@ -19,7 +19,7 @@ from alphapy import DashboardPages, PageContext, UserError
 from alphapy_onboarding import editor, questions as q, store
 from alphapy_onboarding.export import responses_csv
 from alphapy_onboarding.flow import LANGUAGE_CHOICES, OPT_IN_CHOICES
-from alphapy_onboarding.questions import QuestionDraft
+from alphapy_onboarding.questions import Question, QuestionDraft
 
 ROW_ID_MAX = 2_147_483_647
 """Questions and rules are SERIAL rows (as the slash commands' ``RowId``)."""
@@ -31,13 +31,14 @@ BAD_TYPE = f"Choose a question type: {', '.join(q.QUESTION_TYPES)}."
 FIELD_LIMITS = {"question": q.QUESTION_MAX, "options": q.JSON_MAX, "followup": q.JSON_MAX,
                 "title": q.RULE_TITLE_MAX, "description": q.RULE_DESCRIPTION_MAX,
                 "thumbnail_url": q.URL_MAX, "image_url": q.URL_MAX}
-"""The longest text each field may carry; the editor's own sentences say the same for what gets past."""
+"""The longest text each field may carry (the inputs' ``maxlength``; the editor refuses longer)."""
 
 
 def register(pages: DashboardPages) -> None:
     pages.templates(files(__package__) / "templates")
     pages.server_page("", overview, title="Onboarding", access="host")
     pages.server_page("questions", add_question, access="host", methods=("POST",))
+    pages.server_page("question-preview", preview_question, access="host", methods=("POST",))
     pages.server_page("question/{item_id}", question_page, access="host", methods=("GET", "POST"))
     pages.server_page("question/{item_id}/move", move_question, access="host", methods=("POST",))
     pages.server_page("question/{item_id}/remove", remove_question, access="host", methods=("POST",))
@@ -65,11 +66,9 @@ def item_id(ctx: PageContext, missing: str) -> int:
 
 
 def text_field(form: dict[str, str], name: str) -> str | None:
-    """A text field as typed, None when left empty; longer than any stored value: refused before parsing."""
+    """A text field as typed, None when left empty. Its length is the editor's to judge, with the
+    sentence the slash command gives (a body past the dashboard's size limit never gets here)."""
     value = form.get(name, "")
-    if len(value) > FIELD_LIMITS[name]:
-        raise UserError(f"The {name.replace('_', ' ')} can have at most {FIELD_LIMITS[name]:,} characters "
-                        f"({len(value):,} given).")
     return value if value.strip() else None
 
 
@@ -120,16 +119,44 @@ async def overview(ctx: PageContext) -> web.StreamResponse:
 
 # --- questions -----------------------------------------------------------------------------------
 
+def draft_of(form: dict[str, str]) -> QuestionDraft:
+    """The question as the form holds it, parsed as ``/onboarding question add`` parses its options."""
+    options, followup = text_field(form, "options"), text_field(form, "followup")
+    return QuestionDraft(text_field(form, "question") or "", kind_field(form),
+                         q.parse_options(options) if options else [],
+                         q.parse_followups(followup) if followup else [], flag(form, "required", True),
+                         number_field(form, "min_values"), number_field(form, "max_values"),
+                         number_field(form, "max_length"))
+
+
+def fields_of(question: Question) -> dict[str, str]:
+    """A stored question as the form's fields, which save it back unchanged."""
+    spec = question.spec
+    return {"question": spec.text, "type": spec.type, "options": editor.options_json(question),
+            "followup": editor.followups_json(question), "required": str(spec.required).lower(),
+            "enabled": str(question.enabled).lower(), "min_values": str(spec.min_values or ""),
+            "max_values": str(spec.max_values or ""), "max_length": str(spec.max_length or "")}
+
+
+async def question_form(ctx: PageContext, question_id: int | None, fields: dict[str, str], *,
+                        error: str | None = None, preview: Question | None = None,
+                        status: int = 200) -> web.Response:
+    """The question's form, filled with ``fields``: a refusal or a preview shows what was typed,
+    so nothing typed is lost."""
+    return await ctx.render("onboarding/question.html", {
+        "question_id": question_id, "fields": fields, "error": error, "preview": preview,
+        "types": q.QUESTION_TYPES, "type_names": q.TYPE_NAMES, "limits": FIELD_LIMITS,
+        "max_questions": q.MAX_QUESTIONS, "any": q.ANY,
+    }, status=status)
+
+
 async def add_question(ctx: PageContext) -> web.StreamResponse:
     form = await ctx.form()
-    text, kind = text_field(form, "question") or "", kind_field(form)
-    options, followup = text_field(form, "options"), text_field(form, "followup")
-    draft = QuestionDraft(text, kind, q.parse_options(options) if options else [],
-                          q.parse_followups(followup) if followup else [], flag(form, "required", True),
-                          number_field(form, "min_values"), number_field(form, "max_values"),
-                          number_field(form, "max_length"))
-    position = position_field(form)
-    new_id, landed = await editor.add_question(ctx.db, _guild(ctx), draft, await ctx.role_judge(), position)
+    try:
+        draft, position = draft_of(form), position_field(form)
+        new_id, landed = await editor.add_question(ctx.db, _guild(ctx), draft, await ctx.role_judge(), position)
+    except UserError as refused:
+        return await question_form(ctx, None, form, error=str(refused), status=400)
     ctx.flash(f"Question #{new_id} added at position {landed}.")
     ctx.redirect(ctx.url())
 
@@ -138,22 +165,37 @@ async def question_page(ctx: PageContext) -> web.StreamResponse:
     question_id = item_id(ctx, NO_SUCH_QUESTION)
     if ctx.request.method == "POST":
         form = await ctx.form()
-        changes = editor.QuestionChanges(
-            text=text_field(form, "question") or "", type=kind_field(form), options=text_field(form, "options"),
-            followup=text_field(form, "followup") or "{}", required=flag(form, "required", True),
-            enabled=flag(form, "enabled", True), min_values=number_field(form, "min_values"),
-            max_values=number_field(form, "max_values"), max_length=number_field(form, "max_length"))
-        await editor.edit_question(ctx.db, _guild(ctx), question_id, changes, await ctx.role_judge())
+        try:
+            changes = editor.QuestionChanges(
+                text=text_field(form, "question") or "", type=kind_field(form),
+                options=text_field(form, "options"), followup=text_field(form, "followup") or "{}",
+                required=flag(form, "required", True), enabled=flag(form, "enabled", True),
+                min_values=number_field(form, "min_values"), max_values=number_field(form, "max_values"),
+                max_length=number_field(form, "max_length"))
+            await editor.edit_question(ctx.db, _guild(ctx), question_id, changes, await ctx.role_judge())
+        except UserError as refused:
+            return await question_form(ctx, question_id, form, error=str(refused), status=400)
         ctx.flash(f"Question #{question_id} saved.")
         ctx.redirect(ctx.url())
     async with ctx.db.acquire() as conn:
         found = await store.question(conn, _guild(ctx), question_id)
     if found is None:
         raise UserError(editor.no_question(question_id))
-    return await ctx.render("onboarding/question.html", {
-        "question": found, "types": q.QUESTION_TYPES, "type_names": q.TYPE_NAMES, "limits": FIELD_LIMITS,
-        "options_json": editor.options_json(found), "followup_json": editor.followups_json(found),
-    })
+    return await question_form(ctx, question_id, fields_of(found))
+
+
+async def preview_question(ctx: PageContext) -> web.StreamResponse:
+    """The form's question as a new member would see it, checked as a save checks it, and saved
+    nowhere (roles are judged when you save)."""
+    form = await ctx.form()
+    raw_id = form.get("question_id", "")
+    question_id = int(raw_id) if raw_id.isdigit() and len(raw_id) <= NUMBER_DIGITS else None
+    try:
+        spec, followups = q.check_question(draft_of(form), lambda _role_id: None)
+    except UserError as refused:
+        return await question_form(ctx, question_id, form, error=str(refused), status=400)
+    shown = Question(question_id or 0, 0, spec, tuple(followups))
+    return await question_form(ctx, question_id, form, preview=shown)
 
 
 async def move_question(ctx: PageContext) -> web.StreamResponse:
@@ -175,11 +217,22 @@ async def remove_question(ctx: PageContext) -> web.StreamResponse:
 
 # --- rules ---------------------------------------------------------------------------------------
 
+async def rule_form(ctx: PageContext, rule_id: int | None, fields: dict[str, str], *, error: str | None = None,
+                    status: int = 200) -> web.Response:
+    """The rule's form, filled with ``fields`` (after a refusal: what was typed)."""
+    return await ctx.render("onboarding/rule.html", {
+        "rule_id": rule_id, "fields": fields, "error": error, "limits": FIELD_LIMITS, "max_rules": q.MAX_RULES,
+    }, status=status)
+
+
 async def add_rule(ctx: PageContext) -> web.StreamResponse:
     form = await ctx.form()
-    new_id, landed = await editor.add_rule(
-        ctx.db, _guild(ctx), text_field(form, "title") or "", text_field(form, "description") or "",
-        text_field(form, "thumbnail_url"), text_field(form, "image_url"), position_field(form))
+    try:
+        new_id, landed = await editor.add_rule(
+            ctx.db, _guild(ctx), text_field(form, "title") or "", text_field(form, "description") or "",
+            text_field(form, "thumbnail_url"), text_field(form, "image_url"), position_field(form))
+    except UserError as refused:
+        return await rule_form(ctx, None, form, error=str(refused), status=400)
     ctx.flash(f"Rule #{new_id} added at position {landed}.")
     ctx.redirect(ctx.url())
 
@@ -188,18 +241,23 @@ async def rule_page(ctx: PageContext) -> web.StreamResponse:
     rule_id = item_id(ctx, NO_SUCH_RULE)
     if ctx.request.method == "POST":
         form = await ctx.form()
-        await editor.edit_rule(ctx.db, _guild(ctx), rule_id, title=form.get("title", ""),
-                               description=form.get("description", ""),
-                               thumbnail_url=text_field(form, "thumbnail_url") or "none",
-                               image_url=text_field(form, "image_url") or "none",
-                               enabled=flag(form, "enabled", True))
+        try:
+            await editor.edit_rule(ctx.db, _guild(ctx), rule_id, title=text_field(form, "title") or "",
+                                   description=text_field(form, "description") or "",
+                                   thumbnail_url=text_field(form, "thumbnail_url") or "none",
+                                   image_url=text_field(form, "image_url") or "none",
+                                   enabled=flag(form, "enabled", True))
+        except UserError as refused:
+            return await rule_form(ctx, rule_id, form, error=str(refused), status=400)
         ctx.flash(f"Rule #{rule_id} saved.")
         ctx.redirect(ctx.url())
     async with ctx.db.acquire() as conn:
         found = await store.rule(conn, _guild(ctx), rule_id)
     if found is None:
         raise UserError(editor.no_rule(rule_id))
-    return await ctx.render("onboarding/rule.html", {"rule": found, "limits": FIELD_LIMITS})
+    return await rule_form(ctx, rule_id, {
+        "title": found.title, "description": found.description, "thumbnail_url": found.thumbnail_url or "",
+        "image_url": found.image_url or "", "enabled": str(found.enabled).lower()})
 
 
 async def move_rule(ctx: PageContext) -> web.StreamResponse:
