@@ -265,10 +265,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
 
     @onboarding.command(name="reset", description="Erase a member's onboarding answers so they start afresh")
     async def reset(self, interaction: discord.Interaction, member: discord.Member) -> None:
-        async with self.bot.db.acquire() as conn:
-            removed = await store.reset_member(conn, interaction.guild_id, member.id)
-        if not removed:
-            raise UserError(f"{member.display_name} has no onboarding answers in this server.")
+        await editor.reset_member(self.bot.db, interaction.guild_id, member.id, member.display_name)
         await interaction.response.send_message(
             f"Onboarding answers of {member.mention} erased; they can start afresh. Their roles are unchanged.",
             ephemeral=True, allowed_mentions=discord.AllowedMentions.none())

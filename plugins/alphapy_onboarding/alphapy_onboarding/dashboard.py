@@ -27,6 +27,10 @@ NUMBER_DIGITS = 10
 NO_SUCH_QUESTION = "There is no such onboarding question in this server."
 NO_SUCH_RULE = "There is no such onboarding rule in this server."
 BAD_POSITION = f"A position is a whole number from 1 to {q.MAX_QUESTIONS}."
+BAD_MEMBER = "A member is given by their Discord user id, a number."
+BAD_PAGE = "There is no such page of members."
+MEMBERS_PER_PAGE = 50
+PAGES_MAX = 10_000
 BAD_TYPE = f"Choose a question type: {', '.join(q.QUESTION_TYPES)}."
 FIELD_LIMITS = {"question": q.QUESTION_MAX, "options": q.JSON_MAX, "followup": q.JSON_MAX,
                 "title": q.RULE_TITLE_MAX, "description": q.RULE_DESCRIPTION_MAX,
@@ -47,6 +51,8 @@ def register(pages: DashboardPages) -> None:
     pages.server_page("rule/{item_id}/move", move_rule, access="host", methods=("POST",))
     pages.server_page("rule/{item_id}/remove", remove_rule, access="host", methods=("POST",))
     pages.server_page("preview", preview, title="Onboarding preview", access="host")
+    pages.server_page("members", members, title="Onboarding members", access="host")
+    pages.server_page("members/reset", reset_member, access="host", methods=("POST",))
     pages.server_page("responses", responses, access="host")
 
 
@@ -286,6 +292,29 @@ async def preview(ctx: PageContext) -> web.StreamResponse:
     return await ctx.render("onboarding/preview.html", {
         "flow": flow, "opt_in": OPT_IN_CHOICES, "languages": LANGUAGE_CHOICES, "any": q.ANY,
     })
+
+
+async def members(ctx: PageContext) -> web.StreamResponse:
+    """Who finished, newest first, with a Reset button each (``/onboarding reset``)."""
+    raw = ctx.query.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= PAGES_MAX:
+        raise UserError(BAD_PAGE)
+    page = int(raw)
+    async with ctx.db.acquire() as conn:
+        total = await store.finished_count(conn, _guild(ctx))
+        rows = await store.finished_page(conn, _guild(ctx), MEMBERS_PER_PAGE, (page - 1) * MEMBERS_PER_PAGE)
+    return await ctx.render("onboarding/members.html", {
+        "rows": rows, "total": total, "page": page, "last_page": max(1, -(-total // MEMBERS_PER_PAGE)),
+    })
+
+
+async def reset_member(ctx: PageContext) -> web.StreamResponse:
+    raw = (await ctx.form()).get("user_id", "").strip()
+    if not raw.isdigit() or len(raw) > 20 or int(raw) >= 2**63:
+        raise UserError(BAD_MEMBER)
+    await editor.reset_member(ctx.db, _guild(ctx), int(raw), f"The member {raw}")
+    ctx.flash(f"Onboarding answers of the member {raw} erased; they can start afresh. Their roles are unchanged.")
+    ctx.redirect(ctx.url("members"))
 
 
 async def responses(ctx: PageContext) -> web.StreamResponse:

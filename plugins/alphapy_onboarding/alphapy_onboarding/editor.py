@@ -191,3 +191,15 @@ async def move_rule(db: Database, guild_id: int, rule_id: int, position: int) ->
     if landed is None:
         raise UserError(no_rule(rule_id))
     return landed
+
+
+def no_answers(name: str) -> str:
+    return f"{name} has no onboarding answers in this server."
+
+
+async def reset_member(db: Database, guild_id: int, user_id: int, name: str) -> None:
+    """Erase a member's answers and run in flight so they start afresh (their roles stay)."""
+    async with db.acquire() as conn:
+        removed = await store.reset_member(conn, guild_id, user_id)
+    if not removed:
+        raise UserError(no_answers(name))

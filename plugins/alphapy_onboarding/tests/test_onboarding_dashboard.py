@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 import pytest
-from alphapy_onboarding.dashboard import BAD_POSITION, BAD_TYPE, NO_SUCH_QUESTION
+from alphapy_onboarding.dashboard import BAD_PAGE, BAD_POSITION, BAD_TYPE, NO_SUCH_QUESTION
 
 from alphapy.testing import DashboardBrowser, P, WebPage
 
@@ -283,3 +283,29 @@ async def test_the_question_form_previews_what_a_member_sees_without_saving(dash
     assert sentence_of(refused) == "The question is a select question: give it 2 to 25 options."
     assert await bot.db.fetchval("SELECT question FROM guild_onboarding_questions WHERE id = $1",
                                  question) == "Old text?"
+
+
+async def test_members_who_finished_are_listed_and_reset_from_the_page(dashboard_url, emulator, bot, guild,
+                                                                      member, ob) -> None:
+    await ob.personalize(await ob.start(member), member)  # finished in Discord
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(ob.host)
+        listed = await browser.get(page_of(guild, "members"))
+        assert f'<th scope="row">{member.id}</th>' in listed.text and "1 member, newest first." in listed.text
+        for user_id, sentence in (("me", "A member is given by their Discord user id, a number."),
+                                  ("9" * 30, "A member is given by their Discord user id, a number."),
+                                  (str(ob.host.id), f"The member {ob.host.id} has no onboarding answers in this "
+                                                    "server.")):
+            refused = await browser.post(page_of(guild, "members/reset"), {"user_id": user_id})
+            assert sentence_of(refused) == sentence
+        assert await ob.row(member) is not None  # nothing lost to a refusal
+        assert sentence_of(await browser.get(page_of(guild, "members"), page="0")) == BAD_PAGE
+        reset = await browser.post(page_of(guild, "members/reset"), {"user_id": str(member.id)})
+        assert sentence_of(reset) == (f"Onboarding answers of the member {member.id} erased; they can start "
+                                      "afresh. Their roles are unchanged.")
+        assert "Nobody has finished onboarding here yet." in reset.text
+    assert await ob.row(member) is None
+    again = await emulator.slash(ob.host, "onboarding reset", member=member)
+    assert again.content == "member has no onboarding answers in this server."
+    screen = await ob.start(member)
+    assert screen.embed["title"] == "Personalized reminders and tips"  # a fresh start, not "already completed"
