@@ -4,8 +4,8 @@ The real bot with the onboarding plugin and the worked example's greeter against
 the dashboard beside it, PostgreSQL local. The guild has 10,000 rows in ``onboarding`` (the
 plugin's largest table), 1,000 runs in progress and the most questions and rules a server may
 have (25 each, every question with options and a follow-up). The host opens the greeter's
-page (the baseline: a plugin page that reads one count), the Onboarding editor and its
-preview, in turn, one request at a time, so that both see the same machine at the same
+page (the baseline: a plugin page that reads one count), the Onboarding editor, its preview
+and the members table (first and last of its 200 pages), in turn, one request at a time, so that both see the same machine at the same
 moment; the ratio says what onboarding's page costs over the baseline. Target: p95 < 50 ms.
 Uses an embedded PostgreSQL.
 """
@@ -100,6 +100,8 @@ async def measure(url: str) -> dict[str, list[float]]:
                             "greeter_baseline": (f"{base}/greeter", "Members greeted"),
                             "onboarding_editor": (f"{base}/onboarding", f"{FINISHED} members finished"),
                             "onboarding_preview": (f"{base}/onboarding/preview", "Question number 25"),
+                            "onboarding_members": (f"{base}/onboarding/members", "Page 1 of 200"),
+                            "onboarding_members_last": (f"{base}/onboarding/members?page=200", "Page 200 of 200"),
                         })
     finally:
         await emulator.stop()
