@@ -90,6 +90,7 @@ async def measure(url: str) -> dict[str, list[float]]:
     try:
         async with running_alphapy(emulator, url, plugins=[("greeter", greeter), ("onboarding", onboarding)]) \
                 as runner:
+            assert runner.bot is not None
             await fill(runner.bot.db, guild.id)
             with tempfile.TemporaryDirectory() as data_dir:
                 async with running_dashboard(runner, emulator, Path(data_dir)) as dashboard:

@@ -20,6 +20,7 @@ from alphapy.dashboard.guild_data import DISCORD_DOWN, GuildDirectory
 from alphapy.dashboard.keys import GUILDS_KEY
 from alphapy.dashboard.plugin_pages import PageAccess, PluginPage
 from alphapy.errors import UserError
+from alphapy.settings.types import GRANT
 
 if TYPE_CHECKING:
     from alphapy.db import Database
@@ -91,7 +92,7 @@ class PageContext:
             raise LookupError("a your-page has no server; read settings on server pages")
         return await self.settings.get(self.guild_id, self.plugin, key)
 
-    async def role_judge(self, purpose: str = authority.GRANT) -> RoleJudge:
+    async def role_judge(self, purpose: str = GRANT) -> RoleJudge:
         """The core's role rule for this web user in this server, as ``/settings set`` applies it:
         their standing and the bot's, and the server's roles, read afresh from Discord once, so a
         form naming several roles is judged on one picture. A web user has no ``discord.Member``
