@@ -6,6 +6,7 @@ handler starts from facts (``ctx.guild_id``, ``ctx.level``) and never re-checks 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -13,14 +14,22 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import Session
 
-from alphapy.dashboard.discord_api import MyGuild
+from alphapy import authority
+from alphapy.dashboard.discord_api import DiscordAPIError, MyGuild
+from alphapy.dashboard.guild_data import DISCORD_DOWN, GuildDirectory
+from alphapy.dashboard.keys import GUILDS_KEY
 from alphapy.dashboard.plugin_pages import PageAccess, PluginPage
+from alphapy.errors import UserError
+from alphapy.settings.types import GRANT
 from alphapy.web import bot_of
 
 if TYPE_CHECKING:
     from alphapy.bot import AlphapyBot
     from alphapy.db import Database
     from alphapy.settings import SettingsService
+
+RoleJudge = Callable[[int], str | None]
+"""``judge(role_id)``: why the web user may not name that role for the bot to give (one sentence), or None."""
 
 NOTICE_KEY = "notice"
 """The session key of the one-time sentence shown on the next page (the overview uses it too)."""
@@ -91,6 +100,28 @@ class PageContext:
         if self.guild_id is None:
             raise LookupError("a your-page has no server; read settings on server pages")
         return await self.settings.get(self.guild_id, self.plugin, key)
+
+    async def role_judge(self, purpose: str = GRANT) -> RoleJudge:
+        """The core's role rule for this web user in this server, as ``/settings set`` applies it:
+        their standing and the bot's, and the server's roles, read afresh from Discord once, so a
+        form naming several roles is judged on one picture. A web user has no ``discord.Member``
+        to hand to :func:`alphapy.grant_refusal`; this is its equivalent on a server page."""
+        if self.guild_id is None:
+            raise LookupError("a your-page has no server; judge roles on server pages")
+        guild_id = self.guild_id
+        directory: GuildDirectory = self.request.app[GUILDS_KEY]
+        try:
+            snapshot = await directory.snapshot(guild_id, fresh=True)
+            actor = await directory.standing(guild_id, self.user.id)
+            bot = await directory.standing(guild_id, await directory.api.bot_user_id())
+        except DiscordAPIError:
+            raise UserError(DISCORD_DOWN) from None
+
+        def judge(role_id: int) -> str | None:
+            refused, _notes = authority.judge_roles(snapshot.roles, [(role_id, purpose)], actor, bot=bot)
+            return refused
+
+        return judge
 
     def flash(self, sentence: str) -> None:
         """One sentence for the next page this person sees (after a redirect)."""

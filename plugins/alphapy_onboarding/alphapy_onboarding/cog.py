@@ -26,9 +26,9 @@ from alphapy import (
     grant_refusal,
     manage_guild_only,
 )
-from alphapy_onboarding import questions as q, render, store
+from alphapy_onboarding import editor, questions as q, render, store
 from alphapy_onboarding.export import responses_csv
-from alphapy_onboarding.questions import QuestionDraft, Rule
+from alphapy_onboarding.questions import QuestionDraft
 from alphapy_onboarding.runner import Runner
 from alphapy_onboarding.views import ITEMS, parse_form_id, run_safely, submitted_text
 
@@ -137,13 +137,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
         draft = QuestionDraft(question, kind, q.parse_options(options) if options else [],
                               q.parse_followups(followup) if followup else [], required, min_values, max_values,
                               max_length)
-        spec, followups = q.check_question(draft, _role_problem(interaction))
-        async with self.bot.db.transaction() as conn:
-            await store.lock_order(conn, store.QUESTIONS, guild.id)
-            if await store.count(conn, store.QUESTIONS, guild.id) >= q.MAX_QUESTIONS:
-                raise UserError(f"A server can have at most {q.MAX_QUESTIONS} onboarding questions.")
-            new_id = await store.insert_question(conn, guild.id, _question_values(spec, followups))
-            landed = await store.move(conn, store.QUESTIONS, guild.id, new_id, position or q.MAX_QUESTIONS)
+        new_id, landed = await editor.add_question(self.bot.db, guild.id, draft, _role_problem(interaction), position)
         await interaction.response.send_message(
             f"Question `#{new_id}` added at position {landed}.", ephemeral=True)
 
@@ -167,39 +161,16 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
     ) -> None:
         guild = interaction.guild
         assert guild is not None
-        async with self.bot.db.transaction() as conn:
-            existing = await store.question(conn, guild.id, question_id)
-            if existing is None:
-                raise UserError(f"There is no onboarding question #{question_id} in this server.")
-            draft = QuestionDraft.of(existing)
-            if kind is not None:
-                draft = q.with_type(draft, kind)
-            if question is not None:
-                draft.text = question
-            if options is not None:
-                draft.options = q.parse_options(options)
-            if followup is not None:
-                draft.followups = q.parse_followups(followup)
-            for name, value in (("required", required), ("min_values", min_values), ("max_values", max_values),
-                                ("max_length", max_length)):
-                if value is not None:
-                    setattr(draft, name, value)
-            if draft.type == "multiselect" and options is not None and max_values is None:
-                draft.max_values = None  # new options: the default maximum follows them
-            spec, followups = q.check_question(draft, _role_problem(interaction))
-            values = _question_values(spec, followups)
-            values["enabled"] = existing.enabled if enabled is None else enabled
-            await store.update_question(conn, guild.id, question_id, values)
+        changes = editor.QuestionChanges(question, kind, options, followup, required, enabled, min_values,
+                                         max_values, max_length)
+        await editor.edit_question(self.bot.db, guild.id, question_id, changes, _role_problem(interaction))
         await interaction.response.send_message(
             f"Question `#{question_id}` saved.", ephemeral=True)
 
     @question_group.command(name="remove", description="Remove a question (answers already given stay)")
     @app_commands.autocomplete(question_id=_question_choices)
     async def question_remove(self, interaction: discord.Interaction, question_id: RowId) -> None:
-        async with self.bot.db.transaction() as conn:
-            await store.lock_order(conn, store.QUESTIONS, _guild_id(interaction))
-            if not await store.remove(conn, store.QUESTIONS, _guild_id(interaction), question_id):
-                raise UserError(f"There is no onboarding question #{question_id} in this server.")
+        await editor.remove_question(self.bot.db, _guild_id(interaction), question_id)
         await interaction.response.send_message(f"Question `#{question_id}` removed.", ephemeral=True)
 
     @question_group.command(name="move", description="Move a question to another place in the order")
@@ -207,11 +178,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
     @app_commands.autocomplete(question_id=_question_choices)
     async def question_move(self, interaction: discord.Interaction, question_id: RowId,
                             position: app_commands.Range[int, 1, q.MAX_QUESTIONS]) -> None:
-        async with self.bot.db.transaction() as conn:
-            await store.lock_order(conn, store.QUESTIONS, _guild_id(interaction))
-            landed = await store.move(conn, store.QUESTIONS, _guild_id(interaction), question_id, position)
-        if landed is None:
-            raise UserError(f"There is no onboarding question #{question_id} in this server.")
+        landed = await editor.move_question(self.bot.db, _guild_id(interaction), question_id, position)
         await interaction.response.send_message(f"Question `#{question_id}` is now number {landed}.", ephemeral=True)
 
     @question_group.command(name="list", description="Show the questions in their order")
@@ -234,17 +201,8 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
                        thumbnail_url: app_commands.Range[str, 1, q.URL_MAX] | None = None,
                        image_url: app_commands.Range[str, 1, q.URL_MAX] | None = None,
                        position: app_commands.Range[int, 1, q.MAX_RULES] | None = None) -> None:
-        checked_title, checked_description = q.check_rule_text(title, description)
-        assert checked_title is not None and checked_description is not None  # both were given
-        thumbnail = q.check_image_url(thumbnail_url, "thumbnail URL")
-        image = q.check_image_url(image_url, "image URL")
-        async with self.bot.db.transaction() as conn:
-            await store.lock_order(conn, store.RULES, _guild_id(interaction))
-            if await store.count(conn, store.RULES, _guild_id(interaction)) >= q.MAX_RULES:
-                raise UserError(f"A server can have at most {q.MAX_RULES} onboarding rules.")
-            new_id = await store.insert_rule(conn, _guild_id(interaction), checked_title, checked_description,
-                                             thumbnail, image)
-            landed = await store.move(conn, store.RULES, _guild_id(interaction), new_id, position or q.MAX_RULES)
+        new_id, landed = await editor.add_rule(self.bot.db, _guild_id(interaction), title, description, thumbnail_url,
+                                               image_url, position)
         await interaction.response.send_message(f"Rule `#{new_id}` added at position {landed}.", ephemeral=True)
 
     @rule_group.command(name="edit", description='Change a rule (only what you fill in; "none" clears an image)')
@@ -255,27 +213,14 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
                         thumbnail_url: app_commands.Range[str, 1, q.URL_MAX] | None = None,
                         image_url: app_commands.Range[str, 1, q.URL_MAX] | None = None,
                         enabled: bool | None = None) -> None:
-        checked_title, checked_description = q.check_rule_text(title, description)
-        async with self.bot.db.transaction() as conn:
-            existing = await store.rule(conn, _guild_id(interaction), rule_id)
-            if existing is None:
-                raise UserError(f"There is no onboarding rule #{rule_id} in this server.")
-            changed = Rule(
-                existing.id, existing.rule_order, checked_title or existing.title,
-                checked_description or existing.description,
-                existing.thumbnail_url if thumbnail_url is None else q.check_image_url(thumbnail_url, "thumbnail URL"),
-                existing.image_url if image_url is None else q.check_image_url(image_url, "image URL"),
-                existing.enabled if enabled is None else enabled)
-            await store.update_rule(conn, _guild_id(interaction), changed)
+        await editor.edit_rule(self.bot.db, _guild_id(interaction), rule_id, title=title, description=description,
+                               thumbnail_url=thumbnail_url, image_url=image_url, enabled=enabled)
         await interaction.response.send_message(f"Rule `#{rule_id}` saved.", ephemeral=True)
 
     @rule_group.command(name="remove", description="Remove a rule")
     @app_commands.autocomplete(rule_id=_rule_choices)
     async def rule_remove(self, interaction: discord.Interaction, rule_id: RowId) -> None:
-        async with self.bot.db.transaction() as conn:
-            await store.lock_order(conn, store.RULES, _guild_id(interaction))
-            if not await store.remove(conn, store.RULES, _guild_id(interaction), rule_id):
-                raise UserError(f"There is no onboarding rule #{rule_id} in this server.")
+        await editor.remove_rule(self.bot.db, _guild_id(interaction), rule_id)
         await interaction.response.send_message(f"Rule `#{rule_id}` removed.", ephemeral=True)
 
     @rule_group.command(name="move", description="Move a rule to another place in the order")
@@ -283,11 +228,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
     @app_commands.autocomplete(rule_id=_rule_choices)
     async def rule_move(self, interaction: discord.Interaction, rule_id: RowId,
                         position: app_commands.Range[int, 1, q.MAX_RULES]) -> None:
-        async with self.bot.db.transaction() as conn:
-            await store.lock_order(conn, store.RULES, _guild_id(interaction))
-            landed = await store.move(conn, store.RULES, _guild_id(interaction), rule_id, position)
-        if landed is None:
-            raise UserError(f"There is no onboarding rule #{rule_id} in this server.")
+        landed = await editor.move_rule(self.bot.db, _guild_id(interaction), rule_id, position)
         await interaction.response.send_message(f"Rule `#{rule_id}` is now number {landed}.", ephemeral=True)
 
     @rule_group.command(name="list", description="Show the rules in their order")
@@ -332,10 +273,7 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
 
     @onboarding.command(name="reset", description="Erase a member's onboarding answers so they start afresh")
     async def reset(self, interaction: discord.Interaction, member: discord.Member) -> None:
-        async with self.bot.db.acquire() as conn:
-            removed = await store.reset_member(conn, _guild_id(interaction), member.id)
-        if not removed:
-            raise UserError(f"{member.display_name} has no onboarding answers in this server.")
+        await editor.reset_member(self.bot.db, _guild_id(interaction), member.id, member.display_name)
         await interaction.response.send_message(
             f"Onboarding answers of {member.mention} erased; they can start afresh. Their roles are unchanged.",
             ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
@@ -447,14 +385,4 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
         ref = parse_form_id(str(data.get("custom_id", "")))
         if ref is not None:
             await run_safely(interaction, "form", self.runner.submit_form(interaction, ref, submitted_text(data)))
-
-
-def _question_values(spec: q.QuestionSpec, followups: list[q.FollowUp]) -> dict[str, Any]:
-    return {
-        "question": spec.text, "question_type": spec.type,
-        "options": [o.to_json() for o in spec.options] or None,
-        "followup": [f.to_json() for f in followups] or None,
-        "required": spec.required, "enabled": True,
-        "min_values": spec.min_values, "max_values": spec.max_values, "max_length": spec.max_length,
-    }
 

@@ -10,7 +10,7 @@ from alphapy import hookimpl
 if TYPE_CHECKING:
     from importlib.abc import Traversable
 
-    from alphapy import AlphapyBot, Database, PluginCog, RegisterSetting, Tour
+    from alphapy import AlphapyBot, DashboardPages, Database, PluginCog, RegisterSetting, Tour
 
 PROGRESS_KEEP_DAYS = 180  # a run nobody touched for this long is dropped
 
@@ -48,6 +48,13 @@ async def startup(bot: AlphapyBot) -> None:
             await store.purge_stale_progress(conn, PROGRESS_KEEP_DAYS)
 
     bot.scheduler.every("onboarding.purge_stale_progress", 24 * 3600, purge_stale_progress)
+
+
+@hookimpl
+def register_dashboard(pages: DashboardPages) -> None:
+    from alphapy_onboarding.dashboard import register  # aiohttp code stays out of `alphapy --help`
+
+    register(pages)
 
 
 @hookimpl

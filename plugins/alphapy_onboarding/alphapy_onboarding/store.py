@@ -249,6 +249,17 @@ async def all_responses(conn: Conn, guild_id: int) -> list[asyncpg.Record]:
                             "ORDER BY timestamp, user_id", guild_id)
 
 
+async def finished_page(conn: Conn, guild_id: int, limit: int, offset: int) -> list[asyncpg.Record]:
+    """Who finished, newest first, one page of them (the dashboard's members table)."""
+    return await conn.fetch("SELECT user_id, timestamp FROM onboarding WHERE guild_id = $1 "
+                            "ORDER BY timestamp DESC NULLS LAST, user_id LIMIT $2 OFFSET $3", guild_id, limit, offset)
+
+
+async def finished_count(conn: Conn, guild_id: int) -> int:
+    count: int = await conn.fetchval("SELECT count(*) FROM onboarding WHERE guild_id = $1", guild_id)
+    return count
+
+
 async def in_progress_count(conn: Conn, guild_id: int) -> int:
     value: int = await conn.fetchval("SELECT count(*) FROM onboarding_progress WHERE guild_id = $1", guild_id)
     return value

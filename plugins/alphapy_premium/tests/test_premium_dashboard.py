@@ -181,3 +181,21 @@ async def test_no_move_to_a_server_where_premium_is_switched_off(elsewhere, dash
         refused = await browser.post(f"{YOURS}/confirm", {"subscription": str(sub.id), "to_guild": str(elsewhere.id)})
     assert sentence_of(refused) == SWITCHED_OFF.format(server="Elsewhere")
     assert (await store.get(bot.db, sub.id))["guild_id"] == guild.id
+
+
+async def test_the_hosts_premium_page_is_for_hosts_of_that_server_only(dashboard_url, emulator, bot, guild,
+                                                                      member) -> None:
+    """Issue 17's premium line is for hosts: staff (``core.staff_role``) and another server's host
+    are refused, and nobody signed out gets in."""
+    helpers = guild.add_role("Helpers")
+    staff = guild.add_member("stella", roles=[helpers])
+    other = emulator.add_guild("Other Place", owner_name="otto")
+    await emulator.settle()
+    await bot.settings.set(guild.id, "core", "staff_role", helpers.id)
+    page = f"/guilds/{guild.id}/premium"
+    async with DashboardBrowser(dashboard_url) as anonymous:
+        assert "Who are you?" in (await anonymous.get(page)).text  # sent to the login
+    for person, status in ((guild.owner, 200), (staff, 403), (member, 403), (other.owner, 403)):
+        async with DashboardBrowser(dashboard_url) as browser:
+            await browser.log_in(person)
+            assert (await browser.get(page)).status == status, person.name
