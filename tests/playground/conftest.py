@@ -1,16 +1,15 @@
 """The playground under test: the bot with real plugins, the playground beside its emulator,
 a visitor (an HTTP client keeping its session cookie) and, for the browser tests, Chromium.
 
-The ``chromium`` fixture is local on purpose: the testing kit is getting a shared browser
-fixture; swapping to it means replacing that one fixture.
+Chromium comes from the testing kit (``alphapy_chromium``: one per session, skipped with a
+sentence when missing).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,6 @@ import pytest_asyncio
 
 from alphapy.testing.emulator.playground import Playground
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 #: where the test run started (a relative ALPHAPY_SCREENSHOTS is from here, even if a test chdirs)
 STARTED_IN = Path.cwd()
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -90,23 +87,6 @@ class Visitor:
 async def visitor(playground: Playground) -> AsyncIterator[Visitor]:
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         yield Visitor(playground.url, http)
-
-
-def chromium_path() -> str | None:
-    for candidate in (os.environ.get("ALPHAPY_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    """A headless Chromium (Debian's) driven by Playwright; skipped when either is missing."""
-    executable = chromium_path()
-    if executable is None:
-        pytest.skip("no Chromium found (install Debian's chromium or set ALPHAPY_CHROMIUM)")
-    sync_api = pytest.importorskip("playwright.async_api", reason="the playwright package is not installed")
-    yield sync_api, executable
 
 
 @pytest.fixture

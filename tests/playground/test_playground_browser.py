@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from .conftest import CHROMIUM_ARGS
 from .test_playground_server import in_fourteen_minutes
 
 #: Playwright's own waits (for a selector, a navigation) end after this many milliseconds
@@ -19,18 +18,14 @@ WAIT_MS = 10_000
 
 
 @pytest_asyncio.fixture
-async def page(chromium: Any, playground: Any) -> AsyncIterator[Any]:
-    """A fresh browser page (its own session cookie) on the playground."""
-    api, executable = chromium
-    async with api.async_playwright() as driver:
-        browser = await driver.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            context = await browser.new_context(viewport={"width": 1280, "height": 760}, base_url=playground.url)
-            opened = await context.new_page()
-            opened.set_default_timeout(WAIT_MS)
-            yield opened
-        finally:
-            await browser.close()
+async def page(alphapy_chromium: str, playground: Any, screenshots: Path) -> AsyncIterator[Any]:
+    """A fresh browser page (its own context and session cookie) on the playground, in the
+    testing kit's shared Chromium."""
+    from alphapy.testing import open_browser_page
+
+    async with open_browser_page(alphapy_chromium, screenshots, viewport={"width": 1280, "height": 760},
+                                 timeout_seconds=WAIT_MS / 1000, base_url=playground.url) as opened:
+        yield opened.page
 
 
 async def become(page: Any, label: str) -> None:
