@@ -20,7 +20,7 @@ import discord
 from discord import app_commands
 
 from alphapy import PluginCog, UserError, escape, fit, has_premium, ping_refusal, staff_only
-from alphapy_reminders import days as weekdays, embeds, schedule, store
+from alphapy_reminders import actions, days as weekdays, embeds, schedule, store
 from alphapy_reminders.delivery import Delivery
 from alphapy_reminders.inputs import (
     IMAGE_MAX_BYTES,
@@ -40,7 +40,7 @@ from alphapy_reminders.views import (
     schedule_text,
 )
 
-NO_SUCH = "There is no reminder #{id} in this server."
+NO_SUCH = actions.NO_SUCH
 
 
 # ---------------------------------------------------------------------------------------
@@ -97,11 +97,8 @@ class RemindersCog(PluginCog, plugin="reminders"):
             await interaction.response.send_message(content, ephemeral=True)
 
     async def _existing(self, interaction: discord.Interaction, reminder_id: int) -> Any:
-        async with self.bot.db.acquire() as conn:
-            row = await store.get(conn, interaction.guild_id, reminder_id)
-        if row is None:
-            raise UserError(NO_SUCH.format(id=reminder_id))
-        return row
+        assert interaction.guild_id is not None
+        return await actions.existing(self.bot.db, interaction.guild_id, reminder_id)
 
     def _check_channel(self, interaction: discord.Interaction, channel: Any, *, image: bool) -> Any:
         """The channel must be this server's, and both the creator and the bot must be able to post
@@ -299,10 +296,8 @@ class RemindersCog(PluginCog, plugin="reminders"):
     @app_commands.describe(reminder="Which reminder (type to search)")
     async def delete(self, interaction: discord.Interaction,
                      reminder: app_commands.Range[int, 1, 2_147_483_647]) -> None:
-        async with self.bot.db.acquire() as conn:
-            deleted = await store.delete(conn, interaction.guild_id, reminder)
-        if deleted is None:
-            raise UserError(NO_SUCH.format(id=reminder))
+        assert interaction.guild_id is not None
+        deleted = await actions.delete(self.bot.db, interaction.guild_id, reminder)
         await interaction.response.send_message(f"Deleted reminder `#{reminder}` **{escape(deleted['name'])}**.",
                                                 ephemeral=True)
 
@@ -311,11 +306,8 @@ class RemindersCog(PluginCog, plugin="reminders"):
     @app_commands.describe(reminder="Which reminder (type to search)")
     async def pause(self, interaction: discord.Interaction,
                     reminder: app_commands.Range[int, 1, 2_147_483_647]) -> None:
-        row = await self._existing(interaction, reminder)
-        if row["paused"]:
-            raise UserError(f"Reminder `#{reminder}` is already paused.")
-        async with self.bot.db.transaction() as conn:
-            await store.set_schedule(conn, interaction.guild_id, reminder, paused=True, next_fire_at=None)
+        assert interaction.guild_id is not None
+        row = await actions.pause(self.bot.db, interaction.guild_id, reminder)
         await interaction.response.send_message(
             f"Paused reminder `#{reminder}` **{escape(row['name'])}**. `/reminder resume` starts it again.",
             ephemeral=True)
@@ -327,31 +319,19 @@ class RemindersCog(PluginCog, plugin="reminders"):
                      reminder: app_commands.Range[int, 1, 2_147_483_647]) -> None:
         guild_id = interaction.guild_id
         assert guild_id is not None
-        row = await self._existing(interaction, reminder)
-        if not row["paused"] and not row["disabled_reason"]:
-            raise UserError(f"Reminder `#{reminder}` is not paused.")
-        channel = interaction.guild.get_channel(row["channel_id"]) if interaction.guild else None
-        if channel is None:
-            raise UserError(f"The channel of reminder `#{reminder}` no longer exists; "
-                            "give it a new one with `/reminder edit`.")
-        self._check_channel(interaction, channel, image=row["has_image"])
-        now = datetime.now(UTC)
-        fires: datetime | None
-        if row["event_time"] is not None:
-            lead = timedelta(minutes=await self.setting(guild_id, "lead_minutes"))
-            if row["event_time"] <= now:
-                raise UserError(f"The event of reminder `#{reminder}` has already started.")
-            # an event is reminded once: if that already happened, resuming sends nothing again
-            fires = None if row["last_sent_at"] is not None else max(
-                schedule.event_trigger(row["event_time"], lead), now)
-        else:
-            fires = schedule.next_occurrence(weekdays.from_db(row["days"]), row["time"], await self._tz(guild_id),
-                                             now)
-        async with self.bot.db.transaction() as conn:
-            await store.set_schedule(conn, guild_id, reminder, paused=False, next_fire_at=fires)
+
+        async def check_channel(row: Any) -> None:
+            channel = interaction.guild.get_channel(row["channel_id"]) if interaction.guild else None
+            if channel is None:
+                raise UserError(f"The channel of reminder `#{reminder}` no longer exists; "
+                                "give it a new one with `/reminder edit`.")
+            self._check_channel(interaction, channel, image=row["has_image"])
+
+        done = await actions.resume(self.bot.db, self.bot.settings, guild_id, reminder, check_channel)
+        fires = done.fires
         when = f"Next: <t:{int(fires.timestamp())}:F>." if fires else "Its reminder was already sent."
-        await interaction.response.send_message(f"Resumed reminder `#{reminder}` **{escape(row['name'])}**. {when}",
-                                                ephemeral=True)
+        await interaction.response.send_message(
+            f"Resumed reminder `#{reminder}` **{escape(done.row['name'])}**. {when}", ephemeral=True)
 
     # --- /reminder test -------------------------------------------------------------------
     @reminder.command(name="test", description="Preview a reminder now, visible only to you")
