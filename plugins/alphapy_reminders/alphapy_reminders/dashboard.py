@@ -1,0 +1,160 @@
+"""The reminders plugin's dashboard page: the server's reminders in a table, for its staff.
+
+Staff (Manage Server, ``core.staff_role`` or ``reminders.staff_role``, as for ``/reminder``)
+filter the table and pause, resume or delete a reminder. Each button calls the same
+function in :mod:`.actions` as the slash command, so the rules and the refusal
+sentences are the same; the page writes them without Discord's markdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.resources import files
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from alphapy import DashboardPages, PageContext, UserError
+from alphapy_reminders import actions, clock, days as weekdays, store
+
+T = TypeVar("T")
+PAGE_SIZE = 50
+LARGEST_ID = 2_147_483_647
+"""Reminder numbers are PostgreSQL ``integer``s, as the slash commands' ``reminder`` option."""
+
+
+def register(pages: DashboardPages) -> None:
+    pages.templates(files(__package__) / "templates")
+    pages.server_page("", reminders_page, title="Reminders", access="staff")
+    for action in ("pause", "resume", "delete"):
+        pages.server_page(f"{{reminder_id}}/{action}", ACTIONS[action], access="staff", methods=("POST",))
+
+
+def on_the_web(sentence: str) -> str:
+    """A slash command's sentence as a page writes it: no code spans, no bold."""
+    return sentence.replace("`", "").replace("**", "")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One row of the table, in the server's timezone."""
+
+    id: int
+    name: str
+    kind: str
+    schedule: str
+    channel_id: int
+    next_time: str
+    state: str
+    can_pause: bool
+    can_resume: bool
+    source_url: str | None
+    location: str | None
+
+
+def _when(moment: datetime | None, tz: ZoneInfo) -> str:
+    return f"{moment.astimezone(tz):%a %d %b %Y %H:%M}" if moment is not None else "–"
+
+
+def _state(row: Mapping[str, Any]) -> str:
+    if row["disabled_reason"]:
+        return f"stopped: {row['disabled_reason']}"
+    if row["paused"]:
+        return "paused"
+    return "scheduled" if row["next_fire_at"] is not None else "sent"
+
+
+def line_of(row: Mapping[str, Any], guild_id: int, tz: ZoneInfo) -> Line:
+    event = row["event_time"] is not None
+    if event:
+        schedule = f"event {_when(row['event_time'], tz)}"
+    else:
+        schedule = f"{weekdays.format_days(weekdays.from_db(row['days']))} at {clock.format_time(row['time'])}"
+        if row["call_time"] is not None and row["call_time"] != row["time"]:
+            schedule += f" (call {clock.format_time(row['call_time'])})"
+    source = (f"https://discord.com/channels/{guild_id}/{row['origin_channel_id']}/{row['origin_message_id']}"
+              if row["origin_message_id"] is not None else None)
+    stopped_or_paused = bool(row["paused"] or row["disabled_reason"])
+    return Line(id=row["id"], name=row["name"], kind="event" if event else "recurring", schedule=schedule,
+                channel_id=row["channel_id"], next_time=_when(row["next_fire_at"], tz), state=_state(row),
+                can_pause=not row["paused"], can_resume=stopped_or_paused, source_url=source,
+                location=row["location"])
+
+
+def _choice(value: str | None, allowed: tuple[str, ...]) -> str:
+    """A filter from the address; anything else (an old link, a typo) shows everything."""
+    return value if value in allowed else "all"
+
+
+def _page_number(value: str | None) -> int:
+    return int(value) if value is not None and value.isdigit() and len(value) <= 6 and int(value) > 0 else 1
+
+
+async def reminders_page(ctx: PageContext) -> web.StreamResponse:
+    assert ctx.guild_id is not None
+    state, kind = _choice(ctx.query.get("state"), store.STATES), _choice(ctx.query.get("kind"), store.KINDS)
+    wanted = _page_number(ctx.query.get("page"))
+    tz = await actions.server_timezone(ctx.settings, ctx.guild_id)
+    async with ctx.db.acquire() as conn:
+        total, rows = await store.filtered_page(conn, ctx.guild_id, state=state, kind=kind,
+                                                offset=(wanted - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    pages = max(1, -(-total // PAGE_SIZE))
+    return await ctx.render("reminders/list.html", {
+        "lines": [line_of(row, ctx.guild_id, tz) for row in rows], "total": total, "timezone": tz.key,
+        "state": state, "kind": kind, "states": store.STATES, "kinds": store.KINDS,
+        "page": wanted, "pages": pages,
+    })
+
+
+def _reminder_id(ctx: PageContext) -> int:
+    raw = ctx.request.match_info.get("reminder_id", "")
+    if not raw.isdigit() or len(raw) > 10 or not 0 < int(raw) <= LARGEST_ID:
+        raise UserError(on_the_web(actions.NO_SUCH.format(id=raw[:20])))
+    return int(raw)
+
+
+async def _as_on_the_web(action: Awaitable[T]) -> T:
+    """Run a shared action; its refusal is shown on the page as the slash command words it."""
+    try:
+        return await action
+    except UserError as refused:
+        raise UserError(on_the_web(refused.message)) from None
+
+
+async def pause(ctx: PageContext) -> web.StreamResponse:
+    assert ctx.guild_id is not None
+    reminder_id = _reminder_id(ctx)
+    row = await _as_on_the_web(actions.pause(ctx.db, ctx.guild_id, reminder_id))
+    ctx.flash(f"Paused reminder #{reminder_id} {row['name']}. Resume starts it again.")
+    ctx.redirect(ctx.url())
+
+
+async def _channel_left_to_delivery(row: Any) -> None:
+    """The page cannot see Discord's channels and permissions the way a slash command does; a
+    reminder whose channel is gone or closed is stopped again at its next time, and its
+    creator told, as after any refusal."""
+
+
+async def resume(ctx: PageContext) -> web.StreamResponse:
+    assert ctx.guild_id is not None
+    reminder_id = _reminder_id(ctx)
+    done = await _as_on_the_web(actions.resume(ctx.db, ctx.settings, ctx.guild_id, reminder_id,
+                                                             _channel_left_to_delivery))
+    tz = await actions.server_timezone(ctx.settings, ctx.guild_id)
+    when = f"Next: {_when(done.fires, tz)} ({tz.key})." if done.fires else "Its reminder was already sent."
+    ctx.flash(f"Resumed reminder #{reminder_id} {done.row['name']}. {when}")
+    ctx.redirect(ctx.url())
+
+
+async def delete(ctx: PageContext) -> web.StreamResponse:
+    assert ctx.guild_id is not None
+    reminder_id = _reminder_id(ctx)
+    deleted = await _as_on_the_web(actions.delete(ctx.db, ctx.guild_id, reminder_id))
+    ctx.flash(f"Deleted reminder #{reminder_id} {deleted['name']}.")
+    ctx.redirect(ctx.url())
+
+
+ACTIONS = {"pause": pause, "resume": resume, "delete": delete}

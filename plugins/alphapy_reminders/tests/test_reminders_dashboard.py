@@ -1,0 +1,192 @@
+"""The reminders page on the dashboard: who may open it, the table, and pause, resume and
+delete through the same rules and sentences as ``/reminder``, against the running bot,
+the emulator's OAuth2 and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import discord
+import pytest
+from alphapy_reminders.cog import RemindersCog
+from alphapy_reminders.dashboard import on_the_web
+from reminders_helpers import row
+
+from alphapy.testing import DashboardBrowser, WebPage
+
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+@pytest.fixture
+def staff(guild: Any) -> Any:
+    """A member holding a role the test makes a staff role."""
+    return guild.add_member("stella", roles=[guild.add_role("Helpers")])
+
+
+@pytest.fixture
+def elsewhere(emulator: Any, guild: Any) -> Any:
+    """Another server with the bot, whose owner is not in the test's server (made before the bot starts)."""
+    return emulator.add_guild("Elsewhere", owner_name="else-owner")
+
+
+def page_of(guild: Any) -> str:
+    return f"/guilds/{guild.id}/reminders"
+
+
+def sentence_of(page: WebPage) -> str:
+    found = re.search(r'<p class="message" role="(?:status|alert)">([^<]+)</p>', page.text)
+    assert found, "the page shows no sentence"
+    return found.group(1).replace("&#39;", "'").replace("&#34;", '"').replace("&amp;", "&")
+
+
+async def add(emulator: Any, who: Any, channel: Any, **options: Any) -> Any:
+    options = {"name": "Raid night", "days": "mon,wed", "time": "19:00", "message": "Bring snacks", **options}
+    reply = await emulator.slash(who, "reminder add", channel=channel, **options)
+    assert reply.content.startswith("Saved reminder"), reply.content
+    return reply
+
+
+async def test_staff_and_hosts_open_the_page_members_and_strangers_do_not(
+        staff, elsewhere, dashboard_url, bot, emulator, guild, host, member, channel) -> None:
+    await add(emulator, host, channel)
+    async with DashboardBrowser(dashboard_url) as browser:
+        async with browser.http.get(dashboard_url + page_of(guild), allow_redirects=False) as resp:
+            assert (resp.status, resp.headers["Location"]) == (302, "/login")
+    await bot.settings.set(guild.id, "reminders", "staff_role", staff.roles[-1].id)
+    for person, status in ((host, 200), (staff, 200), (member, 403), (elsewhere.owner, 403)):
+        async with DashboardBrowser(dashboard_url) as browser:
+            await browser.log_in(person)
+            page = await browser.get(page_of(guild))
+            assert page.status == status, person.name
+            assert ("Raid night" in page.text) == (status == 200), person.name
+            if status == 200:
+                overview = await browser.get(f"/guilds/{guild.id}")
+                assert f'href="{page_of(guild)}">Reminders</a>' in overview.text
+    moderator = guild.add_member("mo", roles=[guild.add_role("Moderators")])
+    await emulator.settle()
+    await bot.settings.set(guild.id, "core", "staff_role", moderator.roles[-1].id)
+    async with DashboardBrowser(dashboard_url) as browser:  # the core's staff role counts as much
+        await browser.log_in(moderator)
+        assert (await browser.get(page_of(guild))).status == 200
+    async with DashboardBrowser(dashboard_url) as browser:  # a member cannot act either
+        await browser.log_in(member)
+        assert (await browser.post(f"{page_of(guild)}/1/delete")).status == 403
+    assert await row(bot.db, 1) is not None
+
+
+async def test_a_reminder_added_with_the_slash_command_is_in_the_table_in_server_time(
+        dashboard_url, bot, emulator, guild, host, channel) -> None:
+    await bot.settings.set(guild.id, "core", "timezone", "Europe/Amsterdam")
+    await add(emulator, host, channel, call_time="19:30")
+    fires = (await row(bot.db, 1))["next_fire_at"].astimezone(AMS)
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(host)
+        page = await browser.get(page_of(guild))
+    assert "1 reminder, soonest first · times in Europe/Amsterdam" in page.text
+    line = page.text[page.text.index('<tr id="reminder-1">'):]
+    line = line[:line.index("</tr>")]
+    assert "<td>Mon, Wed at 19:00 (call 19:30)</td>" in line
+    assert f"<td>{fires:%a %d %b %Y} 19:00</td>" in line
+    assert f'href="https://discord.com/channels/{guild.id}/{channel.id}"' in line
+    assert "<td>scheduled</td>" in line and ">Pause</button>" in line and ">Resume</button>" not in line
+
+
+async def test_pause_resume_and_delete_on_the_page_are_what_reminder_list_shows(
+        dashboard_url, bot, emulator, guild, host, channel) -> None:
+    await add(emulator, host, channel)
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(host)
+        paused = await browser.post(f"{page_of(guild)}/1/pause")
+        assert paused.url.endswith(page_of(guild))
+        assert sentence_of(paused) == "Paused reminder #1 Raid night. Resume starts it again."
+        assert "<td>paused</td>" in paused.text and ">Resume</button>" in paused.text
+        listing = await emulator.slash(host, "reminder list")
+        assert "`#1` **Raid night**" in listing.embed["description"] and "⏸️ paused" in listing.embed["description"]
+        assert (await emulator.slash(host, "reminder test", reminder=1)).ephemeral  # still there
+
+        resumed = await browser.post(f"{page_of(guild)}/1/resume")
+        assert sentence_of(resumed).startswith("Resumed reminder #1 Raid night. Next: ")
+        stored = await row(bot.db, 1)
+        assert not stored["paused"] and stored["next_fire_at"] > datetime.now(UTC)
+        listing = await emulator.slash(host, "reminder list")
+        assert f"next <t:{int(stored['next_fire_at'].timestamp())}:R>" in listing.embed["description"]
+
+        deleted = await browser.post(f"{page_of(guild)}/1/delete")
+        assert sentence_of(deleted) == "Deleted reminder #1 Raid night."
+    assert await row(bot.db, 1) is None
+    listing = await emulator.slash(host, "reminder list")
+    assert listing.embed["description"] == "No reminders yet. Add one with `/reminder add`."
+
+
+async def test_a_change_made_with_a_slash_command_appears_on_the_page(
+        dashboard_url, bot, emulator, guild, host, channel) -> None:
+    await add(emulator, host, channel)
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(host)
+        assert "<td>scheduled</td>" in (await browser.get(page_of(guild))).text
+        await emulator.slash(host, "reminder pause", reminder=1)
+        page = await browser.get(page_of(guild))
+        assert "<td>paused</td>" in page.text
+        assert "<td>paused</td>" not in (await browser.get(page_of(guild), state="scheduled")).text
+        assert "<td>paused</td>" in (await browser.get(page_of(guild), state="paused")).text
+
+
+async def test_refusals_are_the_slash_commands_sentences_and_lose_nothing(
+        elsewhere, dashboard_url, dashboard_clock, bot, emulator, guild, host, channel) -> None:
+    await add(emulator, host, channel)
+    await add(emulator, elsewhere.owner, elsewhere.channel("general"), name="Their raid")  # reminder #2
+    await emulator.slash(host, "reminder pause", reminder=1)
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(host)
+        twice = await browser.post(f"{page_of(guild)}/1/pause")
+        slash = await emulator.slash(host, "reminder pause", reminder=1)
+        assert sentence_of(twice) == on_the_web(slash.content) == "Reminder #1 is already paused."
+        await browser.post(f"{page_of(guild)}/1/resume")
+        not_paused = await browser.post(f"{page_of(guild)}/1/resume")
+        assert sentence_of(not_paused) == on_the_web((await emulator.slash(host, "reminder resume",
+                                                                            reminder=1)).content)
+        for action in ("pause", "resume", "delete"):  # another server's reminder is not there
+            theirs = await browser.post(f"{page_of(guild)}/2/{action}")
+            assert sentence_of(theirs) == "There is no reminder #2 in this server."
+        dashboard_clock.advance(61)  # the write rate limit's bucket is full again
+        for junk in ("abc", "9" * 5000, "0", "-1", "2147483648"):
+            refused = await browser.post(f"{page_of(guild)}/{junk}/delete")
+            assert refused.status == 200 and sentence_of(refused).startswith("There is no reminder #")
+            assert len(sentence_of(refused)) < 80
+        odd = await browser.get(page_of(guild), state="x" * 1000, kind="'; DROP TABLE reminders", page="-3")
+        assert odd.status == 200 and "Raid night" in odd.text and "Their raid" not in odd.text
+    assert (await row(bot.db, 1))["name"] == "Raid night" and (await row(bot.db, 2))["name"] == "Their raid"
+    assert not (await row(bot.db, 2))["paused"]
+
+
+async def test_a_write_without_the_form_token_is_refused(dashboard_url, bot, emulator, guild, host, channel) -> None:
+    await add(emulator, host, channel)
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(host)
+        for forged in ("", "guessed"):
+            assert (await browser.post(f"{page_of(guild)}/1/delete", csrf=forged)).status == 403
+        assert await row(bot.db, 1) is not None
+        assert sentence_of(await browser.post(f"{page_of(guild)}/1/delete")) == "Deleted reminder #1 Raid night."
+    assert await row(bot.db, 1) is None
+
+
+async def test_events_from_announcements_are_listed_with_their_announcement(
+        dashboard_url, bot, emulator, guild, host) -> None:
+    announcements = guild.add_text_channel("announcements")
+    await emulator.settle()
+    await bot.settings.set(guild.id, "core", "timezone", "Europe/Amsterdam")
+    await bot.settings.set(guild.id, "reminders", "watch_channels", [announcements.id])
+    start = (datetime.now(AMS) + timedelta(days=5)).replace(hour=20, minute=0, second=0, microsecond=0)
+    stats = RemindersCog.of(bot).announcements
+    post = await emulator.post(announcements, "", author=host, embeds=[discord.Embed(
+        title="Board games", description=f"<t:{int(start.timestamp())}:F>").add_field(name="Where", value="Library")])
+    await emulator.wait_until(lambda: stats.created >= 1, message="the event is read")
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(host)
+        page = await browser.get(page_of(guild), kind="event")
+    assert f'Board games (<a href="https://discord.com/channels/{guild.id}/{announcements.id}/{post.id}">' \
+           f'announcement</a>)' in page.text
+    assert f"<td>event {start:%a %d %b %Y} 20:00</td>" in page.text and "Library" in page.text
