@@ -39,9 +39,11 @@ class VerificationCog(PluginCog, plugin="verification"):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.flow.serve()
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
+        self.flow.stop_serving()
 
     # --- members ----------------------------------------------------------------------------
     @app_commands.command(name="verify", description="Verify your purchase with a screenshot, in a private channel")
