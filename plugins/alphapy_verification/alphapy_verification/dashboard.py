@@ -2,9 +2,11 @@
 
 Staff (Manage Server, ``core.staff_role`` or ``verification.staff_role``, the people who see
 the private channels) see what ``/verification pending`` and ``/verification stats`` show,
-with the model's answer and reason beside each waiting verification. Approve and Reject stay
-on the buttons in the private channel, linked from each row: they give a role and write to
-the member in Discord, which a plugin page cannot do without the bot.
+with the model's answer and reason beside each waiting verification, and Approve or Reject
+(with a reason the member reads) through the same steps as the buttons in the private
+channel: the same refusals, the same messages in Discord. Those steps give a role and write
+to the member, so they need the bot: ``alphapy dashboard`` alone shows the queue and says
+to decide in Discord.
 """
 
 from __future__ import annotations
@@ -14,21 +16,30 @@ from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from typing import Any
 
+import discord
 from aiohttp import web
 
-from alphapy import DashboardPages, PageContext
+from alphapy import DashboardPages, PageContext, UserError
 from alphapy_verification import store
 from alphapy_verification.assess import CAUSES
 from alphapy_verification.cog import STATUS_LABELS
-from alphapy_verification.flow import duration
+from alphapy_verification.flow import ROLE_NOT_GIVEN, Verifications, duration, flow_for
 
 QUEUE_SHOWN = 50
 PERIODS = (("7 days", 7), ("30 days", 30), ("all time", None))
+NO_SUCH = "That verification does not exist in this server."
+NO_BOT = ("Deciding from the dashboard needs the bot running beside it; "
+          "use Approve or Reject in the verification's channel.")
+REASON_LENGTH = (3, 500)
+"""As the Reject form in Discord asks."""
+BAD_REASON = "Give a reason of 3 to 500 characters; the member reads it."
 
 
 def register(pages: DashboardPages) -> None:
     pages.templates(files(__package__) / "templates")
     pages.server_page("", review_page, title="Verification", access="staff")
+    pages.server_page("{ticket_id}/approve", approve, access="staff", methods=("POST",))
+    pages.server_page("{ticket_id}/reject", reject, access="staff", methods=("POST",))
 
 
 @dataclass(frozen=True)
@@ -93,3 +104,50 @@ async def review_page(ctx: PageContext) -> web.StreamResponse:
     return await ctx.render("verification/review.html", {
         "queue": [waiting_of(row, ctx.guild_id) for row in queue], "total": total, "periods": periods,
     })
+
+
+def _ticket_id(ctx: PageContext) -> int:
+    raw = ctx.request.match_info.get("ticket_id", "")
+    if not raw.isdigit() or len(raw) > 9:  # the buttons' ids are at most 9 digits too
+        raise UserError(NO_SUCH)
+    return int(raw)
+
+
+def _flow(ctx: PageContext) -> Verifications:
+    running = flow_for(ctx.db)
+    if running is None:
+        raise UserError(NO_BOT)
+    return running
+
+
+async def approve(ctx: PageContext) -> web.StreamResponse:
+    from alphapy_verification.views import decided_embed
+
+    assert ctx.guild_id is not None
+    flow, ticket_id = _flow(ctx), _ticket_id(ctx)
+    ticket = await flow.decidable(ctx.guild_id, ticket_id, ctx.user.id)
+    channel = flow.ticket_channel(ticket)
+    row, granted = await flow.approve_as(ctx.guild_id, ticket_id, ctx.user.id, channel)
+    if not granted:
+        raise UserError(ROLE_NOT_GIVEN)
+    if row["review_message_id"]:
+        try:  # as the button edits its own message
+            await channel.get_partial_message(row["review_message_id"]).edit(
+                embed=decided_embed(row, "Approved", ctx.user.id), view=None)
+        except discord.HTTPException:  # a deleted review message changes nothing decided
+            pass
+    ctx.flash(f"Approved verification #{ticket_id}: member {row['user_id']} has the verified role.")
+    ctx.redirect(ctx.url())
+
+
+async def reject(ctx: PageContext) -> web.StreamResponse:
+    assert ctx.guild_id is not None
+    reason = (await ctx.form()).get("reason", "").strip()
+    if not REASON_LENGTH[0] <= len(reason) <= REASON_LENGTH[1]:
+        raise UserError(BAD_REASON)
+    flow, ticket_id = _flow(ctx), _ticket_id(ctx)
+    await flow.decidable(ctx.guild_id, ticket_id, ctx.user.id)
+    row = await flow.resolve_reject(ctx.guild_id, ticket_id, ctx.user.id, reason)
+    await flow.announce_reject(flow.ticket_channel(row), row, ctx.user.id, ctx.guild_name or "this server")
+    ctx.flash(f"Rejected verification #{ticket_id}.")
+    ctx.redirect(ctx.url())

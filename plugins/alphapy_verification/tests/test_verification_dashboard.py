@@ -4,18 +4,26 @@ the emulator's OAuth2, PostgreSQL and the fake AI."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from alphapy_verification.dashboard import BAD_REASON, NO_SUCH
 from verification_helpers import answer, receipt
 
-from alphapy.testing import DashboardBrowser
+from alphapy.testing import DashboardBrowser, WebPage
 
 
 @pytest.fixture
 def elsewhere(emulator: Any, guild: Any) -> Any:
     """Another server with the bot, whose owner is not in the test's server (made before the bot starts)."""
     return emulator.add_guild("Elsewhere", owner_name="else-owner")
+
+
+def sentence_of(page: WebPage) -> str:
+    found = re.search(r'<p class="message" role="(?:status|alert)">([^<]+)</p>', page.text)
+    assert found, "the page shows no sentence"
+    return found.group(1).replace("&#39;", "'").replace("&#34;", '"').replace("&amp;", "&")
 
 
 def page_of(world: Any) -> str:
@@ -78,3 +86,68 @@ async def test_switched_off_the_page_is_gone(dashboard_url, world) -> None:
         assert (await browser.get(page_of(world))).status == 200
         await world.emulator.slash(world.host, "plugins disable", plugin="verification")
         assert (await browser.get(page_of(world))).status == 404
+
+
+async def test_approve_on_the_page_gives_the_role_in_discord(dashboard_url, world) -> None:
+    row, channel = await waiting_for_staff(world)
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(world.staff)
+        done = await browser.post(f"{page_of(world)}/{row['id']}/approve")
+        assert done.url.endswith(page_of(world))
+        assert sentence_of(done) == f"Approved verification #{row['id']}: member {world.member.id} has the verified role."
+    decided = await world.settled_status(row["id"], leaving="manual_review")
+    assert decided["status"] == "verified" and decided["decision"] == "approved"
+    assert decided["decided_by"] == world.staff.id  # as the button records it
+    assert world.member.has_role("Verified")
+    review = channel.message(row["review_message_id"])
+    assert review is None or (review.embeds[0]["title"].endswith("Approved") and not review.button_labels)
+
+
+async def test_reject_on_the_page_tells_the_member_as_the_button_does(dashboard_url, world) -> None:
+    row, channel = await waiting_for_staff(world)
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(world.staff)
+        done = await browser.post(f"{page_of(world)}/{row['id']}/reject",
+                                  {"reason": "the receipt is for\nanother product"})
+        assert sentence_of(done) == f"Rejected verification #{row['id']}."
+    await world.settled_status(row["id"], leaving="manual_review")  # the member is told before closing is set
+    decided = await world.ticket(row["id"])
+    assert decided["status"] == "closed_manual" and decided["decision"] == "rejected"
+    assert decided["decided_by"] == world.staff.id
+    assert decided["staff_reason"] == "the receipt is for another product"  # on one line, as from the form
+    told = [m.content for m in channel.messages if m.content.startswith("❌")]
+    assert told and "your verification was not accepted: the receipt is for another product." in told[0]
+    assert any("another product" in m.content for m in world.emulator.dms(world.member))
+    assert not world.member.has_role("Verified")
+
+
+async def test_refusals_are_the_buttons_sentences_and_change_nothing(
+        elsewhere, dashboard_url, dashboard_clock, world) -> None:
+    row, channel = await waiting_for_staff(world)
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(world.staff)
+        for reason in ("", "no", "x" * 501):
+            refused = await browser.post(f"{page_of(world)}/{row['id']}/reject", {"reason": reason})
+            assert sentence_of(refused) == BAD_REASON
+        for junk in ("abc", "9" * 5000, "0", str(row["id"] + 1000)):
+            refused = await browser.post(f"{page_of(world)}/{junk}/approve")
+            assert refused.status == 200 and sentence_of(refused) == NO_SUCH
+        dashboard_clock.advance(61)  # the write rate limit's bucket is full again
+        await world.emulator.click(world.review_message(channel), "Approve", by=world.staff)
+        await world.settled_status(row["id"], leaving="manual_review")
+        late = await browser.post(f"{page_of(world)}/{row['id']}/reject", {"reason": "too late now"})
+        assert sentence_of(late) == f"Verification #{row['id']} is already decided (verified)."
+        forged = await browser.post(f"{page_of(world)}/{row['id']}/reject", {"reason": "forged"}, csrf="guessed")
+        assert forged.status == 403
+    assert (await world.ticket(row["id"]))["decision"] == "approved"
+
+
+async def test_nobody_decides_their_own_verification_on_the_page_either(dashboard_url, world) -> None:
+    world.member = world.guild.add_member("newstaff", roles=[world.staff_role])
+    await world.emulator.settle()
+    row, _ = await waiting_for_staff(world)
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(world.member)
+        refused = await browser.post(f"{page_of(world)}/{row['id']}/approve")
+    assert sentence_of(refused) == "You cannot decide your own verification; another staff member has to."
+    assert (await world.ticket(row["id"]))["status"] == "manual_review"
