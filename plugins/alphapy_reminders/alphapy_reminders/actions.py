@@ -8,13 +8,14 @@ interaction) comes in as ``check_channel``.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import weakref
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from alphapy import UserError
+from alphapy import UserError, has_premium, ping_refusal
 from alphapy_reminders import days as weekdays, schedule, store
 
 PLUGIN = "reminders"
@@ -22,6 +23,9 @@ NO_SUCH = "There is no reminder #{id} in this server."
 ALREADY_PAUSED = "Reminder `#{id}` is already paused."
 NOT_PAUSED = "Reminder `#{id}` is not paused."
 EVENT_STARTED = "The event of reminder `#{id}` has already started."
+
+IMAGES_ARE_PREMIUM = ("Images on reminders are a premium feature. Your reminder was not saved; "
+                      "add it again without an image, or get premium first.")
 
 ChannelCheck = Callable[[Any], Awaitable[None]]
 
@@ -86,3 +90,90 @@ async def delete(db: Any, guild_id: int, reminder_id: int) -> Any:
     if deleted is None:
         raise UserError(NO_SUCH.format(id=reminder_id))
     return deleted
+
+
+async def limit_for(bot: Any, guild_id: int, user_id: int) -> int:
+    """How many reminders the server may keep when this person adds one."""
+    key = "premium_max_per_guild" if await has_premium(bot, user_id, guild_id) else "max_per_guild"
+    return int(await bot.settings.get(guild_id, PLUGIN, key))
+
+
+def check_channel(guild: Any, member: Any, channel_id: int, *, image: bool) -> Any:
+    """The channel must be this server's, and both the creator and the bot must be able to post
+    there; returns it from the bot's own cache (never trusting the asker's words for it)."""
+    channel = guild.get_channel(channel_id) if guild is not None else None
+    if channel is None or not hasattr(channel, "send"):  # another server's, gone, or not a text channel
+        raise UserError("Pick a channel of this server.")
+    mine = channel.permissions_for(member)
+    if not (mine.view_channel and mine.send_messages):
+        raise UserError(f"You cannot post in {channel.mention} yourself, so you cannot schedule reminders there.")
+    bots = channel.permissions_for(channel.guild.me)
+    needed = {"view_channel": bots.view_channel, "send_messages": bots.send_messages,
+              "embed_links": bots.embed_links}
+    if image:
+        needed["attach_files"] = bots.attach_files
+    missing = [name.replace("_", " ").title() for name, ok in needed.items() if not ok]
+    if missing:
+        raise UserError(f"I cannot post reminders in {channel.mention}: I am missing {', '.join(missing)}.")
+    return channel
+
+
+def check_mention(guild: Any, member: Any, role_id: int | None, channel: Any) -> int | None:
+    """Members may only schedule the pings they could send themselves in that channel (the core's ping rule)."""
+    if role_id is None:
+        return None
+    role = guild.get_role(role_id) if guild is not None else None
+    if role is None:  # another server's role: judge by our own cache
+        raise UserError("Pick a role of this server.")
+    refused = ping_refusal(member, role, channel=channel)
+    if refused is not None:
+        raise UserError(refused)
+    return int(role.id)
+
+
+LIMIT_REACHED = ("This server has reached its limit of {limit} reminders. "
+                 "Delete one first (`/reminder list`, `/reminder delete`).")
+
+
+@dataclass(frozen=True)
+class Added:
+    id: int
+    fires: datetime
+    timezone: ZoneInfo
+
+
+async def add_recurring(bot: Any, guild_id: int, user_id: int, *, name: str, channel_id: int, days: Sequence[str],
+                        at: time, call_time: time, message: str | None, mention_role_id: int | None,
+                        image_url: str | None, limit: int, image: Any = None) -> Added:
+    """Store a checked recurring reminder (and its kept image) unless the server is at its limit."""
+    tz = await server_timezone(bot.settings, guild_id)
+    fires = schedule.next_occurrence(weekdays.from_db(days), at, tz, datetime.now(UTC))
+    async with bot.db.transaction() as conn:
+        if await store.count_for_guild(conn, guild_id) >= limit:
+            raise UserError(LIMIT_REACHED.format(limit=limit))
+        reminder_id = await store.add_recurring(
+            conn, guild_id=guild_id, name=name, channel_id=channel_id, at=at, call_time=call_time, days=days,
+            message=message, created_by=user_id, mention_role_id=mention_role_id, image_url=image_url,
+            next_fire_at=fires)
+        if image is not None:
+            await store.put_image(conn, guild_id, reminder_id, image.filename, image.content_type, image.data)
+    return Added(reminder_id, fires, tz)
+
+
+_bots: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def serve(bot: Any) -> None:
+    """Let the dashboard in this process find the bot by its database (:func:`bot_for`): adding a
+    reminder checks channels, roles and permissions in the bot's view of Discord."""
+    _bots[bot.db] = bot
+
+
+def stop_serving(bot: Any) -> None:
+    if _bots.get(bot.db) is bot:
+        del _bots[bot.db]
+
+
+def bot_for(db: Any) -> Any:
+    """The bot running beside the dashboard in this process, or None (``alphapy dashboard`` alone)."""
+    return _bots.get(db) if db is not None else None

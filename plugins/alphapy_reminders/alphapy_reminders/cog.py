@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import discord
 from discord import app_commands
 
-from alphapy import PluginCog, UserError, escape, fit, has_premium, ping_refusal, staff_only
+from alphapy import PluginCog, UserError, escape, fit, has_premium, staff_only
 from alphapy_reminders import actions, days as weekdays, embeds, schedule, store
 from alphapy_reminders.delivery import Delivery
 from alphapy_reminders.inputs import (
@@ -73,10 +73,12 @@ class RemindersCog(PluginCog, plugin="reminders"):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ListPageButton, ForgetEventButton)
+        actions.serve(self.bot)
         asyncio.get_running_loop().run_in_executor(self._dates, embeds.warm_up)
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(ListPageButton, ForgetEventButton)
+        actions.stop_serving(self.bot)
         self._dates.shutdown(wait=False, cancel_futures=True)
 
     # --- helpers ----------------------------------------------------------------------
@@ -84,9 +86,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
         return ZoneInfo(await self.bot.settings.get(guild_id, "core", "timezone"))
 
     async def _limit_for(self, guild_id: int, user_id: int) -> int:
-        if await has_premium(self.bot, user_id, guild_id):
-            return await self.setting(guild_id, "premium_max_per_guild")
-        return await self.setting(guild_id, "max_per_guild")
+        return await actions.limit_for(self.bot, guild_id, user_id)
 
     @staticmethod
     async def _answer(interaction: discord.Interaction, content: str) -> None:
@@ -101,41 +101,14 @@ class RemindersCog(PluginCog, plugin="reminders"):
         return await actions.existing(self.bot.db, interaction.guild_id, reminder_id)
 
     def _check_channel(self, interaction: discord.Interaction, channel: Any, *, image: bool) -> Any:
-        """The channel must be this server's, and both the creator and the bot must be able to post
-        there; returns it from the bot's own cache."""
-        guild = interaction.guild
-        channel = guild.get_channel(getattr(channel, "id", 0)) if guild is not None else None
-        if channel is None:  # another server's, or gone: judge by our own cache, not the interaction's words
-            raise UserError("Pick a channel of this server.")
-        member = interaction.user
-        assert isinstance(member, discord.Member)
-        mine = channel.permissions_for(member)
-        if not (mine.view_channel and mine.send_messages):
-            raise UserError(f"You cannot post in {channel.mention} yourself, so you cannot schedule reminders there.")
-        bots = channel.permissions_for(channel.guild.me)
-        needed = {"view_channel": bots.view_channel, "send_messages": bots.send_messages,
-                  "embed_links": bots.embed_links}
-        if image:
-            needed["attach_files"] = bots.attach_files
-        missing = [name.replace("_", " ").title() for name, ok in needed.items() if not ok]
-        if missing:
-            raise UserError(f"I cannot post reminders in {channel.mention}: I am missing {', '.join(missing)}.")
-        return channel
+        assert isinstance(interaction.user, discord.Member)
+        return actions.check_channel(interaction.guild, interaction.user, getattr(channel, "id", 0), image=image)
 
     def _check_mention(self, interaction: discord.Interaction, role: discord.Role | None,
                        channel: Any) -> int | None:
-        """Members may only schedule the pings they could send themselves in that channel (the core's ping rule)."""
-        if role is None:
-            return None
-        role = interaction.guild.get_role(role.id) if interaction.guild is not None else None
-        if role is None:  # another server's role: judge by our own cache, not the interaction's words
-            raise UserError("Pick a role of this server.")
-        member = interaction.user
-        assert isinstance(member, discord.Member)
-        refused = ping_refusal(member, role, channel=channel)
-        if refused is not None:
-            raise UserError(refused)
-        return role.id
+        assert isinstance(interaction.user, discord.Member)
+        return actions.check_mention(interaction.guild, interaction.user, role.id if role is not None else None,
+                                     channel)
 
     async def _read_image(self, interaction: discord.Interaction, image: discord.Attachment | None,
                           image_url: str | None) -> tuple[KeptImage | None, str | None]:
@@ -145,8 +118,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
             raise UserError("Give either an image file or an image URL, not both.")
         assert interaction.guild_id is not None
         if not await has_premium(self.bot, interaction.user.id, interaction.guild_id):
-            raise UserError("Images on reminders are a premium feature. Your reminder was not saved; "
-                            "add it again without an image, or get premium first.")
+            raise UserError(actions.IMAGES_ARE_PREMIUM)
         if image_url is not None:
             return None, checked_image_url(image_url)
         assert image is not None
@@ -189,18 +161,10 @@ class RemindersCog(PluginCog, plugin="reminders"):
         role_id = self._check_mention(interaction, mention, channel)
         limit = await self._limit_for(guild_id, interaction.user.id)
         kept, url = await self._read_image(interaction, image, image_url)
-        tz = await self._tz(guild_id)
-        fires = schedule.next_occurrence(weekdays.from_db(day_list), at, tz, datetime.now(UTC))
-        async with self.bot.db.transaction() as conn:
-            if await store.count_for_guild(conn, guild_id) >= limit:
-                raise UserError(f"This server has reached its limit of {limit} reminders. "
-                                "Delete one first (`/reminder list`, `/reminder delete`).")
-            reminder_id = await store.add_recurring(
-                conn, guild_id=guild_id, name=clean_name, channel_id=channel.id, at=at, call_time=call,
-                days=day_list, message=text, created_by=interaction.user.id, mention_role_id=role_id,
-                image_url=url, next_fire_at=fires)
-            if kept is not None:
-                await store.put_image(conn, guild_id, reminder_id, kept.filename, kept.content_type, kept.data)
+        added = await actions.add_recurring(
+            self.bot, guild_id, interaction.user.id, name=clean_name, channel_id=channel.id, days=day_list, at=at,
+            call_time=call, message=text, mention_role_id=role_id, image_url=url, limit=limit, image=kept)
+        reminder_id, fires, tz = added.id, added.fires, added.timezone
         row = {"event_time": None, "days": day_list, "time": at, "call_time": call}
         await self._answer(
             interaction,
