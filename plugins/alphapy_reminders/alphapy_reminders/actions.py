@@ -170,8 +170,9 @@ def serve(bot: Any) -> None:
 
 
 def stop_serving(bot: Any) -> None:
-    if _bots.get(bot.db) is bot:
-        del _bots[bot.db]
+    db = bot.db
+    if _bots.get(db) is bot:
+        del _bots[db]
 
 
 def bot_for(db: Any) -> Any:

@@ -1,9 +1,13 @@
 """The reminders plugin's dashboard page: the server's reminders in a table, for its staff.
 
 Staff (Manage Server, ``core.staff_role`` or ``reminders.staff_role``, as for ``/reminder``)
-filter the table and pause, resume or delete a reminder. Each button calls the same
-function in :mod:`.actions` as the slash command, so the rules and the refusal
-sentences are the same; the page writes them without Discord's markdown.
+filter the table, add a recurring reminder and pause, resume or delete one. Each calls the
+same functions in :mod:`.actions` and :mod:`.inputs` as the slash command, so the rules and
+the refusal sentences are the same; the page writes them without Discord's markdown.
+
+Adding judges the channel, the mention and the person's permissions in the bot's view of
+Discord, as ``/reminder add`` does, so it needs the bot running beside the dashboard
+(``alphapy run``); the dashboard alone shows the table and says so.
 """
 
 from __future__ import annotations
@@ -17,18 +21,26 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from alphapy import DashboardPages, PageContext, UserError
+import discord
+
+from alphapy import DashboardPages, PageContext, UserError, has_premium
 from alphapy_reminders import actions, clock, days as weekdays, store
+from alphapy_reminders.inputs import checked_days, checked_image_url, checked_message, checked_name, checked_time
 
 T = TypeVar("T")
 PAGE_SIZE = 50
 LARGEST_ID = 2_147_483_647
 """Reminder numbers are PostgreSQL ``integer``s, as the slash commands' ``reminder`` option."""
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+"""The form's weekday toggles post their index; the names are what ``/reminder add`` reads."""
+NO_BOT = "Adding reminders from the dashboard needs the bot running beside it; use /reminder add in Discord."
+NOT_A_MEMBER = "You are no longer a member of this server, so you cannot schedule reminders in it."
 
 
 def register(pages: DashboardPages) -> None:
     pages.templates(files(__package__) / "templates")
     pages.server_page("", reminders_page, title="Reminders", access="staff")
+    pages.server_page("add", add, access="staff", methods=("POST",))
     for action in ("pause", "resume", "delete"):
         pages.server_page(f"{{reminder_id}}/{action}", ACTIONS[action], access="staff", methods=("POST",))
 
@@ -102,7 +114,12 @@ async def reminders_page(ctx: PageContext) -> web.StreamResponse:
         total, rows = await store.filtered_page(conn, ctx.guild_id, state=state, kind=kind,
                                                 offset=(wanted - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     pages = max(1, -(-total // PAGE_SIZE))
+    guild = _guild_of(ctx)
     return await ctx.render("reminders/list.html", {
+        "can_add": guild is not None, "weekdays": [(index, day.title()) for index, day in enumerate(WEEKDAYS)],
+        "channels": [] if guild is None else [(c.id, c.name) for c in guild.text_channels],
+        "roles": [] if guild is None else [(r.id, r.name) for r in reversed(guild.roles)
+                                           if not r.is_default() and not r.managed],
         "lines": [line_of(row, ctx.guild_id, tz) for row in rows], "total": total, "timezone": tz.key,
         "state": state, "kind": kind, "states": store.STATES, "kinds": store.KINDS,
         "page": wanted, "pages": pages,
@@ -158,3 +175,61 @@ async def delete(ctx: PageContext) -> web.StreamResponse:
 
 
 ACTIONS = {"pause": pause, "resume": resume, "delete": delete}
+
+
+def _guild_of(ctx: PageContext) -> discord.Guild | None:
+    bot = actions.bot_for(ctx.db)
+    return bot.get_guild(ctx.guild_id) if bot is not None and ctx.guild_id is not None else None
+
+
+def _snowflake(text: str | None) -> int:
+    """An id from a form's select; anything else is 0, which no channel or role has."""
+    return int(text) if text is not None and text.isdigit() and len(text) <= 20 else 0
+
+
+async def _member(guild: discord.Guild, user_id: int) -> discord.Member:
+    member = guild.get_member(user_id)
+    if member is not None:
+        return member
+    try:
+        return await guild.fetch_member(user_id)
+    except discord.HTTPException:
+        raise UserError(NOT_A_MEMBER) from None
+
+
+async def add(ctx: PageContext) -> web.StreamResponse:
+    """``/reminder add`` from the form: the same checks, in the same order, then the same store."""
+    assert ctx.guild_id is not None
+    guild = _guild_of(ctx)
+    if guild is None:
+        raise UserError(NO_BOT)
+    bot = actions.bot_for(ctx.db)
+    posted = await ctx.request.post()
+    form = {key: value for key, value in posted.items() if isinstance(value, str)}
+    toggles = {value for value in posted.getall("days", []) if isinstance(value, str)}
+    try:
+        name = checked_name(form.get("name", ""))
+        text = checked_message(form.get("message", "").replace("\r\n", "\n"))  # a browser's line breaks
+        day_list = checked_days(",".join(day for index, day in enumerate(WEEKDAYS) if str(index) in toggles))
+        at = checked_time(form.get("time", ""), "time")
+        call = checked_time(form["call_time"], "call time") if form.get("call_time") else at
+        member = await _member(guild, ctx.user.id)
+        channel = actions.check_channel(guild, member, _snowflake(form.get("channel")), image=False)
+        role_id = actions.check_mention(guild, member, _snowflake(form.get("mention")) or None, channel)
+        limit = await actions.limit_for(bot, ctx.guild_id, ctx.user.id)
+        url = None
+        if form.get("image_url"):
+            if not await has_premium(bot, ctx.user.id, ctx.guild_id):
+                raise UserError(actions.IMAGES_ARE_PREMIUM)
+            url = checked_image_url(form["image_url"])
+        added = await actions.add_recurring(
+            bot, ctx.guild_id, ctx.user.id, name=name, channel_id=channel.id, days=day_list, at=at,
+            call_time=call, message=text, mention_role_id=role_id, image_url=url, limit=limit)
+    except UserError as refused:
+        raise UserError(on_the_web(refused.message)) from None
+    line = line_of({"event_time": None, "days": day_list, "time": at, "call_time": call, "origin_message_id": None,
+                    "id": added.id, "name": name, "channel_id": channel.id, "next_fire_at": added.fires,
+                    "paused": False, "disabled_reason": None, "location": None}, ctx.guild_id, added.timezone)
+    ctx.flash(f"Saved reminder #{added.id} {name}: {line.schedule} ({added.timezone.key}) in #{channel.name}. "
+              f"First one: {line.next_time}.")
+    ctx.redirect(ctx.url())

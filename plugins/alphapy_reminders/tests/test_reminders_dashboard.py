@@ -13,9 +13,9 @@ import discord
 import pytest
 from alphapy_reminders.cog import RemindersCog
 from alphapy_reminders.dashboard import on_the_web
-from reminders_helpers import row
+from reminders_helpers import make_due, row
 
-from alphapy.testing import DashboardBrowser, WebPage
+from alphapy.testing import P, DashboardBrowser, WebPage
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
@@ -190,3 +190,70 @@ async def test_events_from_announcements_are_listed_with_their_announcement(
     assert f'Board games (<a href="https://discord.com/channels/{guild.id}/{announcements.id}/{post.id}">' \
            f'announcement</a>)' in page.text
     assert f"<td>event {start:%a %d %b %Y} 20:00</td>" in page.text and "Library" in page.text
+
+
+def add_form(where: Any, **fields: Any) -> dict[str, Any]:
+    return {"name": "Raid night", "channel": str(where.id), "days": ["0", "2"], "time": "19:00",
+            "call_time": "19:30", "message": "Bring snacks\r\nand drinks", "mention": "", "image_url": "", **fields}
+
+
+async def post_form(browser: DashboardBrowser, path: str, fields: dict[str, Any]) -> WebPage:
+    """A form with repeated fields (the weekday toggles), as a browser posts it."""
+    pairs = [("csrf_token", browser.csrf_token)]
+    for key, value in fields.items():
+        pairs += [(key, item) for item in value] if isinstance(value, list) else [(key, value)]
+    async with browser.http.post(browser.base_url + path, data=pairs) as resp:
+        return WebPage(resp.status, str(resp.url), await resp.text())
+
+
+async def test_a_reminder_added_on_the_page_is_listed_and_posted_in_discord(
+        dashboard_url, bot, emulator, guild, host, channel) -> None:
+    await bot.settings.set(guild.id, "core", "timezone", "Europe/Amsterdam")
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(host)
+        page = await browser.get(page_of(guild))
+        assert f'<option value="{channel.id}">#general</option>' in page.text
+        assert '<input type="checkbox" name="days" value="6"> Sun</label>' in page.text
+        saved = await post_form(browser, f"{page_of(guild)}/add", add_form(channel))
+    stored = await row(bot.db, 1)
+    assert sentence_of(saved) == (f"Saved reminder #1 Raid night: Mon, Wed at 19:00 (call 19:30) (Europe/Amsterdam) "
+                                  f"in #general. First one: {stored['next_fire_at'].astimezone(AMS):%a %d %b %Y} 19:00.")
+    assert stored["days"] == ["0", "2"] and stored["created_by"] == host.id
+    assert stored["message"] == "Bring snacks\nand drinks"
+    listing = await emulator.slash(host, "reminder list")
+    assert "`#1` **Raid night** — Mon, Wed at 19:00 (call 19:30)" in listing.embed["description"]
+    await make_due(bot.db, 1)
+    sent = await emulator.wait_until(lambda: [m for m in channel.messages if m.embeds
+                                              and m.embeds[0]["title"] == "⏰ Raid night"])
+    assert sent[0].embeds[0]["description"] == "Bring snacks\nand drinks"
+
+
+async def test_the_form_refuses_what_reminder_add_refuses_and_saves_nothing(
+        elsewhere, dashboard_url, bot, emulator, guild, host, member, channel) -> None:
+    quiet = guild.add_role("Quiet", mentionable=False)
+    guild.everyone.permissions &= ~P.MENTION_EVERYONE
+    emulator.state.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": guild.everyone.payload()},
+                            guild.id)
+    await emulator.settle()
+
+    async def slash_says(**options: Any) -> str:
+        options = {"name": "x", "channel": channel, "days": "mon", "time": "19:00", "message": "m", **options}
+        return on_the_web((await emulator.slash(host, "reminder add", **options)).content)
+
+    refusals = {
+        "name": ("x" * 5000, "A reminder's name can be at most 100 characters (this one has 5000)."),
+        "days": ([], "Name at least one day, like mon,wed,fri, daily or weekdays."),
+        "time": ("25:99", await slash_says(time="25:99")),
+        "message": ("m" * 2001, "A reminder's message can be at most 2,000 characters (this one has 2,001)."),
+        "channel": (str(elsewhere.channel("general").id), "Pick a channel of this server."),
+        "mention": (str(quiet.id), await slash_says(mention=quiet)),
+        "image_url": ("https://example.org/a.png", await slash_says(image_url="https://example.org/a.png")),
+    }
+    assert "Quiet" in refusals["mention"][1] and "premium" in refusals["image_url"][1]
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(host)
+        for field, (value, sentence) in refusals.items():
+            refused = await post_form(browser, f"{page_of(guild)}/add", add_form(channel, **{field: value}))
+            assert refused.url.endswith(page_of(guild)), field
+            assert sentence_of(refused) == sentence, field
+    assert await bot.db.fetchval("SELECT count(*) FROM reminders") == 0
