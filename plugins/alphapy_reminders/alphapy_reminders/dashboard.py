@@ -118,6 +118,7 @@ async def reminders_page(ctx: PageContext) -> web.StreamResponse:
     return await ctx.render("reminders/list.html", {
         "can_add": guild is not None, "weekdays": [(index, day.title()) for index, day in enumerate(WEEKDAYS)],
         "channels": [] if guild is None else [(c.id, c.name) for c in guild.text_channels],
+        "channel_names": {} if guild is None else {c.id: f"#{c.name}" for c in guild.channels},
         "roles": [] if guild is None else [(r.id, r.name) for r in reversed(guild.roles)
                                            if not r.is_default() and not r.managed],
         "lines": [line_of(row, ctx.guild_id, tz) for row in rows], "total": total, "timezone": tz.key,

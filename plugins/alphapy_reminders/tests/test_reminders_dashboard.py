@@ -90,7 +90,7 @@ async def test_a_reminder_added_with_the_slash_command_is_in_the_table_in_server
     line = line[:line.index("</tr>")]
     assert "<td>Mon, Wed at 19:00 (call 19:30)</td>" in line
     assert f"<td>{fires:%a %d %b %Y} 19:00</td>" in line
-    assert f'href="https://discord.com/channels/{guild.id}/{channel.id}"' in line
+    assert f'href="https://discord.com/channels/{guild.id}/{channel.id}">#general</a>' in line
     assert "<td>scheduled</td>" in line and ">Pause</button>" in line and ">Resume</button>" not in line
 
 

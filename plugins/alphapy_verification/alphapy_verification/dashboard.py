@@ -48,6 +48,7 @@ class Waiting:
 
     id: int
     user_id: int
+    member: str
     channel_url: str
     status: str
     why: str
@@ -72,10 +73,10 @@ def _yes(value: bool | None) -> str:
     return "yes" if value else "no"
 
 
-def waiting_of(row: Any, guild_id: int) -> Waiting:
+def waiting_of(row: Any, guild_id: int, names: dict[int, str]) -> Waiting:
     model = (f"can verify: {_yes(row['ai_can_verify'])} · asks for review: {_yes(row['ai_needs_manual_review'])}"
              if row["ai_can_verify"] is not None else None)
-    return Waiting(id=row["id"], user_id=row["user_id"],
+    return Waiting(id=row["id"], user_id=row["user_id"], member=names.get(row["user_id"], f"member {row['user_id']}"),
                    channel_url=f"https://discord.com/channels/{guild_id}/{row['channel_id']}",
                    status=STATUS_LABELS[row["status"]], why=CAUSES.get(row["review_cause"], "Staff decide."),
                    opened=f"{row['created_at']:%Y-%m-%d %H:%M} UTC", model=model, reason=row["ai_reason"],
@@ -101,9 +102,20 @@ async def review_page(ctx: PageContext) -> web.StreamResponse:
         periods = [period_of(label, await store.stats(conn, ctx.guild_id,
                                                       now - timedelta(days=days) if days else None))
                    for label, days in PERIODS]
+    names = _names(ctx, [row["user_id"] for row in queue])
     return await ctx.render("verification/review.html", {
-        "queue": [waiting_of(row, ctx.guild_id) for row in queue], "total": total, "periods": periods,
+        "queue": [waiting_of(row, ctx.guild_id, names) for row in queue], "total": total, "periods": periods,
     })
+
+
+def _names(ctx: PageContext, user_ids: list[int]) -> dict[int, str]:
+    """Members' names from the bot's cache when it runs beside the dashboard (else ids are shown)."""
+    running = flow_for(ctx.db)
+    guild = running.bot.get_guild(ctx.guild_id) if running is not None and ctx.guild_id is not None else None
+    if guild is None:
+        return {}
+    found = {user_id: guild.get_member(user_id) for user_id in user_ids}
+    return {user_id: f"{member.display_name} ({user_id})" for user_id, member in found.items() if member is not None}
 
 
 def _ticket_id(ctx: PageContext) -> int:

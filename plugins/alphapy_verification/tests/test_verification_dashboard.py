@@ -65,7 +65,7 @@ async def test_the_queue_shows_the_models_answer_and_a_decision_in_discord_empti
         assert "<h2>Waiting for staff: 1</h2>" in page.text
         line = page.text[page.text.index(f'<tr id="verification-{row["id"]}">'):]
         line = line[:line.index("</tr>")]
-        assert f"<td>member {world.member.id}</td>" in line and "<td>Waiting for staff</td>" in line
+        assert f"<td>{world.member.name} ({world.member.id})</td>" in line and "<td>Waiting for staff</td>" in line
         assert "can verify: no · asks for review: yes<br>The date is &lt;not&gt; visible." in line
         assert f'href="https://discord.com/channels/{world.guild.id}/{channel.id}"' in line
 
