@@ -23,6 +23,7 @@ NO_SUCH = "There is no reminder #{id} in this server."
 ALREADY_PAUSED = "Reminder `#{id}` is already paused."
 NOT_PAUSED = "Reminder `#{id}` is not paused."
 EVENT_STARTED = "The event of reminder `#{id}` has already started."
+CHANNEL_GONE = "The channel of reminder `#{id}` no longer exists; give it a new one with `/reminder edit`."
 
 IMAGES_ARE_PREMIUM = ("Images on reminders are a premium feature. Your reminder was not saved; "
                       "add it again without an image, or get premium first.")

@@ -287,8 +287,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
         async def check_channel(row: Any) -> None:
             channel = interaction.guild.get_channel(row["channel_id"]) if interaction.guild else None
             if channel is None:
-                raise UserError(f"The channel of reminder `#{reminder}` no longer exists; "
-                                "give it a new one with `/reminder edit`.")
+                raise UserError(actions.CHANNEL_GONE.format(id=reminder))
             self._check_channel(interaction, channel, image=row["has_image"])
 
         done = await actions.resume(self.bot.db, self.bot.settings, guild_id, reminder, check_channel)

@@ -150,17 +150,21 @@ async def pause(ctx: PageContext) -> web.StreamResponse:
     ctx.redirect(ctx.url())
 
 
-async def _channel_left_to_delivery(row: Any) -> None:
-    """The page cannot see Discord's channels and permissions the way a slash command does; a
-    reminder whose channel is gone or closed is stopped again at its next time, and its
-    creator told, as after any refusal."""
-
-
 async def resume(ctx: PageContext) -> web.StreamResponse:
     assert ctx.guild_id is not None
     reminder_id = _reminder_id(ctx)
-    done = await _as_on_the_web(actions.resume(ctx.db, ctx.settings, ctx.guild_id, reminder_id,
-                                                             _channel_left_to_delivery))
+
+    async def check_channel(row: Any) -> None:
+        """As ``/reminder resume``: the channel still exists and you and the bot may post there. The
+        dashboard alone cannot see Discord's permissions; delivery then stops it again if it must."""
+        guild = _guild_of(ctx)
+        if guild is None:
+            return
+        if guild.get_channel(row["channel_id"]) is None:
+            raise UserError(actions.CHANNEL_GONE.format(id=reminder_id))
+        actions.check_channel(guild, await _member(guild, ctx.user.id), row["channel_id"], image=row["has_image"])
+
+    done = await _as_on_the_web(actions.resume(ctx.db, ctx.settings, ctx.guild_id, reminder_id, check_channel))
     tz = await actions.server_timezone(ctx.settings, ctx.guild_id)
     when = f"Next: {_when(done.fires, tz)} ({tz.key})." if done.fires else "Its reminder was already sent."
     ctx.flash(f"Resumed reminder #{reminder_id} {done.row['name']}. {when}")

@@ -257,3 +257,19 @@ async def test_the_form_refuses_what_reminder_add_refuses_and_saves_nothing(
             assert refused.url.endswith(page_of(guild)), field
             assert sentence_of(refused) == sentence, field
     assert await bot.db.fetchval("SELECT count(*) FROM reminders") == 0
+
+
+async def test_resume_on_the_page_checks_the_channel_as_the_slash_command_does(
+        dashboard_url, bot, emulator, guild, host) -> None:
+    raids = guild.add_text_channel("raids")
+    await emulator.settle()
+    await add(emulator, host, raids)
+    await emulator.slash(host, "reminder pause", reminder=1)
+    await emulator.delete_channel(raids)
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(host)
+        refused = await browser.post(f"{page_of(guild)}/1/resume")
+    slash = await emulator.slash(host, "reminder resume", reminder=1)
+    assert sentence_of(refused) == on_the_web(slash.content) == (
+        "The channel of reminder #1 no longer exists; give it a new one with /reminder edit.")
+    assert (await row(bot.db, 1))["paused"]
