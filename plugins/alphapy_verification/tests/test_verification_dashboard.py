@@ -151,3 +151,25 @@ async def test_nobody_decides_their_own_verification_on_the_page_either(dashboar
         refused = await browser.post(f"{page_of(world)}/{row['id']}/approve")
     assert sentence_of(refused) == "You cannot decide your own verification; another staff member has to."
     assert (await world.ticket(row["id"]))["status"] == "manual_review"
+
+
+async def test_without_the_bot_beside_it_the_page_shows_the_queue_and_sends_decisions_to_discord(
+        dashboard_url, world) -> None:
+    """``alphapy dashboard`` alone has no bot to give a role with: the queue shows, deciding is refused."""
+    from alphapy_verification.dashboard import NO_BOT
+    from alphapy_verification.flow import flow_for
+
+    row, _ = await waiting_for_staff(world)
+    running = flow_for(world.bot.db)
+    assert running is not None
+    running.stop_serving()
+    try:
+        async with DashboardBrowser(dashboard_url) as browser:
+            await browser.log_in(world.staff)
+            page = await browser.get(page_of(world))
+            assert f"<td>member {world.member.id}</td>" in page.text
+            refused = await browser.post(f"{page_of(world)}/{row['id']}/approve")
+    finally:
+        running.serve()
+    assert sentence_of(refused) == NO_BOT
+    assert (await world.ticket(row["id"]))["status"] == "manual_review" and not world.member.has_role("Verified")
