@@ -12,6 +12,7 @@ Discord, as ``/reminder add`` does, so it needs the bot running beside the dashb
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,7 @@ import discord
 
 from alphapy import DashboardPages, PageContext, UserError, has_premium
 from alphapy_reminders import actions, clock, days as weekdays, store
+from alphapy_reminders.render import KeptImage, render
 from alphapy_reminders.inputs import checked_days, checked_image_url, checked_message, checked_name, checked_time
 
 T = TypeVar("T")
@@ -41,6 +43,7 @@ def register(pages: DashboardPages) -> None:
     pages.templates(files(__package__) / "templates")
     pages.server_page("", reminders_page, title="Reminders", access="staff")
     pages.server_page("add", add, access="staff", methods=("POST",))
+    pages.server_page("{reminder_id}/test", preview, access="staff")
     for action in ("pause", "resume", "delete"):
         pages.server_page(f"{{reminder_id}}/{action}", ACTIONS[action], access="staff", methods=("POST",))
 
@@ -238,3 +241,43 @@ async def add(ctx: PageContext) -> web.StreamResponse:
     ctx.flash(f"Saved reminder #{added.id} {name}: {line.schedule} ({added.timezone.key}) in #{channel.name}. "
               f"First one: {line.next_time}.")
     ctx.redirect(ctx.url())
+
+
+
+_TIMESTAMP = re.compile(r"<t:(\d{1,12}):([a-zA-Z])>")
+
+
+def _plain_times(text: str, tz: ZoneInfo) -> str:
+    """Discord's timestamp markup as the server's wall-clock time (relative ones as well)."""
+    return _TIMESTAMP.sub(lambda m: _when(datetime.fromtimestamp(int(m.group(1)), tz), tz), text)
+
+
+async def preview(ctx: PageContext) -> web.StreamResponse:
+    """What ``/reminder test`` shows: the next message exactly as members will see it, sent nowhere."""
+    assert ctx.guild_id is not None
+    reminder_id = _reminder_id(ctx)
+    row = await _as_on_the_web(actions.existing(ctx.db, ctx.guild_id, reminder_id))
+    tz = await actions.server_timezone(ctx.settings, ctx.guild_id)
+    bot = actions.bot_for(ctx.db)
+    show_image = bot is not None and bool(row["created_by"]) and await has_premium(bot, row["created_by"],
+                                                                                   ctx.guild_id)
+    kept = None
+    if show_image and row["has_image"]:
+        async with ctx.db.acquire() as conn:
+            image = await store.image_of(conn, ctx.guild_id, reminder_id)
+        if image is not None:
+            kept = KeptImage(image["filename"], image["content_type"], bytes(image["data"]))
+    shown = render(row, tz=tz, occurrence=row["next_fire_at"] or datetime.now(tz), image=kept,
+                   show_image=show_image, preview=True)
+    embed = shown.embed.to_dict()
+    guild = _guild_of(ctx)
+    role = guild.get_role(row["mention_role_id"]) if guild is not None and row["mention_role_id"] else None
+    return await ctx.render("reminders/preview.html", {
+        "id": reminder_id, "title": embed.get("title", ""),
+        "description": _plain_times(embed.get("description", ""), tz),
+        "fields": [(f["name"], _plain_times(f["value"], tz)) for f in embed.get("fields", [])],
+        "mention": (f"@{role.name}" if role is not None else
+                    f"role {row['mention_role_id']}" if row["mention_role_id"] else None),
+        "image": kept.filename if kept is not None else embed.get("image", {}).get("url"),
+        "timezone": tz.key,
+    })

@@ -273,3 +273,26 @@ async def test_resume_on_the_page_checks_the_channel_as_the_slash_command_does(
     assert sentence_of(refused) == on_the_web(slash.content) == (
         "The channel of reminder #1 no longer exists; give it a new one with /reminder edit.")
     assert (await row(bot.db, 1))["paused"]
+
+
+async def test_the_preview_shows_what_reminder_test_shows_and_sends_nothing(
+        dashboard_url, bot, emulator, guild, host, channel) -> None:
+    await bot.settings.set(guild.id, "core", "timezone", "Europe/Amsterdam")
+    raiders = guild.add_role("Raiders", mentionable=True)
+    await emulator.settle()
+    await add(emulator, host, channel, mention=raiders, call_time="19:30", message="Bring snacks\\nand <b>drinks</b>")
+    slash = await emulator.slash(host, "reminder test", reminder=1)
+    before = len(channel.messages)
+    call = (await row(bot.db, 1))["next_fire_at"].astimezone(AMS).replace(hour=19, minute=30)
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(host)
+        assert f'href="{page_of(guild)}/1/test"' in (await browser.get(page_of(guild))).text
+        page = await browser.get(f"{page_of(guild)}/1/test")
+        elsewhere = await browser.get(f"{page_of(guild)}/99/test")
+    assert page.status == 200
+    assert f"<h2>{slash.embed['title']}</h2>" in page.text and slash.embed["title"] == "⏰ Raid night"
+    assert "<p>Bring snacks<br>and &lt;b&gt;drinks&lt;/b&gt;</p>" in page.text
+    assert f"<dt>When</dt><dd>{call:%a %d %b %Y} 19:30 ({call:%a %d %b %Y} 19:30)</dd>" in page.text
+    assert "<p>It will mention @Raiders.</p>" in page.text and "it will mention" in slash.content
+    assert len(channel.messages) == before  # a preview pings and posts nothing
+    assert sentence_of(elsewhere) == "There is no reminder #99 in this server."
