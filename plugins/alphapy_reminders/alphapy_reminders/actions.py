@@ -179,3 +179,26 @@ def stop_serving(bot: Any) -> None:
 def bot_for(db: Any) -> Any:
     """The bot running beside the dashboard in this process, or None (``alphapy dashboard`` alone)."""
     return _bots.get(db) if db is not None else None
+
+
+async def save_edit(bot: Any, guild_id: int, row: Any, *, name: str, message: str | None, days: Sequence[str],
+                    at: time | None, call_time: time | None, channel_id: int, mention_role_id: int | None,
+                    image_url: str | None, replaces_image: bool, image: Any = None, reschedule: bool) -> datetime | None:
+    """Write an edited reminder whole; a new day or time moves its next occurrence (unless it is
+    paused or stopped). Returns the next occurrence."""
+    next_fire: datetime | None = row["next_fire_at"]
+    if reschedule and at is not None and not row["paused"] and not row["disabled_reason"]:
+        next_fire = schedule.next_occurrence(weekdays.from_db(days), at, await server_timezone(bot.settings, guild_id),
+                                             datetime.now(UTC))
+    async with bot.db.transaction() as conn:
+        saved = await store.save(
+            conn, guild_id=guild_id, reminder_id=row["id"], name=name, channel_id=channel_id, at=at,
+            call_time=call_time, days=days, message=message, mention_role_id=mention_role_id, image_url=image_url,
+            next_fire_at=next_fire)
+        if not saved:
+            raise UserError(NO_SUCH.format(id=row["id"]))
+        if image is not None:
+            await store.put_image(conn, guild_id, row["id"], image.filename, image.content_type, image.data)
+        elif replaces_image:  # removed, or replaced by a link
+            await store.drop_image(conn, guild_id, row["id"])
+    return next_fire

@@ -235,22 +235,11 @@ class RemindersCog(PluginCog, plugin="reminders"):
         replaces_image = remove_image or kept is not None or new_url is not None
         url = new_url if replaces_image else row["image_url"]
 
-        next_fire = row["next_fire_at"]
-        if not one_off and (days is not None or time is not None) and not row["paused"] \
-                and not row["disabled_reason"]:
-            next_fire = schedule.next_occurrence(weekdays.from_db(day_list), at, await self._tz(guild_id),
-                                                 datetime.now(UTC))
-        async with self.bot.db.transaction() as conn:
-            saved = await store.save(
-                conn, guild_id=guild_id, reminder_id=reminder, name=new_name,
-                channel_id=channel.id if channel is not None else row["channel_id"], at=at, call_time=call,
-                days=day_list, message=new_message, mention_role_id=role_id, image_url=url, next_fire_at=next_fire)
-            if not saved:
-                raise UserError(NO_SUCH.format(id=reminder))
-            if kept is not None:
-                await store.put_image(conn, guild_id, reminder, kept.filename, kept.content_type, kept.data)
-            elif replaces_image:  # removed, or replaced by a link
-                await store.drop_image(conn, guild_id, reminder)
+        next_fire = await actions.save_edit(
+            self.bot, guild_id, row, name=new_name, message=new_message, days=day_list, at=at, call_time=call,
+            channel_id=channel.id if channel is not None else row["channel_id"], mention_role_id=role_id,
+            image_url=url, replaces_image=replaces_image, image=kept,
+            reschedule=not one_off and (days is not None or time is not None))
         when = f" Next: <t:{int(next_fire.timestamp())}:F>." if next_fire is not None else ""
         await self._answer(interaction, f"Updated reminder `#{reminder}` **{escape(new_name)}**.{when}")
 
