@@ -44,6 +44,8 @@ def register(pages: DashboardPages) -> None:
     pages.server_page("", reminders_page, title="Reminders", access="staff")
     pages.server_page("add", add, access="staff", methods=("POST",))
     pages.server_page("{reminder_id}/test", preview, access="staff")
+    pages.server_page("{reminder_id}/edit", edit_page, access="staff")
+    pages.server_page("{reminder_id}/edit", save, access="staff", methods=("POST",))
     for action in ("pause", "resume", "delete"):
         pages.server_page(f"{{reminder_id}}/{action}", ACTIONS[action], access="staff", methods=("POST",))
 
@@ -119,11 +121,8 @@ async def reminders_page(ctx: PageContext) -> web.StreamResponse:
     pages = max(1, -(-total // PAGE_SIZE))
     guild = _guild_of(ctx)
     return await ctx.render("reminders/list.html", {
-        "can_add": guild is not None, "weekdays": [(index, day.title()) for index, day in enumerate(WEEKDAYS)],
-        "channels": [] if guild is None else [(c.id, c.name) for c in guild.text_channels],
+        **_form_values(guild), "can_add": guild is not None,
         "channel_names": {} if guild is None else {c.id: f"#{c.name}" for c in guild.channels},
-        "roles": [] if guild is None else [(r.id, r.name) for r in reversed(guild.roles)
-                                           if not r.is_default() and not r.managed],
         "lines": [line_of(row, ctx.guild_id, tz) for row in rows], "total": total, "timezone": tz.key,
         "state": state, "kind": kind, "states": store.STATES, "kinds": store.KINDS,
         "page": wanted, "pages": pages,
@@ -281,3 +280,83 @@ async def preview(ctx: PageContext) -> web.StreamResponse:
         "image": kept.filename if kept is not None else embed.get("image", {}).get("url"),
         "timezone": tz.key,
     })
+
+
+def _form_values(guild: discord.Guild | None) -> dict[str, Any]:
+    """What the add and edit forms list: the server's text channels, roles one may pick, weekdays."""
+    return {
+        "weekdays": [(index, day.title()) for index, day in enumerate(WEEKDAYS)],
+        "channels": [] if guild is None else [(c.id, c.name) for c in guild.text_channels],
+        "roles": [] if guild is None else [(r.id, r.name) for r in reversed(guild.roles)
+                                           if not r.is_default() and not r.managed],
+    }
+
+
+async def edit_page(ctx: PageContext) -> web.StreamResponse:
+    """``/reminder edit`` as a form, filled in with the reminder as it is."""
+    assert ctx.guild_id is not None
+    reminder_id = _reminder_id(ctx)
+    guild = _guild_of(ctx)
+    if guild is None:
+        raise UserError(NO_BOT.replace("Adding", "Editing").replace("/reminder add", "/reminder edit"))
+    row = await _as_on_the_web(actions.existing(ctx.db, ctx.guild_id, reminder_id))
+    tz = await actions.server_timezone(ctx.settings, ctx.guild_id)
+    return await ctx.render("reminders/edit.html", {
+        **_form_values(guild), "row": row, "timezone": tz.key, "one_off": row["event_time"] is not None,
+        "chosen_days": {int(day) for day in row["days"] or []},
+        "time": clock.format_time(row["time"]) if row["time"] else "",
+        "call_time": clock.format_time(row["call_time"]) if row["call_time"] else "",
+    })
+
+
+async def save(ctx: PageContext) -> web.StreamResponse:
+    """The edit form, judged as ``/reminder edit`` judges what changed: a field left as it was is
+    not given, so an old role or channel is not checked again, as in Discord."""
+    assert ctx.guild_id is not None
+    reminder_id = _reminder_id(ctx)
+    guild = _guild_of(ctx)
+    bot = actions.bot_for(ctx.db)
+    if guild is None:
+        raise UserError(NO_BOT.replace("Adding", "Editing").replace("/reminder add", "/reminder edit"))
+    posted = await ctx.request.post()
+    form = {key: value for key, value in posted.items() if isinstance(value, str)}
+    toggles = {value for value in posted.getall("days", []) if isinstance(value, str)}
+    try:
+        row = await actions.existing(ctx.db, ctx.guild_id, reminder_id)
+        one_off = row["event_time"] is not None
+        name = checked_name(form.get("name", ""))
+        message = checked_message(form.get("message", "").replace("\r\n", "\n"))
+        if one_off:
+            day_list, at, call = list(row["days"] or []), row["time"], row["call_time"]
+        else:
+            day_list = checked_days(",".join(day for index, day in enumerate(WEEKDAYS) if str(index) in toggles))
+            at = checked_time(form.get("time", ""), "time")
+            call = checked_time(form["call_time"], "call time") if form.get("call_time") else at
+        member = await _member(guild, ctx.user.id)
+        channel_id = _snowflake(form.get("channel"))
+        if channel_id != row["channel_id"]:
+            channel = actions.check_channel(guild, member, channel_id, image=row["has_image"])
+        else:
+            channel = guild.get_channel(channel_id)
+        role_id = _snowflake(form.get("mention")) or None
+        if role_id is not None and role_id != row["mention_role_id"]:
+            role_id = actions.check_mention(guild, member, role_id, channel)
+        url, replaces_image = row["image_url"], form.get("remove_image") == "on"
+        if replaces_image:
+            url = None
+        elif (form.get("image_url") or None) != row["image_url"]:
+            url, replaces_image = None, True
+            if form.get("image_url"):
+                if not await has_premium(bot, ctx.user.id, ctx.guild_id):
+                    raise UserError(actions.IMAGES_ARE_PREMIUM)
+                url = checked_image_url(form["image_url"])
+        next_fire = await actions.save_edit(
+            bot, ctx.guild_id, row, name=name, message=message, days=day_list, at=at, call_time=call,
+            channel_id=channel_id, mention_role_id=role_id, image_url=url, replaces_image=replaces_image,
+            reschedule=not one_off and (list(row["days"] or []) != day_list or row["time"] != at))
+    except UserError as refused:
+        raise UserError(on_the_web(refused.message)) from None
+    tz = await actions.server_timezone(ctx.settings, ctx.guild_id)
+    when = f" Next: {_when(next_fire, tz)}." if next_fire is not None else ""
+    ctx.flash(f"Updated reminder #{reminder_id} {name}.{when}")
+    ctx.redirect(ctx.url())

@@ -296,3 +296,36 @@ async def test_the_preview_shows_what_reminder_test_shows_and_sends_nothing(
     assert "<p>It will mention @Raiders.</p>" in page.text and "it will mention" in slash.content
     assert len(channel.messages) == before  # a preview pings and posts nothing
     assert sentence_of(elsewhere) == "There is no reminder #99 in this server."
+
+
+async def test_editing_on_the_page_is_what_reminder_list_shows_and_refusals_keep_the_reminder(
+        dashboard_url, bot, emulator, guild, host, channel) -> None:
+    await add(emulator, host, channel)
+    other = guild.channel("staff-room")
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(host)
+        form = await browser.get(f"{page_of(guild)}/1/edit")
+        assert 'value="Raid night"' in form.text and '<input type="checkbox" name="days" value="2" checked>' in form.text
+        changed = add_form(channel, name="Raid night 2", channel=str(other.id), days=["4"], time="08:15",
+                           call_time="", message="New text")
+        saved = await post_form(browser, f"{page_of(guild)}/1/edit", changed)
+        assert saved.url.endswith(page_of(guild))
+        assert sentence_of(saved).startswith("Updated reminder #1 Raid night 2. Next: Fri ")
+        after = await row(bot.db, 1)
+        assert (after["name"], after["channel_id"], after["days"], after["message"]) == (
+            "Raid night 2", other.id, ["4"], "New text")
+        assert after["next_fire_at"].weekday() == 4
+        listing = await emulator.slash(host, "reminder list")
+        assert f"`#1` **Raid night 2** — Fri at 08:15 in <#{other.id}>" in listing.embed["description"]
+
+        bad_time = on_the_web((await emulator.slash(host, "reminder edit", reminder=1, time="nope")).content)
+        for field, value, sentence in (
+                ("name", "y" * 101, "A reminder's name can be at most 100 characters (this one has 101)."),
+                ("days", [], "Name at least one day, like mon,wed,fri, daily or weekdays."),
+                ("time", "nope", bad_time)):
+            refused = await post_form(browser, f"{page_of(guild)}/1/edit", {**changed, field: value})
+            assert refused.url.endswith(f"{page_of(guild)}/1/edit"), field  # back on the form
+            assert sentence_of(refused) == sentence, field
+        assert await row(bot.db, 1) == after  # nothing of a refused edit was saved
+        theirs = await post_form(browser, f"{page_of(guild)}/77/edit", changed)
+        assert sentence_of(theirs) == "There is no reminder #77 in this server."
