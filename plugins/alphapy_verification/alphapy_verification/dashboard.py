@@ -38,6 +38,7 @@ BAD_REASON = "Give a reason of 3 to 500 characters; the member reads it."
 def register(pages: DashboardPages) -> None:
     pages.templates(files(__package__) / "templates")
     pages.server_page("", review_page, title="Verification", access="staff")
+    pages.server_page("stats", stats_page, title="Verification statistics", access="staff")
     pages.server_page("{ticket_id}/approve", approve, access="staff", methods=("POST",))
     pages.server_page("{ticket_id}/reject", reject, access="staff", methods=("POST",))
 
@@ -94,18 +95,26 @@ def period_of(label: str, figures: store.Stats) -> Period:
 
 
 async def review_page(ctx: PageContext) -> web.StreamResponse:
+    """The queue, oldest first; the statistics are a page of their own (they read every verification)."""
     assert ctx.guild_id is not None
-    now = datetime.now(UTC)
     async with ctx.db.acquire() as conn:
         _, total = await store.waiting_for_staff(conn, ctx.guild_id, 0)
         queue = await store.review_queue(conn, ctx.guild_id, QUEUE_SHOWN)
+    names = _names(ctx, [row["user_id"] for row in queue])
+    return await ctx.render("verification/review.html", {
+        "queue": [waiting_of(row, ctx.guild_id, names) for row in queue], "total": total,
+    })
+
+
+async def stats_page(ctx: PageContext) -> web.StreamResponse:
+    """``/verification stats`` for 7 days, 30 days and all time, side by side."""
+    assert ctx.guild_id is not None
+    now = datetime.now(UTC)
+    async with ctx.db.acquire() as conn:
         periods = [period_of(label, await store.stats(conn, ctx.guild_id,
                                                       now - timedelta(days=days) if days else None))
                    for label, days in PERIODS]
-    names = _names(ctx, [row["user_id"] for row in queue])
-    return await ctx.render("verification/review.html", {
-        "queue": [waiting_of(row, ctx.guild_id, names) for row in queue], "total": total, "periods": periods,
-    })
+    return await ctx.render("verification/stats.html", {"periods": periods})
 
 
 def _names(ctx: PageContext, user_ids: list[int]) -> dict[int, str]:

@@ -72,8 +72,10 @@ async def test_the_queue_shows_the_models_answer_and_a_decision_in_discord_empti
         await world.emulator.click(world.review_message(channel), "Approve", by=world.staff)
         await world.settled_status(row["id"], leaving="manual_review")
         after = await browser.get(page_of(world))
+        assert f'href="{page_of(world)}/stats">Statistics</a>' in after.text
+        statistics = await browser.get(f"{page_of(world)}/stats")
     assert "<h2>Waiting for staff: 0</h2>" in after.text and "No verification is waiting for staff." in after.text
-    seven_days = after.text[after.text.index('aria-label="Statistics, 7 days"'):]
+    seven_days = statistics.text[statistics.text.index('aria-label="Statistics, 7 days"'):]
     assert "<h3>7 days: 1</h3>" in seven_days and "<dt>Verified</dt><dd>1</dd>" in seven_days
     assert "<dt>Verified automatically</dt><dd>0 of 1 (0%)</dd>" in seven_days
     stats = await world.emulator.slash(world.staff, "verification stats", days=7)
