@@ -20,7 +20,7 @@ import discord
 from discord import app_commands
 
 from alphapy import PluginCog, UserError, escape, fit, has_premium, staff_only
-from alphapy_reminders import actions, days as weekdays, embeds, schedule, store
+from alphapy_reminders import actions, embeds, schedule, store
 from alphapy_reminders.delivery import Delivery
 from alphapy_reminders.inputs import (
     IMAGE_MAX_BYTES,

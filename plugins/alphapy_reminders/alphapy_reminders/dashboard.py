@@ -20,14 +20,13 @@ from importlib.resources import files
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from aiohttp import web
-
 import discord
+from aiohttp import web
 
 from alphapy import DashboardPages, PageContext, UserError, has_premium
 from alphapy_reminders import actions, clock, days as weekdays, store
-from alphapy_reminders.render import KeptImage, render
 from alphapy_reminders.inputs import checked_days, checked_image_url, checked_message, checked_name, checked_time
+from alphapy_reminders.render import KeptImage, render
 
 T = TypeVar("T")
 PAGE_SIZE = 50

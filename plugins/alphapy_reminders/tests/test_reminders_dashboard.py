@@ -15,7 +15,7 @@ from alphapy_reminders.cog import RemindersCog
 from alphapy_reminders.dashboard import on_the_web
 from reminders_helpers import make_due, row
 
-from alphapy.testing import P, DashboardBrowser, WebPage
+from alphapy.testing import DashboardBrowser, P, WebPage
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
