@@ -183,8 +183,17 @@ async def delete(ctx: PageContext) -> web.StreamResponse:
 ACTIONS = {"pause": pause, "resume": resume, "delete": delete}
 
 
+def running_bot(ctx: PageContext) -> Any:
+    """The bot running beside the dashboard in this process, or None (``alphapy dashboard`` alone).
+
+    The one place the pages ask: the core's ``ctx.bot`` where the core offers it, else the bot
+    the cog made findable by the database (:func:`.actions.bot_for`)."""
+    from_core = getattr(ctx, "bot", None)
+    return from_core if from_core is not None else actions.bot_for(ctx.db)
+
+
 def _guild_of(ctx: PageContext) -> discord.Guild | None:
-    bot = actions.bot_for(ctx.db)
+    bot = running_bot(ctx)
     return bot.get_guild(ctx.guild_id) if bot is not None and ctx.guild_id is not None else None
 
 
@@ -209,7 +218,7 @@ async def add(ctx: PageContext) -> web.StreamResponse:
     guild = _guild_of(ctx)
     if guild is None:
         raise UserError(NO_BOT)
-    bot = actions.bot_for(ctx.db)
+    bot = running_bot(ctx)
     posted = await ctx.request.post()
     form = {key: value for key, value in posted.items() if isinstance(value, str)}
     toggles = {value for value in posted.getall("days", []) if isinstance(value, str)}
@@ -256,7 +265,7 @@ async def preview(ctx: PageContext) -> web.StreamResponse:
     reminder_id = _reminder_id(ctx)
     row = await _as_on_the_web(actions.existing(ctx.db, ctx.guild_id, reminder_id))
     tz = await actions.server_timezone(ctx.settings, ctx.guild_id)
-    bot = actions.bot_for(ctx.db)
+    bot = running_bot(ctx)
     show_image = bot is not None and bool(row["created_by"]) and await has_premium(bot, row["created_by"],
                                                                                    ctx.guild_id)
     kept = None
@@ -314,7 +323,7 @@ async def save(ctx: PageContext) -> web.StreamResponse:
     assert ctx.guild_id is not None
     reminder_id = _reminder_id(ctx)
     guild = _guild_of(ctx)
-    bot = actions.bot_for(ctx.db)
+    bot = running_bot(ctx)
     if guild is None:
         raise UserError(NO_BOT.replace("Adding", "Editing").replace("/reminder add", "/reminder edit"))
     posted = await ctx.request.post()

@@ -117,9 +117,23 @@ async def stats_page(ctx: PageContext) -> web.StreamResponse:
     return await ctx.render("verification/stats.html", {"periods": periods})
 
 
+def running_flow(ctx: PageContext) -> Verifications | None:
+    """The bot's verification flow in this process, or None (``alphapy dashboard`` alone).
+
+    The one place the page asks: through the core's ``ctx.bot`` where the core offers it, else
+    the flow the cog made findable by the database (:func:`.flow.flow_for`)."""
+    bot = getattr(ctx, "bot", None)
+    if bot is None:
+        return flow_for(ctx.db)
+    from alphapy_verification.cog import VerificationCog
+
+    cog = VerificationCog.find(bot)
+    return cog.flow if cog is not None else None
+
+
 def _names(ctx: PageContext, user_ids: list[int]) -> dict[int, str]:
     """Members' names from the bot's cache when it runs beside the dashboard (else ids are shown)."""
-    running = flow_for(ctx.db)
+    running = running_flow(ctx)
     guild = running.bot.get_guild(ctx.guild_id) if running is not None and ctx.guild_id is not None else None
     if guild is None:
         return {}
@@ -135,7 +149,7 @@ def _ticket_id(ctx: PageContext) -> int:
 
 
 def _flow(ctx: PageContext) -> Verifications:
-    running = flow_for(ctx.db)
+    running = running_flow(ctx)
     if running is None:
         raise UserError(NO_BOT)
     return running
