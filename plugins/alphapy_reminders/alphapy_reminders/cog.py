@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 import discord
 from discord import app_commands
 
-from alphapy import AlphapyBot, PluginCog, UserError, escape, fit, has_premium, ping_refusal, staff_only, utcnow
-from alphapy_reminders import days as weekdays, embeds, schedule, store
+from alphapy import AlphapyBot, PluginCog, UserError, escape, fit, has_premium, staff_only, utcnow
+from alphapy_reminders import actions, embeds, schedule, store
 from alphapy_reminders.delivery import Delivery
 from alphapy_reminders.inputs import (
     IMAGE_MAX_BYTES,
@@ -40,7 +40,7 @@ from alphapy_reminders.views import (
     schedule_text,
 )
 
-NO_SUCH = "There is no reminder #{id} in this server."
+NO_SUCH = actions.NO_SUCH
 
 
 # ---------------------------------------------------------------------------------------
@@ -84,9 +84,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
         return ZoneInfo(await self.bot.settings.get(guild_id, "core", "timezone"))
 
     async def _limit_for(self, guild_id: int, user_id: int) -> int:
-        if await has_premium(self.bot, user_id, guild_id):
-            return int(await self.setting(guild_id, "premium_max_per_guild"))
-        return int(await self.setting(guild_id, "max_per_guild"))
+        return await actions.limit_for(self.bot, guild_id, user_id)
 
     @staticmethod
     async def _answer(interaction: discord.Interaction, content: str) -> None:
@@ -97,49 +95,18 @@ class RemindersCog(PluginCog, plugin="reminders"):
             await interaction.response.send_message(content, ephemeral=True)
 
     async def _existing(self, interaction: discord.Interaction, reminder_id: int) -> Any:
-        assert interaction.guild_id is not None  # a guild-only command
-        async with self.bot.db.acquire() as conn:
-            row = await store.get(conn, interaction.guild_id, reminder_id)
-        if row is None:
-            raise UserError(NO_SUCH.format(id=reminder_id))
-        return row
+        assert interaction.guild_id is not None
+        return await actions.existing(self.bot.db, interaction.guild_id, reminder_id)
 
     def _check_channel(self, interaction: discord.Interaction, channel: Any, *, image: bool) -> Any:
-        """The channel must be this server's, and both the creator and the bot must be able to post
-        there; returns it from the bot's own cache."""
-        guild = interaction.guild
-        channel = guild.get_channel(getattr(channel, "id", 0)) if guild is not None else None
-        if channel is None:  # another server's, or gone: judge by our own cache, not the interaction's words
-            raise UserError("Pick a channel of this server.")
-        member = interaction.user
-        assert isinstance(member, discord.Member)
-        mine = channel.permissions_for(member)
-        if not (mine.view_channel and mine.send_messages):
-            raise UserError(f"You cannot post in {channel.mention} yourself, so you cannot schedule reminders there.")
-        bots = channel.permissions_for(channel.guild.me)
-        needed = {"view_channel": bots.view_channel, "send_messages": bots.send_messages,
-                  "embed_links": bots.embed_links}
-        if image:
-            needed["attach_files"] = bots.attach_files
-        missing = [name.replace("_", " ").title() for name, ok in needed.items() if not ok]
-        if missing:
-            raise UserError(f"I cannot post reminders in {channel.mention}: I am missing {', '.join(missing)}.")
-        return channel
+        assert isinstance(interaction.user, discord.Member)
+        return actions.check_channel(interaction.guild, interaction.user, getattr(channel, "id", 0), image=image)
 
     def _check_mention(self, interaction: discord.Interaction, role: discord.Role | None,
                        channel: Any) -> int | None:
-        """Members may only schedule the pings they could send themselves in that channel (the core's ping rule)."""
-        if role is None:
-            return None
-        role = interaction.guild.get_role(role.id) if interaction.guild is not None else None
-        if role is None:  # another server's role: judge by our own cache, not the interaction's words
-            raise UserError("Pick a role of this server.")
-        member = interaction.user
-        assert isinstance(member, discord.Member)
-        refused = ping_refusal(member, role, channel=channel)
-        if refused is not None:
-            raise UserError(refused)
-        return role.id
+        assert isinstance(interaction.user, discord.Member)
+        return actions.check_mention(interaction.guild, interaction.user, role.id if role is not None else None,
+                                     channel)
 
     async def _read_image(self, interaction: discord.Interaction, image: discord.Attachment | None,
                           image_url: str | None) -> tuple[KeptImage | None, str | None]:
@@ -149,8 +116,7 @@ class RemindersCog(PluginCog, plugin="reminders"):
             raise UserError("Give either an image file or an image URL, not both.")
         assert interaction.guild_id is not None
         if not await has_premium(self.bot, interaction.user.id, interaction.guild_id):
-            raise UserError("Images on reminders are a premium feature. Your reminder was not saved; "
-                            "add it again without an image, or get premium first.")
+            raise UserError(actions.IMAGES_ARE_PREMIUM)
         if image_url is not None:
             return None, checked_image_url(image_url)
         assert image is not None
@@ -193,18 +159,10 @@ class RemindersCog(PluginCog, plugin="reminders"):
         role_id = self._check_mention(interaction, mention, channel)
         limit = await self._limit_for(guild_id, interaction.user.id)
         kept, url = await self._read_image(interaction, image, image_url)
-        tz = await self._tz(guild_id)
-        fires = schedule.next_occurrence(weekdays.from_db(day_list), at, tz, utcnow())
-        async with self.bot.db.transaction() as conn:
-            if await store.count_for_guild(conn, guild_id) >= limit:
-                raise UserError(f"This server has reached its limit of {limit} reminders. "
-                                "Delete one first (`/reminder list`, `/reminder delete`).")
-            reminder_id = await store.add_recurring(
-                conn, guild_id=guild_id, name=clean_name, channel_id=channel.id, at=at, call_time=call,
-                days=day_list, message=text, created_by=interaction.user.id, mention_role_id=role_id,
-                image_url=url, next_fire_at=fires)
-            if kept is not None:
-                await store.put_image(conn, guild_id, reminder_id, kept.filename, kept.content_type, kept.data)
+        added = await actions.add_recurring(
+            self.bot, guild_id, interaction.user.id, name=clean_name, channel_id=channel.id, days=day_list, at=at,
+            call_time=call, message=text, mention_role_id=role_id, image_url=url, limit=limit, image=kept)
+        reminder_id, fires, tz = added.id, added.fires, added.timezone
         row = {"event_time": None, "days": day_list, "time": at, "call_time": call}
         await self._answer(
             interaction,
@@ -275,22 +233,11 @@ class RemindersCog(PluginCog, plugin="reminders"):
         replaces_image = remove_image or kept is not None or new_url is not None
         url = new_url if replaces_image else row["image_url"]
 
-        next_fire = row["next_fire_at"]
-        if not one_off and (days is not None or time is not None) and not row["paused"] \
-                and not row["disabled_reason"]:
-            next_fire = schedule.next_occurrence(weekdays.from_db(day_list), at, await self._tz(guild_id),
-                                                 utcnow())
-        async with self.bot.db.transaction() as conn:
-            saved = await store.save(
-                conn, guild_id=guild_id, reminder_id=reminder, name=new_name,
-                channel_id=channel.id if channel is not None else row["channel_id"], at=at, call_time=call,
-                days=day_list, message=new_message, mention_role_id=role_id, image_url=url, next_fire_at=next_fire)
-            if not saved:
-                raise UserError(NO_SUCH.format(id=reminder))
-            if kept is not None:
-                await store.put_image(conn, guild_id, reminder, kept.filename, kept.content_type, kept.data)
-            elif replaces_image:  # removed, or replaced by a link
-                await store.drop_image(conn, guild_id, reminder)
+        next_fire = await actions.save_edit(
+            self.bot, guild_id, row, name=new_name, message=new_message, days=day_list, at=at, call_time=call,
+            channel_id=channel.id if channel is not None else row["channel_id"], mention_role_id=role_id,
+            image_url=url, replaces_image=replaces_image, image=kept,
+            reschedule=not one_off and (days is not None or time is not None))
         when = f" Next: <t:{int(next_fire.timestamp())}:F>." if next_fire is not None else ""
         await self._answer(interaction, f"Updated reminder `#{reminder}` **{escape(new_name)}**.{when}")
 
@@ -300,11 +247,8 @@ class RemindersCog(PluginCog, plugin="reminders"):
     @app_commands.describe(reminder="Which reminder (type to search)")
     async def delete(self, interaction: discord.Interaction,
                      reminder: app_commands.Range[int, 1, 2_147_483_647]) -> None:
-        assert interaction.guild_id is not None  # a guild-only command
-        async with self.bot.db.acquire() as conn:
-            deleted = await store.delete(conn, interaction.guild_id, reminder)
-        if deleted is None:
-            raise UserError(NO_SUCH.format(id=reminder))
+        assert interaction.guild_id is not None
+        deleted = await actions.delete(self.bot.db, interaction.guild_id, reminder)
         await interaction.response.send_message(f"Deleted reminder `#{reminder}` **{escape(deleted['name'])}**.",
                                                 ephemeral=True)
 
@@ -313,12 +257,8 @@ class RemindersCog(PluginCog, plugin="reminders"):
     @app_commands.describe(reminder="Which reminder (type to search)")
     async def pause(self, interaction: discord.Interaction,
                     reminder: app_commands.Range[int, 1, 2_147_483_647]) -> None:
-        row = await self._existing(interaction, reminder)
-        if row["paused"]:
-            raise UserError(f"Reminder `#{reminder}` is already paused.")
-        assert interaction.guild_id is not None  # a guild-only command
-        async with self.bot.db.transaction() as conn:
-            await store.set_schedule(conn, interaction.guild_id, reminder, paused=True, next_fire_at=None)
+        assert interaction.guild_id is not None
+        row = await actions.pause(self.bot.db, interaction.guild_id, reminder)
         await interaction.response.send_message(
             f"Paused reminder `#{reminder}` **{escape(row['name'])}**. `/reminder resume` starts it again.",
             ephemeral=True)
@@ -330,31 +270,18 @@ class RemindersCog(PluginCog, plugin="reminders"):
                      reminder: app_commands.Range[int, 1, 2_147_483_647]) -> None:
         guild_id = interaction.guild_id
         assert guild_id is not None
-        row = await self._existing(interaction, reminder)
-        if not row["paused"] and not row["disabled_reason"]:
-            raise UserError(f"Reminder `#{reminder}` is not paused.")
-        channel = interaction.guild.get_channel(row["channel_id"]) if interaction.guild else None
-        if channel is None:
-            raise UserError(f"The channel of reminder `#{reminder}` no longer exists; "
-                            "give it a new one with `/reminder edit`.")
-        self._check_channel(interaction, channel, image=row["has_image"])
-        now = utcnow()
-        fires: datetime | None
-        if row["event_time"] is not None:
-            lead = timedelta(minutes=await self.setting(guild_id, "lead_minutes"))
-            if row["event_time"] <= now:
-                raise UserError(f"The event of reminder `#{reminder}` has already started.")
-            # an event is reminded once: if that already happened, resuming sends nothing again
-            fires = None if row["last_sent_at"] is not None else max(
-                schedule.event_trigger(row["event_time"], lead), now)
-        else:
-            fires = schedule.next_occurrence(weekdays.from_db(row["days"]), row["time"], await self._tz(guild_id),
-                                             now)
-        async with self.bot.db.transaction() as conn:
-            await store.set_schedule(conn, guild_id, reminder, paused=False, next_fire_at=fires)
+
+        async def check_channel(row: Any) -> None:
+            channel = interaction.guild.get_channel(row["channel_id"]) if interaction.guild else None
+            if channel is None:
+                raise UserError(actions.CHANNEL_GONE.format(id=reminder))
+            self._check_channel(interaction, channel, image=row["has_image"])
+
+        done = await actions.resume(self.bot.db, self.bot.settings, guild_id, reminder, check_channel)
+        fires = done.fires
         when = f"Next: <t:{int(fires.timestamp())}:F>." if fires else "Its reminder was already sent."
-        await interaction.response.send_message(f"Resumed reminder `#{reminder}` **{escape(row['name'])}**. {when}",
-                                                ephemeral=True)
+        await interaction.response.send_message(
+            f"Resumed reminder `#{reminder}` **{escape(done.row['name'])}**. {when}", ephemeral=True)
 
     # --- /reminder test -------------------------------------------------------------------
     @reminder.command(name="test", description="Preview a reminder now, visible only to you")

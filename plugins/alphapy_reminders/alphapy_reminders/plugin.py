@@ -122,3 +122,10 @@ def register_demo(tour: Tour) -> None:
     from alphapy_reminders.demo import chapter
 
     tour.chapter("Reminders: a weekly reminder and an announced event", chapter)
+
+
+@hookimpl
+def register_dashboard(pages: Any) -> None:
+    from alphapy_reminders.dashboard import register  # aiohttp code stays out of `alphapy --help`
+
+    register(pages)

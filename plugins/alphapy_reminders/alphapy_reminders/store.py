@@ -207,6 +207,32 @@ async def page(conn: Any, guild_id: int, offset: int, limit: int) -> tuple[int, 
     return total, rows
 
 
+STATES = ("all", "scheduled", "paused", "stopped", "sent")
+"""The dashboard's state filter: every reminder, or those with a next time, paused, stopped
+by the bot (Discord refused them), or events whose reminder went out."""
+KINDS = ("all", "recurring", "event")
+
+
+async def filtered_page(conn: Any, guild_id: int, *, state: str, kind: str, offset: int,
+                        limit: int) -> tuple[int, list[asyncpg.Record]]:
+    """A page of the guild's reminders for the dashboard, soonest first (the rest after, in
+    creation order), with how many match. ``state`` and ``kind`` are values of
+    :data:`STATES` and :data:`KINDS` (the page refuses others before asking)."""
+    where = """guild_id = $1
+           AND ($2 = 'all'
+                OR ($2 = 'scheduled' AND next_fire_at IS NOT NULL)
+                OR ($2 = 'paused' AND paused)
+                OR ($2 = 'stopped' AND disabled_reason IS NOT NULL)
+                OR ($2 = 'sent' AND next_fire_at IS NULL AND NOT paused AND disabled_reason IS NULL))
+           AND ($3 = 'all' OR ($3 = 'event') = (event_time IS NOT NULL))"""
+    total = await conn.fetchval(f"SELECT count(*) FROM reminders WHERE {where}", guild_id, state, kind)
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS} FROM reminders WHERE {where} ORDER BY next_fire_at NULLS LAST, id LIMIT $4 OFFSET $5",
+        guild_id, state, kind, limit, offset,
+    )
+    return total, rows
+
+
 async def search(conn: Any, guild_id: int, text: str, limit: int = 25) -> list[asyncpg.Record]:
     """Reminders whose name contains ``text``, or whose number it is (autocomplete), newest first."""
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -19,11 +19,11 @@ def test_the_table_matches_the_schema_reference(migrated_database_url: str) -> N
 def test_rollback_removes_the_tables_and_apply_restores_them(database_url: str, plugin_manager: Any) -> None:
     runner = MigrationRunner(database_url, plugin_manager.migration_sources())
     runner.apply()
-    assert runner.rollback("reminders") == ["reminders_0001_init"]
+    assert runner.rollback("reminders") == ["reminders_0002_dashboard_order", "reminders_0001_init"]
     with psycopg.connect(database_url) as conn:
         left = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
     assert not {"reminders", "reminder_images"} & left and "bot_settings" in left
-    assert runner.apply() == ["reminders_0001_init"]
+    assert runner.apply() == ["reminders_0001_init", "reminders_0002_dashboard_order"]
 
 
 def test_constraints_keep_bad_rows_out(migrated_database_url: str) -> None:

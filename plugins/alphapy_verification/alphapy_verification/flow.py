@@ -70,6 +70,8 @@ def duration(seconds: float) -> str:
     return f"{days} d {hours} h" if hours else f"{days} d"
 
 
+ROLE_NOT_GIVEN = ("I could not give the verified role, so the verification is back with staff. "
+                  "Check that my role is above it and that I may manage roles.")
 class Verifications:
     """The flow for one bot; the cog and the buttons call into it."""
 
@@ -336,6 +338,9 @@ class Verifications:
                 log.warning("verification.delete_failed", channel_id=channel.id, error=type(exc).__name__)
 
     # --- staff decisions -----------------------------------------------------------------
+    # A button checks the person's access first (``_staff_ticket``); the dashboard's page is
+    # opened to the same staff by the core. Both then go through ``decidable`` and the
+    # ``resolve_*`` / ``announce_*`` steps below, so the rules, sentences and messages match.
     async def _staff_ticket(self, interaction: discord.Interaction, ticket_id: int, verb: str) -> Any:
         """The ticket a staff member acts on, after every refusal a button needs."""
         assert interaction.guild is not None
@@ -343,15 +348,32 @@ class Verifications:
             await self.bot.gate.check_access(interaction, "staff", PLUGIN)
         except discord.app_commands.CheckFailure:
             raise UserError(f"Only staff can {verb} verifications.") from None
+        return await self.decidable(interaction.guild.id, ticket_id, interaction.user.id)
+
+    async def decidable(self, guild_id: int, ticket_id: int, staff_id: int) -> Any:
+        """The ticket, if this staff member may decide it now (not their own, not decided yet)."""
         async with self.bot.db.acquire() as conn:
-            row = await store.ticket(conn, interaction.guild.id, ticket_id)
+            row = await store.ticket(conn, guild_id, ticket_id)
         if row is None:
             raise UserError("That verification does not exist in this server.")
-        if row["user_id"] == interaction.user.id:
+        if row["user_id"] == staff_id:
             raise UserError("You cannot decide your own verification; another staff member has to.")
         if row["status"] not in store.WITH_STAFF:
             raise UserError(f"Verification #{row['id']} is already decided ({row['status'].replace('_', ' ')}).")
         return row
+
+    def ticket_channel(self, row: Any) -> Any:
+        """The private channel of a ticket, to write in without having it in the cache."""
+        return self.bot.get_partial_messageable(row["channel_id"], guild_id=row["guild_id"])
+
+    async def approve_as(self, guild_id: int, ticket_id: int, staff_id: int, channel: Any) -> tuple[Any, bool]:
+        """Approve and give the role; (the row, whether the role was given: if not, it is back with staff)."""
+        async with self.bot.db.transaction() as conn:
+            row = await store.resolve(conn, guild_id, ticket_id, status="verified", decision="approved",
+                                      decided_by=staff_id, from_statuses=store.WITH_STAFF)
+        if row is None:
+            raise UserError("Someone else decided this verification a moment ago.")
+        return row, await self._grant(channel, row, decided_by=staff_id)
 
     async def approve(self, interaction: discord.Interaction, ticket_id: int) -> None:
         from alphapy_verification.views import decided_embed
@@ -359,18 +381,14 @@ class Verifications:
         await self._staff_ticket(interaction, ticket_id, "approve")
         assert interaction.guild_id is not None  # _staff_ticket refused anything else
         await interaction.response.defer()
-        async with self.bot.db.transaction() as conn:
-            row = await store.resolve(conn, interaction.guild_id, ticket_id, status="verified", decision="approved",
-                                      decided_by=interaction.user.id, from_statuses=store.WITH_STAFF)
-        if row is None:
-            raise UserError("Someone else decided this verification a moment ago.")
-        if await self._grant(interaction.channel, row, decided_by=interaction.user.id):
+        assert interaction.guild_id is not None
+        row, granted = await self.approve_as(interaction.guild_id, ticket_id, interaction.user.id,
+                                             interaction.channel)
+        if granted:
             await interaction.edit_original_response(embed=decided_embed(row, "Approved", interaction.user.id),
                                                      view=None)
         else:
-            await interaction.followup.send("I could not give the verified role, so the verification is back "
-                                            "with staff. Check that my role is above it and that I may manage roles.",
-                                            ephemeral=True)
+            await interaction.followup.send(ROLE_NOT_GIVEN, ephemeral=True)
 
     async def start_reject(self, interaction: discord.Interaction, ticket_id: int) -> None:
         from alphapy_verification.views import reject_form
@@ -378,37 +396,46 @@ class Verifications:
         await self._staff_ticket(interaction, ticket_id, "reject")
         await interaction.response.send_modal(reject_form(ticket_id))
 
-    async def reject(self, interaction: discord.Interaction, ticket_id: int, reason: str) -> None:
-        from alphapy_verification.views import decided_embed
-
-        await self._staff_ticket(interaction, ticket_id, "reject")
-        assert interaction.guild_id is not None  # _staff_ticket refused anything else
+    async def resolve_reject(self, guild_id: int, ticket_id: int, staff_id: int, reason: str) -> Any:
+        """Record the rejection (the reason on one line, personal data as the member wrote it is theirs)."""
         staff_reason = one_line(reason, limit=500) or "No reason given."
-        delay = await self.setting(interaction.guild_id, "close_delay_seconds")
         async with self.bot.db.transaction() as conn:
-            row = await store.resolve(conn, interaction.guild_id, ticket_id, status="closed_manual",
-                                      decision="rejected", decided_by=interaction.user.id,
+            row = await store.resolve(conn, guild_id, ticket_id, status="closed_manual",
+                                      decision="rejected", decided_by=staff_id,
                                       from_statuses=store.WITH_STAFF, staff_reason=staff_reason)
         if row is None:
             raise UserError("Someone else decided this verification a moment ago.")
-        log.info("verification.rejected", ticket_id=row["id"], guild_id=row["guild_id"], decided_by=interaction.user.id)
-        await interaction.response.send_message(f"Rejected verification #{row['id']}.", ephemeral=True)
-        channel = interaction.channel
+        log.info("verification.rejected", ticket_id=row["id"], guild_id=row["guild_id"], decided_by=staff_id)
+        return row
+
+    async def announce_reject(self, channel: Any, row: Any, staff_id: int, guild_name: str) -> None:
+        """Tell the channel and the member, mark the review message decided, schedule the closing."""
+        from alphapy_verification.views import decided_embed
+
+        staff_reason = row["staff_reason"]
+        delay = await self.setting(row["guild_id"], "close_delay_seconds")
         await self._clear_evidence(channel, row)
         if row["review_message_id"]:
             try:
-                await channel.get_partial_message(row["review_message_id"]).edit(  # type: ignore[union-attr]
-                    embed=decided_embed(row, "Rejected", interaction.user.id), view=None)
+                await channel.get_partial_message(row["review_message_id"]).edit(
+                    embed=decided_embed(row, "Rejected", staff_id), view=None)
             except discord.HTTPException:
                 pass
         cooldown = await self.setting(row["guild_id"], "cooldown_minutes")
         again = f" You can try again in {duration(cooldown * 60)}." if cooldown else ""
         text = f"❌ <@{row['user_id']}>, your verification was not accepted: {safe(staff_reason, 500)}.{again}"
-        await channel.send(f"{text} This channel closes in {duration(delay)}.",  # type: ignore[union-attr]
+        await channel.send(f"{text} This channel closes in {duration(delay)}.",
                            allowed_mentions=pings(user=row["user_id"]))
-        await self._tell_member(row, f"Your verification in **{safe(interaction.guild.name, 80)}** was not "  # type: ignore[union-attr]
+        await self._tell_member(row, f"Your verification in **{safe(guild_name, 80)}** was not "
                                      f"accepted: {safe(staff_reason, 500)}.{again}")
         await self._schedule_close(row, delay)
+
+    async def reject(self, interaction: discord.Interaction, ticket_id: int, reason: str) -> None:
+        await self._staff_ticket(interaction, ticket_id, "reject")
+        assert interaction.guild is not None
+        row = await self.resolve_reject(interaction.guild.id, ticket_id, interaction.user.id, reason)
+        await interaction.response.send_message(f"Rejected verification #{row['id']}.", ephemeral=True)
+        await self.announce_reject(interaction.channel, row, interaction.user.id, interaction.guild.name)
 
     async def cancel(self, interaction: discord.Interaction, ticket_id: int) -> None:
         assert interaction.guild is not None

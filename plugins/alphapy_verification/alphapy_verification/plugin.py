@@ -91,3 +91,10 @@ async def forget_user(user_id: int, guild_id: int | None, db: Database) -> int:
 
     async with db.transaction() as conn:
         return await store.forget(conn, user_id, guild_id)
+
+
+@hookimpl
+def register_dashboard(pages: Any) -> None:
+    from alphapy_verification.dashboard import register  # aiohttp code stays out of `alphapy --help`
+
+    register(pages)

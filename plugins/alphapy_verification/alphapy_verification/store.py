@@ -330,6 +330,18 @@ async def waiting_for_staff(conn: Conn, guild_id: int, limit: int) -> tuple[list
     return rows, total
 
 
+async def review_queue(conn: Conn, guild_id: int, limit: int) -> list[asyncpg.Record]:
+    """The dashboard's queue: the oldest tickets waiting for staff, with what the model said
+    (its reason was sanitised before it was written) and whether the screenshot was reused."""
+    return await conn.fetch(
+        """SELECT id, user_id, channel_id, status, review_cause, created_at, ai_can_verify,
+                  ai_needs_manual_review, ai_reason, duplicate_of_user
+             FROM verification_tickets
+            WHERE guild_id = $1 AND status = ANY($2::text[]) ORDER BY created_at, id LIMIT $3""",
+        guild_id, list(WITH_STAFF), limit,
+    )
+
+
 async def waiting_everywhere(conn: Conn) -> int:
     """For the operator's health report: verifications waiting for staff, all guilds."""
     value: int = await conn.fetchval(

@@ -1,0 +1,1 @@
+DROP INDEX idx_reminders_guild_next;
