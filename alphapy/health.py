@@ -19,6 +19,7 @@ from aiohttp import web
 
 from alphapy import __version__
 from alphapy.log import get_logger
+from alphapy.shards import describe_shards
 
 if TYPE_CHECKING:
     from alphapy.plugins import HookResult, PluginInfo
@@ -206,6 +207,7 @@ class HealthServer:
             "ai": ai_status,
             "tracker": asdict(services.tracker.stats()),
             "plugins": plugins,
+            "shards": describe_shards(services),
         }
         await self._maybe_record(report)
         return report
@@ -261,6 +263,7 @@ class HealthServer:
         if report["gateway"] not in ("ok", "none"):
             reasons.append(f"gateway {report['gateway']}")
         reasons += [f"plugin {name} down" for name, p in report["plugins"].items() if p.get("status") == "down"]
+        reasons += report["shards"]["not_ready"]
         # A plugin that did not load leaves the others serving: ready, but say which and why.
         unavailable = {name: p.get("error") for name, p in report["plugins"].items()
                        if p.get("status") in NOT_RUNNING}

@@ -353,8 +353,6 @@ class Scheduler:
         ids = sorted({int(i) for i in shard_ids})
         if shard_count < 1:
             raise ValueError("shard_count must be at least 1")
-        if not ids:
-            raise ValueError("shard_ids must name at least one shard")
         bad = [i for i in ids if not 0 <= i < shard_count]
         if bad:
             raise ValueError(f"shard_ids {bad} must lie in 0..{shard_count - 1}")
@@ -536,6 +534,20 @@ class Scheduler:
         await self.stop()
 
     # ---- introspection -----------------------------------------------------------------
+
+    def serve_shards(self, shard_count: int, shard_ids: Iterable[int]) -> None:
+        """Claim due work of these shards from now on (``SHARD_IDS=auto``: shards move
+        between processes); every due-work loop claims again at once, so work that fell
+        due while the shard had no process is not left waiting for its next poll."""
+        ids = sorted({int(i) for i in shard_ids})
+        bad = [i for i in ids if not 0 <= i < shard_count]
+        if shard_count < 1 or bad:
+            raise ValueError(f"shard_ids {bad} must lie in 0..{shard_count - 1}")
+        self.shard_count = shard_count
+        self.shard_ids = ids
+        log.info("scheduler.shards", shard_count=shard_count, shard_ids=ids)
+        for runtime in self._due.values():
+            runtime.wake.set()
 
     def owns_guild(self, guild_id: int) -> bool:
         """Whether ``guild_id`` lies on one of this process's shards."""

@@ -63,7 +63,17 @@ async def _serve() -> int:
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         try:
-            bot = await runner.start()
+            # SHARD_IDS=auto may wait for a free shard: a stop signal must end that wait too.
+            starting = asyncio.create_task(runner.start())
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not starting.done():
+                starting.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await starting
+                print("Alphapy stopped before it was given a shard.", flush=True)
+                return EXIT_OK
+            bot = starting.result()
             from alphapy.dashboard.server import start_beside_bot
 
             dashboard, dashboard_note = await start_beside_bot(runtime.config, runner.services, emulator=emulator)
@@ -75,7 +85,6 @@ async def _serve() -> int:
                   f"{', '.join(runtime.plugins.loaded) or 'none'}"
                   f"{f'; health at {health.url}/api/health' if health else ''}. Ctrl-C stops it.", flush=True)
             closed = asyncio.create_task(runner.wait_closed())
-            stopping = asyncio.create_task(stop.wait())
             await asyncio.wait({closed, stopping}, return_when=asyncio.FIRST_COMPLETED)
             for task in (closed, stopping):
                 task.cancel()
@@ -83,6 +92,11 @@ async def _serve() -> int:
             if dashboard is not None:
                 await dashboard.stop()
             await runner.stop()
+        if runner.shards_lost:
+            from alphapy.cli import fail
+
+            return fail(f"another process took over shard(s) {', '.join(map(str, runner.shards_lost))}; "
+                        "stopped so that no shard is served twice (a restart claims free shards)")
         print("Alphapy stopped.", flush=True)
         return EXIT_OK
     except Exception as exc:
