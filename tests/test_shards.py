@@ -113,3 +113,60 @@ def test_shard_ids_auto_needs_no_shard_count(value: str) -> None:
 
     config = load_config(_env_file=None, shard_ids=value)
     assert config.shards_auto and config.shard_filter() == (1, [])
+
+
+async def test_alphapy_shards_shows_every_shard_and_its_process(emulator: Any, migrated_database_url: str) -> None:
+    import json
+    import os
+    import sys
+
+    emulator.add_guild("Viewed", owner_name="owner")
+    async with running_alphapy(emulator, migrated_database_url,
+                               **{**AUTO, "shard_count": 2, "shards_per_process": 1}) as runner:
+        await emulator.wait_until(lambda: runner.shard_keeper.renewals >= 1, timeout=10)  # figures reported
+        env = {**os.environ, "DATABASE_URL": migrated_database_url, "ALPHAPY_PLUGINS": ""}
+
+        async def shards(*args: str) -> tuple[int, str]:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "alphapy", "shards", *args, env=env,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+            assert not err.strip() or b"Traceback" not in err, err.decode()
+            return process.returncode or 0, out.decode()
+
+        code, text = await shards()
+        [held] = runner.shard_keeper.held
+        assert code == 1  # a shard without a process is worth an alert
+        lines = text.splitlines()
+        assert lines[0].split() == ["SHARD", "PROCESS", "HOST", "RENEWED", "LATENCY", "GUILDS"]
+        mine = next(line for line in lines if line.startswith(f"{held}/2 "))
+        assert runner.shard_keeper.leases.holder in mine and mine.split()[-1] == str(len(runner.bot.guilds))
+        assert next(line for line in lines if line.startswith(f"{1 - held}/2 ")).split()[1] == "(free)"
+        assert lines[-1].startswith("1 shard(s) without a live process")
+        code, raw = await shards("--json")
+        rows = {row["shard_id"]: row for row in json.loads(raw)}
+        assert rows[held]["holder"] == runner.shard_keeper.leases.holder and rows[held]["live"]
+        assert rows[held]["latency_ms"] is not None and rows[1 - held]["holder"] == ""
+
+
+async def test_health_describes_this_process_shards(emulator: Any, migrated_database_url: str) -> None:
+    import aiohttp
+
+    guilds = [emulator.add_guild(f"Health {i}", owner_name=f"owner{i}") for i in range(6)]
+    async with running_alphapy(emulator, migrated_database_url, health=True,
+                               **{**AUTO, "shard_count": 2, "shards_per_process": 1}) as runner:
+        [held] = runner.shard_keeper.held
+        health = runner.services.health
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{health.url}/api/health") as resp:
+                shards = (await resp.json())["shards"]
+            async with http.get(f"{health.url}/readyz") as resp:
+                assert resp.status == 200, await resp.text()
+        assert (shards["mode"], shards["shard_count"], shards["held"]) == ("auto", 2, [held])
+        [detail] = shards["shards"]
+        assert detail["id"] == held and detail["connected"]
+        assert detail["guilds"] == sum(1 for g in guilds if shard_of(g.id, 2) == held)
+        await runner.bot.shards[held].disconnect()  # this process's shard is down: not ready
+        health.cache_seconds = 0
+        async with aiohttp.ClientSession() as http, http.get(f"{health.url}/readyz") as resp:
+            assert resp.status == 503 and f"shard {held} connecting" in (await resp.json())["reasons"]
