@@ -360,6 +360,21 @@ class ShardedAlphapyBot(_AlphapyMixin, commands.AutoShardedBot):
             self.services.config.serve_claimed(self.shard_count or 1, list(self.shard_ids))  # type: ignore[arg-type]
             await self.launch_shard(DiscordWebSocket.DEFAULT_GATEWAY, shard_id)
 
+    async def remove_shards(self, shard_ids: list[int]) -> None:
+        """Stop serving shards handed to another process: no due work, no connection, no
+        cached guild of theirs is left here (the lease is released only after this)."""
+        count = self.shard_count or 1
+        remaining = [i for i in self.shard_ids or () if i not in shard_ids]
+        self.scheduler.serve_shards(count, [i for i in self.scheduler.shard_ids if i not in shard_ids])
+        for shard_id in shard_ids:
+            info = self.get_shard(shard_id)
+            if info is not None:
+                await info.disconnect()
+            for guild in [g for g in self.guilds if g.shard_id == shard_id]:
+                self._connection._remove_guild(guild)
+        self.shard_ids[:] = remaining  # type: ignore[index]
+        self.services.config.serve_claimed(count, remaining)
+
 
 def intents() -> discord.Intents:
     """Members (joins, roles) and message content (embeds, ticket replies) are needed."""

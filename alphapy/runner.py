@@ -93,6 +93,7 @@ class BotRunner:
             self.bot.shard_keeper = keeper
             keeper.figures = self.bot.shard_figures
             keeper.on_claimed = self.bot.add_shards
+            keeper.on_shed = self.bot.remove_shards
             keeper.on_lost = self._shards_lost
             keeper.start()
         bot_started = time.perf_counter()

@@ -89,6 +89,15 @@ UPDATE shard_leases
 
 _UNREGISTER = "DELETE FROM shard_processes WHERE holder = $1"
 
+# Processes (other than $2) holding fewer live shards than their fair share $1: a process
+# above its share hands one shard over per renewal only while somebody is waiting for it.
+_HUNGRY = """
+SELECT count(*) FROM shard_processes p
+ WHERE p.expires_at > now() AND p.holder <> $2
+   AND (SELECT count(*) FROM shard_leases l
+         WHERE l.holder = p.holder AND l.shard_count = $3 AND l.expires_at > now()) < $1
+"""
+
 _BUCKET_ROW = "INSERT INTO shard_identify_buckets (bucket) VALUES ($1) ON CONFLICT DO NOTHING"
 
 # Locked for the whole wait: the next process in this bucket queues behind the lock.
@@ -183,11 +192,16 @@ class ShardLeases:
                                    [figures[i][0] for i in ids], [figures[i][1] for i in ids])
         return {int(r["shard_id"]) for r in rows}
 
-    async def release(self, shard_ids: list[int]) -> None:
-        """Hand shards back at once (a clean stop), and leave the process list."""
+    async def release(self, shard_ids: list[int], *, leaving: bool = True) -> None:
+        """Hand shards back at once; ``leaving``: this process leaves the cluster (a clean stop)."""
         async with self.db.acquire() as conn:
             await conn.execute(_RELEASE, self.holder, shard_ids)
-            await conn.execute(_UNREGISTER, self.holder)
+            if leaving:
+                await conn.execute(_UNREGISTER, self.holder)
+
+    async def others_waiting(self, share: int) -> bool:
+        """Whether another live process holds fewer shards than ``share``."""
+        return bool(await self.db.fetchval(_HUNGRY, share, self.holder, self.shard_count))
 
     async def identify_turn(self, bucket: int, spacing: float) -> float:
         """Wait for this bucket's turn to IDENTIFY (cluster-wide); the seconds waited."""
@@ -217,7 +231,8 @@ FiguresFn = Callable[[list[int]], dict[int, tuple[float | None, int | None]]]
 class ShardKeeper:
     """Keeps this process's leases: renews them, claims its fair share, gives up on loss.
 
-    ``on_claimed`` starts serving shards claimed after start-up; ``on_lost`` must stop
+    ``on_claimed`` starts serving shards claimed after start-up; ``on_shed`` stops serving
+    shards handed to a process that joined (above the fair share); ``on_lost`` must stop
     serving the shards it is given (the runner stops the process: its supervisor restarts
     it, and the new process claims what is free). ``figures`` reports each held shard's
     latency and guild count for the cluster view.
@@ -232,12 +247,14 @@ class ShardKeeper:
         self.figures = figures or (lambda ids: {i: (None, None) for i in ids})
         self.on_claimed: ShardsCallback | None = None
         self.on_lost: ShardsCallback | None = None
+        self.on_shed: ShardsCallback | None = None
         self.held: set[int] = set()
         self.lost: set[int] = set()
         self.renewals = 0
         self._last_renewal = time.monotonic()
         self._task: asyncio.Task[None] | None = None
         self._launching: set[asyncio.Task[None]] = set()
+        self._stopped = False
 
     @classmethod
     def from_config(cls, db: Database | Any, config: Config, plan: GatewayPlan) -> ShardKeeper:
@@ -269,7 +286,9 @@ class ShardKeeper:
                          holder=self.leases.holder)
                 return claimed
             log.info("shards.waiting", shard_count=self.shard_count, processes=live)
-            await asyncio.sleep(self.interval)
+            # A process above its share hands a shard over at its next renewal: look often,
+            # so that the shard is without a process as briefly as possible.
+            await asyncio.sleep(max(0.2, self.interval / 4))
 
     def start(self) -> None:
         """Renew (and claim more) every :attr:`interval` seconds, in the background."""
@@ -301,7 +320,11 @@ class ShardKeeper:
                 await self._lose(gone, reason="another process holds the lease")
         if self.lost:
             return  # a process that lost shards is stopping: claim nothing more
-        wanted = fair_share(self.shard_count, live, self.per_process) - len(self.held)
+        share = fair_share(self.shard_count, live, self.per_process)
+        if len(self.held) > share and self.on_shed is not None and await self.leases.others_waiting(share):
+            await self._shed(max(self.held))
+            return
+        wanted = share - len(self.held)
         claimed = await self.leases.claim(wanted)
         if claimed:
             self.held.update(claimed)
@@ -312,6 +335,15 @@ class ShardKeeper:
                 task = asyncio.create_task(self.on_claimed(claimed), name="alphapy-shard-launch")
                 self._launching.add(task)
                 task.add_done_callback(self._launching.discard)
+
+    async def _shed(self, shard_id: int) -> None:
+        """Hand one shard to a process that has fewer than its share (a process joined):
+        stop serving it first, then release the row, so that it never has two holders."""
+        assert self.on_shed is not None
+        await self.on_shed([shard_id])
+        self.held.discard(shard_id)
+        await self.leases.release([shard_id], leaving=False)
+        log.info("shards.handed_over", shards=[shard_id], holder=self.leases.holder)
 
     async def _lose(self, shard_ids: list[int], *, reason: str) -> None:
         self.held.difference_update(shard_ids)
@@ -327,7 +359,10 @@ class ShardKeeper:
         log.debug("shards.identify_turn", shard_id=shard_id, bucket=bucket, waited=round(waited, 3))
 
     async def stop(self) -> None:
-        """Stop renewing and release every held shard at once (a clean stop)."""
+        """Stop renewing and release every held shard at once (a clean stop; once)."""
+        if self._stopped:
+            return
+        self._stopped = True
         for task in [*self._launching, *([self._task] if self._task is not None else [])]:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)

@@ -3,6 +3,8 @@ real ``alphapy run`` processes as one server is shared in production."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,10 +18,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="module")
-def tcp_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TcpPostgres]:
-    server = TcpPostgres(Path(tmp_path_factory.mktemp("tcp-postgres")))
-    server.start()
+def tcp_postgres() -> Iterator[TcpPostgres]:
+    # Not under pytest's own temporary folder: run as root, the server runs as another user
+    # (pgserver's rule), which must be able to reach its data folder.
+    folder = Path(tempfile.mkdtemp(prefix="alphapy-tcp-pg-"))
+    folder.chmod(0o755)
+    server = TcpPostgres(folder)
     try:
+        server.start()
         yield server
     finally:
         server.stop()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -116,3 +116,99 @@ async def test_three_processes_serve_600_guilds_each_guild_once(database: str, t
         assert emulator.gateway.start_limit.refused == 0  # the processes took turns to identify
         await answered_once_everywhere(emulator)
         await stop_cluster(bots, database)
+
+
+async def add_reminder_due(database: str, guild: Any, due: datetime, name: str) -> int:
+    """A reminder in ``guild``'s #general falling due at ``due`` (as the plugin stores one)."""
+    from alphapy_reminders import store
+
+    conn = await asyncpg.connect(database)
+    try:
+        async with conn.transaction():
+            return int(await store.add_recurring(
+                conn, guild_id=guild.id, name=name, channel_id=guild.channel("general").id,
+                at=clock_time(19), call_time=clock_time(19), days=["0"], message="on time",
+                created_by=guild.owner.id, mention_role_id=None, image_url=None, next_fire_at=due))
+    finally:
+        await conn.close()
+
+
+def reminders_sent(emulator: DiscordEmulator, guild: Any, name: str) -> int:
+    return sum(1 for m in guild.channel("general").messages
+               if m.author.id == emulator.bot_user.id and m.embeds and m.embeds[0].get("title") == f"⏰ {name}")
+
+
+async def test_a_killed_process_is_taken_over_within_the_lease(database: str, tmp_path: Path,
+                                                               processes: list[BotProcess]) -> None:
+    async with sharded_emulator(120, processes) as emulator:
+        bots = await start_cluster(emulator, database, tmp_path, processes)
+        victim, survivors = bots[0], bots[1:]
+        orphaned = sorted(s for s, pid in leases(database).items() if pid == victim.pid)
+        guild = next(g for g in emulator.guilds if shard_of(g.id, SHARDS) in orphaned)
+        due = datetime.now(UTC) + timedelta(seconds=1.5)  # falls due while nobody serves the guild
+        await add_reminder_due(database, guild, due, "Takeover")
+        await asyncio.to_thread(victim.kill)
+        killed = time.monotonic()
+        alive = {b.pid for b in survivors}
+        await wait_for(lambda: set(leases(database).values()) <= alive and len(leases(database)) == SHARDS,
+                       LEASE * 3, "the killed process's shards claimed by the others", bots)
+        claimed_after = time.monotonic() - killed
+        await wait_for(lambda: served_once(emulator), LEASE * 5, "every shard connected once again", bots)
+        served_after = time.monotonic() - killed
+        assert claimed_after < LEASE + LEASE / 3 + 1.0, claimed_after  # expiry, then the next renewal
+        await emulator.wait_until(lambda: reminders_sent(emulator, guild, "Takeover") >= 1, timeout=20)
+        await answered_once_everywhere(emulator)
+        assert reminders_sent(emulator, guild, "Takeover") == 1
+        print(f"takeover: claimed {claimed_after:.2f} s, served {served_after:.2f} s after kill -9 "
+              f"(lease {LEASE:g} s)")
+        await stop_cluster(survivors, database)
+
+
+async def test_a_rolling_restart_leaves_no_shard_alone_longer_than_the_lease(
+        database: str, tmp_path: Path, processes: list[BotProcess]) -> None:
+    async with sharded_emulator(60, processes) as emulator:
+        bots = await start_cluster(emulator, database, tmp_path, processes)
+        alone_since: dict[int, float] = {}
+        longest_alone = dict.fromkeys(range(SHARDS), 0.0)
+        most_holders = 0
+        watching = True
+
+        async def watch() -> None:
+            nonlocal most_holders
+            while watching:
+                holders = emulator.gateway.shard_holders()
+                most_holders = max([most_holders, *holders.values()])
+                now = time.monotonic()
+                for shard in range(SHARDS):
+                    if holders.get(shard):
+                        alone_since.pop(shard, None)
+                    else:
+                        started = alone_since.setdefault(shard, now)
+                        longest_alone[shard] = max(longest_alone[shard], now - started)
+                await asyncio.sleep(0.02)
+
+        watcher = asyncio.create_task(watch())
+        by_shard = {shard_of(g.id, SHARDS): g for g in emulator.guilds}
+        start = datetime.now(UTC)
+        due = {shard: (by_shard[shard], start + timedelta(seconds=3 + 4 * shard)) for shard in range(SHARDS)}
+        for shard, (guild, at) in due.items():
+            await add_reminder_due(database, guild, at, f"Rolling {shard}")
+        for bot in bots:  # one at a time, as a supervisor's rolling update does
+            assert await asyncio.to_thread(bot.terminate) == 0, bot.tail()
+            bot.start()
+            # a rolling update waits for the new process to be serving before the next stop
+            await wait_for(lambda: bot.running() and bot.pid in leases(database).values() and served_once(emulator),
+                           LEASE * 10, "the restarted process serving its share again", bots)
+        last_due = max(at for _, at in due.values())
+        await emulator.wait_until(
+            lambda: all(reminders_sent(emulator, g, f"Rolling {s}") >= 1 for s, (g, _) in due.items()),
+            timeout=max(5.0, (last_due - datetime.now(UTC)).total_seconds() + 15))
+        watching = False
+        await watcher
+        await answered_once_everywhere(emulator)
+        assert {s: reminders_sent(emulator, g, f"Rolling {s}") for s, (g, _) in due.items()} == dict.fromkeys(
+            range(SHARDS), 1)
+        assert most_holders == 1  # never two processes on one shard
+        assert max(longest_alone.values()) < LEASE, longest_alone
+        print(f"rolling restart: longest time a shard had no process {max(longest_alone.values()):.2f} s")
+        await stop_cluster([b for b in bots if b.alive()], database)
