@@ -13,10 +13,6 @@ import pytest
 from .tcp_postgres import TcpPostgres
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "scale: several real bot processes sharing shards (tens of seconds)")
-
-
 @pytest.fixture(scope="module")
 def tcp_postgres() -> Iterator[TcpPostgres]:
     # Not under pytest's own temporary folder: run as root, the server runs as another user
