@@ -8,6 +8,8 @@ Heavy (real processes, tens of seconds each): ``pytest -m scale``.
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -212,3 +214,53 @@ async def test_a_rolling_restart_leaves_no_shard_alone_longer_than_the_lease(
         assert max(longest_alone.values()) < LEASE, longest_alone
         print(f"rolling restart: longest time a shard had no process {max(longest_alone.values()):.2f} s")
         await stop_cluster([b for b in bots if b.alive()], database)
+
+
+def alphapy_cli(env: dict[str, str], folder: Path, *args: str) -> None:
+    """One operator command: another process writing to the shared database."""
+    done = subprocess.run([sys.executable, "-m", "alphapy", *args], env=env, cwd=folder,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+async def within_a_second(check: Any) -> float:
+    """Seconds until ``check()`` (async) holds; fails after one second."""
+    started = time.monotonic()
+    while not await check():
+        assert time.monotonic() - started < 1.0, "not seen within a second"
+    return time.monotonic() - started
+
+
+async def test_a_setting_and_a_premium_grant_reach_the_serving_processes_within_a_second(
+        database: str, tmp_path: Path, processes: list[BotProcess]) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
+    async with sharded_emulator(12, processes) as emulator:
+        bots = await start_cluster(emulator, database, tmp_path, processes, count=2)
+        holder = leases(database)
+        one_per_process = {holder[shard_of(g.id, SHARDS)]: g for g in emulator.guilds}
+        assert set(one_per_process) == {b.pid for b in bots}
+        env = bots[0].env
+
+        async def timezone_shown(guild: Any, zone: str) -> bool:
+            reply = await emulator.slash(guild.owner, "settings show", scope="core")
+            return zone in reply.embeds[0]["description"]
+
+        for guild in one_per_process.values():
+            assert not await timezone_shown(guild, "Europe/Paris")  # read once: now in the process's cache
+            await asyncio.to_thread(alphapy_cli, env, tmp_path, "settings", "set", "--guild", str(guild.id),
+                                    "core", "timezone", "Europe/Paris")
+            await within_a_second(lambda guild=guild: timezone_shown(guild, "Europe/Paris"))
+
+        guild = next(iter(one_per_process.values()))
+
+        async def image_reminder_saved() -> bool:
+            reply = await emulator.slash(guild.owner, "reminder add", name="Poster", days="mon", time="19:00",
+                                         message="Bring it",
+                                         channel=guild.channel("general"), image=("poster.png", png, "image/png"))
+            return reply.content.startswith("Saved")
+
+        assert not await image_reminder_saved()  # a premium feature: refused, and "no premium" is cached
+        await asyncio.to_thread(alphapy_cli, env, tmp_path, "premium", "grant", "--user", str(guild.owner.id),
+                                "--guild", str(guild.id), "--tier", "monthly")
+        await within_a_second(image_reminder_saved)
+        await stop_cluster(bots, database)
