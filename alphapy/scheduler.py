@@ -353,6 +353,8 @@ class Scheduler:
         ids = sorted({int(i) for i in shard_ids})
         if shard_count < 1:
             raise ValueError("shard_count must be at least 1")
+        if not ids:
+            raise ValueError("shard_ids must name at least one shard")
         bad = [i for i in ids if not 0 <= i < shard_count]
         if bad:
             raise ValueError(f"shard_ids {bad} must lie in 0..{shard_count - 1}")
@@ -392,8 +394,13 @@ class Scheduler:
 
     @classmethod
     def from_config(cls, db: Database | Any, config: Config, **kwargs: Any) -> Scheduler:
-        """A scheduler serving the shards of ``SHARD_COUNT``/``SHARD_IDS`` (all when unset)."""
+        """A scheduler serving the shards of ``SHARD_COUNT``/``SHARD_IDS`` (all when unset;
+        none yet with ``SHARD_IDS=auto``: the runner calls :meth:`serve_shards` once it claimed)."""
         shard_count, shard_ids = config.shard_filter()
+        if not shard_ids:  # SHARD_IDS=auto before the claim: no due work until shards arrive
+            scheduler = cls(db, shard_count=shard_count, shard_ids=[0], **kwargs)
+            scheduler.shard_ids = []
+            return scheduler
         return cls(db, shard_count=shard_count, shard_ids=shard_ids, **kwargs)
 
     # ---- registration ------------------------------------------------------------------

@@ -170,3 +170,16 @@ async def test_health_describes_this_process_shards(emulator: Any, migrated_data
         health.cache_seconds = 0
         async with aiohttp.ClientSession() as http, http.get(f"{health.url}/readyz") as resp:
             assert resp.status == 503 and f"shard {held} connecting" in (await resp.json())["reasons"]
+
+
+def test_the_scheduler_of_an_auto_process_claims_nothing_until_shards_arrive() -> None:
+    from alphapy.config import load_config
+    from alphapy.scheduler import Scheduler
+
+    scheduler = Scheduler.from_config(object(), load_config(_env_file=None, shard_ids="auto", shard_count=4))
+    assert scheduler.shard_ids == [] and scheduler.shard_count == 4
+    scheduler.serve_shards(4, [2, 0])
+    guild_on_two = next(g for g in range(1 << 22, 1 << 30, 1 << 22) if shard_of(g, 4) == 2)
+    assert scheduler.shard_ids == [0, 2] and scheduler.owns_guild(guild_on_two)
+    with pytest.raises(ValueError):
+        scheduler.serve_shards(4, [4])
