@@ -246,6 +246,10 @@ class _AlphapyMixin:
         """Connect shards claimed after start-up; their due work follows once each is ready."""
         raise RuntimeError("only a sharded bot takes shards over")
 
+    async def remove_shards(self, shard_ids: list[int]) -> None:
+        """Stop serving shards handed to another process."""
+        raise RuntimeError("only a sharded bot hands shards over")
+
     async def on_shard_ready(self, shard_id: int) -> None:
         # A shard's guilds are in the cache now: its due work may run in this process.
         if self.shard_keeper is not None:

@@ -268,7 +268,7 @@ class Config(ProcessSettings):
                 return self._claimed[0], list(self._claimed[1])
             return self.shard_count or 1, []
         count = self.shard_count or 1
-        ids = self.shard_ids if self.shard_ids is not None else list(range(count))
+        ids = self.shard_ids if isinstance(self.shard_ids, list) else list(range(count))
         return count, ids
 
 

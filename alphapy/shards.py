@@ -26,7 +26,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -224,7 +224,7 @@ async def cluster_view(db: Database | Any) -> list[dict[str, Any]]:
 #: busy event loop may send it a little later than that
 IDENTIFY_MARGIN = 0.25
 
-ShardsCallback = Callable[[list[int]], Awaitable[None]]
+ShardsCallback = Callable[[list[int]], Coroutine[Any, Any, None]]
 FiguresFn = Callable[[list[int]], dict[int, tuple[float | None, int | None]]]
 
 
@@ -332,7 +332,7 @@ class ShardKeeper:
                      holder=self.leases.holder)
             if self.on_claimed is not None:
                 # Connecting waits for identify turns: never let it delay the next renewal.
-                task = asyncio.create_task(self.on_claimed(claimed), name="alphapy-shard-launch")
+                task: asyncio.Task[None] = asyncio.create_task(self.on_claimed(claimed), name="alphapy-shard-launch")
                 self._launching.add(task)
                 task.add_done_callback(self._launching.discard)
 

@@ -20,7 +20,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from alphapy.scheduler import notify_due, shard_of
+from alphapy.scheduler import shard_of
 from alphapy.testing.emulator import DiscordEmulator
 
 from .cluster import BotProcess, bot_environment, leases, migrate
@@ -199,8 +199,9 @@ async def test_a_rolling_restart_leaves_no_shard_alone_longer_than_the_lease(
             assert await asyncio.to_thread(bot.terminate) == 0, bot.tail()
             bot.start()
             # a rolling update waits for the new process to be serving before the next stop
-            await wait_for(lambda: bot.running() and bot.pid in leases(database).values() and served_once(emulator),
-                           LEASE * 10, "the restarted process serving its share again", bots)
+            await wait_for(lambda bot=bot: bot.running() and bot.pid in leases(database).values()
+                           and served_once(emulator), LEASE * 10, "the restarted process serving its share again",
+                           bots)
         last_due = max(at for _, at in due.values())
         await emulator.wait_until(
             lambda: all(reminders_sent(emulator, g, f"Rolling {s}") >= 1 for s, (g, _) in due.items()),
