@@ -265,3 +265,59 @@ async def test_a_setting_and_a_premium_grant_reach_the_serving_processes_within_
                                 "--guild", str(guild.id), "--tier", "monthly")
         await within_a_second(image_reminder_saved)
         await stop_cluster(bots, database)
+
+
+def health_url(bot: BotProcess) -> str | None:
+    """Where the process's health server listens (its ``health.listening`` log line)."""
+    import json
+
+    for line in bot.stderr_path.read_text(errors="replace").splitlines():
+        if '"health.listening"' in line:
+            return str(json.loads(line)["url"])
+    return None
+
+
+def readyz(url: str) -> tuple[int, Any]:
+    import json
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{url}/readyz", timeout=5) as resp:
+            return int(resp.status), json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return int(exc.code), json.loads(exc.read())
+
+
+async def test_a_standby_process_takes_over_and_a_process_that_loses_its_lease_exits(
+        database: str, tmp_path: Path, processes: list[BotProcess]) -> None:
+    async with sharded_emulator(4, processes) as emulator:
+        env = bot_environment(emulator, database, SHARD_COUNT="1")
+        await asyncio.to_thread(migrate, env, tmp_path)
+        serving = BotProcess("serving", env, tmp_path).start()
+        processes.append(serving)
+        await wait_for(serving.running, 60, "the first process serving", [serving])
+        standby = BotProcess("standby", env, tmp_path).start()
+        processes.append(standby)
+        await wait_for(lambda: health_url(standby) is not None and "shards.waiting" in standby.stderr_path.read_text(),
+                       60, "the second process waiting for a shard", [serving, standby])
+        url = health_url(standby)
+        assert url is not None
+        status, body = await asyncio.to_thread(readyz, url)
+        assert status == 503 and "no shard claimed yet" in body["reasons"]
+
+        await asyncio.to_thread(serving.kill)
+        await wait_for(standby.running, LEASE * 5, "the standby serving after the kill", [serving, standby])
+        status, body = await asyncio.to_thread(readyz, url)
+        assert status == 200, body
+        assert leases(database) == {0: standby.pid}
+
+        conn = await asyncpg.connect(database)
+        try:  # as if the database had judged its lease expired and another process claimed the shard
+            await conn.execute("UPDATE shard_leases SET holder = 'elsewhere', pid = 1 WHERE shard_id = 0")
+        finally:
+            await conn.close()
+        code = await asyncio.to_thread(standby.process.wait, 30)  # type: ignore[union-attr]
+        assert code == 1, standby.tail()
+        assert "alphapy: another process took over shard(s) 0" in standby.stderr_path.read_text()
+        await emulator.wait_until(lambda: not emulator.gateway.connected_sessions, timeout=10)
