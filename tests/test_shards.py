@@ -183,3 +183,18 @@ def test_the_scheduler_of_an_auto_process_claims_nothing_until_shards_arrive() -
     assert scheduler.shard_ids == [0, 2] and scheduler.owns_guild(guild_on_two)
     with pytest.raises(ValueError):
         scheduler.serve_shards(4, [4])
+
+
+async def test_without_shard_count_the_count_and_buckets_come_from_discord(emulator: Any,
+                                                                          migrated_database_url: str) -> None:
+    from alphapy.shards import GatewayPlan
+
+    emulator.shard_count = 3
+    emulator.gateway.start_limit.max_concurrency = 2
+    guilds = [emulator.add_guild(f"Recommended {i}", owner_name=f"owner{i}") for i in range(6)]
+    config = {k: v for k, v in AUTO.items() if k != "shard_count"}
+    async with running_alphapy(emulator, migrated_database_url, **config) as runner:
+        assert runner.shard_keeper.plan == GatewayPlan(shard_count=3, max_concurrency=2)
+        assert runner.bot.shard_count == 3 and runner.shard_keeper.held == {0, 1, 2}
+        assert served_by(runner) == {g.id for g in guilds}
+        assert runner.services.config.shard_filter() == (3, [0, 1, 2])
