@@ -32,6 +32,7 @@ MEMBERS = 50
 SHARDS = 2
 LEASE = 10.0
 BUDGET_MB = 250.0
+IDLE_WINDOW = 10.0
 
 _BARE_CLIENT = """
 import asyncio, sys
@@ -109,7 +110,11 @@ def baseline(exports: dict[str, str]) -> tuple[float, float, float]:
             raise SystemExit("the bare discord.py client did not become ready")
         ready = time.perf_counter() - started
         time.sleep(1.0)
-        return rss_mb(bare.pid), cpu_seconds(bare.pid), ready
+        rss, cpu = rss_mb(bare.pid), cpu_seconds(bare.pid)
+        time.sleep(IDLE_WINDOW)
+        idle = cpu_seconds(bare.pid) - cpu
+        print(f"baseline_bare_discord_py_idle_cpu: {100 * idle / IDLE_WINDOW:.1f} % of one core")
+        return rss, cpu, ready
     finally:
         bare.terminate()
         bare.wait(15)
@@ -150,6 +155,11 @@ def main() -> None:
         print(f"alphapy_rss_per_process_{guilds_half:.0f}_guilds: {rss_half:.0f} MB")
         print(f"alphapy_cpu_to_ready_both_processes_{GUILDS}_guilds: {cpu_total:.2f} s "
               f"(ratio to bare client: {cpu_total / bare_cpu:.1f}x)")
+        idle_before = [cpu_seconds(p.pid) for p, _ in bots]
+        time.sleep(IDLE_WINDOW)
+        idle = sum(cpu_seconds(p.pid) - before for (p, _), before in zip(bots, idle_before, strict=True))
+        print(f"alphapy_idle_cpu_both_processes_{GUILDS}_guilds: {100 * idle / IDLE_WINDOW:.1f} % of one core "
+              f"(heartbeats, lease renewals, health records; {IDLE_WINDOW:g} s window)")
 
         victim, survivor = bots
         killed = time.perf_counter()
