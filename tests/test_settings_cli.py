@@ -69,5 +69,5 @@ def test_an_unmigrated_database_says_what_to_do(database_url: str, tmp_path) -> 
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert done.stderr == ("alphapy: the database has 3 pending migration(s) (core_0001_init, "
-                           "core_0002_migration_records, core_0003_shard_leases): "
+                           "core_0002_migration_records, core_0004_shard_leases): "
                            "run `alphapy migrate` first\n")
