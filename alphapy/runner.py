@@ -129,14 +129,11 @@ class BotRunner:
         return keeper
 
     async def _shards_lost(self, shard_ids: list[int]) -> None:
-        """Another process may serve these shards now: stop serving anything at once (the
-        supervisor restarts the process, which then claims what is free)."""
-        self.shards_lost = sorted(shard_ids)
-        if self.services is not None:
-            scheduler = self.services.scheduler
-            scheduler.serve_shards(scheduler.shard_count, [i for i in scheduler.shard_ids if i not in shard_ids])
+        """Another process may serve these shards now: stop serving them at once (the
+        others go on; the process claims shards again once some are free)."""
+        self.shards_lost = sorted({*self.shards_lost, *shard_ids})
         if self.bot is not None and not self.bot.is_closed():
-            await self.bot.close()
+            await self.bot.remove_shards(shard_ids)
 
     async def _run_bot(self, token: str) -> None:
         assert self.bot is not None

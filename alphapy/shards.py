@@ -10,8 +10,8 @@ protocol. The rules (``docs/operations.md``, "Scaling out"):
 * a process takes at most its fair share, ``ceil(shard_count / live processes)``, capped by
   ``SHARDS_PER_PROCESS``; every process, with shards or waiting for some, keeps a row in
   ``shard_processes`` so that the others know how many share the work;
-* a process that cannot renew for two thirds of the lease stops serving *before* the lease
-  expires (the database's clock decides expiry, the process's own monotonic clock decides
+* a process that cannot renew for two thirds of the lease stops serving its shards *before*
+  the lease expires (the database's clock decides expiry, the process's own monotonic clock decides
   when to give up): a shard is never served by two processes;
 * a clean stop releases the rows at once, so another process takes them at its next renewal;
 * IDENTIFYs take turns per bucket ``shard_id % max_concurrency`` through a locked row of
@@ -233,8 +233,8 @@ class ShardKeeper:
 
     ``on_claimed`` starts serving shards claimed after start-up; ``on_shed`` stops serving
     shards handed to a process that joined (above the fair share); ``on_lost`` must stop
-    serving the shards it is given (the runner stops the process: its supervisor restarts
-    it, and the new process claims what is free). ``figures`` reports each held shard's
+    serving the shards it is given at once (the runner drops them like handed-over ones;
+    the process claims again once shards are free). ``figures`` reports each held shard's
     latency and guild count for the cluster view.
     """
 
@@ -318,8 +318,6 @@ class ShardKeeper:
             gone = sorted(self.held - kept)
             if gone:
                 await self._lose(gone, reason="another process holds the lease")
-        if self.lost:
-            return  # a process that lost shards is stopping: claim nothing more
         share = fair_share(self.shard_count, live, self.per_process)
         if len(self.held) > share and self.on_shed is not None and await self.leases.others_waiting(share):
             await self._shed(max(self.held))
@@ -328,6 +326,7 @@ class ShardKeeper:
         claimed = await self.leases.claim(wanted)
         if claimed:
             self.held.update(claimed)
+            self.lost.difference_update(claimed)
             log.info("shards.claimed", shards=claimed, shard_count=self.shard_count, processes=live,
                      holder=self.leases.holder)
             if self.on_claimed is not None:

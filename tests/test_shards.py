@@ -79,20 +79,28 @@ async def test_a_stopped_bot_hands_its_shards_to_the_other(emulator: Any, migrat
                 assert (await emulator.slash(guild.owner, "ping")).content.startswith("Pong")
 
 
-async def test_a_bot_whose_lease_is_taken_stops_serving(emulator: Any, migrated_database_url: str) -> None:
-    emulator.add_guild("Taken", owner_name="owner")
-    async with running_alphapy(emulator, migrated_database_url, **{**AUTO, "shards_per_process": 1}) as runner:
+async def test_a_bot_whose_lease_is_taken_stops_serving_that_shard(emulator: Any,
+                                                                   migrated_database_url: str) -> None:
+    guild = emulator.add_guild("Taken", owner_name="owner")
+    async with running_alphapy(emulator, migrated_database_url, **{**AUTO, "shard_count": 1}) as runner:
         [shard] = runner.shard_keeper.held
         conn = await asyncpg.connect(migrated_database_url)
         try:  # what a process that found the lease expired does: the row is someone else's
             await conn.execute("UPDATE shard_leases SET holder = 'elsewhere', expires_at = now() + interval '1 hour'"
                                " WHERE shard_id = $1", shard)
+            await emulator.wait_until(lambda: not emulator.gateway.connected_sessions, timeout=10)
+            assert runner.shards_lost == [shard] and runner.shard_keeper.held == set()
+            assert shard not in runner.services.scheduler.shard_ids and not runner.bot.guilds
+            assert not runner.bot.is_closed()  # the process goes on, without that shard
+            # the other holder goes away: the shard is free, and claimed again
+            await conn.execute("UPDATE shard_leases SET holder = '', expires_at = '-infinity' WHERE shard_id = $1",
+                               shard)
         finally:
             await conn.close()
-        await emulator.wait_until(lambda: runner.bot.is_closed(), timeout=10)
-        assert runner.shards_lost == [shard] and runner.shard_keeper.held == set()
-        assert shard not in runner.services.scheduler.shard_ids
-        await emulator.wait_until(lambda: not emulator.gateway.connected_sessions, timeout=10)
+        await emulator.wait_until(lambda: runner.shard_keeper.held == {shard}, timeout=10)
+        await emulator.wait_until(lambda: len(emulator.gateway.connected_sessions) == 1, timeout=10)
+        await emulator.wait_until(lambda: served_by(runner) == {guild.id}, timeout=10)
+        assert (await emulator.slash(guild.owner, "ping")).content.startswith("Pong")
 
 
 async def test_identify_turns_are_spaced_per_bucket_across_holders(migrated_database_url: str) -> None:

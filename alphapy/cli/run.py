@@ -92,11 +92,6 @@ async def _serve() -> int:
             if dashboard is not None:
                 await dashboard.stop()
             await runner.stop()
-        if runner.shards_lost:
-            from alphapy.cli import fail
-
-            return fail(f"another process took over shard(s) {', '.join(map(str, runner.shards_lost))}; "
-                        "stopped so that no shard is served twice (a restart claims free shards)")
         print("Alphapy stopped.", flush=True)
         return EXIT_OK
     except Exception as exc:

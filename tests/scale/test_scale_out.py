@@ -289,7 +289,7 @@ def readyz(url: str) -> tuple[int, Any]:
         return int(exc.code), json.loads(exc.read())
 
 
-async def test_a_standby_process_takes_over_and_a_process_that_loses_its_lease_exits(
+async def test_a_standby_takes_over_and_a_lost_lease_stops_only_that_shard(
         database: str, tmp_path: Path, processes: list[BotProcess]) -> None:
     async with sharded_emulator(4, processes) as emulator:
         env = bot_environment(emulator, database, SHARD_COUNT="1")
@@ -314,10 +314,18 @@ async def test_a_standby_process_takes_over_and_a_process_that_loses_its_lease_e
 
         conn = await asyncpg.connect(database)
         try:  # as if the database had judged its lease expired and another process claimed the shard
-            await conn.execute("UPDATE shard_leases SET holder = 'elsewhere', pid = 1 WHERE shard_id = 0")
+            await conn.execute("UPDATE shard_leases SET holder = 'elsewhere', pid = 1,"
+                               " expires_at = now() + interval '1 hour' WHERE shard_id = 0")
+            await emulator.wait_until(lambda: not emulator.gateway.connected_sessions, timeout=10)
+            assert standby.alive()  # it stopped serving that shard, not running
+            await wait_for(lambda: readyz(url) == (503, {"status": "not_ready",
+                                                         "reasons": ["shards lost to another process"]}),
+                           10, "/readyz saying why the process is not ready", [standby])
+            await conn.execute("UPDATE shard_leases SET holder = '', expires_at = '-infinity' WHERE shard_id = 0")
         finally:
             await conn.close()
-        code = await asyncio.to_thread(standby.process.wait, 30)  # type: ignore[union-attr]
-        assert code == 1, standby.tail()
-        assert "alphapy: another process took over shard(s) 0" in standby.stderr_path.read_text()
-        await emulator.wait_until(lambda: not emulator.gateway.connected_sessions, timeout=10)
+        await wait_for(lambda: leases(database) == {0: standby.pid}, LEASE * 3, "the shard claimed again",
+                       [serving, standby])
+        await emulator.wait_until(lambda: len(emulator.gateway.connected_sessions) == 1, timeout=10)
+        assert (await emulator.slash(emulator.guilds[0].owner, "ping")).content.startswith("Pong")
+        await stop_cluster([standby], database)
