@@ -6,7 +6,7 @@ protocol. The rules (``docs/operations.md``, "Scaling out"):
 
 * one ``shard_leases`` row per shard; a process *claims* free or expired rows with
   ``SELECT ... FOR UPDATE SKIP LOCKED`` in one statement, so two processes never claim the
-  same row, and *renews* its rows every ``lease / 3`` seconds;
+  same row, and *renews* its rows every ``lease / 6`` seconds;
 * a process takes at most its fair share, ``ceil(shard_count / live processes)``, capped by
   ``SHARDS_PER_PROCESS``; every process, with shards or waiting for some, keeps a row in
   ``shard_processes`` so that the others know how many share the work;
@@ -264,8 +264,9 @@ class ShardKeeper:
 
     @property
     def interval(self) -> float:
-        """Seconds between renewals: three chances within one lease."""
-        return self.leases.lease_seconds / 3
+        """Seconds between renewals: four chances before giving up at two thirds of the
+        lease, and a released shard is noticed within this time."""
+        return self.leases.lease_seconds / 6
 
     @property
     def shard_count(self) -> int:
@@ -288,7 +289,7 @@ class ShardKeeper:
             log.info("shards.waiting", shard_count=self.shard_count, processes=live)
             # A process above its share hands a shard over at its next renewal: look often,
             # so that the shard is without a process as briefly as possible.
-            await asyncio.sleep(max(0.2, self.interval / 4))
+            await asyncio.sleep(max(0.2, self.interval / 2))
 
     def start(self) -> None:
         """Renew (and claim more) every :attr:`interval` seconds, in the background."""

@@ -157,7 +157,8 @@ async def test_a_killed_process_is_taken_over_within_the_lease(database: str, tm
         claimed_after = time.monotonic() - killed
         await wait_for(lambda: served_once(emulator), LEASE * 5, "every shard connected once again", bots)
         served_after = time.monotonic() - killed
-        assert claimed_after < LEASE + LEASE / 3 + 1.0, claimed_after  # expiry, then the next renewal
+        # expiry (at most one lease after the last renewal), the next renewal, and slack for a loaded machine
+        assert claimed_after < LEASE + LEASE / 6 + 2.0, claimed_after
         await emulator.wait_until(lambda: reminders_sent(emulator, guild, "Takeover") >= 1, timeout=20)
         await answered_once_everywhere(emulator)
         assert reminders_sent(emulator, guild, "Takeover") == 1
