@@ -97,6 +97,8 @@ class _AlphapyMixin:
         self.services = services
         self.gate = Gate(services.settings)
         self.identify_delay = identify_delay
+        #: with SHARD_IDS=auto, the leases of this process's shards (set by the runner)
+        self.shard_keeper: Any = None
         self.gateway_lost = False
         self.ready_once = asyncio.Event()
         #: the last command sync: ``{"status": "ok"}``, or ``"refused"`` with Discord's errors tree
@@ -253,9 +255,42 @@ class _AlphapyMixin:
         self.command_sync = {"status": "ok"}
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        # Discord allows one IDENTIFY per 5 s; the emulator does not need the wait.
-        if self.identify_delay and not initial:
+        # Discord allows one IDENTIFY per 5 s per bucket. Processes sharing shards through
+        # the database take turns there; one process alone waits here (not for the emulator).
+        if self.shard_keeper is not None:
+            await self.shard_keeper.identify_turn(shard_id or 0)
+        elif self.identify_delay and not initial:
             await asyncio.sleep(5.0)
+
+    # --- shards that move between processes (SHARD_IDS=auto) ----------------------------
+    async def add_shards(self, shard_ids: list[int]) -> None:
+        """Connect shards claimed after start-up; their due work follows once each is ready."""
+        raise RuntimeError("only a sharded bot takes shards over")
+
+    async def remove_shards(self, shard_ids: list[int]) -> None:
+        """Stop serving shards handed to another process."""
+        raise RuntimeError("only a sharded bot hands shards over")
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        # A shard's guilds are in the cache now: its due work may run in this process.
+        if self.shard_keeper is not None:
+            count, ids = self.config.shard_filter()
+            if shard_id in ids and shard_id not in self.scheduler.shard_ids:
+                self.scheduler.serve_shards(count, [*self.scheduler.shard_ids, shard_id])
+
+    def shard_figures(self, shard_ids: list[int]) -> dict[int, tuple[float | None, int | None]]:
+        """Latency (ms) and guild count of each shard, for the lease table's cluster view."""
+        guilds: dict[int, int] = {}
+        for guild in self.guilds:  # type: ignore[attr-defined]
+            guilds[guild.shard_id] = guilds.get(guild.shard_id, 0) + 1
+        shards = getattr(self, "shards", {})
+        figures: dict[int, tuple[float | None, int | None]] = {}
+        for shard_id in shard_ids:
+            info = shards.get(shard_id)
+            latency = info.latency if info is not None else float("nan")
+            figures[shard_id] = (None if latency != latency or latency == float("inf") else round(latency * 1000, 2),
+                                 guilds.get(shard_id, 0))
+        return figures
 
     async def close(self) -> None:
         if not self.is_closed():  # type: ignore[attr-defined]
@@ -335,7 +370,35 @@ class AlphapyBot(_AlphapyMixin, commands.Bot):
 
 
 class ShardedAlphapyBot(_AlphapyMixin, commands.AutoShardedBot):
-    """Several shards in one process (``SHARD_COUNT``/``SHARD_IDS``)."""
+    """Several shards in one process (``SHARD_COUNT``/``SHARD_IDS``, or claimed: ``auto``)."""
+
+    async def add_shards(self, shard_ids: list[int]) -> None:
+        # discord.py fixes shard_ids at start; its connection state shares this very list,
+        # so a shard appended here is one of ours for READY and the guild cache, and
+        # launch_shard connects it like the first ones (through before_identify_hook).
+        from discord.gateway import DiscordWebSocket
+
+        for shard_id in shard_ids:
+            if shard_id in self.shard_ids:  # type: ignore[operator]
+                continue
+            self.shard_ids.append(shard_id)  # type: ignore[union-attr]
+            self.services.config.serve_claimed(self.shard_count or 1, list(self.shard_ids))  # type: ignore[arg-type]
+            await self.launch_shard(DiscordWebSocket.DEFAULT_GATEWAY, shard_id)
+
+    async def remove_shards(self, shard_ids: list[int]) -> None:
+        """Stop serving shards handed to another process: no due work, no connection, no
+        cached guild of theirs is left here (the lease is released only after this)."""
+        count = self.shard_count or 1
+        remaining = [i for i in self.shard_ids or () if i not in shard_ids]
+        self.scheduler.serve_shards(count, [i for i in self.scheduler.shard_ids if i not in shard_ids])
+        for shard_id in shard_ids:
+            info = self.get_shard(shard_id)
+            if info is not None:
+                await info.disconnect()
+            for guild in [g for g in self.guilds if g.shard_id == shard_id]:
+                self._connection._remove_guild(guild)
+        self.shard_ids[:] = remaining  # type: ignore[index]
+        self.services.config.serve_claimed(count, remaining)
 
 
 def intents() -> discord.Intents:
@@ -361,10 +424,10 @@ def build_bot(services: Services, *, emulated: bool = False, guild_ready_timeout
     }
     if guild_ready_timeout is not None:
         options["guild_ready_timeout"] = guild_ready_timeout
-    if config.shard_count:
-        if config.shard_ids is not None:  # else discord.py runs every shard
-            options["shard_ids"] = config.shard_ids
-        bot: AlphapyBot = ShardedAlphapyBot(shard_count=config.shard_count, **options)  # type: ignore[assignment]
+    if config.shard_count or config.shards_auto:
+        shard_count, shard_ids = config.shard_filter()
+        bot: AlphapyBot = ShardedAlphapyBot(  # type: ignore[assignment]
+            shard_count=shard_count, shard_ids=list(shard_ids), **options)
     else:
         bot = AlphapyBot(**options)
     bot._setup_alphapy(services, identify_delay=not emulated)

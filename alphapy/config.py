@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from alphapy.redaction import redact_text, register_environment_secrets, secrets_in
@@ -24,6 +24,9 @@ DEFAULT_DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
 
 CommaList = Annotated[list[str] | None, NoDecode]
 CommaInts = Annotated[list[int] | None, NoDecode]
+#: ``SHARD_IDS=auto``: the shards are claimed through the database (:mod:`alphapy.shards`)
+AUTO = "auto"
+ShardIds = Annotated[list[int] | Literal["auto"] | None, NoDecode]
 
 
 class ConfigError(Exception):
@@ -101,7 +104,18 @@ class Config(ProcessSettings):
     discord_api_base: str = DEFAULT_DISCORD_API_BASE
     discord_gateway_url: str = DEFAULT_DISCORD_GATEWAY_URL
     shard_count: int | None = Field(None, ge=1, le=100_000)
-    shard_ids: CommaInts = None
+    shard_ids: ShardIds = Field(
+        None, description="comma-separated shards of this process, or auto: claimed through the database"
+    )
+    shards_per_process: int | None = Field(
+        None, ge=1, le=100_000, description="with SHARD_IDS=auto: most shards one process holds (unset: no cap)"
+    )
+    shard_lease_seconds: float = Field(
+        30.0, ge=1, le=3600, description="with SHARD_IDS=auto: how long a dead process keeps its shards"
+    )
+    shard_identify_seconds: float = Field(
+        5.0, ge=0, le=60, description="with SHARD_IDS=auto: Discord's spacing of IDENTIFYs per bucket"
+    )
     command_prefix: str = Field("!", min_length=1, max_length=5, description="prefix of text commands")
     message_cache_size: int = Field(1000, ge=0, le=100_000, description="messages discord.py keeps in memory")
     dev_guild_ids: CommaInts = Field(
@@ -161,6 +175,8 @@ class Config(ProcessSettings):
     @field_validator("alphapy_plugins", "shard_ids", "dev_guild_ids", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() == AUTO:
+            return AUTO
         return _split_commas(value)
 
     @field_validator("log_level", "log_format", mode="before")
@@ -212,15 +228,24 @@ class Config(ProcessSettings):
                 f"DB_POOL_MIN_SIZE ({self.db_pool_min_size}) must not exceed "
                 f"DB_POOL_MAX_SIZE ({self.db_pool_max_size})"
             )
+        if self.shards_auto:
+            return self
         if self.shard_ids and self.shard_count is None:
-            raise ValueError("SHARD_IDS needs SHARD_COUNT")
-        if self.shard_ids and self.shard_count is not None:
+            raise ValueError("SHARD_IDS needs SHARD_COUNT (or SHARD_IDS=auto)")
+        if isinstance(self.shard_ids, list) and self.shard_count is not None:
             bad = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
             if bad:
                 raise ValueError(f"SHARD_IDS {bad} must lie in 0..{self.shard_count - 1} (SHARD_COUNT)")
         return self
 
+    #: with SHARD_IDS=auto: (shard_count, shard ids) claimed so far (see :meth:`serve_claimed`)
+    _claimed: tuple[int, list[int]] | None = PrivateAttr(None)
+
     # --- derived --------------------------------------------------------------------
+    def serve_claimed(self, shard_count: int, shard_ids: list[int]) -> None:
+        """Record the shards this process holds now (``SHARD_IDS=auto``), for :meth:`shard_filter`."""
+        self._claimed = (shard_count, sorted(shard_ids))
+
     @property
     def ai_configured(self) -> bool:
         """AI features run only when a key or a base URL (a local server) is set."""
@@ -235,10 +260,23 @@ class Config(ProcessSettings):
                              "DISCORD_GATEWAY_URL": self.discord_gateway_url})  # their passwords
         return [s for s in found if len(s) >= 6]
 
+    @property
+    def shards_auto(self) -> bool:
+        """Whether this process claims its shards through the database (``SHARD_IDS=auto``)."""
+        return self.shard_ids == AUTO
+
     def shard_filter(self) -> tuple[int, list[int]]:
-        """(shard_count, shard_ids) this process serves; one shard when unsharded."""
+        """(shard_count, shard_ids) this process serves; one shard when unsharded.
+
+        With ``SHARD_IDS=auto`` nothing until the runner has claimed shards (it then
+        writes the claim here, so plugins that size themselves by it see it at start-up).
+        """
+        if self.shard_ids == AUTO:
+            if self._claimed is not None:
+                return self._claimed[0], list(self._claimed[1])
+            return self.shard_count or 1, []
         count = self.shard_count or 1
-        ids = self.shard_ids if self.shard_ids is not None else list(range(count))
+        ids = self.shard_ids if isinstance(self.shard_ids, list) else list(range(count))
         return count, ids
 
 

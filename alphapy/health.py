@@ -20,6 +20,7 @@ from aiohttp import web
 
 from alphapy import __version__
 from alphapy.log import get_logger
+from alphapy.shards import describe_shards
 from alphapy.web import BOT_SOURCE
 
 if TYPE_CHECKING:
@@ -214,6 +215,7 @@ class HealthServer:
             "ai": ai_status,
             "tracker": asdict(services.tracker.stats()),
             "plugins": plugins,
+            "shards": describe_shards(services),
         }
         await self._maybe_record(report)
         return report
@@ -277,6 +279,7 @@ class HealthServer:
         if report["gateway"] not in ("ok", "none"):
             reasons.append(f"gateway {report['gateway']}")
         reasons += [f"plugin {name} down" for name, p in report["plugins"].items() if p.get("status") == "down"]
+        reasons += report["shards"]["not_ready"]
         # A plugin that did not load leaves the others serving: ready, but say which and why.
         unavailable = {name: p.get("error") for name, p in report["plugins"].items()
                        if p.get("status") in NOT_RUNNING}

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from alphapy.bot import AlphapyBot
     from alphapy.runtime import Runtime
     from alphapy.services import Services
+    from alphapy.shards import ShardKeeper
     from alphapy.testing.emulator import DiscordEmulator
 
 log = get_logger(__name__)
@@ -48,6 +49,9 @@ class BotRunner:
         self._previous_exception_handler: Any = None
         #: seconds from start() to: migrations done, services up, bot ready (and bot start to ready)
         self.timings: dict[str, float] = {}
+        #: SHARD_IDS=auto: this process's leases; the shards it lost to another process
+        self.shard_keeper: ShardKeeper | None = None
+        self.shards_lost: list[int] = []
 
     @property
     def config(self) -> Any:
@@ -82,8 +86,16 @@ class BotRunner:
             api_base = self.config.discord_api_base
             configure_endpoints(api_base, self.config.discord_gateway_url)
             token = self.config.discord_token.get_secret_value()
+        keeper = await self._claim_shards(api_base, token) if self.config.shards_auto else None
         self.bot = build_bot(self.services, emulated=self.emulator is not None,
                              guild_ready_timeout=self.guild_ready_timeout)
+        if keeper is not None:
+            self.bot.shard_keeper = keeper
+            keeper.figures = self.bot.shard_figures
+            keeper.on_claimed = self.bot.add_shards
+            keeper.on_shed = self.bot.remove_shards
+            keeper.on_lost = self._shards_lost
+            keeper.start()
         bot_started = time.perf_counter()
         self._task = asyncio.create_task(self._run_bot(token), name="alphapy-bot")
         ready = asyncio.create_task(self.bot.wait_until_ready())
@@ -102,6 +114,26 @@ class BotRunner:
         self.timings["ready"] = now - started
         log.info("bot.started", **{k: round(v, 3) for k, v in self.timings.items()})
         return self.bot
+
+    async def _claim_shards(self, api_base: str, token: str) -> ShardKeeper:
+        """SHARD_IDS=auto: wait for a fair share of free shards before connecting any."""
+        from alphapy.shards import ShardKeeper, gateway_plan
+
+        assert self.services is not None
+        plan = await gateway_plan(self.config, api_base, token)
+        self.shard_keeper = keeper = ShardKeeper.from_config(self.services.db, self.config, plan)
+        self.services.shard_keeper = keeper
+        claimed = await keeper.first_claim()
+        self.config.serve_claimed(plan.shard_count, claimed)
+        self.services.scheduler.serve_shards(plan.shard_count, claimed)
+        return keeper
+
+    async def _shards_lost(self, shard_ids: list[int]) -> None:
+        """Another process may serve these shards now: stop serving them at once (the
+        others go on; the process claims shards again once some are free)."""
+        self.shards_lost = sorted({*self.shards_lost, *shard_ids})
+        if self.bot is not None and not self.bot.is_closed():
+            await self.bot.remove_shards(shard_ids)
 
     async def _run_bot(self, token: str) -> None:
         assert self.bot is not None
@@ -123,6 +155,8 @@ class BotRunner:
         if self._task is not None:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(self._task, timeout=10)
+        if self.shard_keeper is not None:  # the gateway is closed: hand the shards over
+            await self.shard_keeper.stop()
         if self.services is not None:
             await self.services.stop()
             self.services = None

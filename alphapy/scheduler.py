@@ -395,8 +395,13 @@ class Scheduler:
 
     @classmethod
     def from_config(cls, db: Database | Any, config: Config, **kwargs: Any) -> Scheduler:
-        """A scheduler serving the shards of ``SHARD_COUNT``/``SHARD_IDS`` (all when unset)."""
+        """A scheduler serving the shards of ``SHARD_COUNT``/``SHARD_IDS`` (all when unset;
+        none yet with ``SHARD_IDS=auto``: the runner calls :meth:`serve_shards` once it claimed)."""
         shard_count, shard_ids = config.shard_filter()
+        if not shard_ids:  # SHARD_IDS=auto before the claim: no due work until shards arrive
+            scheduler = cls(db, shard_count=shard_count, shard_ids=[0], **kwargs)
+            scheduler.shard_ids = []
+            return scheduler
         return cls(db, shard_count=shard_count, shard_ids=shard_ids, **kwargs)
 
     # ---- registration ------------------------------------------------------------------
@@ -537,6 +542,20 @@ class Scheduler:
         await self.stop()
 
     # ---- introspection -----------------------------------------------------------------
+
+    def serve_shards(self, shard_count: int, shard_ids: Iterable[int]) -> None:
+        """Claim due work of these shards from now on (``SHARD_IDS=auto``: shards move
+        between processes); every due-work loop claims again at once, so work that fell
+        due while the shard had no process is not left waiting for its next poll."""
+        ids = sorted({int(i) for i in shard_ids})
+        bad = [i for i in ids if not 0 <= i < shard_count]
+        if shard_count < 1 or bad:
+            raise ValueError(f"shard_ids {bad} must lie in 0..{shard_count - 1}")
+        self.shard_count = shard_count
+        self.shard_ids = ids
+        log.info("scheduler.shards", shard_count=shard_count, shard_ids=ids)
+        for runtime in self._due.values():
+            runtime.wake.set()
 
     def owns_guild(self, guild_id: int) -> bool:
         """Whether ``guild_id`` lies on one of this process's shards."""

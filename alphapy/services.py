@@ -56,6 +56,7 @@ class Services:
         self.metrics = Metrics()
         self.health: HealthServer | None = None
         self.bot: Any = None  # the discord.py bot, once the runtime attaches it
+        self.shard_keeper: Any = None  # SHARD_IDS=auto: the leases of this process's shards
         self.started_at = time.monotonic()
         self._started = False
 

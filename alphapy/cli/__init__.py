@@ -36,6 +36,7 @@ EXIT_USAGE = 2
 
 _COMMAND_MODULES = (
     "alphapy.cli.run",
+    "alphapy.cli.shards",
     "alphapy.cli.dashboard",
     "alphapy.cli.db",
     "alphapy.cli.plugins",

@@ -64,7 +64,17 @@ async def _serve() -> int:
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         try:
-            bot = await runner.start()
+            # SHARD_IDS=auto may wait for a free shard: a stop signal must end that wait too.
+            starting = asyncio.create_task(runner.start())
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not starting.done():
+                starting.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await starting
+                print("Alphapy stopped before it was given a shard.", flush=True)
+                return EXIT_OK
+            bot = starting.result()
             if emulator is not None:  # never beside a real DISCORD_TOKEN: it lets anyone act as anyone
                 playground = await _start_playground(emulator, runtime.config.playground_port)
                 if playground is not None and runner.services is not None:
@@ -80,7 +90,6 @@ async def _serve() -> int:
                   f"{', '.join(runtime.plugins.loaded) or 'none'}"
                   f"{f'; health at {health.url}/api/health' if health else ''}. Ctrl-C stops it.", flush=True)
             closed = asyncio.create_task(runner.wait_closed())
-            stopping = asyncio.create_task(stop.wait())
             await asyncio.wait({closed, stopping}, return_when=asyncio.FIRST_COMPLETED)
             for task in (closed, stopping):
                 task.cancel()

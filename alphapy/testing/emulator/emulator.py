@@ -51,6 +51,8 @@ class DiscordEmulator(DriversMixin):
         bot_name: str = "Alphapy",
         openapi_spec: Path | str | Literal[False] | None = None,
         shard_count: int = 1,
+        max_concurrency: int = 1,
+        identify_interval: float = 0.0,
         bot_permissions: Any = perms.DEFAULT_BOT,
         timeout: float = 5.0,
         quiet_period: float = 0.05,
@@ -102,6 +104,10 @@ class DiscordEmulator(DriversMixin):
         self.gateway = Gateway(self.state, url=lambda: self.gateway_url, on_activity=self._touch)
         self.gateway.enforce_intents = enforce_intents
         self.gateway.accepts_token = self.accepts_token
+        #: ``identify_interval`` > 0 refuses (4008) an IDENTIFY sooner than that after the
+        #: previous one of its bucket ``shard_id % max_concurrency`` (Discord: 5 s)
+        self.gateway.start_limit.max_concurrency = max_concurrency
+        self.gateway.start_limit.identify_interval = identify_interval
         #: an ``errors`` tree the bulk overwrite answers with even for legal commands (see
         #: :meth:`refuse_command_sync`); None: legal commands are accepted
         self.command_sync_refusal: dict[str, Any] | None = None

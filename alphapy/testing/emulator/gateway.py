@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from .sharding import RATE_LIMITED_CLOSE_CODE, SessionStartLimit
+
 if TYPE_CHECKING:
     from .state import EmulatorState
 
@@ -146,6 +148,10 @@ class Session:
             return self.shard_id == 0
         return (guild_id >> 22) % self.shard_count == self.shard_id
 
+    def buffer_frames(self) -> list[dict[str, Any]]:
+        """The recent dispatches of this session, decoded (oldest first)."""
+        return [json.loads(text) for _seq, text in self.buffer]
+
     def __repr__(self) -> str:
         return f"<Session shard={self.shard_id}/{self.shard_count} seq={self.seq} connected={self.connected}>"
 
@@ -167,11 +173,24 @@ class Gateway:
         self.enforce_intents = True
         #: whether an IDENTIFY's token is let in (the emulator sets its own rule)
         self.accepts_token: Callable[[str], bool] = bool
+        #: the identify budget shared by every bot process connected to this emulator
+        self.start_limit = SessionStartLimit()
 
     # -- status
     @property
     def connected_sessions(self) -> list[Session]:
         return [s for s in self.sessions.values() if s.conn is not None and not s.invalid]
+
+    def sessions_of(self, shard_id: int) -> list[Session]:
+        """The live sessions identified as ``shard_id`` (any shard count)."""
+        return [s for s in self.sessions.values() if s.shard_id == shard_id and not s.invalid]
+
+    def shard_holders(self) -> dict[int, int]:
+        """shard id -> how many connected sessions serve it (more than one: served twice)."""
+        held: dict[int, int] = {}
+        for session in self.connected_sessions:
+            held[session.shard_id] = held.get(session.shard_id, 0) + 1
+        return held
 
     @property
     def pending_frames(self) -> int:
@@ -243,6 +262,9 @@ class Gateway:
         shard_id, shard_count = int(shard[0]), int(shard[1])
         if shard_count < 1 or not 0 <= shard_id < shard_count:
             await conn.ws.close(code=4010, message=b"Invalid shard.")
+            return
+        if not self.start_limit.take(shard_id):
+            await conn.ws.close(code=RATE_LIMITED_CLOSE_CODE, message=b"You are being rate limited.")
             return
         # A new identify for a shard abandons that shard's old, disconnected sessions.
         for old_id, old in list(self.sessions.items()):

@@ -8,7 +8,7 @@ answers with the payload the OpenAPI description documents. Route templates use 
 spec's own parameter names, so the request log and the spec validator share them.
 
 One module per Discord resource, each a mixin of :class:`RestAPI` that lists its own routes
-(``users``, ``commands``, ``entitlements``, ``channels``, ``messages``, ``threads``, ``guilds``,
+(``users``, ``gateway``, ``commands``, ``entitlements``, ``channels``, ``messages``, ``threads``, ``guilds``,
 ``roles``, ``members``, ``interactions``, ``oauth2``); :mod:`.base` holds the lookups and checks they share.
 """
 
@@ -22,6 +22,7 @@ from .base import Route
 from .channels import ChannelRoutes
 from .commands import CommandRoutes
 from .entitlements import EntitlementRoutes
+from .gateway import GatewayRoutes
 from .guilds import GuildRoutes
 from .interactions import InteractionRoutes
 from .members import MemberRoutes
@@ -34,6 +35,7 @@ from .users import UserRoutes
 
 class RestAPI(
     UserRoutes,
+    GatewayRoutes,
     CommandRoutes,
     EntitlementRoutes,
     ChannelRoutes,
@@ -51,6 +53,7 @@ class RestAPI(
         """(method, spec path template, handler) of every resource, in registration order."""
         return [
             *self.user_routes(),
+            *self.gateway_routes(),
             *self.command_routes(),
             *self.entitlement_routes(),
             *self.channel_routes(),

@@ -1,4 +1,4 @@
-"""Users, the application and the gateway URL: who the bot is and where to connect."""
+"""Users and the application: who the bot is (where to connect: :mod:`.gateway`)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,6 @@ class UserRoutes(RouteBase):
             ("GET", "/users/{user_id}", self.get_user),
             ("GET", "/oauth2/applications/@me", self.get_application),
             ("GET", "/applications/@me", self.get_application),
-            ("GET", "/gateway", self.get_gateway),
-            ("GET", "/gateway/bot", self.get_gateway_bot),
         ]
 
     async def get_me(self, request: web.Request) -> web.Response:
@@ -43,23 +41,6 @@ class UserRoutes(RouteBase):
 
     async def get_application(self, request: web.Request) -> web.Response:
         return json_response(self.state.application.payload())
-
-    async def get_gateway(self, request: web.Request) -> web.Response:
-        return json_response({"url": self.emu.gateway_url})
-
-    async def get_gateway_bot(self, request: web.Request) -> web.Response:
-        return json_response(
-            {
-                "url": self.emu.gateway_url,
-                "shards": self.emu.shard_count,
-                "session_start_limit": {
-                    "total": 1000,
-                    "remaining": 999,
-                    "reset_after": 14_400_000,
-                    "max_concurrency": 1,
-                },
-            }
-        )
 
     async def create_dm(self, request: web.Request) -> web.Response:
         body = request[BODY_KEY] or {}

@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS shard_identify_buckets;
+DROP TABLE IF EXISTS shard_processes;
+DROP TABLE IF EXISTS shard_leases;
