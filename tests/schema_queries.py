@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import psycopg
+
+import alphapy
+
+#: the core's own migrations in the order they apply: tests that list what a run applied
+#: take them from here, so a new core migration does not mean editing every such test
+CORE_MIGRATIONS: tuple[str, ...] = tuple(sorted(
+    path.name.removesuffix(".sql") for path in (Path(alphapy.__file__).parent / "migrations").glob("core_*.sql")
+    if not path.name.endswith(".rollback.sql")))
 
 
 def public_tables(url: str) -> set[str]:

@@ -19,14 +19,14 @@ import psycopg
 import pytest
 
 from alphapy.db.migrate import MigrationRunner, MigrationSource, core_source
-from tests.schema_queries import public_tables
+from tests.schema_queries import CORE_MIGRATIONS, public_tables
 
 TESTS = Path(__file__).resolve().parent
 KILLER = TESTS / "migration_killer.py"
 SWEEP = TESTS / "migration_sweep"
 ALPHA = ("alpha_0001_init", "alpha_0002_more")
 EVERYTHING = (*ALPHA, "beta_0001_notes")
-CORE = ("core_0001_init", "core_0002_migration_records", "core_0003_health_report")
+CORE = CORE_MIGRATIONS
 
 
 def sources(*owners: str) -> list[MigrationSource]:

@@ -21,7 +21,7 @@ import pytest
 
 from alphapy.db.migrate import MigrationError, MigrationRunner, MigrationSource, core_source
 from tests.conftest import TEST_PLUGINS
-from tests.schema_queries import applied_migrations, public_tables
+from tests.schema_queries import CORE_MIGRATIONS, applied_migrations, public_tables
 
 HELLO = "hello_0001_init"
 DEPENDENT = "dependent_0001_replies"
@@ -126,9 +126,7 @@ def test_uninstalled_plugins_are_removed_in_dependency_order(database_url: str) 
     assert core_only.rollback("dependent") == [DEPENDENT]
     assert core_only.rollback("hello") == [HELLO]
     assert not {"hello_greetings", "dependent_replies"} & public_tables(database_url)
-    assert applied_migrations(database_url) == set(kept(database_url)) == {"core_0001_init", "core_0002_migration_records",
-                                                                        "core_0003_health_report",
-                                                                        "core_0004_shard_leases"}
+    assert applied_migrations(database_url) == set(kept(database_url)) == set(CORE_MIGRATIONS)
     with pytest.raises(MigrationError, match=r"^no migrations belong to 'hello' \(known: core\)$"):
         core_only.rollback("hello")
 

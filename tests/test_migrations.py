@@ -12,7 +12,7 @@ import pytest
 
 from alphapy.db.migrate import MigrationError, MigrationRunner, MigrationSource, core_source
 from tests.conftest import TEST_PLUGINS
-from tests.schema_queries import public_tables
+from tests.schema_queries import CORE_MIGRATIONS, public_tables
 
 
 def source(name: str) -> MigrationSource:
@@ -34,8 +34,7 @@ def apply_counts(url: str) -> dict[str, int]:
 def test_sources_with_a_cross_source_dependency(database_url: str) -> None:
     runner = MigrationRunner(database_url, reversed(all_sources()))  # order of sources must not matter
     applied = runner.apply()
-    assert applied == ["core_0001_init", "hello_0001_init", "dependent_0001_replies", "core_0002_migration_records",
-                       "core_0003_health_report", "core_0004_shard_leases"]
+    assert applied == ["core_0001_init", "hello_0001_init", "dependent_0001_replies", *CORE_MIGRATIONS[1:]]
     assert {"bot_settings", "hello_greetings", "dependent_replies"} <= public_tables(database_url)
     states = {s.id: s for s in runner.status()}
     assert states["dependent_0001_replies"].owner == "dependent"
@@ -84,11 +83,9 @@ def test_two_concurrent_runs_apply_each_migration_once(database_url: str, instal
     outputs = [run.communicate(timeout=60) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     stdout = sorted(out for out, _ in outputs)
-    assert stdout[0].startswith("applied 5 migration(s)")
+    assert stdout[0].startswith(f"applied {len(CORE_MIGRATIONS) + 2} migration(s)")
     assert stdout[1] == "database is up to date\n"
-    assert apply_counts(database_url) == {"core_0001_init": 1, "hello_0001_init": 1, "dependent_0001_replies": 1,
-                                          "core_0002_migration_records": 1, "core_0003_health_report": 1,
-                                          "core_0004_shard_leases": 1}
+    assert apply_counts(database_url) == dict.fromkeys([*CORE_MIGRATIONS, "hello_0001_init", "dependent_0001_replies"], 1)
 
 
 def test_stale_lock_row_is_cleared(database_url: str) -> None:
