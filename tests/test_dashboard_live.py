@@ -11,18 +11,24 @@ import pytest
 from alphapy.dashboard.csrf import REFUSAL as CSRF_REFUSAL
 from alphapy.dashboard.render import ENHANCED_HEADER
 from alphapy.dashboard.views.pages import NOT_YOURS
+from tests.conftest import test_plugin
 from tests.test_dashboard import browser, csrf_of, log_in
-from tests.test_dashboard_settings import (  # noqa: F401 (fixtures)
-    TZ_SENTENCE,
-    alphapy_plugins,
-    clock,
-    dashboard,
-    open_settings,
-    settings_url,
-    slash_sentence,
-)
+from tests.test_dashboard_settings import TZ_SENTENCE, Gadgets, open_settings, settings_url, slash_sentence
 
 ENHANCED = {ENHANCED_HEADER: "1"}
+
+
+@pytest.fixture
+def alphapy_plugins() -> list[tuple[str, Any]]:
+    from alphapy_verification import plugin as verification
+
+    return [("hello", test_plugin("hello")), ("verification", verification), ("gadgets", Gadgets())]
+
+
+@pytest.fixture
+def dashboard(dashboard_url: str) -> str:
+    """The kit's dashboard beside the running bot."""
+    return dashboard_url
 
 
 async def check(http: Any, dashboard: str, guild: Any, setting: str, value: str, token: str) -> tuple[int, Any]:

@@ -7,7 +7,6 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-
 #: the header ``static/enhance.js`` sends when it wants a small JSON answer instead of a page
 ENHANCED_HEADER = "X-Alphapy-Enhanced"
 
