@@ -69,6 +69,7 @@ async def test_a_host_does_the_whole_flow_with_the_keyboard_only(
         browser_page: BrowserPage, dashboard_url: str, guild: Any, host: Any, bot: Any) -> None:
     """Tab to each control (its focus must be visible), Enter to use it; arrows pick a radio."""
     page = browser_page.page
+    flow = DashboardFlow(browser_page, dashboard_url)
 
     async def enter(target: Locator, landed: str) -> None:
         await browser_page.tab_to(target)
@@ -90,7 +91,9 @@ async def test_a_host_does_the_whole_flow_with_the_keyboard_only(
         await page.keyboard.press("Enter")
     await browser_page.visited("servers")
     await enter(page.get_by_role("link", name="Test Guild"), "overview")
-    await enter(page.get_by_role("button", name="Switch hello off"), "switched by keyboard")
+    await browser_page.tab_to(page.get_by_role("button", name="Switch hello off"))
+    await flow.settle_switch(lambda: page.keyboard.press("Enter"))  # in place with JavaScript
+    await browser_page.visited("switched by keyboard")
     await enter(page.get_by_role("link", name="History"), "history by keyboard")
     assert not await bot.settings.is_enabled(guild.id, "hello")
     assert await page.get_by_role("row").filter(has_text="plugins.hello").count() == 1
