@@ -127,7 +127,7 @@ def test_uninstalled_plugins_are_removed_in_dependency_order(database_url: str) 
     assert core_only.rollback("hello") == [HELLO]
     assert not {"hello_greetings", "dependent_replies"} & public_tables(database_url)
     assert applied_migrations(database_url) == set(kept(database_url)) == {"core_0001_init", "core_0002_migration_records",
-                                                                        "core_0003_health_report"}
+                                                                        "core_0003_health_report", "core_0004_dashboard_usage"}
     with pytest.raises(MigrationError, match=r"^no migrations belong to 'hello' \(known: core\)$"):
         core_only.rollback("hello")
 
@@ -159,6 +159,8 @@ def test_a_database_migrated_before_the_records_is_backfilled_while_installed(da
                                         ["DROP TABLE IF EXISTS _alphapy_migration;"]),
         "core_0003_health_report": ("core", ["core_0002_migration_records"], [
             "ALTER TABLE health_check_history\n    DROP COLUMN IF EXISTS plugins,\n    DROP COLUMN IF EXISTS status;"]),
+        "core_0004_dashboard_usage": ("core", ["core_0003_health_report"], [
+            "DROP TABLE IF EXISTS dashboard_usage_rollups;", "DROP TABLE IF EXISTS dashboard_usage_hours;"]),
         HELLO: ("hello", ["core_0001_init"], ["DROP TABLE hello_greetings;"]),
     }
     assert uninstalled.rollback("hello") == [HELLO]
