@@ -4,6 +4,7 @@ and with the open hour counted live; the rolled hours are kept for the next proc
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -68,3 +69,17 @@ async def test_a_guild_without_usage_and_windows_in_the_past_count_directly(db: 
     edges = store.bucket_edges(store.PERIODS["7d"], ZoneInfo("Europe/Amsterdam"), long_ago)
     assert await usage_rollup.counts(db, GUILD, edges) == await store.counts(db, GUILD, edges) != {}
     assert await usage_rollup.counts(db, OTHER, edges) == {}
+
+
+async def test_two_processes_rolling_the_same_guild_at_once_agree(db: Database, migrated_database_url: str) -> None:
+    now = datetime.now(UTC)
+    await spread_rows(db, now)
+    other_process = Database(migrated_database_url, min_size=1, max_size=2, tracker_size=1)
+    await other_process.open()
+    try:
+        edges = store.bucket_edges(store.PERIODS["30d"], ZoneInfo("Asia/Kolkata"), now)
+        answers = await asyncio.gather(*(usage_rollup.counts(d, GUILD, edges) for d in (db, other_process) * 3))
+    finally:
+        await other_process.close()
+    direct = await store.counts(db, GUILD, edges)
+    assert all(answer == direct for answer in answers)

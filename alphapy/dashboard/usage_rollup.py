@@ -39,6 +39,8 @@ MARK_SQL = """
 INSERT INTO dashboard_usage_rollups (guild_id, rolled_from, rolled_until) VALUES ($1, $2, $3)
 ON CONFLICT (guild_id) DO UPDATE SET rolled_from = EXCLUDED.rolled_from, rolled_until = EXCLUDED.rolled_until
 """
+# one roller per guild at a time (two processes' upserts of the same hours could deadlock)
+LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('alphapy.dashboard_usage'), ($1 % 2147483647)::int)"
 PRUNE_SQL = "DELETE FROM dashboard_usage_hours WHERE guild_id = $1 AND hour < $2"
 INFINITY = datetime.max.replace(tzinfo=UTC)
 ROLLED_SQL = """
@@ -80,6 +82,7 @@ async def rolled_range(db: Any, guild_id: int, now: datetime) -> tuple[datetime,
             start = done = wanted_from  # first time, or idle for longer than kept: roll it all
         if done < until:
             async with conn.transaction():
+                await conn.execute(LOCK_SQL, guild_id)
                 if fresh:
                     await conn.execute(PRUNE_SQL, guild_id, INFINITY)
                 await conn.execute(ROLL_SQL, guild_id, done, until)
