@@ -72,6 +72,8 @@
       post(form.action + "/check", form).then(function (answer) {
         if (mine !== asked) { return; }  // the host typed again since: a newer answer comes
         var refused = answer.data.ok === false;
+        var saved = form.querySelector(".error[role=alert]");  // the last Save's refusal, now out of date
+        if (saved) { saved.hidden = true; }
         announce(live, refused ? answer.data.sentence : "");
         if (refused) { field.setAttribute("aria-invalid", "true"); } else { field.removeAttribute("aria-invalid"); }
       }).catch(function () {
