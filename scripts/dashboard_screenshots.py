@@ -41,7 +41,7 @@ THEMES = ("light", "dark")
 DEVICES = {"desktop": (DESKTOP, 1), "phone": (PHONE, 2)}  # viewport, device pixel ratio
 SWITCHED_OFF = "faq"
 #: The server menu's pages to show, when the dashboard has them.
-MENU = ("Settings", "History")
+MENU = ("Settings", "History", "Premium", "Your premium")
 #: A long page (the settings) is shown down to this many CSS pixels: a README image is a
 #: look at the page, and a whole long page at a phone's pixel ratio is megabytes.
 MAX_HEIGHT = {"desktop": 1100, "phone": PHONE["height"]}
@@ -68,7 +68,7 @@ async def host_pages(flow: DashboardFlow, guild: Any, host: Any) -> AsyncIterato
     for entry in MENU:
         if await flow.page.get_by_role("link", name=entry, exact=True).count():
             await flow.open(entry)
-            yield entry.lower()
+            yield entry.lower().replace(" ", "")
             await flow.page.goto(overview)
 
 

@@ -161,6 +161,8 @@ def test_a_database_migrated_before_the_records_is_backfilled_while_installed(da
         "core_0004_shard_leases": ("core", ["core_0002_migration_records"], [
             "DROP TABLE IF EXISTS shard_identify_buckets;", "DROP TABLE IF EXISTS shard_processes;",
             "DROP TABLE IF EXISTS shard_leases;"]),
+        "core_0005_dashboard_usage": ("core", ["core_0004_shard_leases"], [
+            "DROP TABLE IF EXISTS dashboard_usage_rollups;", "DROP TABLE IF EXISTS dashboard_usage_hours;"]),
         HELLO: ("hello", ["core_0001_init"], ["DROP TABLE hello_greetings;"]),
     }
     assert uninstalled.rollback("hello") == [HELLO]

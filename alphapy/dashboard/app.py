@@ -22,7 +22,15 @@ from alphapy.dashboard.access import Access
 from alphapy.dashboard.csrf import csrf_protect, csrf_token
 from alphapy.dashboard.discord_api import DiscordAPI
 from alphapy.dashboard.guild_data import GuildDirectory, install_rest_checks
-from alphapy.dashboard.keys import ACCESS_KEY, GUILDS_KEY, LOGIN_LIMIT_KEY, OPTIONS_KEY, WRITE_LIMIT_KEY, Handler
+from alphapy.dashboard.keys import (
+    ACCESS_KEY,
+    CHECK_LIMIT_KEY,
+    GUILDS_KEY,
+    LOGIN_LIMIT_KEY,
+    OPTIONS_KEY,
+    WRITE_LIMIT_KEY,
+    Handler,
+)
 from alphapy.dashboard.ratelimit import TokenBuckets
 from alphapy.dashboard.render import refuse
 from alphapy.dashboard.security import security_headers
@@ -52,6 +60,9 @@ class DashboardOptions:
     clock: Callable[[], float] = time.monotonic
     login_per_minute: float = 10
     writes_per_minute: float = 30
+    #: live validation asks as the host types (debounced): its own, larger bucket, so checking
+    #: never eats the saves' budget
+    checks_per_minute: float = 120
     burst: int = field(default=10)
     db: Any = None  # Database: usage and health reads (alphapy.dashboard.store)
     health_stale_after: float = 180.0  # seconds before the bot's last health report reads as trouble
@@ -77,6 +88,7 @@ def create_app(options: DashboardOptions) -> web.Application:
     app[ACCESS_KEY] = Access(options.api, options.clock)
     app[LOGIN_LIMIT_KEY] = TokenBuckets(options.login_per_minute, options.burst, options.clock)
     app[WRITE_LIMIT_KEY] = TokenBuckets(options.writes_per_minute, options.burst, options.clock)
+    app[CHECK_LIMIT_KEY] = TokenBuckets(options.checks_per_minute, options.burst * 2, options.clock)
     app[GUILDS_KEY] = GuildDirectory(options.api, options.clock)
     install_rest_checks(options.settings, app[GUILDS_KEY])
     aiohttp_jinja2.setup(
@@ -113,14 +125,15 @@ def _is_public(path: str) -> bool:
 
 @web.middleware
 async def rate_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Logins per address; writes per session (per address before login)."""
+    """Logins per address; writes, and live checks apart, per session (per address before login)."""
     address = request.remote or "unknown"
     if request.path == "/login":
         if not request.app[LOGIN_LIMIT_KEY].allow(address):
             return await refuse(request, 429, TOO_MANY)
     elif request.method == "POST":
         session = await get_session(request)
-        if not request.app[WRITE_LIMIT_KEY].allow(str(session.get("sid") or address)):
+        buckets = request.app[CHECK_LIMIT_KEY if settings.is_check(request) else WRITE_LIMIT_KEY]
+        if not buckets.allow(str(session.get("sid") or address)):
             return await refuse(request, 429, TOO_MANY)
     return await handler(request)
 

@@ -13,6 +13,7 @@ OPTIONS_KEY: Any = web.AppKey("alphapy_dashboard_options", object)
 ACCESS_KEY: Any = web.AppKey("alphapy_dashboard_access", object)
 LOGIN_LIMIT_KEY: Any = web.AppKey("alphapy_dashboard_login_limit", object)
 WRITE_LIMIT_KEY: Any = web.AppKey("alphapy_dashboard_write_limit", object)
+CHECK_LIMIT_KEY: Any = web.AppKey("alphapy_dashboard_check_limit", object)
 GUILDS_KEY: Any = web.AppKey("alphapy_dashboard_guilds", object)
 
-__all__ = ["ACCESS_KEY", "GUILDS_KEY", "LOGIN_LIMIT_KEY", "OPTIONS_KEY", "WRITE_LIMIT_KEY", "Handler"]
+__all__ = ["ACCESS_KEY", "CHECK_LIMIT_KEY", "GUILDS_KEY", "LOGIN_LIMIT_KEY", "OPTIONS_KEY", "WRITE_LIMIT_KEY", "Handler"]

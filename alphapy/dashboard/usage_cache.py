@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from alphapy.dashboard import store
+from alphapy.dashboard import store, usage_rollup
 
 TTL_SECONDS = 600.0
 GRACE_SECONDS = 60.0
@@ -47,7 +47,7 @@ class UsageCache:
         if cached is not None and self.clock() - cached[0] < self.ttl:
             self._entries.move_to_end(key)
             return cached[1]
-        found = await store.counts(db, guild_id, edges)
+        found = await usage_rollup.counts(db, guild_id, edges)
         self._entries[key] = (self.clock(), found)
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:

@@ -141,6 +141,7 @@ class BrowserPage:
     console_errors: list[str] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
     _documents: set[str] = field(default_factory=set)
+    _failed_loads: list[str] = field(default_factory=list)
 
     def listen(self) -> None:
         self.page.on("console", self._on_console)
@@ -151,12 +152,18 @@ class BrowserPage:
         if message.type != "error":
             return
         source = str(message.location.get("url") or self.page.url)
-        if message.text.startswith("Failed to load resource") and (
-                source in self._documents or urlsplit(source).path == "/favicon.ico"):
-            # A page's own status (a 403 refusal page is the answer a test expects) and the
-            # favicon Chromium asks every site for are not resources the page failed to load.
+        if message.text.startswith("Failed to load resource"):
+            # judged when the problems are asked for: a refused script request whose page the
+            # script then posts the ordinary way becomes that page's own status
+            self._failed_loads.append(source)
             return
         self.console_errors.append(f"{source}: {message.text}")
+
+    def _unexplained_failed_loads(self) -> list[str]:
+        """Loads that failed and are not a page's own status (a 403 refusal page is the answer
+        a test expects) nor the favicon Chromium asks every site for."""
+        return [f"{source}: Failed to load resource" for source in self._failed_loads
+                if source not in self._documents and urlsplit(source).path != "/favicon.ico"]
 
     def _on_request(self, request: Request) -> None:
         if request.is_navigation_request():
@@ -183,7 +190,7 @@ class BrowserPage:
 
     async def problems(self) -> list[str]:
         """What is wrong on the current page (empty when nothing), console errors included."""
-        return await page_problems(self.page) + self.console_errors
+        return await page_problems(self.page) + self.console_errors + self._unexplained_failed_loads()
 
     async def tab_to(self, target: Locator, *, max_presses: int = 40) -> None:
         """Press Tab until ``target`` has the focus, and check the focus can be seen there."""

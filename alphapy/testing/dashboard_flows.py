@@ -9,9 +9,17 @@ need no new step: ``open("Reminders")`` follows the server menu's link, ``fill``
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from alphapy.testing.browser import BrowserPage
+
+if TYPE_CHECKING:
+    from playwright.async_api import Frame
+
+SWITCH_SECONDS = 10.0
+POLL_SECONDS = 0.05
 
 
 class DashboardFlow:
@@ -78,13 +86,49 @@ class DashboardFlow:
         return await self.notice()
 
     async def switch_plugin(self, plugin: str, *, on: bool) -> str:
-        """Switch ``plugin`` on or off on the overview; the sentence the page answers with."""
-        await self.press(f"Switch {plugin} {'on' if on else 'off'}", page_name=f"{plugin} switched")
+        """Switch ``plugin`` on or off on the overview; the sentence the page answers with.
+
+        With JavaScript the switch flips in place (no navigation) and its sentence appears in
+        the status region; without, the form posts and the page reloads with it: both count.
+        """
+        await self.settle_switch(self.page.get_by_role("button", name=f"Switch {plugin} {'on' if on else 'off'}",
+                                                       exact=True).click)
+        await self.browser.visited(f"{plugin} switched")
         return await self.notice()
 
+    async def settle_switch(self, act: Callable[[], Awaitable[None]]) -> None:
+        """Do ``act`` (a click, a key press) on a switch and wait for its answer, in place or
+        by a reload."""
+        region = self.page.locator("#switch-status")
+        before = await region.text_content() if await region.count() else None
+        navigated: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def on_navigation(frame: Frame) -> None:
+            if frame == self.page.main_frame and not navigated.done():
+                navigated.set_result(None)
+
+        self.page.on("framenavigated", on_navigation)
+        try:
+            await act()
+            async with asyncio.timeout(SWITCH_SECONDS):
+                while not navigated.done() and not await self._answered_in_place(before):
+                    await asyncio.wait([navigated], timeout=POLL_SECONDS)  # a reload ends the wait at once
+        finally:
+            self.page.remove_listener("framenavigated", on_navigation)
+        await self.page.wait_for_load_state("load")
+
+    async def _answered_in_place(self, before: str | None) -> bool:
+        from playwright.async_api import Error as PlaywrightError
+
+        region = self.page.locator("#switch-status")
+        try:
+            return await region.is_visible() and await region.text_content() != before
+        except PlaywrightError:  # the page is being replaced: the navigation answers
+            return False
+
     async def notice(self) -> str:
-        """The page's status or alert sentence."""
-        return (await self.page.locator("[role=status], [role=alert]").first.inner_text()).strip()
+        """The page's status or alert sentence (the first one shown)."""
+        return (await self.page.locator("[role=status]:visible, [role=alert]:visible").first.inner_text()).strip()
 
     async def log_out(self) -> str:
         await self.press("Log out", page_name="logged out")

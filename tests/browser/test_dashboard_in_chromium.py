@@ -69,6 +69,7 @@ async def test_a_host_does_the_whole_flow_with_the_keyboard_only(
         browser_page: BrowserPage, dashboard_url: str, guild: Any, host: Any, bot: Any) -> None:
     """Tab to each control (its focus must be visible), Enter to use it; arrows pick a radio."""
     page = browser_page.page
+    flow = DashboardFlow(browser_page, dashboard_url)
 
     async def enter(target: Locator, landed: str) -> None:
         await browser_page.tab_to(target)
@@ -90,9 +91,31 @@ async def test_a_host_does_the_whole_flow_with_the_keyboard_only(
         await page.keyboard.press("Enter")
     await browser_page.visited("servers")
     await enter(page.get_by_role("link", name="Test Guild"), "overview")
-    await enter(page.get_by_role("button", name="Switch hello off"), "switched by keyboard")
+    await browser_page.tab_to(page.get_by_role("button", name="Switch hello off"))
+    await flow.settle_switch(lambda: page.keyboard.press("Enter"))  # in place with JavaScript
+    await browser_page.visited("switched by keyboard")
     await enter(page.get_by_role("link", name="History"), "history by keyboard")
     assert not await bot.settings.is_enabled(guild.id, "hello")
     assert await page.get_by_role("row").filter(has_text="plugins.hello").count() == 1
     await enter(page.get_by_role("button", name="Log out"), "logged out by keyboard")
     assert await page.get_by_role("alert").inner_text() == "You are logged out."
+
+
+async def test_the_picker_offers_an_invite_named_after_each_server_without_the_bot(
+        browser_page: BrowserPage, dashboard_url: str, emulator: Any, guild: Any, host: Any, bot: Any) -> None:
+    for name in ("Book Club", "Chess Club"):
+        other = emulator.add_guild(name, owner_name=f"owner of {name}")
+        other.add_member("host", user=host.user, permissions=["manage_guild"])
+        del other.members[emulator.state.bot_user.id]  # a server the bot is not in
+    flow = DashboardFlow(browser_page, dashboard_url)
+    await flow.log_in(host)
+    for name in ("Book Club", "Chess Club"):
+        invite = browser_page.page.get_by_role("link", name=f"Invite the bot to {name}", exact=True)
+        assert await invite.count() == 1, name
+        href = await invite.get_attribute("href") or ""
+        assert "scope=bot+applications.commands" in href and "guild_id=" in href, href
+    await browser_page.page.set_viewport_size({"width": 360, "height": 740})
+    await browser_page.page.emulate_media(color_scheme="dark")
+    await browser_page.visited("picker with invites, 360 px dark")
+    overflow = await browser_page.page.evaluate("document.documentElement.scrollWidth - innerWidth")
+    assert overflow <= 0, f"the picker is {overflow} px wider than a 360 px phone"

@@ -7,7 +7,7 @@ from pathlib import Path
 from types import ModuleType
 
 REPO = Path(__file__).resolve().parents[2]
-PAGES = ("servers", "overview", "history")  # and "settings" where the dashboard has that page
+PAGES = ("servers", "overview", "history", "premium", "yourpremium")  # and "settings" where the dashboard has it
 THEMES = ("light", "dark")
 DEVICES = ("desktop", "phone")
 

@@ -36,3 +36,19 @@ async def test_host_sets_the_timezone_wrong_then_right_and_rolls_it_back(
     await flow.press_in_row("→ Europe/Amsterdam", "Roll back", page_name="confirm rollback")
     await flow.press("Confirm rollback", page_name="rolled back")
     assert await bot.settings.get(guild.id, "core", "timezone") == "Europe/Amsterdam"
+
+
+async def test_the_now_row_reads_as_one_line_of_text(
+        browser_page: BrowserPage, dashboard_url: str, guild: Any, host: Any, bot: Any) -> None:
+    """"Now: UTC" with a space between, not a grid column pushing the value far right."""
+    flow = DashboardFlow(browser_page, dashboard_url)
+    await flow.log_in(host)
+    await flow.open_server("Test Guild")
+    await flow.open("Settings")
+    now_row = browser_page.page.get_by_text("Now:").first
+    gap = await now_row.evaluate("""row => {
+        const label = document.createRange();
+        label.selectNodeContents(row.firstChild);  // the text "Now: "
+        return row.querySelector('.current').getBoundingClientRect().left - label.getBoundingClientRect().right;
+    }""")
+    assert 0 <= gap < 12, f"{gap:.0f} px between 'Now:' and its value"

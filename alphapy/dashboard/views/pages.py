@@ -11,7 +11,7 @@ from alphapy.dashboard.access import GuildChoices
 from alphapy.dashboard.discord_api import DiscordAPIError
 from alphapy.dashboard.keys import ACCESS_KEY, OPTIONS_KEY
 from alphapy.dashboard.overview import health_view, period_of, usage_view
-from alphapy.dashboard.render import page, refuse
+from alphapy.dashboard.render import page, refuse, wants_json
 from alphapy.dashboard.store import PERIODS
 from alphapy.errors import UserError
 from alphapy.plugin_switch import switch_plugin
@@ -81,12 +81,16 @@ async def switch(request: web.Request) -> web.StreamResponse:
     wanted = (await request.post()).get("enabled")
     if wanted not in ("on", "off"):
         return await refuse(request, 400, "Choose on or off for the plugin.")
+    enabled: bool | None = None  # None: refused, the switch stays as it was
     try:
         result = await switch_plugin(options.settings, options.plugins, guild_id, request.match_info["plugin"],
                                      wanted == "on", changed_by=int(session["user_id"]))
-        session[NOTICE_KEY] = result.sentence(bold="")
+        sentence, enabled = result.sentence(bold=""), result.on
     except UserError as exc:
-        session[NOTICE_KEY] = exc.message
+        sentence = exc.message
+    if wants_json(request):  # the page's script updates the switch in place: no reload, no notice kept
+        return web.json_response({"enabled": enabled, "sentence": sentence})
+    session[NOTICE_KEY] = sentence
     raise web.HTTPSeeOther(f"/guilds/{guild_id}")
 
 

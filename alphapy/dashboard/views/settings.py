@@ -28,6 +28,7 @@ from alphapy.dashboard.settings_form import (
 )
 from alphapy.dashboard.views.pages import NOTICE_KEY, guild_or_refusal
 from alphapy.settings import CORE_SCOPE, PLUGINS_SCOPE, SettingsError, SettingSpec
+from alphapy.settings.types import InvalidValue
 
 NO_SUCH_SETTING = "There is no such setting in this server; please reload the settings page."
 NOTICE_FOR_KEY = "notice_for"  # the setting a notice is about: shown beside it, where the redirect lands
@@ -135,9 +136,54 @@ async def reset(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(settings_url(guild_id, spec))
 
 
+CHECK_SUFFIX = "/check"
+
+
+def is_check(request: web.Request) -> bool:
+    """A live check (rate-limited apart from the writes): a POST to a setting's ``/check``."""
+    return request.path.startswith("/guilds/") and request.path.endswith(CHECK_SUFFIX)
+
+
+def _carries_roles(spec: SettingSpec, value: Any) -> bool:
+    try:
+        return value is not None and bool(spec.type.role_uses(value))
+    except InvalidValue:
+        return True  # judge_roles gives the sentence
+
+
+async def check(request: web.Request) -> web.StreamResponse:
+    """What saving this text would answer, without saving: the page's live validation.
+
+    The same steps as :func:`save` (authorization, CSRF, the type's parsing, the server's
+    channels and roles, the web user's role authority, premium) and the same sentences,
+    stopping before the write. ``{"ok": true}`` or ``{"ok": false, "sentence": ...}``.
+    """
+    guild_id, refusal = await guild_or_refusal(request)
+    if refusal is not None:
+        return refusal
+    spec = _spec(request)
+    if spec is None:
+        return web.json_response({"ok": False, "sentence": NO_SUCH_SETTING}, status=404)
+    text = posted_text(spec, await request.post())
+    user_id = int((await get_session(request))["user_id"])
+    settings = request.app[OPTIONS_KEY].settings
+    try:
+        value = await settings.validate(guild_id, spec, text, from_text=True)
+        if _carries_roles(spec, value):  # only then is the web user's standing needed (a REST call)
+            actor = await request.app[GUILDS_KEY].standing(guild_id, user_id)
+            await settings.judge_roles(guild_id, spec, value, actor)
+        await settings._check_premium(guild_id, spec, user_id)  # the gate save() passes through set()
+    except SettingsError as exc:
+        return web.json_response({"ok": False, "sentence": str(exc)})
+    except DiscordAPIError:
+        return web.json_response({"ok": False, "sentence": DISCORD_DOWN}, status=502)
+    return web.json_response({"ok": True, "sentence": ""})
+
+
 def routes() -> list[web.RouteDef]:
     return [
         web.get("/guilds/{guild_id}/settings", settings_page),
         web.post("/guilds/{guild_id}/settings/{scope}/{key}", save),
         web.post("/guilds/{guild_id}/settings/{scope}/{key}/reset", reset),
+        web.post("/guilds/{guild_id}/settings/{scope}/{key}" + CHECK_SUFFIX, check),
     ]

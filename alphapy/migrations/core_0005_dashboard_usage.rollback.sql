@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS dashboard_usage_rollups;
+DROP TABLE IF EXISTS dashboard_usage_hours;
