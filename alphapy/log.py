@@ -20,6 +20,7 @@ from typing import Any, Literal
 import structlog
 
 from alphapy.redaction import REDACTED, SECRET_NAME, redact_text, register_secrets
+from alphapy.running_plugin import running_plugin
 
 
 def _redact(value: Any, depth: int = 0) -> Any:
@@ -95,6 +96,7 @@ def configure_logging(
 
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        add_hook_plugin,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -146,6 +148,14 @@ __all__ = ["REDACTED", "configure_logging", "get_logger", "log_context", "redact
 def get_logger(name: str | None = None) -> Any:
     """A structlog logger; plugins use ``get_logger(__name__)``."""
     return structlog.stdlib.get_logger(name)
+
+
+def add_hook_plugin(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """Name the plugin whose hook was running when an event was logged (unless bound)."""
+    plugin = running_plugin.get()
+    if plugin is not None:
+        event.setdefault("plugin", plugin)
+    return event
 
 
 @contextmanager

@@ -26,13 +26,16 @@ from importlib.metadata import (
     packages_distributions,
 )
 from pathlib import Path
+from types import CoroutineType
 from typing import Any, Literal
 
 import pluggy
 
 from alphapy import PROJECT_NAME, hookspecs
 from alphapy.db.migrate import MigrationSource, core_source
+from alphapy.hook_deadlines import HookDeadlines, deadlines_for
 from alphapy.redaction import describe_exception
+from alphapy.running_plugin import enter_hook_plugin, leave_hook_plugin
 
 ENTRY_POINT_GROUP = "alphapy.plugins"
 DEFAULT_HOOK_TIMEOUT = 10.0
@@ -126,6 +129,8 @@ class PluginManager:
         self.pm.add_hookspecs(hookspecs)
         self.infos: dict[str, PluginInfo] = {}
         self.context: dict[str, Any] = {}
+        self._ordered_impls: dict[str, list[Any]] = {}
+        self._deadlines: dict[Any, HookDeadlines] = {}
 
     def provide(self, **values: Any) -> None:
         """Offer ``values`` (``bot=``, ``db=``) to every hook implementation that names them.
@@ -193,8 +198,10 @@ class PluginManager:
                 self._add_plugin_hookspecs(name, own_specs)
             self.pm.register(plugin, name=name)
         except Exception as exc:
+            self._hooks_changed()
             info = PluginInfo(name, "failed", version, module, description, describe_exception(exc))
         else:
+            self._hooks_changed()
             if version is None and description is None:
                 dist = installed_distribution(plugin)
                 if dist is not None:
@@ -226,6 +233,7 @@ class PluginManager:
                         f"its {hook_name} hook takes {', '.join(extra)}, which the {name} plugin's "
                         f"{hook_name}({', '.join(offered)}) does not offer"))
         self.pm.add_hookspecs(specs)
+        self._hooks_changed()
 
     def _declared_in(self, specs: Any) -> dict[str, Any]:
         return {attr: getattr(specs, attr) for attr in dir(specs)
@@ -244,6 +252,7 @@ class PluginManager:
         plugin = self.pm.get_plugin(name)
         if plugin is not None:
             self.pm.unregister(plugin)
+            self._hooks_changed()
         info = self.infos.get(name) or PluginInfo(name, "failed")
         info.status = "failed"
         info.error = exc if isinstance(exc, str) else describe_exception(exc)
@@ -271,13 +280,23 @@ class PluginManager:
 
         A hook with no declaration but optional implementations is one of a plugin that
         is not installed here: calling it reaches those implementations, as the
-        declaring plugin would.
+        declaring plugin would. The ordered list is kept until a plugin or a hook
+        declaration comes or goes (:meth:`_hooks_changed`): hooks run on hot paths.
         """
+        ordered = self._ordered_impls.get(hook_name)
+        if ordered is not None:
+            return ordered
         caller = getattr(self.pm.hook, hook_name, None)
         if not isinstance(caller, pluggy.HookCaller) or not self._callable(caller):
             raise UnknownHook(self._unknown_hook_message(hook_name))
         # pluggy calls implementations last-registered first; we call in name order.
-        return sorted(caller.get_hookimpls(), key=lambda impl: impl.plugin_name)
+        ordered = sorted(caller.get_hookimpls(), key=lambda impl: impl.plugin_name)
+        self._ordered_impls[hook_name] = ordered
+        return ordered
+
+    def _hooks_changed(self) -> None:
+        """Forget the ordered implementation lists after pluggy's registry changed."""
+        self._ordered_impls.clear()
 
     def _unknown_hook_message(self, hook_name: str) -> str:
         close = difflib.get_close_matches(hook_name, self.hook_names(), n=1)
@@ -287,8 +306,9 @@ class PluginManager:
 
     def _arguments(self, impl: Any, kwargs: Mapping[str, Any]) -> dict[str, Any]:
         """What ``impl`` names, from the call's arguments or else from :meth:`provide`."""
-        offered = {**self.context, **kwargs}
-        return {name: offered[name] for name in impl.argnames if name in offered}
+        context = self.context  # not merged into a new dict: this runs on every hook call
+        return {name: kwargs[name] if name in kwargs else context[name]
+                for name in impl.argnames if name in kwargs or name in context}
 
     @staticmethod
     def _with_own(impl: Any, kwargs: dict[str, Any], per_plugin: PerPlugin | None) -> dict[str, Any]:
@@ -312,7 +332,7 @@ class PluginManager:
                 results.append(HookResult(impl.plugin_name, None, exc, time.perf_counter() - started))
         return results
 
-    async def call_async(self, hook_name: str, *, timeout: float = DEFAULT_HOOK_TIMEOUT,
+    async def call_async(self, hook_name: str, *, timeout: float | None = DEFAULT_HOOK_TIMEOUT,
                          concurrent: bool = True, per_plugin: PerPlugin | None = None,
                          **kwargs: Any) -> list[HookResult]:
         """Call a hook whose implementations may be async: await, time out and isolate each.
@@ -324,42 +344,77 @@ class PluginManager:
         import asyncio
 
         calls = [(impl, self._with_own(impl, kwargs, per_plugin)) for impl in self._impls(hook_name)]
-        if concurrent:
+        if concurrent and len(calls) > 1:  # gather wraps each call in a task: only worth it for two or more
             return list(await asyncio.gather(*(self._invoke(hook_name, i, timeout, a) for i, a in calls)))
         return [await self._invoke(hook_name, impl, timeout, args) for impl, args in calls]
 
-    async def call_first(self, hook_name: str, *, timeout: float = DEFAULT_HOOK_TIMEOUT,
+    async def call_first(self, hook_name: str, *, timeout: float | None = DEFAULT_HOOK_TIMEOUT,
                          **kwargs: Any) -> Any:
-        """The first non-``None`` answer, asking plugins one by one in name order."""
+        """The first non-``None`` answer, asking plugins one by one in name order.
+
+        The premium check of every gated command comes here: no :class:`HookResult`
+        and no clock for the answers nobody keeps.
+        """
         for impl in self._impls(hook_name):
-            result = await self._invoke(hook_name, impl, timeout, kwargs)
-            if result.ok and result.value is not None:
-                return result.value
+            token = enter_hook_plugin(impl.plugin_name)
+            try:
+                value = await self._answer(hook_name, impl, timeout, kwargs)
+            except Exception as exc:
+                self._log_failure(hook_name, impl.plugin_name, exc)
+                continue
+            finally:
+                leave_hook_plugin(token)
+            if value is not None:
+                return value
         return None
 
-    async def _invoke(self, hook_name: str, impl: Any, timeout: float,
+    async def _invoke(self, hook_name: str, impl: Any, timeout: float | None,
                       kwargs: dict[str, Any]) -> HookResult:
-        import asyncio
-
-        from alphapy.log import get_logger, log_context
-
-        args = self._arguments(impl, kwargs)
+        """Call one implementation, isolated: its error or its timeout becomes its result."""
         started = time.perf_counter()
-        with log_context(plugin=impl.plugin_name):
-            try:
-                value = impl.function(**args)
-                if inspect.isawaitable(value):
-                    value = await asyncio.wait_for(value, timeout)
-                return HookResult(impl.plugin_name, value, None, time.perf_counter() - started)
-            except asyncio.TimeoutError:
-                exc: BaseException = TimeoutError(f"{hook_name} took longer than {timeout:g} s")
-            except Exception as error:
-                exc = error
-            get_logger(__name__).error(
-                "hook.failed", hook=hook_name, error=describe_exception(exc),
-                traceback="".join(traceback.format_exception(exc)),
-            )
+        token = enter_hook_plugin(impl.plugin_name)
+        try:
+            value = await self._answer(hook_name, impl, timeout, kwargs)
+            return HookResult(impl.plugin_name, value, None, time.perf_counter() - started)
+        except Exception as exc:
+            self._log_failure(hook_name, impl.plugin_name, exc)
             return HookResult(impl.plugin_name, None, exc, time.perf_counter() - started)
+        finally:
+            leave_hook_plugin(token)
+
+    async def _answer(self, hook_name: str, impl: Any, timeout: float | None, kwargs: dict[str, Any]) -> Any:
+        """One implementation's answer, awaited within ``timeout`` seconds (None: no limit).
+
+        This is on hot paths (a premium check on every gated command), so it costs as
+        little as the isolation allows: the time limit is one entry in a set watched by
+        one timer (:mod:`alphapy.hook_deadlines`), not ``wait_for`` (which wraps the
+        awaitable in a task of its own on 3.11) nor a timer per call; the callers set
+        the plugin's name in one context variable that the log pipeline reads only when
+        something is logged (:mod:`alphapy.running_plugin`).
+        """
+        value = impl.function(**self._arguments(impl, kwargs))
+        if not (type(value) is CoroutineType or inspect.isawaitable(value)):  # the first test is the cheap one
+            return value
+        if timeout is None:
+            return await value
+        deadline = deadlines_for(self._deadlines).start(timeout)
+        try:
+            value = await value
+        except BaseException as error:
+            if deadline.finish(error):
+                raise TimeoutError(f"{hook_name} took longer than {timeout:g} s") from None
+            raise
+        deadline.finish(None)
+        return value
+
+    @staticmethod
+    def _log_failure(hook_name: str, plugin: str, exc: BaseException) -> None:
+        from alphapy.log import get_logger
+
+        get_logger(__name__).error(
+            "hook.failed", hook=hook_name, plugin=plugin, error=describe_exception(exc),
+            traceback="".join(traceback.format_exception(exc)),
+        )
 
     # --- contributions ----------------------------------------------------------------
     def migration_sources(self) -> list[MigrationSource]:

@@ -8,6 +8,8 @@ answers it through the process's :class:`~alphapy_premium.service.PremiumService
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from importlib.resources import files
 from typing import Any
 
@@ -65,11 +67,18 @@ async def shutdown(bot: Any) -> None:
         await service.close()
 
 
-@hookimpl
-async def premium_status(user_id: int, guild_id: int, db: Any) -> Any:
+@functools.cache
+def _service_lookup() -> Callable[[Any], Any]:
+    """``service_for``, imported once on first use: a ``from ... import`` inside the hook
+    would cost about as much as a cached answer, on every premium check."""
     from alphapy_premium.service import service_for
 
-    service = service_for(db)
+    return service_for
+
+
+@hookimpl
+async def premium_status(user_id: int, guild_id: int, db: Any) -> Any:
+    service = _service_lookup()(db)
     if service is None:
         return None  # not started (yet): no opinion, so nobody has premium
     return await service.status(user_id, guild_id)
