@@ -126,7 +126,8 @@ def test_uninstalled_plugins_are_removed_in_dependency_order(database_url: str) 
     assert core_only.rollback("dependent") == [DEPENDENT]
     assert core_only.rollback("hello") == [HELLO]
     assert not {"hello_greetings", "dependent_replies"} & public_tables(database_url)
-    assert applied_migrations(database_url) == set(kept(database_url)) == {"core_0001_init", "core_0002_migration_records"}
+    assert applied_migrations(database_url) == set(kept(database_url)) == {
+        "core_0001_init", "core_0002_migration_records", "core_0003_settings_write"}
     with pytest.raises(MigrationError, match=r"^no migrations belong to 'hello' \(known: core\)$"):
         core_only.rollback("hello")
 
@@ -156,6 +157,9 @@ def test_a_database_migrated_before_the_records_is_backfilled_while_installed(da
             "DROP TABLE IF EXISTS settings_history;", "DROP TABLE IF EXISTS bot_settings;"]),
         "core_0002_migration_records": ("core", ["core_0001_init"],
                                         ["DROP TABLE IF EXISTS _alphapy_migration;"]),
+        "core_0003_settings_write": ("core", ["core_0002_migration_records"], [
+            "DROP FUNCTION IF EXISTS alphapy_settings_delete(BIGINT, TEXT, TEXT, BIGINT, TEXT, TEXT);",
+            "DROP FUNCTION IF EXISTS alphapy_settings_write(BIGINT, TEXT, TEXT, JSONB, TEXT, BIGINT, TEXT, TEXT);"]),
         HELLO: ("hello", ["core_0001_init"], ["DROP TABLE hello_greetings;"]),
     }
     assert uninstalled.rollback("hello") == [HELLO]

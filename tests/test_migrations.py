@@ -34,7 +34,8 @@ def apply_counts(url: str) -> dict[str, int]:
 def test_sources_with_a_cross_source_dependency(database_url: str) -> None:
     runner = MigrationRunner(database_url, reversed(all_sources()))  # order of sources must not matter
     applied = runner.apply()
-    assert applied == ["core_0001_init", "hello_0001_init", "dependent_0001_replies", "core_0002_migration_records"]
+    assert applied == ["core_0001_init", "hello_0001_init", "dependent_0001_replies", "core_0002_migration_records",
+                       "core_0003_settings_write"]
     assert {"bot_settings", "hello_greetings", "dependent_replies"} <= public_tables(database_url)
     states = {s.id: s for s in runner.status()}
     assert states["dependent_0001_replies"].owner == "dependent"
@@ -83,10 +84,10 @@ def test_two_concurrent_runs_apply_each_migration_once(database_url: str, instal
     outputs = [run.communicate(timeout=60) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     stdout = sorted(out for out, _ in outputs)
-    assert stdout[0].startswith("applied 4 migration(s)")
+    assert stdout[0].startswith("applied 5 migration(s)")
     assert stdout[1] == "database is up to date\n"
     assert apply_counts(database_url) == {"core_0001_init": 1, "hello_0001_init": 1, "dependent_0001_replies": 1,
-                                          "core_0002_migration_records": 1}
+                                          "core_0002_migration_records": 1, "core_0003_settings_write": 1}
 
 
 def test_stale_lock_row_is_cleared(database_url: str) -> None:
@@ -111,7 +112,8 @@ def test_rollback_is_refused_while_another_plugin_depends(database_url: str) -> 
     assert not {"hello_greetings", "dependent_replies"} & public_tables(database_url)
     assert "bot_settings" in public_tables(database_url)
     states = {s.id: s.applied for s in runner.status()}
-    assert states == {"core_0001_init": True, "core_0002_migration_records": True, "hello_0001_init": False,
+    assert states == {"core_0001_init": True, "core_0002_migration_records": True,
+                      "core_0003_settings_write": True, "hello_0001_init": False,
                       "dependent_0001_replies": False}
 
 
