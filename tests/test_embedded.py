@@ -52,7 +52,8 @@ def test_cli_without_database_url_uses_the_embedded_server(tmp_path: Path) -> No
     migrate = subprocess.run([sys.executable, "-m", "alphapy", "migrate"], env=env, cwd=tmp_path,
                              capture_output=True, text=True, timeout=120)
     assert migrate.returncode == 0, migrate.stderr
-    assert migrate.stdout == "applied 2 migration(s): core_0001_init, core_0002_migration_records\n"
+    assert migrate.stdout == ("applied 3 migration(s): core_0001_init, core_0002_migration_records, "
+                              "core_0003_settings_write\n")
     url = subprocess.run([sys.executable, "-m", "alphapy", "db", "url"], env=env, cwd=tmp_path,
                          capture_output=True, text=True, timeout=120)
     assert url.returncode == 0

@@ -48,7 +48,8 @@ def test_an_sql_error_leaves_out_that_plugin_and_its_dependents_only(database_ur
     runner = MigrationRunner(database_url, [core_source(), source("badsql"), needy, source("hello"),
                                             source("dependent")])
     report = runner.apply_isolating_plugins()
-    assert set(report.applied) == {"core_0001_init", "core_0002_migration_records", "badsql_0001_init",
+    assert set(report.applied) == {"core_0001_init", "core_0002_migration_records", "core_0003_settings_write",
+                                   "badsql_0001_init",
                                    "hello_0001_init", "dependent_0001_replies"}
     assert report.failed["badsql"].startswith(SQL_ERROR)
     assert report.failed["needy"].startswith(
@@ -81,7 +82,8 @@ def test_a_plugin_that_cannot_be_read_is_left_out(database_url: str, tmp_path: P
         reason = "migration folder of 'things' does not exist"
     runner = MigrationRunner(database_url, [core_source(), things, source("hello")])
     report = runner.apply_isolating_plugins()
-    assert report.applied == ["core_0001_init", "core_0002_migration_records", "hello_0001_init"]
+    assert report.applied == ["core_0001_init", "core_0002_migration_records", "core_0003_settings_write",
+                              "hello_0001_init"]
     assert list(report.failed) == ["things"]
     assert re.match(reason, report.failed["things"])
     assert {s.owner for s in runner.status()} == {"core", "hello"}  # --list, settings: no crash
@@ -152,7 +154,8 @@ def alphapy_cli(database_url: str, install_test_plugins: Any, tmp_path: Path) ->
 def test_cli_commands_go_on_without_the_broken_plugins(alphapy_cli: Any) -> None:
     migrated = alphapy_cli("migrate")
     assert migrated.returncode == 1
-    assert migrated.stdout == ("applied 4 migration(s): core_0001_init, core_0002_migration_records, "
+    assert migrated.stdout == ("applied 5 migration(s): core_0001_init, core_0002_migration_records, "
+                               "core_0003_settings_write, "
                                "badsql_0001_init, hello_0001_init\n")
     lines = [line for line in migrated.stderr.splitlines() if line.startswith("alphapy:")]  # not the log
     assert lines[0].startswith(

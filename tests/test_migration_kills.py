@@ -26,7 +26,7 @@ KILLER = TESTS / "migration_killer.py"
 SWEEP = TESTS / "migration_sweep"
 ALPHA = ("alpha_0001_init", "alpha_0002_more")
 EVERYTHING = (*ALPHA, "beta_0001_notes")
-CORE = ("core_0001_init", "core_0002_migration_records")
+CORE = ("core_0001_init", "core_0002_migration_records", "core_0003_settings_write")
 
 
 def sources(*owners: str) -> list[MigrationSource]:

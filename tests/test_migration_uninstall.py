@@ -158,6 +158,7 @@ def test_a_database_migrated_before_the_records_is_backfilled_while_installed(da
         "core_0002_migration_records": ("core", ["core_0001_init"],
                                         ["DROP TABLE IF EXISTS _alphapy_migration;"]),
         "core_0003_settings_write": ("core", ["core_0002_migration_records"], [
+            "DROP FUNCTION IF EXISTS alphapy_settings_write_many(BIGINT[], TEXT[], TEXT[], JSONB, TEXT[], BIGINT[], TEXT);",
             "DROP FUNCTION IF EXISTS alphapy_settings_delete(BIGINT, TEXT, TEXT, BIGINT, TEXT, TEXT);",
             "DROP FUNCTION IF EXISTS alphapy_settings_write(BIGINT, TEXT, TEXT, JSONB, TEXT, BIGINT, TEXT, TEXT);"]),
         HELLO: ("hello", ["core_0001_init"], ["DROP TABLE hello_greetings;"]),

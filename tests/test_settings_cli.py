@@ -68,6 +68,6 @@ def test_an_unmigrated_database_says_what_to_do(database_url: str, tmp_path) -> 
     done = subprocess.run([sys.executable, "-m", "alphapy", "settings", "list", "--guild", "1"], env=env,
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
-    assert done.stderr == ("alphapy: the database has 2 pending migration(s) (core_0001_init, "
-                           "core_0002_migration_records): "
+    assert done.stderr == ("alphapy: the database has 3 pending migration(s) (core_0001_init, "
+                           "core_0002_migration_records, core_0003_settings_write): "
                            "run `alphapy migrate` first\n")

@@ -10,7 +10,8 @@ from typing import Any
 import asyncpg
 
 from alphapy.db.pool import init_connection
-from alphapy.settings import store
+from alphapy.settings import SettingsRegistry, SettingsService, store
+from alphapy.settings.write_batch import WriteBatcher
 
 GUILD = 3_333_333_333_333_333_333
 
@@ -91,3 +92,36 @@ async def test_a_reset_of_nothing_stored_writes_no_history_and_notifies_nobody(m
         await writer.close()
     assert heard == [f"{GUILD}:demo:enabled"]
     assert history == 1
+
+
+async def test_concurrent_writes_of_one_process_share_commits_and_keep_an_exact_history(db: Any) -> None:
+    """A burst of changes pays one commit for all that waited, not one each; a batch
+    holding several changes of one setting still records each value it replaced."""
+    registry = SettingsRegistry()
+    registry.registrar("demo")("lead_minutes", "int", default=60, min=0, max=1440)
+    settings = SettingsService(db, registry)
+    entries = await asyncio.gather(*(settings.set(GUILD + n % 5, "demo", "lead_minutes", n, changed_by=n)
+                                     for n in range(40)))
+    assert [e.new_value for e in entries] == list(range(40))
+    transactions = await db.fetchval(
+        "SELECT count(DISTINCT xmin::text) FROM settings_history WHERE guild_id >= $1", GUILD)
+    assert transactions < 10  # the first goes alone, the 39 that waited go together
+    for guild in range(GUILD, GUILD + 5):
+        rows = await db.fetch("SELECT old_value, new_value, change_type FROM settings_history"
+                              " WHERE guild_id = $1 ORDER BY id", guild)
+        assert [r["new_value"] for r in rows] == list(range(guild - GUILD, 40, 5))  # in arrival order
+        assert rows[0]["old_value"] is None and rows[0]["change_type"] == "created"
+        for before, after in zip(rows, rows[1:], strict=False):
+            assert after["old_value"] == before["new_value"] and after["change_type"] == "updated"
+
+
+async def test_a_write_the_server_refuses_fails_alone_in_its_batch(db: Any) -> None:
+    batcher = WriteBatcher(db)
+    good = [store.NewValue(GUILD, "demo", f"key{n}", n, "int", 1) for n in range(5)]
+    bad = store.NewValue(GUILD, "demo", "bad", 1, "int", 2**70)  # changed_by beyond BIGINT
+    results = await asyncio.gather(*(batcher.write(w) for w in [*good[:3], bad, *good[3:]]),
+                                   return_exceptions=True)
+    assert isinstance(results[3], Exception)
+    assert [r.new_value for r in results if not isinstance(r, BaseException)] == [0, 1, 2, 3, 4]
+    stored = await db.fetchval("SELECT count(*) FROM bot_settings WHERE guild_id = $1", GUILD)
+    assert stored == 5

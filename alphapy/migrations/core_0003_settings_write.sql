@@ -57,3 +57,28 @@ BEGIN
     PERFORM pg_notify(p_channel, p_guild_id::text || ':' || p_scope || ':' || p_key);
 END
 $$;
+
+-- Concurrent writes of one process, sent together: one round trip and one commit (one
+-- WAL flush, one turn of the NOTIFY queue lock, which serialises notifying commits) for
+-- all of them. Each entry is applied in the order given, exactly as a call of
+-- alphapy_settings_write would, so every history row names the value it replaced, also
+-- for two entries of one setting. All the settings' locks are taken first, in one fixed
+-- order, so that two batches of other processes cannot deadlock. p_values is one JSONB
+-- array (entry i is p_values->(i - 1)).
+CREATE FUNCTION alphapy_settings_write_many(
+    p_guild_ids BIGINT[], p_scopes TEXT[], p_keys TEXT[], p_values JSONB, p_value_types TEXT[],
+    p_changed_by BIGINT[], p_channel TEXT)
+RETURNS TABLE (history_id INT, previous JSONB, kind TEXT, at TIMESTAMPTZ)
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(locks.k)
+    FROM (SELECT DISTINCT hashtextextended(u.g::text || ':' || u.s || ':' || u.n, 7) AS k
+          FROM unnest(p_guild_ids, p_scopes, p_keys) AS u(g, s, n)
+          ORDER BY 1) AS locks;
+    FOR i IN 1 .. cardinality(p_guild_ids) LOOP
+        RETURN QUERY SELECT * FROM alphapy_settings_write(
+            p_guild_ids[i], p_scopes[i], p_keys[i], p_values -> (i - 1), p_value_types[i], p_changed_by[i],
+            NULL, p_channel);
+    END LOOP;
+END
+$$;

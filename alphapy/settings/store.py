@@ -28,6 +28,12 @@ SELECT history_id AS id, previous AS old_value, kind AS change_type, at AS chang
 FROM alphapy_settings_write($1, $2, $3, $4, $5, $6, $7, $8)
 """
 
+_WRITE_MANY = """
+SELECT history_id AS id, previous AS old_value, kind AS change_type, at AS changed_at
+FROM alphapy_settings_write_many($1, $2, $3, $4, $5, $6, $7) WITH ORDINALITY AS w
+ORDER BY w.ordinality
+"""
+
 _DELETE = """
 SELECT history_id AS id, previous AS old_value, kind AS change_type, at AS changed_at
 FROM alphapy_settings_delete($1, $2, $3, $4, $5, $6)
@@ -97,6 +103,33 @@ async def write(
     assert row is not None
     return HistoryEntry(row["id"], guild_id, scope, key, row["old_value"], value, value_type,
                         changed_by, row["changed_at"], row["change_type"])
+
+
+@dataclass(frozen=True)
+class NewValue:
+    """One write of :func:`write_many`: a value for one guild's setting, and who set it."""
+
+    guild_id: int
+    scope: str
+    key: str
+    value: Any
+    value_type: str
+    changed_by: int | None
+
+
+async def write_many(conn: asyncpg.Connection, writes: list[NewValue]) -> list[HistoryEntry]:
+    """Store several values in one statement and one transaction, in the order given, each
+    with the history row :func:`write` would have written; one entry per write."""
+    rows = await conn.fetch(
+        _WRITE_MANY,
+        [w.guild_id for w in writes], [w.scope for w in writes], [w.key for w in writes],
+        [w.value for w in writes], [w.value_type for w in writes], [w.changed_by for w in writes],
+        NOTIFY_CHANNEL,
+    )
+    if len(rows) != len(writes):
+        raise RuntimeError(f"{len(writes)} settings written, {len(rows)} history rows returned")
+    return [HistoryEntry(row["id"], w.guild_id, w.scope, w.key, row["old_value"], w.value, w.value_type,
+                         w.changed_by, row["changed_at"], row["change_type"]) for w, row in zip(writes, rows, strict=True)]
 
 
 async def delete(
