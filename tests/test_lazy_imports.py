@@ -19,7 +19,7 @@ from alphapy.plugins import PluginManager
 
 PLUGINS = ("faq", "onboarding", "premium", "reminders", "tickets", "verification")
 HEAVY = ("openai", "dateparser", "PIL", "jsonschema", "aiohttp_jinja2", "jinja2", "psycopg", "yoyo",
-         "email_validator")
+         "email_validator", "prometheus_client")
 
 BOT_START = textwrap.dedent("""
     import asyncio, importlib, json, sys
