@@ -27,15 +27,17 @@ from importlib.metadata import (
 )
 from pathlib import Path
 from types import CoroutineType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pluggy
 
 from alphapy import PROJECT_NAME, hookspecs
-from alphapy.db.migrate import MigrationSource, core_source
-from alphapy.hook_deadlines import HookDeadlines, deadlines_for
 from alphapy.redaction import describe_exception
 from alphapy.running_plugin import enter_hook_plugin, leave_hook_plugin
+
+if TYPE_CHECKING:
+    from alphapy.db.migrate import MigrationSource
+    from alphapy.hook_deadlines import HookDeadlines
 
 ENTRY_POINT_GROUP = "alphapy.plugins"
 DEFAULT_HOOK_TIMEOUT = 10.0
@@ -74,6 +76,20 @@ _COUNT_WORDS = {2: "two", 3: "three", 4: "four"}
 
 PerPlugin = Callable[[str], Mapping[str, Any]]
 """Arguments that differ per plugin (its own settings registrar, its own demo tour)."""
+
+
+_deadlines_for: Callable[[dict[Any, HookDeadlines]], HookDeadlines] | None = None
+
+
+def _load_deadlines() -> Callable[[dict[Any, HookDeadlines]], HookDeadlines]:
+    """:func:`alphapy.hook_deadlines.deadlines_for`, imported at the first timed hook call:
+    it brings asyncio, which ``alphapy --help`` has no use for; kept in a module global
+    so that the calls after the first pay no import statement."""
+    global _deadlines_for
+    from alphapy.hook_deadlines import deadlines_for
+
+    _deadlines_for = deadlines_for
+    return deadlines_for
 
 
 class UnknownHook(LookupError):
@@ -397,7 +413,7 @@ class PluginManager:
             return value
         if timeout is None:
             return await value
-        deadline = deadlines_for(self._deadlines).start(timeout)
+        deadline = (_deadlines_for or _load_deadlines())(self._deadlines).start(timeout)
         try:
             value = await value
         except BaseException as error:
@@ -419,6 +435,8 @@ class PluginManager:
     # --- contributions ----------------------------------------------------------------
     def migration_sources(self) -> list[MigrationSource]:
         """The core's migrations first, then each plugin's that declares some."""
+        from alphapy.db.migrate import MigrationSource, core_source
+
         sources = [core_source()]
         for result in self.call_each("register_migrations"):
             if result.error is not None:  # that plugin cannot run; the others still can

@@ -83,3 +83,23 @@ def test_migrate_with_nothing_to_apply_imports_neither_yoyo_nor_psycopg(database
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["code"] in (0, None), done.stderr
     assert report["heavy"] == []
+
+
+def test_help_imports_neither_asyncio_nor_the_settings_service_nor_the_migrations(tmp_path: Path) -> None:
+    """``alphapy --help`` builds every command's parser (plugins' too): nothing it needs
+    runs an event loop, talks to a database or applies a migration."""
+    script = textwrap.dedent("""
+        import json, runpy, sys
+        sys.argv = ["alphapy", "--help"]
+        try:
+            runpy.run_module("alphapy", run_name="__main__")
+        except SystemExit:
+            pass
+        print(json.dumps(sorted(m for m in ("asyncio", "alphapy.settings.service", "alphapy.db.migrate", "yoyo",
+                                            "asyncpg", "discord") if m in sys.modules)))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], env={"ALPHAPY_PLUGINS": ",".join(PLUGINS),
+                                                                 "PATH": "/usr/bin:/bin"},
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert "commands:" in done.stdout, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []

@@ -265,7 +265,7 @@ def test_plugins_command_lists_versions_hooks_migrations_and_errors(install_test
     assert plugins["broken"]["error"].startswith("ImportError")
     assert plugins["hello"]["migrations"] == "0 applied, 1 pending"
     assert plugins["hello"]["hooks"] == ["health", "register_cogs", "register_migrations", "register_settings"]
-    assert report["core_migrations"] == "2 applied"
+    assert report["core_migrations"] == "3 applied"
 
     table = subprocess.run([sys.executable, "-m", "alphapy", "plugins"], env=env,
                            capture_output=True, text=True, timeout=60)
