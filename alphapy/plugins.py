@@ -357,12 +357,16 @@ class PluginManager:
         after another in name order (startup, shutdown). ``per_plugin`` as in
         :meth:`call_each`.
         """
-        import asyncio
+        impls = self._impls(hook_name)
+        if concurrent and len(impls) > 1:  # gather wraps each call in a task: only worth it for two or more
+            import asyncio
 
-        calls = [(impl, self._with_own(impl, kwargs, per_plugin)) for impl in self._impls(hook_name)]
-        if concurrent and len(calls) > 1:  # gather wraps each call in a task: only worth it for two or more
-            return list(await asyncio.gather(*(self._invoke(hook_name, i, timeout, a) for i, a in calls)))
-        return [await self._invoke(hook_name, impl, timeout, args) for impl, args in calls]
+            return list(await asyncio.gather(*(
+                self._invoke(hook_name, impl, timeout, self._with_own(impl, kwargs, per_plugin)) for impl in impls)))
+        results = []
+        for impl in impls:  # a plain loop: an ``await`` inside a comprehension costs a coroutine of its own
+            results.append(await self._invoke(hook_name, impl, timeout, self._with_own(impl, kwargs, per_plugin)))
+        return results
 
     async def call_first(self, hook_name: str, *, timeout: float | None = DEFAULT_HOOK_TIMEOUT,
                          **kwargs: Any) -> Any:
