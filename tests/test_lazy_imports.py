@@ -47,13 +47,25 @@ BOT_START = textwrap.dedent("""
 
 MIGRATE = textwrap.dedent("""
     import json, runpy, sys
+    from alphapy.plugins import PluginManager
+
+    loads = 0
+    load_entrypoints = PluginManager.load_entrypoints
+
+    def counted(self, *args, **kwargs):
+        global loads
+        loads += 1
+        return load_entrypoints(self, *args, **kwargs)
+
+    PluginManager.load_entrypoints = counted
     sys.argv = ["alphapy", "migrate"]
     try:
         runpy.run_module("alphapy", run_name="__main__")
     except SystemExit as done:
         code = done.code
     heavy = set(%r)
-    print(json.dumps({"code": code, "heavy": sorted(m for m in sys.modules if m.partition(".")[0] in heavy)}))
+    print(json.dumps({"code": code, "heavy": sorted(m for m in sys.modules if m.partition(".")[0] in heavy),
+                      "plugin_loads": loads}))
 """ % (list(HEAVY),))
 
 
@@ -74,7 +86,7 @@ def test_a_bot_with_every_plugin_starts_without_importing_heavy_dependencies(dat
     assert report["heavy"] == []
 
 
-def test_migrate_with_nothing_to_apply_imports_neither_yoyo_nor_psycopg(database_url: str, tmp_path: Path) -> None:
+def test_migrate_with_nothing_to_apply_imports_neither_yoyo_nor_psycopg_nor_plugin_commands(database_url: str, tmp_path: Path) -> None:
     migrate_everything(database_url)
     env = {"DATABASE_URL": database_url, "ALPHAPY_PLUGINS": ",".join(PLUGINS), "LOG_LEVEL": "warning",
            "PATH": "/usr/bin:/bin"}
@@ -83,6 +95,7 @@ def test_migrate_with_nothing_to_apply_imports_neither_yoyo_nor_psycopg(database
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["code"] in (0, None), done.stderr
     assert report["heavy"] == []
+    assert report["plugin_loads"] == 1  # a core command: the plugins' own commands are not built first
 
 
 def test_help_imports_neither_asyncio_nor_the_settings_service_nor_the_migrations(tmp_path: Path) -> None:
