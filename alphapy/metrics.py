@@ -1,31 +1,42 @@
 """Prometheus metrics of one process, served at ``/metrics``.
 
-Counters that change on the hot path (commands by name and outcome) are real
-``prometheus_client`` counters; figures other services already keep (tracker queue,
-pools, settings cache) are read when Prometheus scrapes, by a collector, so nothing is
-counted twice. Each :class:`Metrics` has its own registry: several bots in one test
-process never mix their numbers.
+The counter that changes on the hot path (commands by name and outcome) is a plain
+dictionary; it and the figures other services already keep (tracker queue, pools,
+settings cache) are turned into Prometheus metrics when Prometheus scrapes, by a
+collector, so nothing is counted twice. ``prometheus_client`` is imported at the first
+scrape: a bot nobody scrapes does not carry it. Each :class:`Metrics` has its own
+registry: several bots in one test process never mix their numbers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry, Counter, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
+    from prometheus_client.core import Metric
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
-class _ServiceCollector(Collector):
-    """Reads live figures from the services at scrape time."""
+class _ServiceCollector:
+    """Reads live figures from the services and the command counts at scrape time."""
 
-    def __init__(self, source: Callable[[], dict[str, Any]]) -> None:
+    def __init__(self, source: Callable[[], dict[str, Any]] | None, commands: dict[tuple[str, str], int]) -> None:
         self._source = source
+        self._commands = commands
 
     def collect(self) -> Iterator[Metric]:
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+        commands = CounterMetricFamily("alphapy_commands", "commands handled, by name and outcome",
+                                       labels=["command", "outcome"])
+        for (name, outcome), count in sorted(self._commands.items()):
+            commands.add_metric([name, outcome], count)
+        yield commands
+        if self._source is None:
+            return
         figures = self._source()
         tracker = figures.get("tracker") or {}
         pools = figures.get("pools") or {}
@@ -53,25 +64,33 @@ class _ServiceCollector(Collector):
 
 
 class Metrics:
-    """The registry and the hot-path counters of one bot process."""
+    """The command counts of one bot process, and its registry once it is scraped."""
 
     def __init__(self) -> None:
-        self.registry = CollectorRegistry(auto_describe=False)
-        self.commands = Counter(
-            "alphapy_commands", "commands handled, by name and outcome",
-            ["command", "outcome"], registry=self.registry,
-        )
-        self._collector: _ServiceCollector | None = None
+        self.commands: dict[tuple[str, str], int] = {}
+        self._source: Callable[[], dict[str, Any]] | None = None
+        self._registry: CollectorRegistry | None = None
 
     def read_from(self, source: Callable[[], dict[str, Any]]) -> None:
-        """Install the scrape-time collector (once the services exist)."""
-        if self._collector is not None:
-            self.registry.unregister(self._collector)
-        self._collector = _ServiceCollector(source)
-        self.registry.register(self._collector)
+        """Read the services' figures at scrape time (once the services exist)."""
+        self._source = source
+        self._registry = None  # built again, with this source, at the next scrape
 
     def command(self, name: str, ok: bool) -> None:
-        self.commands.labels(name, "success" if ok else "error").inc()
+        key = (name, "success" if ok else "error")
+        self.commands[key] = self.commands.get(key, 0) + 1
+
+    @property
+    def registry(self) -> CollectorRegistry:
+        if self._registry is None:
+            from prometheus_client import CollectorRegistry
+
+            registry = CollectorRegistry(auto_describe=False)
+            registry.register(_ServiceCollector(self._source, self.commands))  # type: ignore[arg-type]
+            self._registry = registry
+        return self._registry
 
     def render(self) -> bytes:
+        from prometheus_client import generate_latest
+
         return generate_latest(self.registry)

@@ -26,13 +26,18 @@ from importlib.metadata import (
     packages_distributions,
 )
 from pathlib import Path
-from typing import Any, Literal
+from types import CoroutineType
+from typing import TYPE_CHECKING, Any, Literal
 
 import pluggy
 
 from alphapy import PROJECT_NAME, hookspecs
-from alphapy.db.migrate import MigrationSource, core_source
 from alphapy.redaction import describe_exception
+from alphapy.running_plugin import enter_hook_plugin, leave_hook_plugin
+
+if TYPE_CHECKING:
+    from alphapy.db.migrate import MigrationSource
+    from alphapy.hook_deadlines import HookDeadlines
 
 ENTRY_POINT_GROUP = "alphapy.plugins"
 DEFAULT_HOOK_TIMEOUT = 10.0
@@ -71,6 +76,20 @@ _COUNT_WORDS = {2: "two", 3: "three", 4: "four"}
 
 PerPlugin = Callable[[str], Mapping[str, Any]]
 """Arguments that differ per plugin (its own settings registrar, its own demo tour)."""
+
+
+_deadlines_for: Callable[[dict[Any, HookDeadlines]], HookDeadlines] | None = None
+
+
+def _load_deadlines() -> Callable[[dict[Any, HookDeadlines]], HookDeadlines]:
+    """:func:`alphapy.hook_deadlines.deadlines_for`, imported at the first timed hook call:
+    it brings asyncio, which ``alphapy --help`` has no use for; kept in a module global
+    so that the calls after the first pay no import statement."""
+    global _deadlines_for
+    from alphapy.hook_deadlines import deadlines_for
+
+    _deadlines_for = deadlines_for
+    return deadlines_for
 
 
 class UnknownHook(LookupError):
@@ -126,6 +145,8 @@ class PluginManager:
         self.pm.add_hookspecs(hookspecs)
         self.infos: dict[str, PluginInfo] = {}
         self.context: dict[str, Any] = {"bot": None}  # no bot until one is provided (the command line)
+        self._ordered_impls: dict[str, list[Any]] = {}
+        self._deadlines: dict[Any, HookDeadlines] = {}
 
     def provide(self, **values: Any) -> None:
         """Offer ``values`` (``bot=``, ``db=``) to every hook implementation that names them.
@@ -193,8 +214,10 @@ class PluginManager:
                 self._add_plugin_hookspecs(name, own_specs)
             self.pm.register(plugin, name=name)
         except Exception as exc:
+            self._hooks_changed()
             info = PluginInfo(name, "failed", version, module, description, describe_exception(exc))
         else:
+            self._hooks_changed()
             if version is None and description is None:
                 dist = installed_distribution(plugin)
                 if dist is not None:
@@ -227,6 +250,7 @@ class PluginManager:
                         f"its {hook_name} hook takes {', '.join(extra)}, which the {name} plugin's "
                         f"{hook_name}({', '.join(offered)}) does not offer"))
         self.pm.add_hookspecs(specs)
+        self._hooks_changed()
 
     def _declared_in(self, specs: Any) -> dict[str, Any]:
         return {attr: getattr(specs, attr) for attr in dir(specs)
@@ -245,6 +269,7 @@ class PluginManager:
         plugin = self.pm.get_plugin(name)
         if plugin is not None:
             self.pm.unregister(plugin)
+            self._hooks_changed()
         info = self.infos.get(name) or PluginInfo(name, "failed")
         info.status = "failed"
         info.error = exc if isinstance(exc, str) else describe_exception(exc)
@@ -272,13 +297,23 @@ class PluginManager:
 
         A hook with no declaration but optional implementations is one of a plugin that
         is not installed here: calling it reaches those implementations, as the
-        declaring plugin would.
+        declaring plugin would. The ordered list is kept until a plugin or a hook
+        declaration comes or goes (:meth:`_hooks_changed`): hooks run on hot paths.
         """
+        ordered = self._ordered_impls.get(hook_name)
+        if ordered is not None:
+            return ordered
         caller = getattr(self.pm.hook, hook_name, None)
         if not isinstance(caller, pluggy.HookCaller) or not self._callable(caller):
             raise UnknownHook(self._unknown_hook_message(hook_name))
         # pluggy calls implementations last-registered first; we call in name order.
-        return sorted(caller.get_hookimpls(), key=lambda impl: impl.plugin_name)
+        ordered = sorted(caller.get_hookimpls(), key=lambda impl: impl.plugin_name)
+        self._ordered_impls[hook_name] = ordered
+        return ordered
+
+    def _hooks_changed(self) -> None:
+        """Forget the ordered implementation lists after pluggy's registry changed."""
+        self._ordered_impls.clear()
 
     def _unknown_hook_message(self, hook_name: str) -> str:
         close = difflib.get_close_matches(hook_name, self.hook_names(), n=1)
@@ -288,8 +323,9 @@ class PluginManager:
 
     def _arguments(self, impl: Any, kwargs: Mapping[str, Any]) -> dict[str, Any]:
         """What ``impl`` names, from the call's arguments or else from :meth:`provide`."""
-        offered = {**self.context, **kwargs}
-        return {name: offered[name] for name in impl.argnames if name in offered}
+        context = self.context  # not merged into a new dict: this runs on every hook call
+        return {name: kwargs[name] if name in kwargs else context[name]
+                for name in impl.argnames if name in kwargs or name in context}
 
     @staticmethod
     def _with_own(impl: Any, kwargs: dict[str, Any], per_plugin: PerPlugin | None) -> dict[str, Any]:
@@ -313,7 +349,7 @@ class PluginManager:
                 results.append(HookResult(impl.plugin_name, None, exc, time.perf_counter() - started))
         return results
 
-    async def call_async(self, hook_name: str, *, timeout: float = DEFAULT_HOOK_TIMEOUT,
+    async def call_async(self, hook_name: str, *, timeout: float | None = DEFAULT_HOOK_TIMEOUT,
                          concurrent: bool = True, per_plugin: PerPlugin | None = None,
                          **kwargs: Any) -> list[HookResult]:
         """Call a hook whose implementations may be async: await, time out and isolate each.
@@ -322,49 +358,90 @@ class PluginManager:
         after another in name order (startup, shutdown). ``per_plugin`` as in
         :meth:`call_each`.
         """
-        import asyncio
+        impls = self._impls(hook_name)
+        if concurrent and len(impls) > 1:  # gather wraps each call in a task: only worth it for two or more
+            import asyncio
 
-        calls = [(impl, self._with_own(impl, kwargs, per_plugin)) for impl in self._impls(hook_name)]
-        if concurrent:
-            return list(await asyncio.gather(*(self._invoke(hook_name, i, timeout, a) for i, a in calls)))
-        return [await self._invoke(hook_name, impl, timeout, args) for impl, args in calls]
+            return list(await asyncio.gather(*(
+                self._invoke(hook_name, impl, timeout, self._with_own(impl, kwargs, per_plugin)) for impl in impls)))
+        results = []
+        for impl in impls:  # a plain loop: an ``await`` inside a comprehension costs a coroutine of its own
+            results.append(await self._invoke(hook_name, impl, timeout, self._with_own(impl, kwargs, per_plugin)))
+        return results
 
-    async def call_first(self, hook_name: str, *, timeout: float = DEFAULT_HOOK_TIMEOUT,
+    async def call_first(self, hook_name: str, *, timeout: float | None = DEFAULT_HOOK_TIMEOUT,
                          **kwargs: Any) -> Any:
-        """The first non-``None`` answer, asking plugins one by one in name order."""
+        """The first non-``None`` answer, asking plugins one by one in name order.
+
+        The premium check of every gated command comes here: no :class:`HookResult`
+        and no clock for the answers nobody keeps.
+        """
         for impl in self._impls(hook_name):
-            result = await self._invoke(hook_name, impl, timeout, kwargs)
-            if result.ok and result.value is not None:
-                return result.value
+            token = enter_hook_plugin(impl.plugin_name)
+            try:
+                value = await self._answer(hook_name, impl, timeout, kwargs)
+            except Exception as exc:
+                self._log_failure(hook_name, impl.plugin_name, exc)
+                continue
+            finally:
+                leave_hook_plugin(token)
+            if value is not None:
+                return value
         return None
 
-    async def _invoke(self, hook_name: str, impl: Any, timeout: float,
+    async def _invoke(self, hook_name: str, impl: Any, timeout: float | None,
                       kwargs: dict[str, Any]) -> HookResult:
-        import asyncio
-
-        from alphapy.log import get_logger, log_context
-
-        args = self._arguments(impl, kwargs)
+        """Call one implementation, isolated: its error or its timeout becomes its result."""
         started = time.perf_counter()
-        with log_context(plugin=impl.plugin_name):
-            try:
-                value = impl.function(**args)
-                if inspect.isawaitable(value):
-                    value = await asyncio.wait_for(value, timeout)
-                return HookResult(impl.plugin_name, value, None, time.perf_counter() - started)
-            except asyncio.TimeoutError:
-                exc: BaseException = TimeoutError(f"{hook_name} took longer than {timeout:g} s")
-            except Exception as error:
-                exc = error
-            get_logger(__name__).error(
-                "hook.failed", hook=hook_name, error=describe_exception(exc),
-                traceback="".join(traceback.format_exception(exc)),
-            )
+        token = enter_hook_plugin(impl.plugin_name)
+        try:
+            value = await self._answer(hook_name, impl, timeout, kwargs)
+            return HookResult(impl.plugin_name, value, None, time.perf_counter() - started)
+        except Exception as exc:
+            self._log_failure(hook_name, impl.plugin_name, exc)
             return HookResult(impl.plugin_name, None, exc, time.perf_counter() - started)
+        finally:
+            leave_hook_plugin(token)
+
+    async def _answer(self, hook_name: str, impl: Any, timeout: float | None, kwargs: dict[str, Any]) -> Any:
+        """One implementation's answer, awaited within ``timeout`` seconds (None: no limit).
+
+        This is on hot paths (a premium check on every gated command), so it costs as
+        little as the isolation allows: the time limit is one entry in a set watched by
+        one timer (:mod:`alphapy.hook_deadlines`), not ``wait_for`` (which wraps the
+        awaitable in a task of its own on 3.11) nor a timer per call; the callers set
+        the plugin's name in one context variable that the log pipeline reads only when
+        something is logged (:mod:`alphapy.running_plugin`).
+        """
+        value = impl.function(**self._arguments(impl, kwargs))
+        if not (type(value) is CoroutineType or inspect.isawaitable(value)):  # the first test is the cheap one
+            return value
+        if timeout is None:
+            return await value
+        deadline = (_deadlines_for or _load_deadlines())(self._deadlines).start(timeout)
+        try:
+            value = await value
+        except BaseException as error:
+            if deadline.finish(error):
+                raise TimeoutError(f"{hook_name} took longer than {timeout:g} s") from None
+            raise
+        deadline.finish(None)
+        return value
+
+    @staticmethod
+    def _log_failure(hook_name: str, plugin: str, exc: BaseException) -> None:
+        from alphapy.log import get_logger
+
+        get_logger(__name__).error(
+            "hook.failed", hook=hook_name, plugin=plugin, error=describe_exception(exc),
+            traceback="".join(traceback.format_exception(exc)),
+        )
 
     # --- contributions ----------------------------------------------------------------
     def migration_sources(self) -> list[MigrationSource]:
         """The core's migrations first, then each plugin's that declares some."""
+        from alphapy.db.migrate import MigrationSource, core_source
+
         sources = [core_source()]
         for result in self.call_each("register_migrations"):
             if result.error is not None:  # that plugin cannot run; the others still can

@@ -7,18 +7,23 @@ guilds of 50 members, on a real PostgreSQL:
 - a slash command round trip, sequential: p50/p95 in ms (target p50 < 10 ms);
 - commands per second sustained with 20 in flight and tracking on (target >= 300/s);
 - the same command on a bare discord.py bot on the same emulator, and the ratios
-  framework/bare (target <= 1.25x).
+  framework/bare (target <= 1.25x);
+- ``ratio slash_over_bare_discordpy``: the median over ``ROUNDS`` alternating rounds of
+  each round's p50 ratio Alphapy/bare discord.py (goal <= 1.05).
+``BENCH_ROUNDS`` / ``BENCH_SEQUENTIAL`` / ``BENCH_GUILDS`` override the sizes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import time
 from typing import Any
 
 import discord
 from discord import app_commands
+from ratios import report
 
 from alphapy.db.migrate import MigrationRunner, core_source
 from alphapy.log import configure_logging
@@ -27,11 +32,11 @@ from alphapy.testing.database import TestDatabaseServer
 from alphapy.testing.emulator import DiscordEmulator
 from alphapy.testing.emulator.fixtures import bare_bot
 
-GUILDS = 100
+GUILDS = int(os.environ.get("BENCH_GUILDS", "100"))
 MEMBERS = 50
-SEQUENTIAL = 500
+SEQUENTIAL = int(os.environ.get("BENCH_SEQUENTIAL", "500"))
 SECONDS = 3.0
-ROUNDS = 3  # framework and bare alternate, so that machine noise hits both alike
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))  # framework and bare alternate: machine noise hits both alike
 IN_FLIGHT = 20
 
 
@@ -99,6 +104,7 @@ async def main() -> None:
     framework_rates: list[float] = []
     bare_rates: list[float] = []
     written = 0
+    round_ratios: list[float] = []
     try:
         for round_number in range(ROUNDS):
             async with running_alphapy(emulator, url, guild_ready_timeout=0.05) as runner:
@@ -108,14 +114,17 @@ async def main() -> None:
                     print(f"process_start_to_ready_{GUILDS}_guilds: {timings['ready'] * 1000:.0f} ms "
                           f"(migrations {timings['migrations'] * 1000:.0f} ms, services "
                           f"{(timings['services'] - timings['migrations']) * 1000:.0f} ms)")
-                framework += await latency(emulator, member, "ping")
+                ours = await latency(emulator, member, "ping")
+                framework += ours
                 framework_rates.append(await throughput(emulator, members, "ping"))
                 tracker = runner.services.tracker  # type: ignore[union-attr]
                 await tracker.flush()
                 written += tracker.stats().written
             async with bare_bot(emulator, bot=bare_ping_bot()):
-                bare += await latency(emulator, member, "ping")
+                theirs = await latency(emulator, member, "ping")
+                bare += theirs
                 bare_rates.append(await throughput(emulator, members, "ping"))
+            round_ratios.append(statistics.median(ours) / statistics.median(theirs))
     finally:
         await emulator.stop()
         server.drop_database(url)
@@ -130,6 +139,8 @@ async def main() -> None:
     print(f"bare_discordpy_throughput: {bare_rate:.0f} commands/s")
     print(f"framework_cost_latency: {f50 / b50:.2f} x")
     print(f"framework_cost_throughput: {bare_rate / framework_rate:.2f} x")
+    report("slash_over_bare_discordpy", statistics.median(round_ratios), "<=", 1.05,
+           note=f"(median of {ROUNDS} alternating rounds' p50 ratios)")
 
 
 if __name__ == "__main__":

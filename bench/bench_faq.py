@@ -6,7 +6,10 @@
   long query, and words that match nothing (the "did you mean" path); target p95 < 20 ms;
 - the same per kind of query, and with the search logged (what ``/faq search`` does);
 - ``/faq search`` end to end through the Discord emulator and the running bot;
-- how fast entries are written (each with its vocabulary upkeep).
+- how fast entries are written (each with its vocabulary upkeep);
+- ``ratio faq_search_p95_10k_entries``: the p95 of every query, typos included, in ms,
+  against the issue-20 goal (< 15 ms; the goal is stated at 50,000 entries, which this
+  bench does not generate yet: writing entries one by one takes minutes).
 
 Synthetic but shaped like a real knowledge base: a Zipf-distributed vocabulary of 6,000
 words, titles of 3-8 words, 2-5 keywords, answers of 25-60 words. Uses
@@ -24,6 +27,7 @@ from collections import defaultdict
 
 from alphapy_faq import entries, plugin, search, store
 from alphapy_faq.entries import Draft
+from ratios import report
 
 from alphapy.db import Database
 from alphapy.log import configure_logging
@@ -143,6 +147,8 @@ async def measure_search(db: Database, made: list[tuple[str, str]]) -> None:
         print(f"faq_search_10k_{kind}_p95: {percentile(samples, 0.95):.2f} ms")
     print(f"faq_search_10k_found: {100 * found / len(made):.0f} %")
     print(f"faq_search_and_log_p95: {percentile(logged, 0.95):.2f} ms")
+    report("faq_search_p95_10k_entries", percentile(every, 0.95), "<", 15, unit="ms",
+           note="(10k entries, typos included; goal stated at 50k)")
 
 
 async def measure_command(url: str, made: list[tuple[str, str]]) -> None:

@@ -13,7 +13,9 @@ sequential ``services.premium_status(user, guild)`` calls, through the real hook
   ``premium_subs`` (10,000 subscriptions in the table);
 - ``premium_status_fallback_p50``: the billing service down, inside the retry period:
   the local table answers without trying the service;
-- ``premium_status_cached_concurrent``: answers per second with 100 callers at once, cached.
+- ``premium_status_cached_concurrent``: answers per second with 100 callers at once, cached;
+- ``ratio premium_hook_over_direct``: the cached answer through the hook over the same
+  answer from the service directly, measured in turn in each round (goal <= 2x).
 
 Uses ``TEST_DATABASE_URL`` when set, else an embedded PostgreSQL. ``BENCH_CALLS`` /
 ``BENCH_ROUNDS`` override the sizes. A shared 2-core machine: orders of magnitude only.
@@ -33,6 +35,7 @@ from alphapy_premium import plugin as premium_plugin
 from alphapy_premium.config import PremiumConfig
 from alphapy_premium.service import PremiumService
 from alphapy_premium.testing import FakeBilling
+from ratios import report
 
 from alphapy.config import load_config
 from alphapy.log import configure_logging
@@ -98,6 +101,7 @@ async def run(url: str) -> dict[str, float]:
                 keep("cached_p95", p95)
                 p50, _ = await timed(lambda i, direct=premium.status: direct(USER_BASE, GUILD_BASE))
                 keep("service_cached_p50", p50)
+                keep("hook_over_direct", figures["cached_p50"][-1] / p50)
                 for n in range(100):
                     await ask(USER_BASE + n, GUILD_BASE + n)  # warm: every caller below is answered from the cache
                 started = time.perf_counter()
@@ -145,6 +149,7 @@ def main() -> None:
                  "local_p50", "local_p95", "fallback_p50"):
         print(f"premium_status_{name}: {med[name]:,.1f} us")
     print(f"premium_status_cached_concurrent: {med['cached_concurrent']:,.0f} answers/s")
+    report("premium_hook_over_direct", med["hook_over_direct"], "<=", 2)
 
 
 if __name__ == "__main__":

@@ -4,18 +4,32 @@
 - writes per second, each a value and its history row in one transaction, from 8
   concurrent tasks (target >= 1,500/s);
 - how long until a write in one process is seen by another process's reads (target
-  < 100 ms), median and max over repeated writes.
-Uses ``TEST_DATABASE_URL`` when set, else an embedded PostgreSQL.
+  < 100 ms), median and max over repeated writes;
+- ``ratio settings_write_over_floor_{1,8}_writers``: our write rate (validation, the value,
+  its history row, the NOTIFY) over the physical floor, one ``INSERT ... ON CONFLICT``
+  round trip on the same server, with 1 and 8 writers, rounds alternating (goal >= 0.8);
+- ``ratio settings_write_over_red_{1,8}_writers``: our write rate over Red-DiscordBot's
+  Config on the same server (goal >= 2), when ``--red-venv PATH`` names a virtual
+  environment with ``Red-DiscordBot[postgres]`` (Red pins an older aiohttp): Red runs
+  there as a subprocess (``red_config_writer.py``), in turn with ours; else it is skipped.
+Uses ``TEST_DATABASE_URL`` when set, else an embedded PostgreSQL. ``BENCH_WRITES`` /
+``BENCH_ROUNDS`` set the writes per round and the rounds.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import os
 import statistics
 import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from ratios import report
 
 from alphapy.db import Database
 from alphapy.db.migrate import MigrationRunner, core_source
@@ -24,6 +38,15 @@ from alphapy.settings import SettingsRegistry, SettingsService, declare_core_set
 from alphapy.testing.database import TestDatabaseServer
 
 GUILD = 123_456_789_012_345_678
+WRITES = int(os.environ.get("BENCH_WRITES", "800"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+FLOOR_SQL = """
+INSERT INTO bot_settings (guild_id, scope, key, value, value_type, updated_by, updated_at)
+VALUES ($1, 'bench', 'floor', $2, 'int', $3, now())
+ON CONFLICT (guild_id, scope, key) DO UPDATE
+    SET value = EXCLUDED.value, value_type = EXCLUDED.value_type,
+        updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at
+"""
 
 
 def registry() -> SettingsRegistry:
@@ -111,10 +134,68 @@ async def cross_process(settings: SettingsService, url: str, rounds: int = 20) -
     print(f"settings_cross_process_visible_max: {max(delays):.1f} ms")
 
 
-async def main() -> None:
+async def spread(writes: int, writers: int, write: Callable[[int, int], Awaitable[object]]) -> float:
+    """Seconds for ``writes`` calls of ``write(writer, n)`` from ``writers`` tasks."""
+    async def writer(w: int) -> None:
+        for n in range(writes // writers):
+            await write(w, n)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(writer(w) for w in range(writers)))
+    return time.perf_counter() - started
+
+
+class RedConfig:
+    """Red's Config in its own virtual environment, writing on command (red_config_writer.py)."""
+
+    def __init__(self, venv: Path, url: str) -> None:
+        script = Path(__file__).resolve().parent / "red_config_writer.py"
+        self.process = subprocess.Popen([str(venv / "bin" / "python"), str(script), url],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        if self.process.stdout.readline().strip() != "ready":
+            raise SystemExit("Red's Config did not start (is Red-DiscordBot[postgres] installed there?)")
+
+    def seconds(self, writes: int, writers: int) -> float:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(f"{writes} {writers}\n")
+        self.process.stdin.flush()
+        return float(self.process.stdout.readline())
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write("\n")
+        self.process.stdin.flush()
+        self.process.wait(30)
+
+
+async def write_ratios(settings: SettingsService, db: Database, red: RedConfig | None) -> None:
+    """Ours, the floor and Red in turn, each round; the median of each round's ratio."""
+    async def ours(w: int, n: int) -> object:
+        return await settings.set(GUILD + 1000 + w, "bench", "counter", n, changed_by=1)
+
+    async def floor(w: int, n: int) -> object:
+        return await db.execute(FLOOR_SQL, GUILD + 2000 + w, n, 1)
+
+    for writers in (1, 8):
+        over_floor, over_red = [], []
+        for _ in range(ROUNDS):
+            mine = await spread(WRITES, writers, ours)
+            over_floor.append(await spread(WRITES, writers, floor) / mine)
+            if red is not None:
+                over_red.append(await asyncio.to_thread(red.seconds, WRITES, writers) / mine)
+        report(f"settings_write_over_floor_{writers}_writers", statistics.median(over_floor), ">=", 0.8)
+        if red is not None:
+            report(f"settings_write_over_red_{writers}_writers", statistics.median(over_red), ">=", 2)
+    if red is None:
+        print("settings_write_over_red: skipped (no --red-venv given)")
+
+
+async def run(red_venv: Path | None) -> None:
     configure_logging("warning")
     server = TestDatabaseServer()
     url = server.create_database()
+    red = None
     try:
         MigrationRunner(url, [core_source()]).apply()
         async with Database(url, min_size=8, max_size=8) as db:
@@ -123,11 +204,21 @@ async def main() -> None:
             await cached_reads(settings)
             await writes(settings)
             await cross_process(settings, url)
+            red = RedConfig(red_venv, url) if red_venv is not None else None
+            await write_ratios(settings, db, red)
             await settings.stop()
     finally:
+        if red is not None:
+            red.close()
         server.drop_database(url)
         server.close()
 
 
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--red-venv", type=Path, help="a virtual environment with Red-DiscordBot[postgres]")
+    asyncio.run(run(parser.parse_args().red_venv))
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

@@ -9,6 +9,9 @@ Prints ``name: value unit`` lines:
   task in microseconds, timed with ``perf_counter_ns`` around each call while the writer
   runs (target p99 < 10 us); ``tracking_timer_overhead`` is the cost of the timing alone,
   included in those figures.
+- ``ratio tracking_drain_over_raw_copy``: the writer emptying a queue of ``RATIO_ROWS``
+  rows over one raw ``copy_records_to_table`` of the same rows on the same connection
+  (a tracker pool of one), rounds alternating (goal >= 0.7).
 Each figure is the median of ``ROUNDS`` rounds. Uses ``TEST_DATABASE_URL`` when set,
 else an embedded PostgreSQL. ``BENCH_ROWS`` / ``BENCH_ROUNDS`` override the sizes.
 """
@@ -21,14 +24,17 @@ import os
 import statistics
 import time
 
+from ratios import report
+
 from alphapy.db import Database
 from alphapy.db.migrate import MigrationRunner, core_source
 from alphapy.testing.database import TestDatabaseServer
-from alphapy.tracking import CommandTracker
+from alphapy.tracking import _COLUMNS, CommandTracker
 
 ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 TIMED_CALLS = 200_000
+RATIO_ROWS = int(os.environ.get("BENCH_RATIO_ROWS", "200000"))
 NAMES = [f"command{i}" for i in range(40)]
 
 
@@ -86,6 +92,34 @@ async def record_cost(db: Database) -> tuple[float, float, float, float]:
     )
 
 
+async def drain_over_raw_copy(url: str) -> float:
+    """Seconds of a raw COPY over seconds of the tracker's writer, for the same rows."""
+    db = await Database(url, min_size=1, max_size=2, tracker_size=1).open()
+    ratios = []
+    try:
+        for _ in range(ROUNDS):
+            tracker = CommandTracker(db, backlog_limit=RATIO_ROWS + 1)
+            for i in range(RATIO_ROWS):
+                tracker.record(i % 50, i, NAMES[i % 40], "slash", i % 7 != 0, None)
+            rows = list(tracker._queue)  # the very tuples the writer sends
+            await db.execute("TRUNCATE audit_logs")
+            gc.collect()
+            started = time.perf_counter()
+            await tracker.start()
+            assert await tracker.stop(timeout=600) == 0
+            ours = time.perf_counter() - started
+            await db.execute("TRUNCATE audit_logs")
+            gc.collect()
+            async with db.tracker_pool.acquire() as conn:
+                started = time.perf_counter()
+                await conn.copy_records_to_table("audit_logs", records=rows, columns=_COLUMNS)
+                raw = time.perf_counter() - started
+            ratios.append(raw / ours)
+    finally:
+        await db.close()
+    return statistics.median(ratios)
+
+
 async def run(url: str) -> None:
     db = await Database(url, min_size=1, max_size=2, tracker_size=2).open()
     figures: dict[str, list[float]] = {}
@@ -109,6 +143,7 @@ async def run(url: str) -> None:
     print(f"tracking_record_p99: {med['p99']:.2f} us")
     print(f"tracking_record_max: {med['max']:.0f} us")
     print(f"tracking_timer_overhead: {med['overhead']:.2f} us")
+    report("tracking_drain_over_raw_copy", await drain_over_raw_copy(url), ">=", 0.7)
 
 
 def main() -> None:

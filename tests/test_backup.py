@@ -173,7 +173,7 @@ def test_restore_refuses_a_non_empty_database_and_force_replaces_it(
         with pytest.raises(BackupError) as refused:
             restore(target, archive)
         message = one_line(str(refused.value))
-        assert "is not empty" in message and "--force" in message and "2 applied migrations" in message
+        assert "is not empty" in message and "--force" in message and "3 applied migrations" in message
         assert "9 tables in public: audit_logs, bot_settings, health_check_history, ...;" in message
         assert contents(target) == before  # untouched
 

@@ -99,3 +99,28 @@ def test_a_library_warning_carries_its_error_as_one_redacted_line(captured: io.S
     assert "exception" not in warning  # an expected, retried condition: no traceback
     assert warning["error"] == "ConnectionRefusedError: postgresql://bot:***@db:5432/alphapy refused"
     assert "ConnectionRefusedError" in error["exception"] and "hunter2secret" not in error["exception"]
+
+
+def test_an_event_below_the_level_is_never_rendered() -> None:
+    """Hot paths log at info (every settings change); at warning that must cost nothing."""
+    rendered: list[str] = []
+
+    class Watched(dict):  # type: ignore[type-arg]
+        """A field whose redaction (it walks every mapping) is seen."""
+
+        def items(self):  # type: ignore[no-untyped-def]
+            rendered.append("items")
+            return super().items()
+
+    stream = io.StringIO()
+    configure_logging("warning", "json", stream=stream)
+    try:
+        log = get_logger("test")
+        log.warning("kept", value=Watched())
+        assert rendered  # an event that is kept is rendered
+        kept = len(rendered)
+        log.info("settings.changed", value=Watched())
+    finally:
+        configure_logging("info", "json")
+    assert [event["event"] for event in events(stream)] == ["kept"]
+    assert len(rendered) == kept  # the info event was not even looked at

@@ -163,6 +163,10 @@ def test_a_database_migrated_before_the_records_is_backfilled_while_installed(da
             "DROP TABLE IF EXISTS shard_leases;"]),
         "core_0005_dashboard_usage": ("core", ["core_0004_shard_leases"], [
             "DROP TABLE IF EXISTS dashboard_usage_rollups;", "DROP TABLE IF EXISTS dashboard_usage_hours;"]),
+        "core_0006_settings_write": ("core", ["core_0005_dashboard_usage"], [
+            "DROP FUNCTION IF EXISTS alphapy_settings_write_many(BIGINT[], TEXT[], TEXT[], JSONB, TEXT[], BIGINT[], TEXT);",
+            "DROP FUNCTION IF EXISTS alphapy_settings_delete(BIGINT, TEXT, TEXT, BIGINT, TEXT, TEXT);",
+            "DROP FUNCTION IF EXISTS alphapy_settings_write(BIGINT, TEXT, TEXT, JSONB, TEXT, BIGINT, TEXT, TEXT);"]),
         HELLO: ("hello", ["core_0001_init"], ["DROP TABLE hello_greetings;"]),
     }
     assert uninstalled.rollback("hello") == [HELLO]

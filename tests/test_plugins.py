@@ -100,6 +100,112 @@ async def test_async_hooks_are_awaited_and_isolated() -> None:
     assert [r.plugin for r in results] == ["a", "b", "c", "d"]
 
 
+async def test_an_async_hook_runs_in_the_callers_task_without_a_task_of_its_own() -> None:
+    """A premium check runs on every gated command: wrapping each answer in a task of its
+    own (``asyncio.wait_for`` on Python 3.11) cost ten times the answer itself."""
+    seen: list[asyncio.Task[object] | None] = []
+
+    async def premium_status(user_id, guild_id):
+        seen.append(asyncio.current_task())
+        return {"active": True}
+
+    manager = PluginManager()
+    manager.register(_plugin("premium", premium_status=premium_status), "premium")
+    assert await manager.call_first("premium_status", user_id=1, guild_id=2) == {"active": True}
+    await manager.call_async("premium_status", user_id=1, guild_id=2, concurrent=False)
+    assert seen == [asyncio.current_task()] * 2
+
+
+async def test_a_plugins_own_timeout_error_is_reported_as_itself_not_as_ours() -> None:
+    async def premium_status(user_id, guild_id):
+        raise TimeoutError("the billing service did not answer")
+
+    manager = PluginManager()
+    manager.register(_plugin("premium", premium_status=premium_status), "premium")
+    [result] = await manager.call_async("premium_status", user_id=1, guild_id=2, timeout=30)
+    assert str(result.error) == "the billing service did not answer"
+
+
+async def test_events_a_plugin_logs_inside_its_hook_name_the_plugin() -> None:
+    import io
+
+    from alphapy.log import configure_logging, get_logger
+
+    async def health(bot):
+        get_logger("a plugin").warning("plugin.checked")
+        return {"status": "ok"}
+
+    stream = io.StringIO()
+    configure_logging("info", "json", stream=stream)
+    try:
+        manager = PluginManager()
+        manager.register(_plugin("reminders", health=health), "reminders")
+        await manager.call_async("health", bot=None)
+        get_logger("after").warning("outside.hook")
+    finally:
+        configure_logging("info", "json")
+    inside, outside = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert (inside["event"], inside["plugin"]) == ("plugin.checked", "reminders")
+    assert "plugin" not in outside
+
+
+async def test_a_short_time_limit_fires_while_a_longer_one_is_in_flight() -> None:
+    """All calls share one timer: a later call with an earlier deadline must re-arm it."""
+    never = asyncio.Event()
+
+    async def health(bot):
+        await never.wait()
+
+    manager = PluginManager()
+    manager.register(_plugin("stuck", health=health), "stuck")
+    long_call = asyncio.create_task(manager.call_async("health", timeout=60, bot=None))
+    await asyncio.sleep(0)
+    [short] = await asyncio.wait_for(manager.call_async("health", timeout=0.1, bot=None), 10)
+    assert isinstance(short.error, TimeoutError) and "took longer than 0.1 s" in str(short.error)
+    assert not long_call.done()
+    long_call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await long_call
+
+
+async def test_cancelling_the_caller_stays_a_cancellation_not_a_timeout() -> None:
+    started = asyncio.Event()
+
+    async def premium_status(user_id, guild_id):
+        started.set()
+        await asyncio.Event().wait()
+
+    manager = PluginManager()
+    manager.register(_plugin("premium", premium_status=premium_status), "premium")
+    caller = asyncio.create_task(manager.call_first("premium_status", user_id=1, guild_id=2, timeout=60))
+    await started.wait()
+    caller.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    # the caller's next hook call is not hit by a cancellation left behind
+    async def answer(user_id, guild_id):
+        return "yes"
+
+    manager.register(_plugin("a", premium_status=answer), "a")
+    assert await manager.call_first("premium_status", user_id=1, guild_id=2, timeout=60) == "yes"
+
+
+async def test_plugins_registered_after_a_call_are_called_next_time() -> None:
+    async def first(user_id, guild_id):
+        return None
+
+    async def second(user_id, guild_id):
+        return "second"
+
+    manager = PluginManager()
+    manager.register(_plugin("a", premium_status=first), "a")
+    assert await manager.call_first("premium_status", user_id=1, guild_id=2) is None
+    manager.register(_plugin("b", premium_status=second), "b")
+    assert await manager.call_first("premium_status", user_id=1, guild_id=2) == "second"
+    manager.mark_failed("b", "its answer was not a PremiumStatus")
+    assert await manager.call_first("premium_status", user_id=1, guild_id=2) is None
+
+
 async def test_first_non_none_answer_wins() -> None:
     async def no_opinion(user_id, guild_id):
         return None
@@ -159,7 +265,7 @@ def test_plugins_command_lists_versions_hooks_migrations_and_errors(install_test
     assert plugins["broken"]["error"].startswith("ImportError")
     assert plugins["hello"]["migrations"] == "0 applied, 1 pending"
     assert plugins["hello"]["hooks"] == ["health", "register_cogs", "register_migrations", "register_settings"]
-    assert report["core_migrations"] == "2 applied"
+    assert report["core_migrations"] == "3 applied"
 
     table = subprocess.run([sys.executable, "-m", "alphapy", "plugins"], env=env,
                            capture_output=True, text=True, timeout=60)

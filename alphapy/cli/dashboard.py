@@ -8,9 +8,6 @@ the emulator instead.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import signal
 from typing import Any
 
 from alphapy.cli import EXIT_OK, fail
@@ -34,10 +31,16 @@ def dashboard_command(_args: argparse.Namespace) -> int:
     config = load_config()
     if config.discord_token is None or config.discord_client_id is None or config.discord_client_secret is None:
         return fail(NEEDS_DISCORD)
+    import asyncio  # here, not at the top: `alphapy --help` imports every command module
+
     return asyncio.run(_serve(config))
 
 
 async def _serve(config: Any) -> int:
+    import asyncio
+    import contextlib
+    import signal
+
     from alphapy.dashboard.server import DashboardServer, options_from
     from alphapy.runtime import prepare
     from alphapy.services import Services

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import signal
 from typing import Any
 
 from alphapy.cli import EXIT_OK
@@ -34,10 +31,16 @@ def demo_command(_args: argparse.Namespace) -> int:
 
 
 def run_command(_args: argparse.Namespace) -> int:
+    import asyncio  # here, not at the top: `alphapy --help` imports every command module
+
     return asyncio.run(_serve())
 
 
 async def _serve() -> int:
+    import asyncio
+    import contextlib
+    import signal
+
     from alphapy.log import get_logger
     from alphapy.runner import BotRunner
     from alphapy.runtime import prepare

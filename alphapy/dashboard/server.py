@@ -6,15 +6,13 @@ so its OAuth2 client id and secret and its bot token are wired in automatically.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+if TYPE_CHECKING:  # imported by the functions that build the dashboard: a bot without one never does
+    from aiohttp import web
 
-from alphapy.config import Config
-from alphapy.dashboard.app import DashboardOptions, create_app
-from alphapy.dashboard.discord_api import DiscordAPI
-from alphapy.dashboard.overview import stale_after
-from alphapy.dashboard.session_secret import session_key
+    from alphapy.config import Config
+    from alphapy.dashboard.app import DashboardOptions
 
 NOT_CONFIGURED = ("The dashboard needs DISCORD_CLIENT_ID and DISCORD_CLIENT_SECRET (your application's "
                   "OAuth2 credentials); it is not started.")
@@ -26,6 +24,13 @@ class DashboardNotConfigured(Exception):
 
 def options_from(config: Config, services: Any, *, emulator: Any = None) -> DashboardOptions:
     """The dashboard's options for this process (the emulator's credentials when offline)."""
+    if emulator is None and (config.discord_client_id is None or config.discord_client_secret is None):
+        raise DashboardNotConfigured(NOT_CONFIGURED)  # before any import of the dashboard itself
+    from alphapy.dashboard.app import DashboardOptions
+    from alphapy.dashboard.discord_api import DiscordAPI
+    from alphapy.dashboard.overview import stale_after
+    from alphapy.dashboard.session_secret import session_key
+
     if emulator is not None:
         api = DiscordAPI(emulator.api_base, emulator.oauth2.client_id, emulator.oauth2.client_secret, emulator.token)
     else:
@@ -51,6 +56,10 @@ class DashboardServer:
         self.url = ""
 
     async def start(self) -> str:
+        from aiohttp import web
+
+        from alphapy.dashboard.app import create_app
+
         config = self.config
         self.options.public_url = (config.dashboard_public_url or "").rstrip("/")
         runner = web.AppRunner(create_app(self.options), access_log=None, handle_signals=False)

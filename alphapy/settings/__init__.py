@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from alphapy.exports import lazy_getattr
 from alphapy.settings.registry import (
     CORE_SCOPE,
     PLUGINS_SCOPE,
@@ -15,20 +16,27 @@ from alphapy.settings.registry import (
     UnknownSetting,
     declare_core_settings,
 )
-from alphapy.settings.service import (
-    HistoryNotFound,
-    InvalidSetting,
-    PremiumRequired,
-    SettingsError,
-    SettingsService,
-    SettingValue,
-    UnknownSettingError,
-)
-from alphapy.settings.store import HistoryEntry
 from alphapy.settings.types import SettingSpec, SettingType
 
 if TYPE_CHECKING:
     from alphapy.plugins import PluginManager
+    from alphapy.settings.service import (
+        HistoryNotFound as HistoryNotFound,
+        InvalidSetting as InvalidSetting,
+        PremiumRequired as PremiumRequired,
+        SettingsError as SettingsError,
+        SettingsService as SettingsService,
+        SettingValue as SettingValue,
+        UnknownSettingError as UnknownSettingError,
+    )
+    from alphapy.settings.store import HistoryEntry as HistoryEntry
+
+# The service (asyncio, the database) is imported when first used: ``alphapy --help``
+# only builds the registry, and should not pay for the rest.
+_EXPORTS = {name: "alphapy.settings.service" for name in (
+    "HistoryNotFound", "InvalidSetting", "PremiumRequired", "SettingsError", "SettingsService", "SettingValue",
+    "UnknownSettingError")} | {"HistoryEntry": "alphapy.settings.store"}
+__getattr__ = lazy_getattr(globals(), _EXPORTS)
 
 __all__ = [
     "CORE_SCOPE", "PLUGINS_SCOPE", "HistoryEntry", "HistoryNotFound", "InvalidSetting", "PremiumRequired",

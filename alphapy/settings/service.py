@@ -38,6 +38,7 @@ from alphapy.settings.types import (
     RoleType,
     SettingSpec,
 )
+from alphapy.settings.write_batch import WriteBatcher
 
 if TYPE_CHECKING:
     import asyncpg
@@ -128,6 +129,7 @@ class SettingsService:
         self._connected = asyncio.Event()
         self._subscribers: dict[str, list[tuple[OnNotify, OnReset]]] = {}
         self._stopping = False
+        self._writes = WriteBatcher(db)
         self.hits = 0
         self.misses = 0
         self.invalidations = 0
@@ -402,8 +404,7 @@ class SettingsService:
         spec = self.spec(scope, key)
         value = await self.validate(guild_id, spec, value, from_text=from_text, actor=actor)
         await self._check_premium(guild_id, spec, changed_by)
-        async with self.db.acquire() as conn:
-            entry = await store.write(conn, guild_id, scope, key, value, spec.type.name, changed_by)
+        entry = await self._writes.write(store.NewValue(guild_id, scope, key, value, spec.type.name, changed_by))
         self.invalidate(guild_id)
         log.info("settings.changed", guild_id=guild_id, setting=spec.full_name,
                  change=entry.change_type, by=changed_by, history_id=entry.id)

@@ -4,7 +4,9 @@ A change and its history row are written in one transaction, under a transaction
 advisory lock on the setting, so that concurrent writers of the same setting (two hosts,
 two shard processes) record a correct ``old_value`` and ``change_type`` each. The
 ``NOTIFY`` goes out in the same transaction: PostgreSQL delivers it on commit only, so
-no process drops its cache for a change that was rolled back.
+no process drops its cache for a change that was rolled back. All of it is one call of a
+server-side function (migration ``core_0006_settings_write``): one round trip per change
+instead of four, the whole cost of a write on a busy bot.
 """
 
 from __future__ import annotations
@@ -18,45 +20,23 @@ if TYPE_CHECKING:
 
 NOTIFY_CHANNEL = "alphapy_settings"
 
-_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))"
-
+# One statement, one round trip: the functions (migration core_0006_settings_write) take
+# the lock, change the value, write the history row and NOTIFY in the statement's own
+# transaction.
 _WRITE = """
-WITH old AS (
-    SELECT value FROM bot_settings WHERE guild_id = $1 AND scope = $2 AND key = $3
-), upsert AS (
-    INSERT INTO bot_settings (guild_id, scope, key, value, value_type, updated_by, updated_at)
-    VALUES ($1, $2, $3, $4, $5, $6, now())
-    ON CONFLICT (guild_id, scope, key) DO UPDATE
-        SET value = EXCLUDED.value, value_type = EXCLUDED.value_type,
-            updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at
-    RETURNING 1
-), history AS (
-    INSERT INTO settings_history
-        (guild_id, scope, key, old_value, new_value, value_type, changed_by, changed_at, change_type)
-    SELECT $1, $2, $3, (SELECT value FROM old), $4, $5, $6, now(),
-           coalesce($7, CASE WHEN EXISTS (SELECT 1 FROM old) THEN 'updated' ELSE 'created' END)
-    FROM upsert
-    RETURNING id, old_value, change_type, changed_at
-)
-SELECT h.id, h.old_value, h.change_type, h.changed_at,
-       pg_notify($8, $1::text || ':' || $2 || ':' || $3) AS notified
-FROM history h
+SELECT history_id AS id, previous AS old_value, kind AS change_type, at AS changed_at
+FROM alphapy_settings_write($1, $2, $3, $4, $5, $6, $7, $8)
+"""
+
+_WRITE_MANY = """
+SELECT history_id AS id, previous AS old_value, kind AS change_type, at AS changed_at
+FROM alphapy_settings_write_many($1, $2, $3, $4, $5, $6, $7) WITH ORDINALITY AS w
+ORDER BY w.ordinality
 """
 
 _DELETE = """
-WITH gone AS (
-    DELETE FROM bot_settings WHERE guild_id = $1 AND scope = $2 AND key = $3
-    RETURNING value, value_type
-), history AS (
-    INSERT INTO settings_history
-        (guild_id, scope, key, old_value, new_value, value_type, changed_by, changed_at, change_type)
-    SELECT $1, $2, $3, gone.value, 'null'::jsonb, gone.value_type, $4, now(), $5
-    FROM gone
-    RETURNING id, old_value, change_type, changed_at
-)
-SELECT h.id, h.old_value, h.change_type, h.changed_at,
-       pg_notify($6, $1::text || ':' || $2 || ':' || $3) AS notified
-FROM history h
+SELECT history_id AS id, previous AS old_value, kind AS change_type, at AS changed_at
+FROM alphapy_settings_delete($1, $2, $3, $4, $5, $6)
 """
 
 _LOAD_GUILD = "SELECT scope, key, value FROM bot_settings WHERE guild_id = $1"
@@ -100,10 +80,6 @@ class HistoryEntry:
         return cls(**dict(record))
 
 
-def _key(guild_id: int, scope: str, key: str) -> str:
-    return f"{guild_id}:{scope}:{key}"
-
-
 async def load_guild(conn: asyncpg.Connection, guild_id: int) -> dict[tuple[str, str], Any]:
     """Every stored value of one guild (defaults are not stored)."""
     rows = await conn.fetch(_LOAD_GUILD, guild_id)
@@ -121,14 +97,39 @@ async def write(
     change_type: str | None = None,
 ) -> HistoryEntry:
     """Store a value and its history row; ``change_type`` None means created/updated."""
-    async with conn.transaction():
-        await conn.execute(_LOCK, _key(guild_id, scope, key))
-        row = await conn.fetchrow(
-            _WRITE, guild_id, scope, key, value, value_type, changed_by, change_type, NOTIFY_CHANNEL
-        )
+    row = await conn.fetchrow(
+        _WRITE, guild_id, scope, key, value, value_type, changed_by, change_type, NOTIFY_CHANNEL
+    )
     assert row is not None
     return HistoryEntry(row["id"], guild_id, scope, key, row["old_value"], value, value_type,
                         changed_by, row["changed_at"], row["change_type"])
+
+
+@dataclass(frozen=True)
+class NewValue:
+    """One write of :func:`write_many`: a value for one guild's setting, and who set it."""
+
+    guild_id: int
+    scope: str
+    key: str
+    value: Any
+    value_type: str
+    changed_by: int | None
+
+
+async def write_many(conn: asyncpg.Connection, writes: list[NewValue]) -> list[HistoryEntry]:
+    """Store several values in one statement and one transaction, in the order given, each
+    with the history row :func:`write` would have written; one entry per write."""
+    rows = await conn.fetch(
+        _WRITE_MANY,
+        [w.guild_id for w in writes], [w.scope for w in writes], [w.key for w in writes],
+        [w.value for w in writes], [w.value_type for w in writes], [w.changed_by for w in writes],
+        NOTIFY_CHANNEL,
+    )
+    if len(rows) != len(writes):
+        raise RuntimeError(f"{len(writes)} settings written, {len(rows)} history rows returned")
+    return [HistoryEntry(row["id"], w.guild_id, w.scope, w.key, row["old_value"], w.value, w.value_type,
+                         w.changed_by, row["changed_at"], row["change_type"]) for w, row in zip(writes, rows, strict=True)]
 
 
 async def delete(
@@ -140,9 +141,7 @@ async def delete(
     change_type: str = "deleted",
 ) -> HistoryEntry | None:
     """Remove a stored value (back to the default); None when nothing was stored."""
-    async with conn.transaction():
-        await conn.execute(_LOCK, _key(guild_id, scope, key))
-        row = await conn.fetchrow(_DELETE, guild_id, scope, key, changed_by, change_type, NOTIFY_CHANNEL)
+    row = await conn.fetchrow(_DELETE, guild_id, scope, key, changed_by, change_type, NOTIFY_CHANNEL)
     if row is None:
         return None
     return HistoryEntry(row["id"], guild_id, scope, key, row["old_value"], None, None,

@@ -19,8 +19,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
 from alphapy import fit
 from alphapy_onboarding.questions import EMAIL_MAX, FollowUp, Question, QuestionSpec, Rule
 
@@ -222,6 +220,8 @@ def check_text(raw: Any, limit: int) -> str:
 
 def check_email(raw: Any) -> str:
     """A syntactically valid address, normalised (no DNS look-up: that is slow and leaks)."""
+    from email_validator import EmailNotValidError, validate_email  # on first use: not at every start
+
     text = check_text(raw, EMAIL_MAX)
     try:
         valid = validate_email(text, check_deliverability=False)

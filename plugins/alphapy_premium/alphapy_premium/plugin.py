@@ -8,6 +8,7 @@ answers it through the process's :class:`~alphapy_premium.service.PremiumService
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Coroutine
 from importlib.abc import Traversable
 from importlib.resources import files
@@ -65,12 +66,19 @@ async def startup(bot: AlphapyBot) -> None:
     bot.scheduler.every(PURGE_TASK, 6 * 3600, service.purge_events)
 
 
+@functools.cache
+def _premium_cog() -> type[PremiumCog]:
+    """The cog class, imported once on first use: an import inside ``premium_status`` would
+    cost about as much as a cached answer, on every premium check."""
+    from alphapy_premium.cog import PremiumCog
+
+    return PremiumCog
+
+
 def _running_service(bot: discord.Client | None) -> PremiumService | None:
     """The process's premium service, which the premium cog owns; None before ``startup``
     made it, after ``shutdown``, or without a bot (the command line)."""
-    from alphapy_premium.cog import PremiumCog
-
-    cog = PremiumCog.find(bot)
+    cog = _premium_cog().find(bot)
     return cog.running_service if cog is not None else None
 
 

@@ -73,7 +73,6 @@ class RemindersCog(PluginCog, plugin="reminders"):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ListPageButton, ForgetEventButton)
-        asyncio.get_running_loop().run_in_executor(self._dates, embeds.warm_up)
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(ListPageButton, ForgetEventButton)

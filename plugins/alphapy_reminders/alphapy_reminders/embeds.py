@@ -21,7 +21,8 @@ different starts without a field saying which one is *the* start. Fields named l
 
 The function is pure (the embed as a dict, the timezone and "now" in; an event out) and
 synchronous: ``dateparser`` takes a few milliseconds per text (about 150 ms for its first
-call), so the cog runs it in a worker thread.
+call, which imports it: not at start, where its language data would cost every bot's
+memory), so the cog runs it in a worker thread.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-__all__ = ["DetectedEvent", "detect_event", "warm_up"]
+__all__ = ["DetectedEvent", "detect_event"]
 
 LANGUAGES = ["en", "nl"]
 TITLE_MAX = 100
@@ -377,8 +378,3 @@ def detect_event(embed: Mapping[str, Any], tz: ZoneInfo, now: datetime) -> Detec
     if start is None:
         return None
     return DetectedEvent(title, start, _location(entries), "text")
-
-
-def warm_up() -> None:
-    """Load dateparser's language data once (about 150 ms) before the first announcement."""
-    _parse_written("Saturday 14 December 20:00", ZoneInfo("UTC"), datetime.now(UTC))

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from PIL import Image, UnidentifiedImageError
+if TYPE_CHECKING:  # Pillow is imported by the functions that decode: not at start, for every bot
+    from PIL import Image
 
 FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 MAX_PIXELS = 40_000_000  # a 40-megapixel screenshot is already absurd
@@ -73,6 +75,8 @@ def check_screenshot(data: bytes, max_bytes: int) -> Screenshot:
     kind = sniff(data)
     if kind is None:
         raise NotAcceptable("That file is not a screenshot I can read: please send a PNG, JPEG or WebP image.")
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with Image.open(io.BytesIO(data), formats=[kind]) as image:
             width, height = image.size
@@ -92,6 +96,8 @@ def check_screenshot(data: bytes, max_bytes: int) -> Screenshot:
 
 def _flatten(image: Image.Image) -> Image.Image:
     """RGB, with any transparency laid on white (as a viewer would show it)."""
+    from PIL import Image
+
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -101,6 +107,8 @@ def _flatten(image: Image.Image) -> Image.Image:
 
 def difference_hash(image: Image.Image, size: int = HASH_SIZE) -> int:
     """A ``size * size``-bit dHash: neighbours compared on a ``(size + 1) x size`` greyscale."""
+    from PIL import Image
+
     small = image.convert("L").resize((size + 1, size), Image.Resampling.LANCZOS)
     pixels = small.tobytes()
     value = 0
@@ -117,10 +125,14 @@ def hamming(a: int, b: int) -> int:
 
 def _pixels_only(image: Image.Image) -> Image.Image:
     """The same pixels in a new image: no ``info``, so nothing of the member's file to save."""
+    from PIL import Image
+
     return Image.frombytes(image.mode, image.size, image.tobytes())
 
 
 def _copy_for_model(image: Image.Image, kind: str) -> bytes:
+    from PIL import Image
+
     copy = image
     if max(image.size) > MAX_SIDE_FOR_MODEL:
         copy = image.copy()
