@@ -40,7 +40,7 @@ INSERT INTO dashboard_usage_rollups (guild_id, rolled_from, rolled_until) VALUES
 ON CONFLICT (guild_id) DO UPDATE SET rolled_from = EXCLUDED.rolled_from, rolled_until = EXCLUDED.rolled_until
 """
 # one roller per guild at a time (two processes' upserts of the same hours could deadlock)
-LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('alphapy.dashboard_usage'), ($1 % 2147483647)::int)"
+LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('alphapy.dashboard_usage:' || $1::bigint, 0))"
 PRUNE_SQL = "DELETE FROM dashboard_usage_hours WHERE guild_id = $1 AND hour < $2"
 INFINITY = datetime.max.replace(tzinfo=UTC)
 ROLLED_SQL = """
