@@ -115,6 +115,8 @@ _EXPORTS: dict[str, str] = {
     "PageContext": "alphapy.dashboard.page_context",
     "WebUser": "alphapy.dashboard.page_context",
     "bot_of": "alphapy.web",
+    "ChartBar": "alphapy.dashboard.plugin_charts",
+    "chart_figure": "alphapy.dashboard.plugin_charts",
     # The types hooks receive.
     "RegisterSetting": "alphapy.hookspecs",
     "SubParsers": "alphapy.hookspecs",
@@ -177,6 +179,7 @@ if TYPE_CHECKING:
     )
     from alphapy.config import ProcessSettings as ProcessSettings
     from alphapy.dashboard.page_context import PageContext as PageContext, WebUser as WebUser
+    from alphapy.dashboard.plugin_charts import ChartBar as ChartBar, chart_figure as chart_figure
     from alphapy.dashboard.plugin_pages import (
         DashboardPages as DashboardPages,
         PageAccess as PageAccess,

@@ -23,6 +23,7 @@ from alphapy.dashboard.csrf import csrf_protect, csrf_token
 from alphapy.dashboard.discord_api import DiscordAPI
 from alphapy.dashboard.guild_data import GuildDirectory, install_rest_checks
 from alphapy.dashboard.keys import ACCESS_KEY, GUILDS_KEY, LOGIN_LIMIT_KEY, OPTIONS_KEY, WRITE_LIMIT_KEY, Handler
+from alphapy.dashboard.plugin_charts import chart_figure
 from alphapy.dashboard.ratelimit import TokenBuckets
 from alphapy.dashboard.render import refuse
 from alphapy.dashboard.security import security_headers
@@ -79,10 +80,11 @@ def create_app(options: DashboardOptions) -> web.Application:
     app[WRITE_LIMIT_KEY] = TokenBuckets(options.writes_per_minute, options.burst, options.clock)
     app[GUILDS_KEY] = GuildDirectory(options.api, options.clock)
     install_rest_checks(options.settings, app[GUILDS_KEY])
-    aiohttp_jinja2.setup(
+    jinja = aiohttp_jinja2.setup(
         app, loader=plugin_routes.setup(app, options.plugins, HERE / "templates"), autoescape=True,
         context_processors=[_page_context],
     )
+    jinja.globals["chart_figure"] = chart_figure
     app.router.add_routes(auth.routes())
     app.router.add_routes(pages.routes())
     app.router.add_routes(history.routes())
