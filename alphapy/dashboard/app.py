@@ -24,6 +24,7 @@ from alphapy.dashboard.discord_api import DiscordAPI
 from alphapy.dashboard.guild_data import GuildDirectory, install_rest_checks
 from alphapy.dashboard.keys import ACCESS_KEY, GUILDS_KEY, LOGIN_LIMIT_KEY, OPTIONS_KEY, WRITE_LIMIT_KEY, Handler
 from alphapy.dashboard.plugin_charts import chart_figure
+from alphapy.dashboard.plugin_static import static_url_helper
 from alphapy.dashboard.ratelimit import TokenBuckets
 from alphapy.dashboard.render import refuse
 from alphapy.dashboard.security import security_headers
@@ -85,6 +86,7 @@ def create_app(options: DashboardOptions) -> web.Application:
         context_processors=[_page_context],
     )
     jinja.globals["chart_figure"] = chart_figure
+    jinja.globals["static_url"] = static_url_helper(app[plugin_routes.PAGES_KEY].static_folders)
     app.router.add_routes(auth.routes())
     app.router.add_routes(pages.routes())
     app.router.add_routes(history.routes())

@@ -135,9 +135,9 @@ class PageContext:
                      status: int = 200) -> web.Response:
         """Render ``<plugin>/<file>.html`` (it extends ``base.html``) with the core's values added:
         ``guild_id``, ``guild_name``, ``user``, ``flash`` (the pending sentence, shown once) and
-        ``csrf_token`` for the forms."""
+        ``csrf_token`` for the forms; ``page_plugin`` tells ``static_url`` whose files to link."""
         values = {"guild_id": self.guild_id, "guild_name": self.guild_name, "user": self.user,
                   "level": self.level, "flash": self.session.pop(NOTICE_KEY, None),
-                  "csrf_token": self.csrf_token, "page_url": self.url}
+                  "csrf_token": self.csrf_token, "page_url": self.url, "page_plugin": self.page.plugin}
         values.update(context or {})
         return aiohttp_jinja2.render_template(template, self.request, values, status=status)

@@ -40,6 +40,7 @@ FIELD_LIMITS = {"question": q.QUESTION_MAX, "options": q.JSON_MAX, "followup": q
 
 def register(pages: DashboardPages) -> None:
     pages.templates(files(__package__) / "templates")
+    pages.static(files(__package__) / "static")  # editor.js: drag to reorder, live preview
     pages.server_page("", overview, title="Onboarding", access="host")
     pages.server_page("questions", add_question, access="host", methods=("POST",))
     pages.server_page("question-preview", preview_question, access="host", methods=("POST",))
