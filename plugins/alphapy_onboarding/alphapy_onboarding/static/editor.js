@@ -85,7 +85,7 @@
       let text;
       try {
         const answer = await fetch(button.formAction, {
-          method: "POST", body: body, credentials: "same-origin", headers: {"X-Requested-With": "preview"},
+          method: "POST", body: body, credentials: "same-origin", headers: {"X-Live-Preview": "1"},
         });
         text = await answer.text();
       } catch (error) {
