@@ -17,9 +17,10 @@ from aiohttp_session import Session
 from alphapy import authority
 from alphapy.dashboard.discord_api import DiscordAPIError, MyGuild
 from alphapy.dashboard.guild_data import DISCORD_DOWN, GuildDirectory
-from alphapy.dashboard.keys import GUILDS_KEY
+from alphapy.dashboard.keys import GUILDS_KEY, OPTIONS_KEY
 from alphapy.dashboard.plugin_pages import PageAccess, PluginPage
 from alphapy.errors import UserError
+from alphapy.premium_features import PremiumFeature, premium_features
 from alphapy.settings.types import GRANT
 from alphapy.web import bot_of
 
@@ -100,6 +101,17 @@ class PageContext:
         if self.guild_id is None:
             raise LookupError("a your-page has no server; read settings on server pages")
         return await self.settings.get(self.guild_id, self.plugin, key)
+
+    async def premium_features(self) -> list[PremiumFeature]:
+        """What premium unlocks, as the plugins declare it (``premium_features`` hook): on a
+        server page only the plugins switched on in that server, since the others unlock
+        nothing there."""
+        features = premium_features(self.request.app[OPTIONS_KEY].plugins)
+        if self.guild_id is None:
+            return features
+        switched_on = {plugin: await self.settings.is_enabled(self.guild_id, plugin)
+                       for plugin in {feature.plugin for feature in features}}
+        return [feature for feature in features if switched_on[feature.plugin]]
 
     async def role_judge(self, purpose: str = GRANT) -> RoleJudge:
         """The core's role rule for this web user in this server, as ``/settings set`` applies it:
