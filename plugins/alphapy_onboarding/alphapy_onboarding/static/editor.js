@@ -4,7 +4,7 @@
 "use strict";
 
 (function () {
-  const PREVIEW_DELAY_MS = 600;
+  const PREVIEW_DELAY_MS = 700;
 
   // --- drag to reorder: posts the same move form as the buttons --------------------------------
 
@@ -78,10 +78,14 @@
     form.parentNode.insertBefore(region, form);
     let timer = null;
     let latest = 0;
+    let lastAsked = "";
 
     async function refresh() {
-      const asked = ++latest;
       const body = new URLSearchParams(new FormData(form));
+      // each preview is a POST counted against the dashboard's write limit: ask only for a change
+      if (body.toString() === lastAsked) return;
+      lastAsked = body.toString();
+      const asked = ++latest;
       let text;
       try {
         const answer = await fetch(button.formAction, {
