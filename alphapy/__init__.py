@@ -52,6 +52,7 @@ _EXPORTS: dict[str, str] = {
     "ProcessSettings": "alphapy.config",
     "has_premium": "alphapy.premium",
     "PremiumStatus": "alphapy.premium",
+    "PremiumFeature": "alphapy.premium_features",
     "DueWork": "alphapy.scheduler",
     "notify_due": "alphapy.scheduler",
     "utcnow": "alphapy.clock",
@@ -115,6 +116,8 @@ _EXPORTS: dict[str, str] = {
     "PageContext": "alphapy.dashboard.page_context",
     "WebUser": "alphapy.dashboard.page_context",
     "bot_of": "alphapy.web",
+    "ChartBar": "alphapy.dashboard.plugin_charts",
+    "chart_figure": "alphapy.dashboard.plugin_charts",
     # The types hooks receive.
     "RegisterSetting": "alphapy.hookspecs",
     "SubParsers": "alphapy.hookspecs",
@@ -177,6 +180,7 @@ if TYPE_CHECKING:
     )
     from alphapy.config import ProcessSettings as ProcessSettings
     from alphapy.dashboard.page_context import PageContext as PageContext, WebUser as WebUser
+    from alphapy.dashboard.plugin_charts import ChartBar as ChartBar, chart_figure as chart_figure
     from alphapy.dashboard.plugin_pages import (
         DashboardPages as DashboardPages,
         PageAccess as PageAccess,
@@ -206,6 +210,7 @@ if TYPE_CHECKING:
     from alphapy.personal_data import one_line as one_line, remove_personal_data as remove_personal_data
     from alphapy.plugins import PluginManager as PluginManager, UnknownHook as UnknownHook
     from alphapy.premium import PremiumStatus as PremiumStatus, has_premium as has_premium
+    from alphapy.premium_features import PremiumFeature as PremiumFeature
     from alphapy.privacy import export_user as export_user, forget_user as forget_user
     from alphapy.redaction import describe_exception as describe_exception
     from alphapy.scheduler import DueWork as DueWork, notify_due as notify_due, shard_of as shard_of

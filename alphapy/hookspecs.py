@@ -175,6 +175,19 @@ def premium_status(
 
 
 @hookspec
+def premium_features() -> list[str]:  # type: ignore[empty-body]  # a spec: never run
+    """What premium unlocks in this plugin: one sentence per feature, for hosts.
+
+    The premium plugin's host page lists them under "What premium unlocks", by plugin, for
+    the plugins switched on in that server (a plugin gating a feature with
+    :func:`alphapy.premium.has_premium` says so here, or hosts never learn of it). Name the
+    feature and the figure a host compares (a limit and the setting that holds it), in plain
+    words: "Up to 500 reminders in a server instead of 50 (reminders.premium_max_per_guild)."
+    Return an empty list when premium changes nothing in this plugin.
+    """
+
+
+@hookspec
 def register_demo(tour: Tour) -> None:
     """Add this plugin's chapter to ``alphapy demo``: ``tour.chapter(title, steps)``.
 

@@ -31,6 +31,8 @@ from alphapy.dashboard.keys import (
     WRITE_LIMIT_KEY,
     Handler,
 )
+from alphapy.dashboard.plugin_charts import chart_figure
+from alphapy.dashboard.plugin_static import static_url_helper
 from alphapy.dashboard.ratelimit import TokenBuckets
 from alphapy.dashboard.render import refuse
 from alphapy.dashboard.security import security_headers
@@ -91,10 +93,12 @@ def create_app(options: DashboardOptions) -> web.Application:
     app[CHECK_LIMIT_KEY] = TokenBuckets(options.checks_per_minute, options.burst * 2, options.clock)
     app[GUILDS_KEY] = GuildDirectory(options.api, options.clock)
     install_rest_checks(options.settings, app[GUILDS_KEY])
-    aiohttp_jinja2.setup(
+    jinja = aiohttp_jinja2.setup(
         app, loader=plugin_routes.setup(app, options.plugins, HERE / "templates"), autoescape=True,
         context_processors=[_page_context],
     )
+    jinja.globals["chart_figure"] = chart_figure
+    jinja.globals["static_url"] = static_url_helper(app[plugin_routes.PAGES_KEY].static_folders)
     app.router.add_routes(auth.routes())
     app.router.add_routes(pages.routes())
     app.router.add_routes(history.routes())

@@ -56,11 +56,13 @@ def _number(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def bar_chart(points: Sequence[ChartPoint], *, chart_id: str, title: str, description: str) -> Markup:
+def bar_chart(points: Sequence[ChartPoint], *, chart_id: str, title: str, description: str,
+              unit: str = "uses", show_failed: bool = True) -> Markup:
     """An SVG bar chart of ``points`` with value and bucket labels on its axes.
 
     ``chart_id`` prefixes the ids of the title and description (``aria-labelledby``), so
-    several charts can share a page.
+    several charts can share a page. ``unit`` names what a bar counts in its tooltip; a chart
+    with nothing that can fail passes ``show_failed=False`` so its tooltips don't say "0 failed".
     """
     prefix = _ID_UNSAFE.sub("-", chart_id.lower()) or "chart"
     title_id, desc_id = f"{prefix}-title", f"{prefix}-desc"
@@ -84,7 +86,9 @@ def bar_chart(points: Sequence[ChartPoint], *, chart_id: str, title: str, descri
         x = LEFT + band * index + (band - bar_width) / 2
         height = plot_height * point.value / top_value
         failed_height = plot_height * min(point.failed, point.value) / top_value
-        tip = f"{point.name}: {_number(point.value)} uses, {_number(point.failed)} failed"
+        tip = f"{point.name}: {_number(point.value)} {unit}"
+        if show_failed:
+            tip += f", {_number(point.failed)} failed"
         parts.append(f'<g class="chart-bar"><title>{escape(tip)}</title>')
         parts.append(f'<rect class="chart-ok" x="{x:.1f}" y="{TOP + plot_height - height:.1f}" '
                      f'width="{bar_width:.1f}" height="{height:.1f}"/>')

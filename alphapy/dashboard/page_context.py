@@ -17,9 +17,10 @@ from aiohttp_session import Session
 from alphapy import authority
 from alphapy.dashboard.discord_api import DiscordAPIError, MyGuild
 from alphapy.dashboard.guild_data import DISCORD_DOWN, GuildDirectory
-from alphapy.dashboard.keys import GUILDS_KEY
+from alphapy.dashboard.keys import GUILDS_KEY, OPTIONS_KEY
 from alphapy.dashboard.plugin_pages import PageAccess, PluginPage
 from alphapy.errors import UserError
+from alphapy.premium_features import PremiumFeature, premium_features
 from alphapy.settings.types import GRANT
 from alphapy.web import bot_of
 
@@ -101,6 +102,17 @@ class PageContext:
             raise LookupError("a your-page has no server; read settings on server pages")
         return await self.settings.get(self.guild_id, self.plugin, key)
 
+    async def premium_features(self) -> list[PremiumFeature]:
+        """What premium unlocks, as the plugins declare it (``premium_features`` hook): on a
+        server page only the plugins switched on in that server, since the others unlock
+        nothing there."""
+        features = premium_features(self.request.app[OPTIONS_KEY].plugins)
+        if self.guild_id is None:
+            return features
+        switched_on = {plugin: await self.settings.is_enabled(self.guild_id, plugin)
+                       for plugin in {feature.plugin for feature in features}}
+        return [feature for feature in features if switched_on[feature.plugin]]
+
     async def role_judge(self, purpose: str = GRANT) -> RoleJudge:
         """The core's role rule for this web user in this server, as ``/settings set`` applies it:
         their standing and the bot's, and the server's roles, read afresh from Discord once, so a
@@ -135,9 +147,9 @@ class PageContext:
                      status: int = 200) -> web.Response:
         """Render ``<plugin>/<file>.html`` (it extends ``base.html``) with the core's values added:
         ``guild_id``, ``guild_name``, ``user``, ``flash`` (the pending sentence, shown once) and
-        ``csrf_token`` for the forms."""
+        ``csrf_token`` for the forms; ``page_plugin`` tells ``static_url`` whose files to link."""
         values = {"guild_id": self.guild_id, "guild_name": self.guild_name, "user": self.user,
                   "level": self.level, "flash": self.session.pop(NOTICE_KEY, None),
-                  "csrf_token": self.csrf_token, "page_url": self.url}
+                  "csrf_token": self.csrf_token, "page_url": self.url, "page_plugin": self.page.plugin}
         values.update(context or {})
         return aiohttp_jinja2.render_template(template, self.request, values, status=status)

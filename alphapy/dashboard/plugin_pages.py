@@ -92,6 +92,7 @@ class DashboardPages:
         self.plugin = plugin
         self.pages: list[PluginPage] = []
         self.template_folder: Path | None = None
+        self.static_folder: Path | None = None
 
     def server_page(self, path: str, handler: PageHandler, *, title: str | None = None,
                     access: PageAccess = "host", methods: Iterable[str] = ("GET",),
@@ -112,6 +113,14 @@ class DashboardPages:
         self.template_folder = Path(str(folder))
         if not self.template_folder.is_dir():
             raise PageRegistrationError(f"the templates folder {self.template_folder} does not exist")
+
+    def static(self, folder: str | Path | Any) -> None:
+        """This plugin's CSS and JavaScript, served at ``/static/plugins/<plugin>/<file>``; a
+        template links one with ``{{ static_url("editor.js") }}``. The dashboard refuses inline
+        script, so a page's script lives here."""
+        self.static_folder = Path(str(folder))
+        if not self.static_folder.is_dir():
+            raise PageRegistrationError(f"the static folder {self.static_folder} does not exist")
 
     def _add(self, kind: PageKind, path: str, handler: PageHandler, title: str | None, methods: Iterable[str],
              access: PageAccess, staff_setting: str) -> PluginPage:
@@ -142,11 +151,14 @@ class PageRegistry:
 
     pages: list[PluginPage] = field(default_factory=list)
     template_folders: dict[str, Path] = field(default_factory=dict)
+    static_folders: dict[str, Path] = field(default_factory=dict)
 
     def add(self, registered: DashboardPages) -> None:
         self.pages.extend(registered.pages)
         if registered.template_folder is not None:
             self.template_folders[registered.plugin] = registered.template_folder
+        if registered.static_folder is not None:
+            self.static_folders[registered.plugin] = registered.static_folder
 
     def server_menu(self) -> list[PluginPage]:
         return [p for p in self.pages if p.kind == "server" and p.in_menu]

@@ -18,6 +18,7 @@ import jinja2
 from aiohttp import web
 from aiohttp_session import get_session
 
+from alphapy.dashboard import plugin_static
 from alphapy.dashboard.csrf import csrf_token
 from alphapy.dashboard.discord_api import DiscordAPIError
 from alphapy.dashboard.keys import OPTIONS_KEY, Handler
@@ -50,6 +51,7 @@ def setup(app: web.Application, plugins: Any, core_templates: Path) -> jinja2.Ba
     folder, then each plugin's as ``<plugin>/<file>`` (never shadowing the core's)."""
     app[PAGES_KEY] = registry = collect_pages(plugins)
     app.router.add_routes(routes(registry))
+    app.router.add_routes(plugin_static.routes(registry.static_folders))  # before the core's /static/
     plugin_folders = {name: jinja2.FileSystemLoader(folder) for name, folder in registry.template_folders.items()}
     return jinja2.ChoiceLoader([jinja2.FileSystemLoader(core_templates), jinja2.PrefixLoader(plugin_folders)])
 

@@ -39,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "find_chromium": "alphapy.testing.browser",
     "open_browser_page": "alphapy.testing.browser",
     "DashboardFlow": "alphapy.testing.dashboard_flows",
+    "chart_bars": "alphapy.testing.charts",
     # A plugin's demo chapter, run on its own.
     "build_demo_guild": "alphapy.demo",
     "run_steps_alone": "alphapy.demo.tour",
@@ -137,4 +138,5 @@ if TYPE_CHECKING:  # pages in a real browser
         find_chromium as find_chromium,
         open_browser_page as open_browser_page,
     )
+    from alphapy.testing.charts import chart_bars as chart_bars
     from alphapy.testing.dashboard_flows import DashboardFlow as DashboardFlow

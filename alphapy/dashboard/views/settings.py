@@ -139,8 +139,16 @@ async def reset(request: web.Request) -> web.StreamResponse:
 CHECK_SUFFIX = "/check"
 
 
+LIVE_HEADER = "X-Live-Preview"
+"""Sent by a page's script when it asks while the host types (a plugin's live preview)."""
+
+
 def is_check(request: web.Request) -> bool:
-    """A live check (rate-limited apart from the writes): a POST to a setting's ``/check``."""
+    """A live check, rate-limited apart from the writes so typing never uses up the saves: a
+    POST to a setting's ``/check``, or a plugin page's preview sent with ``X-Live-Preview``
+    (such an answer never saves; the check bucket is limited all the same)."""
+    if request.headers.get(LIVE_HEADER) == "1":
+        return True
     return request.path.startswith("/guilds/") and request.path.endswith(CHECK_SUFFIX)
 
 

@@ -208,7 +208,8 @@ async def search_analytics(ctx: PageContext) -> web.StreamResponse:
         missing = await store.top_queries(conn, ctx.guild_id, since, empty_only=True, limit=20)
     return await ctx.render("faq/searches.html", {
         "period": period, "periods": PERIOD_LABELS, "totals": totals, "top": top, "missing": missing,
-        "most": max([r["times"] for r in top] + [1]),
+        "top_bars": [(r["query"], r["times"]) for r in top],
+        "missing_bars": [(r["query"], r["times"]) for r in missing],
         "rate": round(100 * totals["empty"] / totals["searches"]) if totals["searches"] else 0,
     })
 

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 import pytest
-from alphapy_onboarding.dashboard import BAD_PAGE, BAD_POSITION, BAD_TYPE, NO_SUCH_QUESTION
+from alphapy_onboarding.dashboard import BAD_PAGE, BAD_POSITION, BAD_TYPE, LIVE_PREVIEW_HEADER, NO_SUCH_QUESTION
 
 from alphapy.testing import DashboardBrowser, P, WebPage
 
@@ -283,6 +283,27 @@ async def test_the_question_form_previews_what_a_member_sees_without_saving(dash
     assert sentence_of(refused) == "The question is a select question: give it 2 to 25 options."
     assert await bot.db.fetchval("SELECT question FROM guild_onboarding_questions WHERE id = $1",
                                  question) == "Old text?"
+
+
+async def test_the_editor_script_is_linked_and_its_live_previews_answer_200(dashboard_url, bot, guild, ob) -> None:
+    """``editor.js`` asks the Preview address as the host types (``X-Live-Preview: 1``): an
+    unfinished question is its sentence, answered 200 so the browser logs no failed load; the
+    Preview button's own post still answers 400."""
+    unfinished = {"question": "Q", "type": "select", "options": '["Only one"]'}
+    async with DashboardBrowser(dashboard_url) as browser:
+        await browser.log_in(ob.host)
+        editor = await browser.get(page_of(guild))
+        script = re.search(r'<script src="(/static/plugins/onboarding/editor\.js\?v=\w+)" defer>', editor.text)
+        assert script is not None
+        async with browser.http.get(dashboard_url + script.group(1)) as served:
+            assert served.status == 200 and "postMove" in await served.text()
+        form = {"csrf_token": browser.csrf_token, **unfinished}
+        async with browser.http.post(dashboard_url + page_of(guild, "question-preview"), data=form,
+                                     headers={LIVE_PREVIEW_HEADER: "1"}) as live:
+            assert live.status == 200
+            assert "give it 2 to 25 options." in await live.text()
+        assert (await browser.post(page_of(guild, "question-preview"), unfinished)).status == 400
+    assert await bot.db.fetchval("SELECT count(*) FROM guild_onboarding_questions") == 0
 
 
 async def test_members_who_finished_are_listed_and_reset_from_the_page(dashboard_url, emulator, bot, guild,

@@ -141,9 +141,13 @@ async def server_premium(ctx: PageContext) -> web.StreamResponse:
     for sub in running:
         tiers[sub.tier] = tiers.get(sub.tier, 0) + 1
     unlocks = [spec for spec in ctx.settings.registry.specs() if spec.premium]
+    features: dict[str, list[str]] = {}
+    for feature in await ctx.premium_features():
+        features.setdefault(feature.plugin, []).append(feature.sentence)
     return await ctx.render("premium/server.html", {
         "running": len(running), "more": any(len(batch) == SUPPORTERS_COUNTED for batch in batches), "tiers": sorted(tiers.items()), "cancelled": sum(s.status == "cancelled" for s in running),
         "mine": mine,
         "cooldown": timedelta(days=await ctx.setting("transfer_cooldown_days")).days, "unlocks": unlocks,
+        "features": features,
     })
 

@@ -45,6 +45,17 @@ def register_settings(register: RegisterSetting) -> None:
 
 
 @hookimpl
+def premium_features() -> list[str]:
+    """The two things ``has_premium`` gates in this plugin (``cog.py``, ``delivery.py``)."""
+    return [
+        "Images on reminders: a member with premium may add an image (a file of up to 8 MB, or a link) "
+        "to a reminder, posted with it each time while its creator has premium.",
+        "A higher reminder limit: a member with premium may add reminders until the server holds 500 "
+        "instead of 50 (settings reminders.premium_max_per_guild and reminders.max_per_guild).",
+    ]
+
+
+@hookimpl
 def register_cogs(bot: AlphapyBot) -> PluginCog:
     from alphapy_reminders.cog import RemindersCog
 

@@ -275,7 +275,7 @@ async def statistics(ctx: PageContext) -> web.StreamResponse:
     daily = [(d["day"], d["tickets"]) for d in (latest["snapshot"].get("daily", []) if latest else [])]
     return await ctx.render("tickets/stats.html", {
         "period": period, "periods": PERIODS, "latest": latest, "snapshots": snapshots, "counts": counts,
-        "most": max([n for _, n in counts] + [1]), "daily": daily, "busiest": max([n for _, n in daily] + [1]),
+        "daily": daily,
         "duration": duration, "clock": await _clock(ctx),
     })
 

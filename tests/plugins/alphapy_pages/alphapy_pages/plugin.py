@@ -42,6 +42,7 @@ async def mine(ctx):
 @hookimpl
 def register_dashboard(pages):
     pages.templates(files(__package__) / "templates")
+    pages.static(files(__package__) / "static")
     pages.server_page("host", board, title="Host board", access="host")
     pages.server_page("host", write_note, methods=["POST"], access="host")
     pages.server_page("staff", board, title="Staff board", access="staff")
