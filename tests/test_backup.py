@@ -18,6 +18,7 @@ from psycopg.types.json import Jsonb
 from alphapy.db import backup as backup_module
 from alphapy.db.backup import BackupError, Tool, backup, libpq_arguments, restore, select_tool
 from alphapy.testing.database import TestDatabaseServer
+from tests.schema_queries import CORE_MIGRATIONS
 
 WHEN = datetime(2024, 2, 29, 23, 59, 58, 123456, tzinfo=timezone.utc)
 UNICODE = "Café ☕ – 日本語 🎉 \"quoted\" \\ back\nslash"
@@ -109,14 +110,14 @@ def test_round_trip_restores_every_row(migrated_database_url: str, database_url:
 
     made = backup(migrated_database_url, archive)
     assert made.path == archive and made.size == archive.stat().st_size > 0
-    assert made.tables == 9 and not made.skipped_analytics  # 4 core + 4 of yoyo's + _alphapy_migration
+    assert made.tables == len(public_tables(migrated_database_url)) and not made.skipped_analytics
     assert archive.read_bytes()[:5] == b"PGDMP"  # custom format
     assert oct(archive.stat().st_mode & 0o777) == "0o600"
     assert os.listdir(tmp_path) == ["alphapy.dump"]  # no temporary file left behind
     assert "analytics included" in made.summary()
 
     restored = restore(database_url, archive)
-    assert restored.tables == 9 and not restored.replaced
+    assert restored.tables == made.tables and not restored.replaced
 
     source, target = contents(migrated_database_url), contents(database_url)
     assert set(target) >= {"bot_settings", "settings_history", "audit_logs", "health_check_history",
@@ -140,8 +141,9 @@ def test_skip_analytics_keeps_the_tables_but_not_their_rows(
     fill(migrated_database_url)
     archive = tmp_path / "light.dump"
     made = backup(migrated_database_url, archive, skip_analytics=True)
-    assert made.skipped_analytics and made.tables == 9
-    assert "analytics rows skipped (audit_logs, health_check_history)" in made.summary()
+    assert made.skipped_analytics and made.tables == len(public_tables(migrated_database_url))
+    assert ("analytics rows skipped (audit_logs, health_check_history, dashboard_usage_hours, "
+            "dashboard_usage_rollups)") in made.summary()
 
     restore(database_url, archive)
     source, target = contents(migrated_database_url), contents(database_url)
@@ -173,8 +175,10 @@ def test_restore_refuses_a_non_empty_database_and_force_replaces_it(
         with pytest.raises(BackupError) as refused:
             restore(target, archive)
         message = one_line(str(refused.value))
-        assert "is not empty" in message and "--force" in message and "3 applied migrations" in message
-        assert "9 tables in public: audit_logs, bot_settings, health_check_history, ...;" in message
+        assert "is not empty" in message and "--force" in message
+        assert f"{len(CORE_MIGRATIONS)} applied migrations" in message
+        tables = len(public_tables(target))
+        assert f"{tables} tables in public: audit_logs, bot_settings, dashboard_usage_hours, ...;" in message
         assert contents(target) == before  # untouched
 
         replaced = restore(target, archive, force=True)
@@ -359,7 +363,7 @@ def test_an_archive_too_new_for_the_bundled_pg_restore_uses_a_newer_one_from_pat
     monkeypatch.setenv("PATH", str(tmp_path / "path"))
 
     restored = restore(database_url, archive)
-    assert restored.tables == 9 and record.read_text() == "newer\n"
+    assert restored.tables == len(public_tables(database_url)) and record.read_text() == "newer\n"
 
     monkeypatch.setenv("PATH", "")  # only the old one: a clear line naming it
     with pytest.raises(BackupError) as caught:
@@ -412,12 +416,13 @@ def test_cli_backup_and_restore_end_to_end(
     made = _cli("backup", "nightly.dump", "--skip-analytics", url=migrated_database_url, cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     assert made.stdout.startswith("backed up alphapy_test_") and made.stdout.count("\n") == 1
-    assert " nightly.dump: " in made.stdout and ", 9 tables, analytics rows skipped" in made.stdout
+    tables = len(public_tables(migrated_database_url))
+    assert " nightly.dump: " in made.stdout and f", {tables} tables, analytics rows skipped" in made.stdout
     assert sorted(os.listdir(tmp_path)) == ["nightly.dump"]  # and the embedded server never started
 
     restored = _cli("restore", "nightly.dump", url=database_url, cwd=tmp_path)
     assert restored.returncode == 0, restored.stderr
-    assert restored.stdout.startswith("restored 9 tables from nightly.dump into alphapy_test_")
+    assert restored.stdout.startswith(f"restored {tables} tables from nightly.dump into alphapy_test_")
     source, target = contents(migrated_database_url), contents(database_url)
     assert target["bot_settings"] == source["bot_settings"] and target["audit_logs"] == []
 

@@ -28,8 +28,9 @@ from typing import Any
 from alphapy.db.urls import describe_server
 
 #: Tables whose rows ``skip_analytics`` leaves out (the schema reference calls them
-#: analytics only); the tables themselves stay in the archive.
-ANALYTICS_TABLES = ("audit_logs", "health_check_history")
+#: analytics only, and the dashboard's hourly rollups are counted from audit_logs); the
+#: tables themselves stay in the archive.
+ANALYTICS_TABLES = ("audit_logs", "health_check_history", "dashboard_usage_hours", "dashboard_usage_rollups")
 
 _TOOL_TIMEOUT = 10.0  # seconds for ``--version`` and ``--list``
 _CONNECT_TIMEOUT = 10
