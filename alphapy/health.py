@@ -187,8 +187,10 @@ class HealthServer:
         except Exception as exc:
             db_status = "down"
             log.warning("health.database_check_failed", error=str(exc))
-        plugins = plugin_reports(services.plugins.infos,
-                                 await services.plugins.call_async("health", timeout=3, bot=services.bot))
+        # A hook that takes the bot is not asked before the bot attaches (or in a CLI).
+        answers = await services.plugins.call_async("health", timeout=3, bot=services.bot,
+                                                    unavailable=() if services.bot is not None else ("bot",))
+        plugins = plugin_reports(services.plugins.infos, answers)
         gateway = services.gateway_status()
         command_sync = getattr(services.bot, "command_sync", None) or {"status": "none"}
         ai_status = services.ai.status()

@@ -351,14 +351,17 @@ class PluginManager:
 
     async def call_async(self, hook_name: str, *, timeout: float | None = DEFAULT_HOOK_TIMEOUT,
                          concurrent: bool = True, per_plugin: PerPlugin | None = None,
-                         **kwargs: Any) -> list[HookResult]:
+                         unavailable: tuple[str, ...] = (), **kwargs: Any) -> list[HookResult]:
         """Call a hook whose implementations may be async: await, time out and isolate each.
 
         With ``concurrent`` the plugins run side by side (health checks); without, one
         after another in name order (startup, shutdown). ``per_plugin`` as in
-        :meth:`call_each`.
+        :meth:`call_each`. Implementations that take an argument named in ``unavailable``
+        are not asked (a health check before the bot exists skips those that need it).
         """
         impls = self._impls(hook_name)
+        if unavailable:
+            impls = [impl for impl in impls if not any(name in impl.argnames for name in unavailable)]
         if concurrent and len(impls) > 1:  # gather wraps each call in a task: only worth it for two or more
             import asyncio
 

@@ -21,6 +21,7 @@ protocol. The rules (``docs/operations.md``, "Scaling out"):
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import os
 import secrets
@@ -253,7 +254,7 @@ class ShardKeeper:
         self.renewals = 0
         self._last_renewal = time.monotonic()
         self._task: asyncio.Task[None] | None = None
-        self._launching: set[asyncio.Task[None]] = set()
+        self._launching: dict[int, asyncio.Task[None]] = {}  # shard id -> its connection being made
         self._stopped = False
 
     @classmethod
@@ -320,8 +321,12 @@ class ShardKeeper:
             if gone:
                 await self._lose(gone, reason="another process holds the lease")
         share = fair_share(self.shard_count, live, self.per_process)
-        if len(self.held) > share and self.on_shed is not None and await self.leases.others_waiting(share):
-            await self._shed(max(self.held))
+        # A shard still connecting is not handed over: its launch would connect it after the
+        # release, and the shard would have two holders. It goes at a later renewal.
+        settled = self.held - self._launching.keys()
+        if (len(self.held) > share and settled and self.on_shed is not None
+                and await self.leases.others_waiting(share)):
+            await self._shed(max(settled))
             return
         wanted = share - len(self.held)
         claimed = await self.leases.claim(wanted)
@@ -331,10 +336,26 @@ class ShardKeeper:
             log.info("shards.claimed", shards=claimed, shard_count=self.shard_count, processes=live,
                      holder=self.leases.holder)
             if self.on_claimed is not None:
-                # Connecting waits for identify turns: never let it delay the next renewal.
-                task: asyncio.Task[None] = asyncio.create_task(self.on_claimed(claimed), name="alphapy-shard-launch")
-                self._launching.add(task)
-                task.add_done_callback(self._launching.discard)
+                for shard_id in claimed:
+                    self._launch(shard_id)
+
+    def _launch(self, shard_id: int) -> None:
+        """Connect a claimed shard in the background: connecting waits for identify turns,
+        and must never delay the next renewal. One task per shard, so that a lost shard's
+        launch can be stopped without stopping the others'."""
+        assert self.on_claimed is not None
+        task = asyncio.create_task(self.on_claimed([shard_id]), name=f"alphapy-shard-launch-{shard_id}")
+        self._launching[shard_id] = task
+        task.add_done_callback(functools.partial(self._launched, shard_id))
+
+    def _launched(self, shard_id: int, task: asyncio.Task[None]) -> None:
+        if self._launching.get(shard_id) is task:
+            del self._launching[shard_id]
+
+    async def _stop_launches(self, shard_ids: list[int]) -> None:
+        for task in [t for i in shard_ids if (t := self._launching.pop(i, None)) is not None]:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
     async def _shed(self, shard_id: int) -> None:
         """Hand one shard to a process that has fewer than its share (a process joined):
@@ -349,6 +370,7 @@ class ShardKeeper:
         self.held.difference_update(shard_ids)
         self.lost.update(shard_ids)
         log.error("shards.lost", shards=shard_ids, reason=reason, holder=self.leases.holder)
+        await self._stop_launches(shard_ids)  # a launch in flight would connect it after all
         if self.on_lost is not None:
             await self.on_lost(shard_ids)
 
@@ -363,9 +385,10 @@ class ShardKeeper:
         if self._stopped:
             return
         self._stopped = True
-        for task in [*self._launching, *([self._task] if self._task is not None else [])]:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await self._stop_launches(list(self._launching))
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
         self._task = None
         try:
             await self.leases.release(sorted(self.held))

@@ -196,3 +196,28 @@ async def test_a_failed_plugin_degrades_health_and_readyz_names_it(migrated_data
         assert (status, body) == (200, {"status": "ready", "failed_plugins": {"twice": reason}})
     finally:
         await services.stop()
+
+
+async def test_a_health_hook_that_needs_the_bot_is_not_asked_before_the_bot_attaches(
+        migrated_database_url: str) -> None:
+    from alphapy.plugins import PluginManager
+
+    asked: list[object] = []
+    module = types.ModuleType("needs_bot")
+
+    async def health(bot: Any) -> dict[str, Any]:
+        asked.append(bot)
+        return {"status": "ok", "guilds": len(bot.guilds)}
+
+    module.health = hookimpl(health)  # type: ignore[attr-defined]
+    manager = PluginManager()
+    manager.register(module, "needs_bot")
+    config = load_config(_env_file=None, database_url=migrated_database_url, health_port=0)
+    services = Services(config, manager, migrated_database_url)
+    await services.start()
+    try:
+        status, report = await get(services, "/api/health")
+        assert status == 200 and report["status"] == "ok"
+        assert report["plugins"] == {"needs_bot": {"status": "ok"}} and asked == []
+    finally:
+        await services.stop()

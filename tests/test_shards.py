@@ -206,3 +206,39 @@ async def test_without_shard_count_the_count_and_buckets_come_from_discord(emula
         assert runner.bot.shard_count == 3 and runner.shard_keeper.held == {0, 1, 2}
         assert served_by(runner) == {g.id for g in guilds}
         assert runner.services.config.shard_filter() == (3, [0, 1, 2])
+
+
+async def test_a_shard_still_connecting_is_not_handed_over(migrated_database_url: str) -> None:
+    """The rolling-restart race: a shard claimed at one renewal and shed at the next, while its
+    connection was still waiting for an identify turn, got connected after the release."""
+    from alphapy.db import Database
+    from alphapy.shards import GatewayPlan, ShardKeeper
+
+    async with Database(migrated_database_url) as db:
+        keeper = ShardKeeper(ShardLeases(db, 2, lease_seconds=3), GatewayPlan(2), per_process=None,
+                             identify_seconds=0.1)
+        connected = asyncio.Event()
+        launched: list[int] = []
+        shed: list[int] = []
+
+        async def connect(shard_ids: list[int]) -> None:
+            await connected.wait()  # waiting for its identify turn
+            launched.extend(shard_ids)
+
+        async def hand_over(shard_ids: list[int]) -> None:
+            shed.extend(shard_ids)
+
+        keeper.on_claimed, keeper.on_shed = connect, hand_over
+        await keeper.tick()  # alone: claims both shards, both start connecting
+        assert keeper.held == {0, 1}
+        newcomer = ShardLeases(db, 2, lease_seconds=3)
+        await newcomer.register()  # a second process, with no shard: the fair share is now one
+        await keeper.tick()
+        assert shed == [] and keeper.held == {0, 1}  # both still connecting: neither is handed over
+        connected.set()
+        await asyncio.sleep(0.05)
+        assert sorted(launched) == [0, 1]
+        await keeper.tick()
+        assert shed == [1] and keeper.held == {0}
+        assert await newcomer.claim(1) == [1]
+        await keeper.stop()
