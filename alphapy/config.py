@@ -280,6 +280,15 @@ class Config(ProcessSettings):
         return count, ids
 
 
+def input_names() -> list[str]:
+    """Every name :class:`Config` reads (field names and aliases, lower case): what
+    ``alphapy migrate``'s fast path (:mod:`alphapy.db.up_to_date`) must see unchanged."""
+    names = set(Config.model_fields)
+    names.update(info.validation_alias.lower() for info in Config.model_fields.values()
+                 if isinstance(info.validation_alias, str))
+    return sorted(names)
+
+
 def _describe(error: ErrorDetails) -> str:
     location = [str(part) for part in error.get("loc", ()) if part != "__root__"]
     name = location[0].upper() if location else ""

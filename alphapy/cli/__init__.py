@@ -125,15 +125,17 @@ def _print_redacted_traceback(kind: type[BaseException], error: BaseException, t
 
 def run_handler(handler: Handler, args: argparse.Namespace) -> int:
     """Run a command, turning known failures into one clear line instead of a traceback."""
-    from alphapy.config import ConfigError as ConfigError
-
     try:
         return handler(args)
-    except ConfigError as exc:
-        return fail(str(exc), EXIT_USAGE)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
     except Exception as exc:
+        # Imported only on failure: alphapy.config brings pydantic-settings, which a
+        # command's fast path (``alphapy migrate`` with nothing to apply) never needs.
+        from alphapy.config import ConfigError as ConfigError
+
+        if isinstance(exc, ConfigError):
+            return fail(str(exc), EXIT_USAGE)
         from alphapy.cli.context import NeedsMigration as NeedsMigration
         from alphapy.db.backup import BackupError as BackupError
         from alphapy.db.migrate import MigrationError as MigrationError

@@ -43,7 +43,6 @@ from types import SimpleNamespace
 from typing import Any
 
 from alphapy.db.migration_records import (
-    RECORDS_TABLE,
     AppliedMigration,
     applied_migrations,
     forget,
@@ -51,14 +50,12 @@ from alphapy.db.migration_records import (
     record,
     records_exist,
 )
+from alphapy.db.up_to_date import MIGRATION_TABLE as MIGRATION_TABLE
+from alphapy.db.up_to_date import all_applied
 from alphapy.db.urls import describe_server, yoyo_url
 
 # An arbitrary constant shared by every Alphapy migration runner ("alphapy!" in ASCII).
 ADVISORY_LOCK_KEY = 0x616C70686170793F
-MIGRATION_TABLE = "_yoyo_migration"
-APPLIED_WITH_RECORDS_SQL = (
-    f"SELECT y.migration_id FROM {MIGRATION_TABLE} y JOIN {RECORDS_TABLE} r ON r.migration_id = y.migration_id"
-)
 CORE_OWNER = "core"
 _OWNER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -353,20 +350,6 @@ class MigrationRunner:
             backend.break_lock()
 
     # --- operations -----------------------------------------------------------------
-    def declared_ids(self) -> set[str]:
-        """Migration ids from the file names alone: cheap, no SQL parsed, no yoyo."""
-        ids: set[str] = set()
-        for source in self.sources:
-            if not source.path.is_dir():
-                return set()  # let read() raise its clear error
-            for file in source.path.iterdir():
-                name = file.name
-                if name.endswith((".rollback.sql", ".pyc")) or name.startswith(("post-apply", "_", ".")):
-                    continue
-                if file.suffix in (".sql", ".py"):
-                    ids.add(file.stem)
-        return ids
-
     def _everything_applied(self) -> bool:
         """The common start-up case, answered with one query and without yoyo.
 
@@ -377,11 +360,7 @@ class MigrationRunner:
         psycopg and yoyo cost ``alphapy migrate`` more than half its time and every bot
         process their memory, for nothing, when nothing is to be applied.
         """
-        ids = self.declared_ids()
-        if not ids:
-            return False
-        applied = _applied_with_records(self.url)
-        return applied is not None and ids <= applied
+        return all_applied(self.url, (source.path for source in self.sources))
 
     def apply(self) -> list[str]:
         """Apply every pending migration; returns the ids applied, in order.
@@ -552,36 +531,6 @@ class MigrationRunner:
                 raise MigrationError(f"rollback of {applied.id} failed: {_first_line(exc)}") from exc
             undone.append(applied.id)
         return undone
-
-
-def _applied_with_records(url: str) -> set[str] | None:
-    """Ids applied and recorded, or None when that cannot be known here (no bookkeeping
-    tables yet, unreachable, or called from a running event loop: the full path says why)."""
-    import asyncio
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        pass
-    else:
-        return None  # a synchronous caller inside a loop (a test): it cannot wait for asyncpg here
-
-    async def fetch() -> set[str] | None:
-        import asyncpg
-
-        try:
-            conn = await asyncpg.connect(url, timeout=10)
-        except (OSError, ValueError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            return None
-        try:
-            rows = await conn.fetch(APPLIED_WITH_RECORDS_SQL)
-        except asyncpg.PostgresError:
-            return None
-        finally:
-            await conn.close()
-        return {row[0] for row in rows}
-
-    return asyncio.run(fetch())
 
 
 def _has_kept_rollback(applied: AppliedMigration | None) -> bool:
