@@ -19,19 +19,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pluggy
-
 from alphapy.exports import lazy_getattr
 
 __version__ = "0.1.0"
 
 PROJECT_NAME = "alphapy"
 
-hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
-hookspec = pluggy.HookspecMarker(PROJECT_NAME)
-
 _TEXT = "alphapy.cogs.text"
 _EXPORTS: dict[str, str] = {
+    # Hook markers (pluggy's, imported with the first plugin).
+    "hookimpl": "alphapy.markers",
+    "hookspec": "alphapy.markers",
     # Cogs, errors and access checks.
     "PluginCog": "alphapy.cog",
     "UserError": "alphapy.errors",
@@ -127,7 +125,7 @@ _EXPORTS: dict[str, str] = {
     "Chapter": "alphapy.demo.tour",
 }
 
-__all__ = ["PROJECT_NAME", "__version__", "hookimpl", "hookspec", *_EXPORTS]
+__all__ = ["PROJECT_NAME", "__version__", *_EXPORTS]
 
 __getattr__ = lazy_getattr(globals(), _EXPORTS)
 
@@ -200,6 +198,7 @@ if TYPE_CHECKING:
         staff_only as staff_only,
     )
     from alphapy.hookspecs import RegisterSetting as RegisterSetting, SubParsers as SubParsers
+    from alphapy.markers import hookimpl as hookimpl, hookspec as hookspec
     from alphapy.json_input import JsonInputError as JsonInputError, load_json_input as load_json_input
     from alphapy.log import (
         configure_logging as configure_logging,

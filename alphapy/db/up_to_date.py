@@ -11,8 +11,8 @@ run left behind, and says "don't know" (the full path runs) whenever anything ma
   the configuration's fields, and a digest of everything its outcome depended on: those
   fields' values (environment over ``.env``, as :class:`alphapy.config.Config` reads them),
   the ``.env`` file itself, the installed distributions (their metadata folders' names,
-  which carry the versions; entry points come from nowhere else), the interpreter, the
-  working folder and alphapy's version. Only the digest is written, no value;
+  which carry the versions; entry points come from nowhere else), the interpreter and its
+  import path, the working folder and alphapy's version. Only the digest is written, no value;
 * when the digest computed now still matches, one query (asyncpg, which the bot loads
   anyway; psycopg and yoyo are slower to import) says whether every migration file in those
   folders is applied with its rollback SQL kept.
@@ -130,10 +130,11 @@ def _state_path(values: Mapping[str, str]) -> Path:
 def _installed() -> list[str]:
     """Every distribution's metadata folder on ``sys.path``: an install, upgrade or removal
     of any package (a plugin's included) changes this list."""
-    names: list[str] = []
+    names: set[str] = set()
     for entry in sys.path:
+        folder = os.path.abspath(entry or ".")
         try:
-            names.extend(f"{entry}/{name}" for name in os.listdir(entry or ".") if name.endswith(_METADATA_SUFFIXES))
+            names.update(f"{folder}/{name}" for name in os.listdir(folder) if name.endswith(_METADATA_SUFFIXES))
         except OSError:
             continue
     return sorted(names)
@@ -147,7 +148,7 @@ def _digest(fields: list[str], sources: list[list[str]], values: Mapping[str, st
         "alphapy": __version__,
         "python": [sys.executable, sys.version],
         "cwd": os.getcwd(),
-        "path": sys.path,
+        "path": sorted({os.path.abspath(entry or ".") for entry in sys.path}),
         "installed": _installed(),
         "fields": fields,
         "config": {name: values.get(name) for name in fields},
