@@ -98,3 +98,17 @@ def test_a_plugin_that_is_not_installed_is_reported_at_every_run(tmp_path: Path,
         assert code == 0, output
         assert "pydantic_settings" in imported  # never the fast path: nothing clean was recorded
     assert not (tmp_path / ".alphapy" / STATE_FILE).exists()
+
+
+def test_the_digest_changes_with_a_local_source_file(tmp_path: Path) -> None:
+    """An edited plugin in an editable install (its migrations, version and configuration
+    unchanged) must not be taken for the state recorded before the edit."""
+    from alphapy.install_state import digest
+
+    source = tmp_path / "plugin.py"
+    source.write_text("x = 1\n")
+    before = digest([str(source)], {"a": 1})
+    assert digest([str(source)], {"a": 1}) == before
+    assert digest([str(source)], {"a": 2}) != before
+    source.write_text("x = 22\n")
+    assert digest([str(source)], {"a": 1}) != before

@@ -8,39 +8,31 @@ run left behind, and says "don't know" (the full path runs) whenever anything ma
 
 * that run writes a state file in the data folder (``ALPHAPY_DATA_DIR``, default
   ``.alphapy``, beside the embedded database): the migration folders it used, the names of
-  the configuration's fields, and a digest of everything its outcome depended on: those
-  fields' values (environment over ``.env``, as :class:`alphapy.config.Config` reads them),
-  the ``.env`` file itself, the installed distributions (their metadata folders' names,
-  which carry the versions; entry points come from nowhere else), the interpreter and its
-  import path, the working folder and alphapy's version. Only the digest is written, no value;
+  the configuration's fields, the local source files it imported, and a digest
+  (:mod:`alphapy.install_state`) of the installation plus those fields' values
+  (environment over ``.env``, as :class:`alphapy.config.Config` reads them), the ``.env``
+  file and the working folder. Only the digest is written, no value;
 * when the digest computed now still matches, one query (asyncpg, which the bot loads
   anyway; psycopg and yoyo are slower to import) says whether every migration file in those
   folders is applied with its rollback SQL kept.
 
 A clean run is one where the configuration was valid, every plugin loaded and passed its
 checks and every migration applied: only then can "nothing changed" mean "nothing to say".
-The one thing not seen is a plugin whose code (not its migrations, version or
-configuration) changed in place, as in an editable install: ``alphapy plugins`` and the
-bot's start still report it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
 from alphapy.db.migration_records import RECORDS_TABLE
+from alphapy.install_state import config_inputs, digest, local_module_files, read_state, write_state
 
 STATE_FILE = "migrate-state.json"
-_STATE_VERSION = 1
+_STATE_VERSION = 2
 _DEFAULT_DATA_DIR = ".alphapy"
-_ENV_FILE = ".env"
-#: what names a distribution's metadata (and so its version and entry points) on ``sys.path``
-_METADATA_SUFFIXES = (".dist-info", ".egg-info", ".egg-link", ".pth")
 #: yoyo's table of applied migrations
 MIGRATION_TABLE = "_yoyo_migration"
 APPLIED_WITH_RECORDS_SQL = (
@@ -106,56 +98,23 @@ def applied_with_records(url: str) -> set[str] | None:
     return asyncio.run(fetch())
 
 
-def _settings() -> tuple[dict[str, str], bytes | None]:
-    """The raw configuration inputs: ``.env`` then the environment over it (names lower-cased,
-    as ``Config`` is case-insensitive), and the ``.env`` file's bytes (None: no file)."""
-    try:
-        raw: bytes | None = Path(_ENV_FILE).read_bytes()
-    except OSError:
-        raw = None
-    values: dict[str, str] = {}
-    if raw is not None:
-        from dotenv import dotenv_values  # pydantic-settings' own reader of .env
-
-        values.update({k.lower(): v for k, v in dotenv_values(_ENV_FILE, encoding="utf-8").items() if v is not None})
-    values.update({k.lower(): v for k, v in os.environ.items()})
-    return values, raw
-
-
-def _state_path(values: Mapping[str, str]) -> Path:
+def _state_path(values: dict[str, str]) -> Path:
     data_dir = values.get("alphapy_data_dir", "").strip() or _DEFAULT_DATA_DIR
     return Path(data_dir).expanduser() / STATE_FILE
 
 
-def _installed() -> list[str]:
-    """Every distribution's metadata folder on ``sys.path``: an install, upgrade or removal
-    of any package (a plugin's included) changes this list."""
-    names: set[str] = set()
-    for entry in sys.path:
-        folder = os.path.abspath(entry or ".")
-        try:
-            names.update(f"{folder}/{name}" for name in os.listdir(folder) if name.endswith(_METADATA_SUFFIXES))
-        except OSError:
-            continue
-    return sorted(names)
-
-
-def _digest(fields: list[str], sources: list[list[str]], values: Mapping[str, str], env_file: bytes | None) -> str:
-    from alphapy import __version__
-
-    inputs = {
+def _digest(state: dict[str, object], values: dict[str, str], env_file: bytes | None) -> str:
+    fields, files = state["fields"], state["files"]
+    if not isinstance(fields, list) or not isinstance(files, list):
+        raise TypeError("a state written by another version")
+    return digest(files, {
         "version": _STATE_VERSION,
-        "alphapy": __version__,
-        "python": [sys.executable, sys.version],
         "cwd": os.getcwd(),
-        "path": sorted({os.path.abspath(entry or ".") for entry in sys.path}),
-        "installed": _installed(),
         "fields": fields,
         "config": {name: values.get(name) for name in fields},
         "env_file": None if env_file is None else hashlib.sha256(env_file).hexdigest(),
-        "sources": sources,
-    }
-    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+        "sources": state["sources"],
+    })
 
 
 def nothing_to_apply() -> bool:
@@ -163,37 +122,33 @@ def nothing_to_apply() -> bool:
 
     False means "not known here": the caller takes the full path.
     """
-    values, env_file = _settings()
+    values, env_file = config_inputs()
     url = values.get("database_url", "").strip()
     if not url:
         return False  # the embedded server, or a value the full path must judge
+    state = read_state(_state_path(values))
+    if state is None or state.get("version") != _STATE_VERSION:
+        return False
     try:
-        state = json.loads(_state_path(values).read_text(encoding="utf-8"))
-        fields, sources, recorded = state["fields"], state["sources"], state["digest"]
-    except (OSError, ValueError, KeyError, TypeError):
+        if _digest(state, values, env_file) != state["digest"]:
+            return False
+        folders = [Path(path) for _, path in state["sources"]]
+    except (KeyError, TypeError, ValueError):
         return False
-    if state.get("version") != _STATE_VERSION or _digest(fields, sources, values, env_file) != recorded:
-        return False
-    return all_applied(url, [Path(path) for _, path in sources])
+    return all_applied(url, folders)
 
 
 def record_clean_run(fields: Iterable[str], sources: Iterable[tuple[str, Path]]) -> None:
     """Write the state :func:`nothing_to_apply` checks, after a full run that was clean.
 
-    ``fields`` are the configuration's names (lower case, aliases included). A folder that
-    cannot be written (a read-only container) only means the full path every time.
+    ``fields`` are the configuration's names (lower case, aliases included).
     """
-    values, env_file = _settings()
-    state_path = _state_path(values)
-    field_list = sorted(set(fields))
-    source_list = [[owner, str(Path(path).resolve())] for owner, path in sources]
-    try:
-        state_path.parent.mkdir(parents=True, exist_ok=True)
-        state = {"version": _STATE_VERSION, "fields": field_list, "sources": source_list,
-                 "digest": _digest(field_list, source_list, values, env_file)}
-        partial = state_path.with_name(f"{STATE_FILE}.{os.getpid()}")
-        partial.write_text(json.dumps(state), encoding="utf-8")
-        partial.replace(state_path)  # atomic: a concurrent reader sees the old state or the new
-    except OSError:
-        return
-
+    values, env_file = config_inputs()
+    state: dict[str, object] = {
+        "version": _STATE_VERSION,
+        "fields": sorted(set(fields)),
+        "sources": [[owner, str(Path(path).resolve())] for owner, path in sources],
+        "files": local_module_files(),
+    }
+    state["digest"] = _digest(state, values, env_file)
+    write_state(_state_path(values), state)
