@@ -77,7 +77,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     for module_name in _COMMAND_MODULES:
         import_module(module_name).add_parser(commands)
     if _named_command(argv) not in commands.choices:
-        _add_plugin_commands(commands)
+        parser.set_defaults(_plugin_commands_clean=_add_plugin_commands(commands))
     return parser
 
 
@@ -86,8 +86,9 @@ def _named_command(argv: Sequence[str] | None) -> str | None:
     return next((arg for arg in (sys.argv[1:] if argv is None else argv) if not arg.startswith("-")), None)
 
 
-def _add_plugin_commands(commands: Any) -> None:
-    """Plugins' operator commands (``register_cli``), from the plugins that would load.
+def _add_plugin_commands(commands: Any) -> bool:
+    """Plugins' operator commands (``register_cli``), from the plugins that would load;
+    False when a plugin's commands failed (and that was said).
 
     The plugins pass the same checks as at start-up first: a plugin that ``alphapy
     plugins`` lists as failed adds no commands.
@@ -101,9 +102,12 @@ def _add_plugin_commands(commands: Any) -> None:
     manager = PluginManager()
     manager.load_entrypoints(None if only is None else only.split(","), log_failures=False)
     check_plugins(manager, log_failures=False)
+    clean = True
     for result in manager.call_each("register_cli", commands=commands):
         if result.error is not None:
             fail(f"plugin {result.plugin} could not add its commands: {result.error}")
+            clean = False
+    return clean
 
 
 def fail(message: str, code: int = EXIT_FAILURE) -> int:
@@ -147,12 +151,37 @@ def run_handler(handler: Handler, args: argparse.Namespace) -> int:
         raise
 
 
+def _print_top_level_help() -> int:
+    """``alphapy --help``: the text kept from the last build while nothing it depends on
+    changed (:mod:`alphapy.cli.help_cache`), else built, printed and kept."""
+    from alphapy.cli.help_cache import cached_help, record_help
+
+    text = cached_help()
+    if text is None:
+        parser = build_parser([])
+        text = parser.format_help()
+        if parser.get_default("_plugin_commands_clean"):
+            record_help(text)
+    sys.stdout.write(text)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from alphapy.redaction import register_environment_secrets as register_environment_secrets
 
     # Before anything can fail: every error line and log line from here on is redacted.
     register_environment_secrets()
     sys.excepthook = _print_redacted_traceback
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    # The two commands run most often, answered before every command's parser is built
+    # when what they depend on is unchanged (issue 20: start-up cost).
+    if arguments in (["-h"], ["--help"]):
+        return _print_top_level_help()
+    if arguments == ["migrate"]:
+        from alphapy.cli.db import up_to_date_without_start
+
+        if up_to_date_without_start():
+            return EXIT_OK
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     handler: Any = getattr(args, "handler", None)

@@ -34,13 +34,19 @@ def add_parser(commands: Any) -> None:
     url.set_defaults(handler=db_url_command)
 
 
-def migrate_command(args: argparse.Namespace) -> int:
-    if not args.list and not args.rollback:
-        from alphapy.db.up_to_date import nothing_to_apply
+def up_to_date_without_start() -> bool:
+    """Plain ``alphapy migrate`` when nothing changed since the last clean run
+    (:mod:`alphapy.db.up_to_date`): say so and return True, before any parser, config or
+    plugin is built; False (nothing printed) sends the command down the full path."""
+    from alphapy.db.up_to_date import nothing_to_apply
 
-        if nothing_to_apply():  # nothing changed since the last clean run (alphapy.db.up_to_date)
-            print("database is up to date")
-            return EXIT_OK
+    if not nothing_to_apply():
+        return False
+    print("database is up to date")
+    return True
+
+
+def migrate_command(args: argparse.Namespace) -> int:
     from alphapy.cli.output import print_json, print_table
     from alphapy.runtime import prepare
 
