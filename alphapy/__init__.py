@@ -198,7 +198,6 @@ if TYPE_CHECKING:
         staff_only as staff_only,
     )
     from alphapy.hookspecs import RegisterSetting as RegisterSetting, SubParsers as SubParsers
-    from alphapy.markers import hookimpl as hookimpl, hookspec as hookspec
     from alphapy.json_input import JsonInputError as JsonInputError, load_json_input as load_json_input
     from alphapy.log import (
         configure_logging as configure_logging,
@@ -206,6 +205,7 @@ if TYPE_CHECKING:
         redact_text as redact_text,
         register_secrets as register_secrets,
     )
+    from alphapy.markers import hookimpl as hookimpl, hookspec as hookspec
     from alphapy.personal_data import one_line as one_line, remove_personal_data as remove_personal_data
     from alphapy.plugins import PluginManager as PluginManager, UnknownHook as UnknownHook
     from alphapy.premium import PremiumStatus as PremiumStatus, has_premium as has_premium

@@ -116,3 +116,16 @@ def test_help_imports_neither_asyncio_nor_the_settings_service_nor_the_migration
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert "commands:" in done.stdout, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_importing_alphapy_imports_pluggy_only_with_the_first_hook_marker() -> None:
+    """``alphapy migrate`` with nothing to apply imports the package but never a hook."""
+    script = textwrap.dedent("""
+        import json, sys
+        import alphapy
+        before = "pluggy" in sys.modules
+        from alphapy import hookimpl
+        print(json.dumps([before, "pluggy" in sys.modules, type(hookimpl).__name__]))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [False, True, "HookimplMarker"], done.stderr

@@ -50,8 +50,7 @@ from alphapy.db.migration_records import (
     record,
     records_exist,
 )
-from alphapy.db.up_to_date import MIGRATION_TABLE as MIGRATION_TABLE
-from alphapy.db.up_to_date import all_applied
+from alphapy.db.up_to_date import MIGRATION_TABLE as MIGRATION_TABLE, all_applied
 from alphapy.db.urls import describe_server, yoyo_url
 
 # An arbitrary constant shared by every Alphapy migration runner ("alphapy!" in ASCII).
