@@ -8,7 +8,10 @@ a fresh process. Prints the medians in seconds and
 - ``ratio cli_help_over_import_discord``: the median of each round's ratio (goal <= 0.3);
 - ``ratio cli_migrate_nothing_over_import_discord``: the same for the migrate (goal <= 0.5).
 
-Also ``migrate_empty_database`` once: the core and every plugin on a new database.
+Also ``migrate_empty_database`` once: the core and every plugin on a new database. That
+first run, being clean, records the state the later ones check (as a host's first deploy
+would; see :mod:`alphapy.db.up_to_date`), and the first ``--help`` keeps the text the later
+ones reuse (:mod:`alphapy.cli.help_cache`) unless a cached one still matches.
 Uses an embedded PostgreSQL (started outside the timed region). ``BENCH_ROUNDS``
 overrides the rounds.
 """
