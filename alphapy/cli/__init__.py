@@ -178,10 +178,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments in (["-h"], ["--help"]):
         return _print_top_level_help()
     if arguments == ["migrate"]:
-        from alphapy.cli.db import up_to_date_without_start
+        from alphapy.cli.db import migrate_if_unchanged
 
-        if up_to_date_without_start():
-            return EXIT_OK
+        answered = migrate_if_unchanged()
+        if answered is not None:
+            return answered
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     handler: Any = getattr(args, "handler", None)

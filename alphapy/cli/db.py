@@ -34,16 +34,24 @@ def add_parser(commands: Any) -> None:
     url.set_defaults(handler=db_url_command)
 
 
-def up_to_date_without_start() -> bool:
+def migrate_if_unchanged() -> int | None:
     """Plain ``alphapy migrate`` when nothing changed since the last clean run
-    (:mod:`alphapy.db.up_to_date`): say so and return True, before any parser, config or
-    plugin is built; False (nothing printed) sends the command down the full path."""
+    (:mod:`alphapy.db.up_to_date`): say so and return the exit code, before any parser,
+    config or plugin is built; None (nothing printed) sends the command down the full
+    path, which meets any problem again and reports it with its usual message."""
+    from alphapy.cli import fail
     from alphapy.db.up_to_date import nothing_to_apply
 
-    if not nothing_to_apply():
-        return False
+    try:
+        unchanged = nothing_to_apply()
+    except KeyboardInterrupt:
+        return fail("interrupted", 130)
+    except Exception:
+        return None
+    if not unchanged:
+        return None
     print("database is up to date")
-    return True
+    return EXIT_OK
 
 
 def migrate_command(args: argparse.Namespace) -> int:

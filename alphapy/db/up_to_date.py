@@ -89,8 +89,8 @@ def applied_with_records(url: str) -> set[str] | None:
             return None
         try:
             rows = await conn.fetch(APPLIED_WITH_RECORDS_SQL)
-        except asyncpg.PostgresError:
-            return None
+        except (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            return None  # the connection lost midway: the full path says what is wrong
         finally:
             await conn.close()
         return {row[0] for row in rows}
