@@ -163,6 +163,8 @@ async def test_a_failing_listener_is_logged_with_an_error_id(bot, emulator, memb
     configure_logging("info", "json", stream=stream)
     try:
         await emulator.post(channel, "hello crash", author=member)
+        # the listener runs as its own task: wait for its log line, not for the post
+        await emulator.wait_until(lambda: '"event.failed"' in stream.getvalue(), timeout=10)
     finally:
         configure_logging("warning", "json")
     events = [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]

@@ -81,7 +81,8 @@ async def start_cluster(emulator: DiscordEmulator, database: str, folder: Path, 
     processes.extend(bots)
     await wait_for(lambda: all(b.running() for b in bots) and len(leases(database)) == SHARDS, 60,
                    "every process running and every shard leased", bots)
-    await emulator.wait_until(lambda: len(emulator.gateway.connected_sessions) == SHARDS, timeout=30)
+    await wait_for(lambda: len(emulator.gateway.connected_sessions) == SHARDS, 60,
+                   "every shard connected once", bots)
     return bots
 
 
