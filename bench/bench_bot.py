@@ -3,7 +3,8 @@
 Against the emulator (in this process, OpenAPI check and Discord's limits on) with 100
 guilds of 50 members per bot, on a real PostgreSQL:
 
-- the bot's start to READY+guilds (target < 1 s), and start-up with the services;
+- the bot's start to READY+guilds (target < 1 s), and start-up with the services (Alphapy
+  serving its shard, below);
 - a slash command round trip, sequential: p50/p95 in ms (target p50 < 10 ms);
 - commands per second sustained with 20 in flight and tracking on (target >= 300/s);
 - the same command on a bare discord.py bot on the same emulator, and the ratios
@@ -16,8 +17,8 @@ commands can run 2x slower than the next for reasons of its own:
 
 - *both bots run at once, interleaved command by command*: they are shards of the one
   application the emulator serves (Alphapy shard 0, bare discord.py shard 1, each with
-  the same number of guilds, ``BENCH_GUILDS``), and the member who uses ``/ping`` takes
-  turns between a guild of one and a guild of the other, the order swapped every step.
+  the same number of guilds, ``BENCH_GUILDS``), and ``/ping`` is used in a guild of each
+  in turn, the order rotated every step.
   Whatever slows the machine slows both alike, within milliseconds; rounds of whole bots
   in turn (start, a block of commands, stop) read anything from 0.3x to 2.5x per round here.
 - *identical commands*: both answer ``/ping`` with the reply built by the same function,
