@@ -77,10 +77,13 @@ def out_of_range(command: app_commands.Command[Any, ..., Any], data: Mapping[str
     ``data`` is the interaction's raw ``data``; values that are not numbers are left to
     discord.py's own conversion (which refuses them politely already).
     """
+    filled = data.get("options")
+    if not filled:  # nothing given (``/ping``): nothing to check, not even the table
+        return None
     bounded = _bounded(command)
     if not bounded:
         return None
-    for option in _leaf_options(list(data.get("options") or [])):
+    for option in _leaf_options(list(filled)):
         bounds = bounded.get(str(option.get("name")))
         value = option.get("value")
         if bounds is None or option.get("type") not in _NUMBERS:

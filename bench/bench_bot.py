@@ -63,8 +63,8 @@ from alphapy.testing.emulator.fixtures import bare_bot
 
 GUILDS = int(os.environ.get("BENCH_GUILDS", "100"))  # per bot
 MEMBERS = 50
-SEQUENTIAL = int(os.environ.get("BENCH_SEQUENTIAL", "150"))  # measured commands per bot per round
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "9"))
+SEQUENTIAL = int(os.environ.get("BENCH_SEQUENTIAL", "100"))  # measured commands per bot per round
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "15"))
 WARM_UP = 50  # commands per bot before the first round, not measured
 THROUGHPUT_ROUNDS = int(os.environ.get("BENCH_THROUGHPUT_ROUNDS", "2"))  # bursts per bot, in turn
 SECONDS = 2.0
