@@ -409,6 +409,12 @@ def intents() -> discord.Intents:
     return wanted
 
 
+def allowed_mentions() -> discord.AllowedMentions:
+    """No role pings unless a send names the role it pings (alphapy.authority's ping rule),
+    no @everyone, no ping for the author of a replied-to message; members may be pinged."""
+    return discord.AllowedMentions(everyone=False, users=True, roles=False, replied_user=False)
+
+
 def build_bot(services: Services, *, emulated: bool = False, guild_ready_timeout: float | None = None) -> AlphapyBot:
     """The bot for this process's config: sharded when ``SHARD_COUNT`` is set."""
     config = services.config
@@ -419,8 +425,7 @@ def build_bot(services: Services, *, emulated: bool = False, guild_ready_timeout
         "help_command": None,
         "chunk_guilds_at_startup": False,
         "max_messages": config.message_cache_size,
-        # No role pings unless a send names the role it pings (alphapy.authority's ping rule).
-        "allowed_mentions": discord.AllowedMentions(everyone=False, users=True, roles=False, replied_user=False),
+        "allowed_mentions": allowed_mentions(),
     }
     if guild_ready_timeout is not None:
         options["guild_ready_timeout"] = guild_ready_timeout

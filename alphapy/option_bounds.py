@@ -11,7 +11,8 @@ command runs, so every plugin's declared range holds without a check of its own.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
+from weakref import WeakKeyDictionary
 
 import discord
 from discord import AppCommandOptionType, app_commands
@@ -33,12 +34,41 @@ def _leaf_options(options: list[Mapping[str, Any]]) -> Iterator[Mapping[str, Any
             yield option
 
 
-def _describe(parameter: app_commands.Parameter) -> str:
-    low, high = parameter.min_value, parameter.max_value
-    kind = "a whole number" if parameter.type is AppCommandOptionType.integer else "a number"
-    if low is not None and high is not None:
-        return f"{kind} from {low:,} to {high:,}"
-    return f"{kind} of at least {low:,}" if low is not None else f"{kind} of at most {high:,}"
+class _Bounds(NamedTuple):
+    """One option's declared range: plain values, so that the cache below holds no
+    reference back to its command (a ``Parameter`` does, and would keep it alive)."""
+
+    name: str
+    low: int | float | None
+    high: int | float | None
+    integer: bool
+
+    def describe(self) -> str:
+        kind = "a whole number" if self.integer else "a number"
+        if self.low is not None and self.high is not None:
+            return f"{kind} from {self.low:,} to {self.high:,}"
+        return f"{kind} of at least {self.low:,}" if self.low is not None else f"{kind} of at most {self.high:,}"
+
+
+_BOUNDED: WeakKeyDictionary[app_commands.Command[Any, ..., Any], dict[str, _Bounds]] = WeakKeyDictionary()
+
+
+def _bounded(command: app_commands.Command[Any, ..., Any]) -> dict[str, _Bounds]:
+    """The command's number options that declare a range, by the name Discord sends.
+
+    Worked out once per command: every slash command passes through :func:`out_of_range`,
+    and ``command.parameters`` builds a new list of new objects at each call, for nothing
+    on the many commands that declare no range (``/ping``). A command's parameters are
+    fixed when it is built, and its entry goes with it (a withdrawn plugin's commands).
+    """
+    bounded = _BOUNDED.get(command)
+    if bounded is None:
+        bounded = {p.display_name: _Bounds(p.display_name, p.min_value, p.max_value,
+                                           p.type is AppCommandOptionType.integer)
+                   for p in command.parameters
+                   if p.type.value in _NUMBERS and (p.min_value is not None or p.max_value is not None)}
+        _BOUNDED[command] = bounded
+    return bounded
 
 
 def out_of_range(command: app_commands.Command[Any, ..., Any], data: Mapping[str, Any]) -> str | None:
@@ -47,17 +77,21 @@ def out_of_range(command: app_commands.Command[Any, ..., Any], data: Mapping[str
     ``data`` is the interaction's raw ``data``; values that are not numbers are left to
     discord.py's own conversion (which refuses them politely already).
     """
-    parameters = {parameter.display_name: parameter for parameter in command.parameters}
-    for option in _leaf_options(list(data.get("options") or [])):
-        parameter = parameters.get(str(option.get("name")))
+    filled = data.get("options")
+    if not filled:  # nothing given (``/ping``): nothing to check, not even the table
+        return None
+    bounded = _bounded(command)
+    if not bounded:
+        return None
+    for option in _leaf_options(list(filled)):
+        bounds = bounded.get(str(option.get("name")))
         value = option.get("value")
-        if parameter is None or option.get("type") not in _NUMBERS:
+        if bounds is None or option.get("type") not in _NUMBERS:
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             continue
-        low, high = parameter.min_value, parameter.max_value
-        if (low is not None and value < low) or (high is not None and value > high):
-            return f"The {parameter.display_name} must be {_describe(parameter)}."
+        if (bounds.low is not None and value < bounds.low) or (bounds.high is not None and value > bounds.high):
+            return f"The {bounds.name} must be {bounds.describe()}."
     return None
 
 

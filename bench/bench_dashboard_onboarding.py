@@ -14,35 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import statistics
-import sys
-import tempfile
-import time
-from pathlib import Path
 
 from alphapy_onboarding import plugin as onboarding
+from dashboard_bench import Samples, bot_and_dashboard, greeter_plugin, report, run, signed_in, timed_in_turn
 
-from alphapy.db.migrate import MigrationRunner, core_source
-from alphapy.log import configure_logging
-from alphapy.plugins import PluginManager
-from alphapy.testing.bot import running_alphapy
-from alphapy.testing.dashboard import DashboardBrowser, running_dashboard
-from alphapy.testing.database import TestDatabaseServer
 from alphapy.testing.emulator import DiscordEmulator
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs" / "example" / "alphapy_greeter"))
-from alphapy_greeter import plugin as greeter  # noqa: E402  (the worked example, not installed)
-
-REQUESTS = 300
-WARM_UP = 20
 FINISHED = 10_000
 IN_PROGRESS = 1_000
 DEFINITIONS = 25
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+PLUGINS = [("greeter", greeter_plugin()), ("onboarding", onboarding)]
 
 
 async def fill(db: object, guild_id: int) -> None:
@@ -70,64 +51,24 @@ async def fill(db: object, guild_id: int) -> None:
         await conn.execute("ANALYZE onboarding; ANALYZE onboarding_progress; ANALYZE guild_onboarding_questions")
 
 
-async def timed_in_turn(browser: DashboardBrowser, pages: dict[str, tuple[str, str]]) -> dict[str, list[float]]:
-    samples: dict[str, list[float]] = {name: [] for name in pages}
-    for number in range(REQUESTS + WARM_UP):
-        for name, (path, expect) in pages.items():
-            started = time.perf_counter()
-            page = await browser.get(path)
-            elapsed = (time.perf_counter() - started) * 1000
-            assert page.status == 200 and expect in page.text, (path, page.status, page.text[:300])
-            if number >= WARM_UP:
-                samples[name].append(elapsed)
-    return samples
-
-
-async def measure(url: str) -> dict[str, list[float]]:
+async def measure(url: str) -> Samples:
     emulator = DiscordEmulator(openapi_spec=None, timeout=30)
     guild = emulator.add_guild("Bench", members=0)
-    await emulator.start()
-    try:
-        async with running_alphapy(emulator, url, plugins=[("greeter", greeter), ("onboarding", onboarding)]) \
-                as runner:
-            assert runner.bot is not None
-            await fill(runner.bot.db, guild.id)
-            with tempfile.TemporaryDirectory() as data_dir:
-                async with running_dashboard(runner, emulator, Path(data_dir)) as dashboard:
-                    async with DashboardBrowser(dashboard) as browser:
-                        await browser.log_in(guild.owner)
-                        base = f"/guilds/{guild.id}"
-                        return await timed_in_turn(browser, {
-                            "greeter_baseline": (f"{base}/greeter", "Members greeted"),
-                            "onboarding_editor": (f"{base}/onboarding", f"{FINISHED} members finished"),
-                            "onboarding_preview": (f"{base}/onboarding/preview", "Question number 25"),
-                            "onboarding_members": (f"{base}/onboarding/members", "Page 1 of 200"),
-                            "onboarding_members_last": (f"{base}/onboarding/members?page=200", "Page 200 of 200"),
-                        })
-    finally:
-        await emulator.stop()
+    async with bot_and_dashboard(emulator, url, PLUGINS, lambda runner: fill(runner.bot.db, guild.id)) \
+            as (_runner, dashboard):
+        async with signed_in(dashboard, guild.owner) as browser:
+            base = f"/guilds/{guild.id}"
+            return await timed_in_turn(browser, {
+                "greeter_baseline": (f"{base}/greeter", "Members greeted"),
+                "onboarding_editor": (f"{base}/onboarding", f"{FINISHED} members finished"),
+                "onboarding_preview": (f"{base}/onboarding/preview", "Question number 25"),
+                "onboarding_members": (f"{base}/onboarding/members", "Page 1 of 200"),
+                "onboarding_members_last": (f"{base}/onboarding/members?page=200", "Page 200 of 200"),
+            })
 
 
 async def main() -> None:
-    configure_logging("warning")
-    server = TestDatabaseServer()
-    manager = PluginManager()
-    manager.register(greeter, "greeter")
-    manager.register(onboarding, "onboarding")
-    url = server.create_database()
-    try:
-        MigrationRunner(url, [core_source(), *manager.migration_sources()[1:]]).apply()
-        found = await measure(url)
-        baseline = percentile(found["greeter_baseline"], 0.95)
-        for name, samples in found.items():
-            p95 = percentile(samples, 0.95)
-            print(f"dashboard_{name}_p50: {statistics.median(samples):.1f} ms ({len(samples)} requests)")
-            print(f"dashboard_{name}_p95: {p95:.1f} ms")
-            if name != "greeter_baseline":
-                print(f"dashboard_{name}_p95_ratio: {p95 / baseline:.2f} x the baseline")
-    finally:
-        server.drop_database(url)
-        server.close()
+    report(await run(PLUGINS, measure), "greeter_baseline", style="lines_but_baseline")
 
 
 if __name__ == "__main__":

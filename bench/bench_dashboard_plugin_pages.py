@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 from alphapy_premium import ledger, plugin as premium
+from dashboard_bench import greeter_plugin, percentile, timed
 
 from alphapy.db.migrate import MigrationRunner, core_source
 from alphapy.log import configure_logging
@@ -26,28 +25,7 @@ from alphapy.testing.dashboard import DashboardBrowser, running_dashboard
 from alphapy.testing.database import TestDatabaseServer
 from alphapy.testing.emulator import DiscordEmulator
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs" / "example" / "alphapy_greeter"))
-from alphapy_greeter import plugin as greeter  # noqa: E402  (the worked example, not installed)
-
-REQUESTS = 300
-WARM_UP = 20
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
-
-
-async def timed(browser: DashboardBrowser, path: str, expect: str) -> list[float]:
-    samples = []
-    for number in range(REQUESTS + WARM_UP):
-        started = time.perf_counter()
-        page = await browser.get(path)
-        elapsed = (time.perf_counter() - started) * 1000
-        assert page.status == 200 and expect in page.text, (path, page.status)
-        if number >= WARM_UP:
-            samples.append(elapsed)
-    return samples
+greeter = greeter_plugin()
 
 
 async def measure(url: str) -> dict[str, list[float]]:

@@ -17,6 +17,13 @@ if TYPE_CHECKING:
 PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 
 
+def ping_reply(latency: float) -> str:
+    """``/ping``'s answer: the gateway latency when there is one (NaN or infinite before
+    the first heartbeat is answered)."""
+    shown = f" ({latency * 1000:.0f} ms)" if latency == latency and latency != float("inf") else ""
+    return f"Pong{shown}."
+
+
 class StatsCog(commands.Cog):
     def __init__(self, bot: AlphapyBot) -> None:
         self.bot = bot
@@ -44,9 +51,7 @@ class StatsCog(commands.Cog):
 
     @app_commands.command(name="ping", description="Check that the bot answers")
     async def ping_slash(self, interaction: discord.Interaction) -> None:
-        latency = self.bot.latency
-        shown = f" ({latency * 1000:.0f} ms)" if latency == latency and latency != float("inf") else ""
-        await interaction.response.send_message(f"Pong{shown}.", ephemeral=True)
+        await interaction.response.send_message(ping_reply(self.bot.latency), ephemeral=True)
 
     @commands.command(name="ping", help="Check that the bot answers")
     async def ping_text(self, ctx: commands.Context[AlphapyBot]) -> None:
