@@ -45,7 +45,7 @@ RUNS = (
     Run("bench_tracking.py", {"BENCH_ROWS": "50000", "BENCH_RATIO_ROWS": "100000", "BENCH_ROUNDS": "3"}),
     Run("bench_bot_memory.py", {"BENCH_GUILDS": "1000", "BENCH_ROUNDS": "1"}),
     Run("bench_cli.py", {"BENCH_ROUNDS": "5"}),
-    Run("bench_bot.py", {"BENCH_ROUNDS": "5", "BENCH_SEQUENTIAL": "200", "BENCH_GUILDS": "20"}),
+    Run("bench_bot.py", {"BENCH_ROUNDS": "15", "BENCH_SEQUENTIAL": "100", "BENCH_GUILDS": "100"}),
     Run("bench_faq.py"),
 )
 
