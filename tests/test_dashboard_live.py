@@ -122,6 +122,23 @@ async def test_live_checks_are_rate_limited_apart_from_saves(dashboard, guild, h
     assert await bot.settings.get(guild.id, "core", "timezone") == "Asia/Tokyo"
 
 
+async def test_a_save_sent_as_a_live_preview_still_counts_as_a_save(dashboard, guild, host, bot) -> None:
+    """The route decides which limit applies, never the request: the live-preview header on a
+    save does not move it into the checks' larger budget."""
+    async with browser() as http:
+        await log_in(http, dashboard, host)
+        token = csrf_of(await open_settings(http, dashboard, guild))
+        statuses = []
+        for zone in ["Asia/Tokyo", "Europe/Paris"] * 10:
+            async with http.post(settings_url(dashboard, guild, "/core/timezone"), allow_redirects=False,
+                                 headers={"X-Live-Preview": "1"},
+                                 data={"csrf_token": token, "value": zone}) as saved:
+                statuses.append(saved.status)
+        assert statuses[0] == 303 and statuses[-1] == 429  # the saves' budget: 10 at once
+        assert 429 not in statuses[:10]
+    assert len(await bot.settings.history(guild.id)) == 10
+
+
 @pytest.mark.parametrize("path", ["/settings/core/timezone/check", "/plugins/hello"])
 async def test_without_the_header_the_answers_stay_pages(dashboard, guild, host, bot, path) -> None:
     async with browser() as http:

@@ -36,6 +36,10 @@ NOTICE_KEY = "notice"
 """The session key of the one-time sentence shown on the next page (the overview uses it too)."""
 
 
+#: what a page's script sends when it previews as the host types (:attr:`PageContext.live_preview`)
+LIVE_PREVIEW_HEADER = "X-Live-Preview"
+
+
 @dataclass(frozen=True, slots=True)
 class WebUser:
     """The person signed in with Discord."""
@@ -69,6 +73,12 @@ class PageContext:
     @property
     def plugin(self) -> str:
         return self.page.plugin
+
+    @property
+    def live_preview(self) -> bool:
+        """Asked by a page's script as the host types (``X-Live-Preview: 1``), not by a
+        submitted form: a refusal is then the answer itself (200), not a failed request (400)."""
+        return self.request.headers.get(LIVE_PREVIEW_HEADER) == "1"
 
     @property
     def bot(self) -> AlphapyBot | None:

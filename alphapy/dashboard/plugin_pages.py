@@ -57,6 +57,7 @@ class PluginPage:
     methods: tuple[str, ...]
     access: PageAccess
     staff_setting: str
+    preview: bool = False
 
     @property
     def route(self) -> str:
@@ -96,12 +97,18 @@ class DashboardPages:
 
     def server_page(self, path: str, handler: PageHandler, *, title: str | None = None,
                     access: PageAccess = "host", methods: Iterable[str] = ("GET",),
-                    staff_setting: str = DEFAULT_PLUGIN_KEY) -> PluginPage:
+                    staff_setting: str = DEFAULT_PLUGIN_KEY, preview: bool = False) -> PluginPage:
         """A page of one server. ``staff_setting`` names this plugin's role setting that also
-        counts as staff for ``access="staff"`` (when the plugin declares it)."""
+        counts as staff for ``access="staff"`` (when the plugin declares it).
+
+        ``preview=True`` marks a page that answers what a form would do and never saves (a
+        page's script asks it as the host types): its POSTs count against the live-check
+        limit instead of the save limit, so typing never uses up the saves. Which limit
+        applies is decided here, by the route, never by the request.
+        """
         if access not in ACCESS_RANK:
             raise PageRegistrationError(f"access must be host, staff or member, not {access!r}")
-        return self._add("server", path, handler, title, methods, access, staff_setting)
+        return self._add("server", path, handler, title, methods, access, staff_setting, preview)
 
     def user_page(self, path: str, handler: PageHandler, *, title: str | None = None,
                   methods: Iterable[str] = ("GET",)) -> PluginPage:
@@ -123,7 +130,7 @@ class DashboardPages:
             raise PageRegistrationError(f"the static folder {self.static_folder} does not exist")
 
     def _add(self, kind: PageKind, path: str, handler: PageHandler, title: str | None, methods: Iterable[str],
-             access: PageAccess, staff_setting: str) -> PluginPage:
+             access: PageAccess, staff_setting: str, preview: bool = False) -> PluginPage:
         path = path.strip("/")
         if self.plugin in CORE_SEGMENTS:
             raise PageRegistrationError(f"a plugin named {self.plugin!r} cannot add pages: the core's pages use that name")
@@ -137,7 +144,7 @@ class DashboardPages:
             raise PageRegistrationError(f"page methods must be GET and/or POST, not {list(methods)!r}")
         if not callable(handler):
             raise PageRegistrationError(f"the handler of page {path!r} is not callable")
-        page = PluginPage(self.plugin, kind, path, handler, title, wanted, access, staff_setting)
+        page = PluginPage(self.plugin, kind, path, handler, title, wanted, access, staff_setting, preview)
         for other in self.pages:
             if other.route == page.route and set(other.methods) & set(wanted):
                 raise PageRegistrationError(f"page {page.route} is registered twice")

@@ -60,6 +60,16 @@ def routes(registry: PageRegistry) -> list[web.RouteDef]:
     return [web.route(method, page.route, _serving(page)) for page in registry.pages for method in page.methods]
 
 
+def is_preview(request: web.Request) -> bool:
+    """Whether the matched route is a plugin page registered with ``preview=True``."""
+    registry: PageRegistry | None = request.app.get(PAGES_KEY)
+    if registry is None:
+        return False
+    route = request.match_info.route.resource
+    canonical = route.canonical if route is not None else None
+    return any(page.preview and page.route == canonical for page in registry.pages)
+
+
 def _serving(page: PluginPage) -> Handler:
     async def serve(request: web.Request) -> web.StreamResponse:
         try:

@@ -139,17 +139,15 @@ async def reset(request: web.Request) -> web.StreamResponse:
 CHECK_SUFFIX = "/check"
 
 
-LIVE_HEADER = "X-Live-Preview"
-"""Sent by a page's script when it asks while the host types (a plugin's live preview)."""
-
-
 def is_check(request: web.Request) -> bool:
     """A live check, rate-limited apart from the writes so typing never uses up the saves: a
-    POST to a setting's ``/check``, or a plugin page's preview sent with ``X-Live-Preview``
-    (such an answer never saves; the check bucket is limited all the same)."""
-    if request.headers.get(LIVE_HEADER) == "1":
+    POST to a setting's ``/check``, or to a plugin page registered with ``preview=True``.
+    The route decides, never a header: a save cannot be passed off as a check."""
+    if request.path.startswith("/guilds/") and request.path.endswith(CHECK_SUFFIX):
         return True
-    return request.path.startswith("/guilds/") and request.path.endswith(CHECK_SUFFIX)
+    from alphapy.dashboard.plugin_routes import is_preview
+
+    return is_preview(request)
 
 
 def _carries_roles(spec: SettingSpec, value: Any) -> bool:

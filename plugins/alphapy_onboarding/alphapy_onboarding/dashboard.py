@@ -38,16 +38,12 @@ FIELD_LIMITS = {"question": q.QUESTION_MAX, "options": q.JSON_MAX, "followup": q
 """The longest text each field may carry (the inputs' ``maxlength``; the editor refuses longer)."""
 
 
-LIVE_PREVIEW_HEADER = "X-Live-Preview"
-"""Sent by ``static/editor.js`` when it previews as the host types."""
-
-
 def register(pages: DashboardPages) -> None:
     pages.templates(files(__package__) / "templates")
     pages.static(files(__package__) / "static")  # editor.js: drag to reorder, live preview
     pages.server_page("", overview, title="Onboarding", access="host")
     pages.server_page("questions", add_question, access="host", methods=("POST",))
-    pages.server_page("question-preview", preview_question, access="host", methods=("POST",))
+    pages.server_page("question-preview", preview_question, access="host", methods=("POST",), preview=True)
     pages.server_page("question/{item_id}", question_page, access="host", methods=("GET", "POST"))
     pages.server_page("question/{item_id}/move", move_question, access="host", methods=("POST",))
     pages.server_page("question/{item_id}/remove", remove_question, access="host", methods=("POST",))
@@ -206,8 +202,8 @@ async def preview_question(ctx: PageContext) -> web.StreamResponse:
     except UserError as refused:
         # editor.js asks as the host types: for it the sentence is the preview (a 400 would be
         # logged as a failed load on every keystroke that leaves the form unfinished)
-        live = ctx.request.headers.get(LIVE_PREVIEW_HEADER) == "1"
-        return await question_form(ctx, question_id, form, error=str(refused), status=200 if live else 400)
+        return await question_form(ctx, question_id, form, error=str(refused),
+                                   status=200 if ctx.live_preview else 400)
     shown = Question(question_id or 0, 0, spec, tuple(followups))
     return await question_form(ctx, question_id, form, preview=shown)
 

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 import pytest
-from alphapy_onboarding.dashboard import BAD_PAGE, BAD_POSITION, BAD_TYPE, LIVE_PREVIEW_HEADER, NO_SUCH_QUESTION
+from alphapy_onboarding.dashboard import BAD_PAGE, BAD_POSITION, BAD_TYPE, NO_SUCH_QUESTION
 
 from alphapy.testing import DashboardBrowser, P, WebPage
 
@@ -299,7 +299,7 @@ async def test_the_editor_script_is_linked_and_its_live_previews_answer_200(dash
             assert served.status == 200 and "postMove" in await served.text()
         form = {"csrf_token": browser.csrf_token, **unfinished}
         async with browser.http.post(dashboard_url + page_of(guild, "question-preview"), data=form,
-                                     headers={LIVE_PREVIEW_HEADER: "1"}) as live:
+                                     headers={"X-Live-Preview": "1"}) as live:
             assert live.status == 200
             assert "give it 2 to 25 options." in await live.text()
         assert (await browser.post(page_of(guild, "question-preview"), unfinished)).status == 400
