@@ -231,6 +231,20 @@ async def test_the_picker_leads_members_to_the_pages_every_member_may_open(dashb
     assert "Servers you are in" not in picker.text
 
 
+async def test_the_picker_leads_staff_to_their_staff_pages(staff, dashboard_url, bot, guild) -> None:
+    """Someone who manages nothing but holds a plugin's staff role finds that plugin's staff
+    pages in the picker, beside every member's; without the role, only the member's."""
+    async with DashboardBrowser(dashboard_url) as browser:
+        picker = await browser.log_in(staff)
+    assert f"/guilds/{guild.id}/pages/staff" not in picker.text
+    await bot.settings.set(guild.id, "pages", "staff_role", staff.roles[-1].id)
+    async with DashboardBrowser(dashboard_url) as browser:
+        picker = await browser.log_in(staff)
+    assert (f'Test Guild: <a href="/guilds/{guild.id}/pages/staff">Staff board</a>, '
+            f'<a href="/guilds/{guild.id}/pages/member">Member board</a></li>') in picker.text
+    assert f"/guilds/{guild.id}/pages/host" not in picker.text
+
+
 async def test_plugin_forms_count_against_the_write_limit(dashboard_url, guild, host) -> None:
     async with DashboardBrowser(dashboard_url) as browser:
         await browser.log_in(host)

@@ -29,6 +29,7 @@ from alphapy.dashboard.render import refuse
 from alphapy.errors import UserError
 from alphapy.log import get_logger
 from alphapy.redaction import describe_exception
+from alphapy.staff_roles import staff_role_ids
 
 log = get_logger(__name__)
 
@@ -145,30 +146,41 @@ async def menus(request: web.Request) -> dict[str, Any]:
     raw = request.match_info.get("guild_id", "")
     if raw.isdigit() and registry.server_menu():
         found["server_pages"] = await _server_menu(request, registry, int(raw))
-    if request.path == "/" and any(p.access == "member" for p in registry.server_menu()):
+    if request.path == "/" and any(p.access != "host" for p in registry.server_menu()):
         found["member_servers"] = await _member_servers(request, registry)
     return found
 
 
 async def _member_servers(request: web.Request, registry: PageRegistry) -> list[tuple[str, list[tuple[str, str]]]]:
-    """For the picker: servers the person is in but does not manage, with the pages every
-    member may open there (the picker lists managed servers itself)."""
+    """For the picker: servers the person is in but does not manage, with the pages they may
+    open there: every member's, and a plugin's staff pages where they hold its staff role
+    (the picker lists managed servers itself). Discord is asked for their roles only in a
+    server where such a role is set."""
     settings = request.app[OPTIONS_KEY].settings
-    member_pages = [p for p in registry.server_menu() if p.access == "member"]
+    shown_pages = [p for p in registry.server_menu() if p.access != "host"]
     listed = []
     try:
         choices = await guild_choices(request)
+        managed = {g.id for g in choices.with_bot}
+        for guild in choices.shared[:MAX_MEMBER_SERVERS]:
+            if guild.id in managed:
+                continue
+            pages = [(p.title or p.plugin, p.url(guild.id)) for p in shown_pages
+                     if await settings.is_enabled(guild.id, p.plugin) and await _may_open(request, guild.id, p)]
+            if pages:
+                listed.append((guild.name, pages))
     except DiscordAPIError:
-        return []
-    managed = {g.id for g in choices.with_bot}
-    for guild in choices.shared[:MAX_MEMBER_SERVERS]:
-        if guild.id in managed:
-            continue
-        pages = [(p.title or p.plugin, p.url(guild.id)) for p in member_pages
-                 if await settings.is_enabled(guild.id, p.plugin)]
-        if pages:
-            listed.append((guild.name, pages))
+        return listed  # the servers found so far; the picker itself says what it could not check
     return listed
+
+
+async def _may_open(request: web.Request, guild_id: int, page: PluginPage) -> bool:
+    """A member page: yes. A staff page: if the plugin's staff role is set there and held."""
+    if page.access == "member":
+        return True
+    if not await staff_role_ids(request.app[OPTIONS_KEY].settings, guild_id, page.plugin, page.staff_setting):
+        return False
+    return page.allows(await level_in(request, guild_id, page.plugin, staff_setting=page.staff_setting))
 
 
 async def _server_menu(request: web.Request, registry: PageRegistry, guild_id: int) -> list[tuple[str, str, bool]]:
