@@ -2,7 +2,7 @@
 -- Concurrent writes of one process, applied as a set: alphapy_settings_write_many
 -- (core_0006) called alphapy_settings_write once per entry, five statements and one
 -- NOTIFY each; with eight writers the server spent most of a batch in those calls while
--- the next batch waited. Here a batch is three statements whatever its size:
+-- the next batch waited. Here a batch costs four statements whatever its size:
 --   1. the advisory locks of its settings, in one fixed order (two processes' batches
 --      cannot deadlock), the same keys as alphapy_settings_write, so single writes and
 --      batches of any process still queue on each other;
@@ -11,12 +11,15 @@
 --      value is the stored one for the first entry of its setting, else the new value of
 --      the entry before it in the batch (the history stays exact within a batch too);
 --      the last entry of each setting is upserted; history ids follow the order given;
---   3. one NOTIFY for the batch naming every changed setting, one "guild:scope:key" a
---      line (split into several NOTIFYs below PostgreSQL's 8000-byte payload limit).
+--   3-4. one NOTIFY for the batch naming every changed setting, one "guild:scope:key" a
+--      line (a batch too long for PostgreSQL's 8000-byte payload limit is split into
+--      several NOTIFYs of under 8000 bytes each).
 --      When the lines name more than one guild the payload starts with a line "*":
 --      a process of an older version reads only the first guild of a payload and
 --      forgets every guild when it cannot read it, so it stays correct.
--- p_values is one JSONB array (entry i is p_values->(i - 1)).
+-- p_values is one JSONB array (entry i is p_values->(i - 1)). The plans are generic:
+-- with array parameters PostgreSQL kept choosing custom plans, planning the statement
+-- of step 2 again at every call (about as long as running it).
 CREATE FUNCTION alphapy_settings_write_batch(
     p_guild_ids BIGINT[], p_scopes TEXT[], p_keys TEXT[], p_values JSONB, p_value_types TEXT[],
     p_changed_by BIGINT[], p_channel TEXT)
@@ -24,6 +27,9 @@ RETURNS TABLE (history_id INT, previous JSONB, kind TEXT, at TIMESTAMPTZ)
 LANGUAGE plpgsql VOLATILE
 SET plan_cache_mode = force_generic_plan
 AS $$
+DECLARE
+    v_lines TEXT;
+    v_guilds BOOLEAN;
 BEGIN
     PERFORM pg_advisory_xact_lock(locks.k)
     FROM (SELECT DISTINCT hashtextextended(u.g::text || ':' || u.s || ':' || u.n, 7) AS k
@@ -62,14 +68,20 @@ BEGIN
     )
     SELECT r.id, r.old_value, r.change_type, r.changed_at FROM recorded r ORDER BY r.id;
 
-    PERFORM pg_notify(p_channel,
-                      CASE WHEN count(DISTINCT chunks.g) > 1 THEN '*' || chr(10) ELSE '' END
-                      || string_agg(chunks.line, chr(10) ORDER BY chunks.first))
-    FROM (SELECT changed.first, changed.g, changed.line,
-                 sum(octet_length(changed.line) + 1) OVER (ORDER BY changed.first) / 7000 AS part
-          FROM (SELECT min(u.ord) AS first, u.g, u.g::text || ':' || u.s || ':' || u.n AS line
-                FROM unnest(p_guild_ids, p_scopes, p_keys) WITH ORDINALITY AS u(g, s, n, ord)
-                GROUP BY u.g, u.s, u.n) AS changed) AS chunks
+    SELECT string_agg(changed.line, chr(10)), count(DISTINCT changed.g) > 1
+    INTO v_lines, v_guilds
+    FROM (SELECT DISTINCT u.g, u.g::text || ':' || u.s || ':' || u.n AS line
+          FROM unnest(p_guild_ids, p_scopes, p_keys) AS u(g, s, n)) AS changed;
+    IF octet_length(v_lines) <= 7000 THEN
+        PERFORM pg_notify(p_channel, CASE WHEN v_guilds THEN '*' || chr(10) ELSE '' END || v_lines);
+        RETURN;
+    END IF;
+    PERFORM pg_notify(p_channel, CASE WHEN count(DISTINCT chunks.g) > 1 THEN '*' || chr(10) ELSE '' END
+                                 || string_agg(chunks.line, chr(10)))
+    FROM (SELECT changed.g, changed.line,
+                 sum(octet_length(changed.line) + 1) OVER (ORDER BY changed.line) / 7000 AS part
+          FROM (SELECT DISTINCT u.g, u.g::text || ':' || u.s || ':' || u.n AS line
+                FROM unnest(p_guild_ids, p_scopes, p_keys) AS u(g, s, n)) AS changed) AS chunks
     GROUP BY chunks.part;
 END
 $$;

@@ -495,6 +495,8 @@ class SettingsService:
             "invalidations": self.invalidations,
             "listening": self._listening,
             "reconnects": self.reconnects,
+            "writes": self._writes.writes,
+            "write_batches": self._writes.batches,
         }
 
 

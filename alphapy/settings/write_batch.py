@@ -3,11 +3,12 @@
 Every write commits, and a commit waits for the WAL to reach the disk; a commit that
 sends ``NOTIFY`` also holds PostgreSQL's notification-queue lock while it does, so
 notifying commits of all sessions queue behind each other. Writes that arrive while one
-is on its way wait for it, then go together as one statement and one commit
-(:func:`alphapy.settings.store.write_many`): a burst of N changes (a dashboard form, a
-bulk import, eight shards) pays one commit instead of N. A write alone goes at once,
-so a lone change waits for nothing. The history stays exact: the server applies the
-entries in arrival order, each under its setting's lock.
+is on its way wait for it, then go together as one statement, one commit and one
+``NOTIFY`` (:func:`alphapy.settings.store.write_many`): a burst of N changes (a
+dashboard form, a bulk import, eight shards) pays one commit instead of N. A write alone
+goes at once, through the single-write function, so a lone change waits for nothing.
+The history stays exact: the server applies the entries in arrival order, under the
+locks of their settings.
 
 If a batch fails, each of its writes is tried again on its own, so that every caller
 gets its own answer (one bad value costs no other write).
@@ -42,6 +43,10 @@ class WriteBatcher:
         self._max_batch = max_batch
         self._waiting: list[_Waiting] = []
         self._sender: asyncio.Task[None] | None = None
+        self.batches = 0
+        """Statements sent (a write alone counts as one): with ``writes``, shows whether
+        concurrent writers really share their commits."""
+        self.writes = 0
 
     async def write(self, write: store.NewValue) -> store.HistoryEntry:
         """Store one value with its history row (with whatever else waits to be sent)."""
@@ -74,6 +79,8 @@ class WriteBatcher:
             for waiting in batch:  # each on its own: every caller gets its own outcome
                 await self._send([waiting])
             return
+        self.batches += 1
+        self.writes += len(batch)
         for waiting, entry in zip(batch, entries, strict=True):
             _settle(waiting, entry=entry)
 
