@@ -224,3 +224,30 @@ async def test_batches_and_single_writes_of_other_connections_keep_one_exact_cha
         assert after["old_value"] == before["new_value"] and after["change_type"] == "updated"
     assert [r["new_value"] for r in rows if r["new_value"] < 1000] == list(range(40))  # ours in arrival order
     assert settings.stats()["write_batches"] < 40
+
+
+async def test_writes_that_keep_coming_are_not_each_followed_by_a_reset(db: Any) -> None:
+    """Between back-to-back writes the sender keeps its connection: returning it to the
+    pool is a round trip of its own (asyncpg resets the session), paid once at the end.
+    A session variable counts the writes a session saw; the pool's reset clears it."""
+    await db.execute("CREATE TABLE seen_by_session (n INT)")
+    await db.execute("""
+        CREATE FUNCTION count_in_session() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE n INT := coalesce(nullif(current_setting('alphapy_test.writes', true), ''), '0')::int + 1;
+        BEGIN
+            PERFORM set_config('alphapy_test.writes', n::text, false);
+            INSERT INTO seen_by_session VALUES (n);
+            RETURN NEW;
+        END $$""")
+    await db.execute("CREATE TRIGGER count_in_session AFTER INSERT ON settings_history"
+                     " FOR EACH ROW EXECUTE FUNCTION count_in_session()")
+    registry = SettingsRegistry()
+    registry.registrar("demo")("lead_minutes", "int", default=60, min=0, max=1440)
+    settings = SettingsService(db, registry)
+    for n in range(20):  # one writer, one change after the other
+        await settings.set(GUILD, "demo", "lead_minutes", n, changed_by=1)
+    seen = [row["n"] for row in await db.fetch("SELECT n FROM seen_by_session ORDER BY ctid")]
+    assert seen == list(range(1, 21))  # one session, never reset in between
+    assert settings.stats()["write_batches"] == 20  # each went alone, at once
+    await settings.set(GUILD, "demo", "lead_minutes", 99, changed_by=1)  # later: after the release
+    assert (await db.fetch("SELECT n FROM seen_by_session ORDER BY ctid"))[-1]["n"] == 1  # the release did reset it
