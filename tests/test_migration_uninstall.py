@@ -167,6 +167,8 @@ def test_a_database_migrated_before_the_records_is_backfilled_while_installed(da
             "DROP FUNCTION IF EXISTS alphapy_settings_write_many(BIGINT[], TEXT[], TEXT[], JSONB, TEXT[], BIGINT[], TEXT);",
             "DROP FUNCTION IF EXISTS alphapy_settings_delete(BIGINT, TEXT, TEXT, BIGINT, TEXT, TEXT);",
             "DROP FUNCTION IF EXISTS alphapy_settings_write(BIGINT, TEXT, TEXT, JSONB, TEXT, BIGINT, TEXT, TEXT);"]),
+        "core_0007_settings_write_batch": ("core", ["core_0006_settings_write"], [
+            "DROP FUNCTION IF EXISTS alphapy_settings_write_batch(BIGINT[], TEXT[], TEXT[], JSONB, TEXT[], BIGINT[], TEXT);"]),
         HELLO: ("hello", ["core_0001_init"], ["DROP TABLE hello_greetings;"]),
     }
     assert uninstalled.rollback("hello") == [HELLO]

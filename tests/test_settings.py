@@ -267,6 +267,43 @@ async def test_a_write_in_another_process_is_seen(settings: SettingsService, db:
     await wait_for(seen)
 
 
+async def test_a_batch_written_in_another_process_is_seen_for_every_guild(settings: SettingsService, db: Database) -> None:
+    """Another process's concurrent changes go out as one batch with one NOTIFY: every
+    guild it changed is forgotten here, not just the first one named."""
+    guilds = [GUILD_A, GUILD_B, GUILD_A + 1, GUILD_B + 1]
+    untouched = GUILD_A + 2
+    for guild in [*guilds, untouched]:
+        assert await settings.get(guild, "demo", "lead_minutes") == 60  # cached now
+    script = textwrap.dedent(f"""
+        import asyncio
+        from alphapy.db import Database
+        from tests.test_settings import make_registry
+        from alphapy.settings import SettingsService
+
+        async def main():
+            async with Database({db.url!r}, min_size=1, max_size=2) as database:
+                service = SettingsService(database, make_registry())
+                await asyncio.gather(*(service.set(guild, "demo", key, value)
+                                       for guild in {guilds!r}
+                                       for key, value in (("lead_minutes", 15), ("greeting", "hoi"))))
+                print(service.stats()["write_batches"])
+
+        asyncio.run(main())
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.splitlines()[-1]) < 2 * len(guilds)  # the writes did share statements (and NOTIFYs)
+
+    async def all_seen() -> bool:
+        return all([await settings.get(guild, "demo", "lead_minutes") == 15 for guild in guilds])
+
+    await wait_for(all_seen)
+    assert [await settings.get(guild, "demo", "greeting") for guild in guilds] == ["hoi"] * len(guilds)
+    misses = settings.misses
+    assert await settings.get(untouched, "demo", "lead_minutes") == 60
+    assert settings.misses == misses  # only the guilds named were forgotten, not the whole cache
+
+
 async def test_listener_reconnects_and_empties_the_cache(settings: SettingsService, db: Database) -> None:
     assert await settings.get(GUILD_A, "demo", "greeting") == "hello"
     pid = settings._listener.get_server_pid()  # type: ignore[union-attr]

@@ -125,3 +125,129 @@ async def test_a_write_the_server_refuses_fails_alone_in_its_batch(db: Any) -> N
     assert [r.new_value for r in results if not isinstance(r, BaseException)] == [0, 1, 2, 3, 4]
     stored = await db.fetchval("SELECT count(*) FROM bot_settings WHERE guild_id = $1", GUILD)
     assert stored == 5
+
+
+def test_a_notify_payload_names_the_guilds_to_forget() -> None:
+    assert store.changed_guilds(f"{GUILD}:demo:enabled") == {GUILD}
+    assert store.changed_guilds("*\n1:demo:a\n2:demo:b\n1:core:c") == {1, 2}  # a batch over several guilds
+    assert store.changed_guilds("1:demo:a\n1:demo:b") == {1}
+    assert store.changed_guilds("not a guild") is None  # unreadable: forget everything
+    assert store.changed_guilds("1:demo:a\nx:demo:b") is None
+    assert store.changed_guilds("*") is None
+
+
+async def listen(url: str, heard: list[str]) -> asyncpg.Connection:
+    conn = await asyncpg.connect(url)
+    await conn.add_listener(store.NOTIFY_CHANNEL, lambda *args: heard.append(args[-1]))
+    return conn
+
+
+async def wait_until(predicate: Any, timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+async def test_a_batch_sends_one_notify_naming_every_setting_it_changed(db: Any) -> None:
+    registry = SettingsRegistry()
+    register = registry.registrar("demo")
+    register("lead_minutes", "int", default=60, min=0, max=1440)
+    register("enabled", "bool", default=False)
+    settings = SettingsService(db, registry)
+    heard: list[str] = []
+    listener = await listen(db.url, heard)
+    try:
+        writes = [(GUILD + n % 3, "lead_minutes" if n % 2 else "enabled", n) for n in range(24)]
+        await asyncio.gather(*(settings.set(g, "demo", key, n if key == "lead_minutes" else n % 4 == 0, changed_by=1)
+                               for g, key, n in writes))
+        expected = {f"{g}:demo:{key}" for g, key, _n in writes}
+
+        def named() -> set[str]:
+            return {line for payload in heard for line in payload.split("\n") if line != "*"}
+
+        await wait_until(lambda: named() >= expected)
+        await asyncio.sleep(0.2)  # anything later would be an extra NOTIFY
+    finally:
+        await listener.close()
+    stats = settings.stats()
+    assert stats["writes"] == 24 and stats["write_batches"] < 24  # they did share statements
+    assert len(heard) == stats["write_batches"]  # one NOTIFY per statement, not one per write
+    assert named() == expected
+    several = [payload for payload in heard if len({line.partition(":")[0] for line in payload.split("\n")} - {"*"}) > 1]
+    assert several and all(payload.startswith("*\n") for payload in several)
+
+
+async def test_a_batch_too_long_for_one_notify_is_split_under_the_payload_limit(migrated_database_url: str) -> None:
+    heard: list[str] = []
+    listener = await listen(migrated_database_url, heard)
+    writer = await asyncpg.connect(migrated_database_url)
+    try:
+        await init_connection(writer)
+        keys = [f"a_rather_long_setting_name_number_{n:04d}" for n in range(300)]
+        entries = await store.write_many(writer, [store.NewValue(GUILD + n % 2, "demo", key, n, "int", 1)
+                                                  for n, key in enumerate(keys)])
+        expected = {f"{GUILD + n % 2}:demo:{key}" for n, key in enumerate(keys)}
+        await wait_until(lambda: {line for p in heard for line in p.split("\n")} >= expected)
+    finally:
+        await listener.close()
+        await writer.close()
+    assert [e.new_value for e in entries] == list(range(300))
+    assert [e.id for e in entries] == sorted(e.id for e in entries)  # history in the order given
+    assert len(heard) > 1 and all(len(payload.encode()) < 8000 for payload in heard)
+    assert {line for p in heard for line in p.split("\n")} - {"*"} == expected
+
+
+async def test_batches_and_single_writes_of_other_connections_keep_one_exact_chain(db: Any) -> None:
+    """A batch of this process and lone writes of another process on one setting."""
+    registry = SettingsRegistry()
+    registry.registrar("demo")("lead_minutes", "int", default=60, min=0, max=100_000)
+    settings = SettingsService(db, registry)
+    other = await asyncpg.connect(db.url)
+    try:
+        await init_connection(other)
+
+        async def elsewhere() -> None:
+            for n in range(20):
+                await store.write(other, GUILD, "demo", "lead_minutes", 1000 + n, "int", 2)
+
+        await asyncio.gather(elsewhere(), *(settings.set(GUILD, "demo", "lead_minutes", n, changed_by=1)
+                                            for n in range(40)))
+    finally:
+        await other.close()
+    rows = await db.fetch("SELECT old_value, new_value, change_type FROM settings_history"
+                          " WHERE guild_id = $1 ORDER BY id", GUILD)
+    assert len(rows) == 60
+    assert rows[0]["old_value"] is None and rows[0]["change_type"] == "created"
+    for before, after in zip(rows, rows[1:], strict=False):
+        assert after["old_value"] == before["new_value"] and after["change_type"] == "updated"
+    assert [r["new_value"] for r in rows if r["new_value"] < 1000] == list(range(40))  # ours in arrival order
+    assert settings.stats()["write_batches"] < 40
+
+
+async def test_writes_that_keep_coming_are_not_each_followed_by_a_reset(db: Any) -> None:
+    """Between back-to-back writes the sender keeps its connection: returning it to the
+    pool is a round trip of its own (asyncpg resets the session), paid once at the end.
+    A session variable counts the writes a session saw; the pool's reset clears it."""
+    await db.execute("CREATE TABLE seen_by_session (n INT)")
+    await db.execute("""
+        CREATE FUNCTION count_in_session() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE n INT := coalesce(nullif(current_setting('alphapy_test.writes', true), ''), '0')::int + 1;
+        BEGIN
+            PERFORM set_config('alphapy_test.writes', n::text, false);
+            INSERT INTO seen_by_session VALUES (n);
+            RETURN NEW;
+        END $$""")
+    await db.execute("CREATE TRIGGER count_in_session AFTER INSERT ON settings_history"
+                     " FOR EACH ROW EXECUTE FUNCTION count_in_session()")
+    registry = SettingsRegistry()
+    registry.registrar("demo")("lead_minutes", "int", default=60, min=0, max=1440)
+    settings = SettingsService(db, registry)
+    for n in range(20):  # one writer, one change after the other
+        await settings.set(GUILD, "demo", "lead_minutes", n, changed_by=1)
+    seen = [row["n"] for row in await db.fetch("SELECT n FROM seen_by_session ORDER BY ctid")]
+    assert seen == list(range(1, 21))  # one session, never reset in between
+    assert settings.stats()["write_batches"] == 20  # each went alone, at once
+    await settings.set(GUILD, "demo", "lead_minutes", 99, changed_by=1)  # later: after the release
+    assert (await db.fetch("SELECT n FROM seen_by_session ORDER BY ctid"))[-1]["n"] == 1  # the release did reset it

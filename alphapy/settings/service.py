@@ -261,11 +261,12 @@ class SettingsService:
                 return
 
     def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        guild, _, _rest = payload.partition(":")
-        try:
-            self.invalidate(int(guild))
-        except ValueError:
+        guilds = store.changed_guilds(payload)
+        if guilds is None:
             self.invalidate_all()
+            return
+        for guild in guilds:
+            self.invalidate(guild)
 
     def invalidate(self, guild_id: int) -> None:
         """Forget one guild's cached values (the next read reloads them)."""
@@ -494,6 +495,8 @@ class SettingsService:
             "invalidations": self.invalidations,
             "listening": self._listening,
             "reconnects": self.reconnects,
+            "writes": self._writes.writes,
+            "write_batches": self._writes.batches,
         }
 
 

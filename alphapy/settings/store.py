@@ -28,10 +28,11 @@ SELECT history_id AS id, previous AS old_value, kind AS change_type, at AS chang
 FROM alphapy_settings_write($1, $2, $3, $4, $5, $6, $7, $8)
 """
 
+# Several writes as one set (migration core_0007_settings_write_batch): three statements
+# and one NOTIFY per batch, whatever its size; the rows come back in the order given.
 _WRITE_MANY = """
 SELECT history_id AS id, previous AS old_value, kind AS change_type, at AS changed_at
-FROM alphapy_settings_write_many($1, $2, $3, $4, $5, $6, $7) WITH ORDINALITY AS w
-ORDER BY w.ordinality
+FROM alphapy_settings_write_batch($1, $2, $3, $4, $5, $6, $7)
 """
 
 _DELETE = """
@@ -119,7 +120,8 @@ class NewValue:
 
 async def write_many(conn: asyncpg.Connection, writes: list[NewValue]) -> list[HistoryEntry]:
     """Store several values in one statement and one transaction, in the order given, each
-    with the history row :func:`write` would have written; one entry per write."""
+    with the history row :func:`write` would have written; one entry per write. One
+    ``NOTIFY`` names them all (see :func:`changed_guilds`)."""
     rows = await conn.fetch(
         _WRITE_MANY,
         [w.guild_id for w in writes], [w.scope for w in writes], [w.key for w in writes],
@@ -130,6 +132,26 @@ async def write_many(conn: asyncpg.Connection, writes: list[NewValue]) -> list[H
         raise RuntimeError(f"{len(writes)} settings written, {len(rows)} history rows returned")
     return [HistoryEntry(row["id"], w.guild_id, w.scope, w.key, row["old_value"], w.value, w.value_type,
                          w.changed_by, row["changed_at"], row["change_type"]) for w, row in zip(writes, rows, strict=True)]
+
+
+def changed_guilds(payload: str) -> set[int] | None:
+    """The guilds a ``NOTIFY`` on :data:`NOTIFY_CHANNEL` says changed; None: forget them all.
+
+    A single change sends ``guild:scope:key``; a batch sends one such line per setting it
+    changed, after a first line ``*`` when they span several guilds (so that a process of
+    an older version, which reads only the first guild, forgets every guild instead).
+    Anything unreadable means "forget everything": a stale cache is the worse mistake.
+    """
+    guilds: set[int] = set()
+    for line in payload.split("\n"):
+        if line == "*":
+            continue
+        guild, _, _rest = line.partition(":")
+        try:
+            guilds.add(int(guild))
+        except ValueError:
+            return None
+    return guilds or None
 
 
 async def delete(
