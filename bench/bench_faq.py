@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import random
 import string
 import time
@@ -36,14 +37,17 @@ from alphapy.testing.database import TestDatabaseServer
 
 GUILD = 1_111_111_111_111_111_111
 OTHER = 2_222_222_222_222_222_222
-GLOBAL_ENTRIES = 9_000
-GUILD_ENTRIES = 1_000
-OTHER_ENTRIES = 500
+ENTRIES = int(os.environ.get("BENCH_ENTRIES", "50000"))  # the entries the searching guild sees
+GLOBAL_ENTRIES = ENTRIES * 9 // 10
+GUILD_ENTRIES = ENTRIES - GLOBAL_ENTRIES
+OTHER_ENTRIES = ENTRIES // 20  # another guild's, never to be found
+WORDS = max(6_000, ENTRIES // 4)  # a bigger knowledge base also has more distinct words
+SIZE = f"{ENTRIES // 1000}k" if ENTRIES >= 1000 else str(ENTRIES)
 QUERIES = 2_000
 COMMANDS = 300
 
 
-def vocabulary(rng: random.Random, size: int = 6_000) -> tuple[list[str], list[float]]:
+def vocabulary(rng: random.Random, size: int = WORDS) -> tuple[list[str], list[float]]:
     syllables = ["ka", "lo", "mi", "re", "set", "pass", "word", "ac", "count", "bil", "ling", "vpn", "con", "nect",
                  "serv", "er", "ro", "le", "ban", "tic", "ket", "pay", "ment", "sub", "scrip", "tion", "log", "in",
                  "mail", "phone", "app", "sync", "data", "back", "up", "key", "auth", "code", "net", "work"]
@@ -61,24 +65,34 @@ def sentence(rng: random.Random, words: list[str], cumulative: list[float], low:
 
 
 async def load(db: Database, rng: random.Random, words: list[str], cumulative: list[float]) -> list[Draft]:
+    """Generate the knowledge base and write it the plugin's bulk way (``entries.add_many``:
+    COPY, with the vocabulary counted by the plugin's own code), then ANALYZE."""
     drafts: list[Draft] = []
     titles: set[str] = set()
     scopes = [None] * GLOBAL_ENTRIES + [GUILD] * GUILD_ENTRIES + [OTHER] * OTHER_ENTRIES
     started = time.perf_counter()
+    batch: list[tuple[int | None, Draft]] = []
+    for scope in scopes:
+        title = sentence(rng, words, cumulative, 3, 8).capitalize()[:90]
+        while title.lower() in titles:
+            title = title[:80] + " " + rng.choice(words)[:9]
+        titles.add(title.lower())
+        draft = Draft.parse(title, sentence(rng, words, cumulative, 25, 60) + ".",
+                            ", ".join(rng.sample(words[:2000], rng.randint(2, 5))))
+        batch.append((scope, draft))
+        if scope != OTHER:
+            drafts.append(draft)
+    generated = time.perf_counter()
     async with db.acquire() as conn:
-        for scope in scopes:
-            title = sentence(rng, words, cumulative, 3, 8).capitalize()[:90]
-            while title.lower() in titles:
-                title = title[:80] + " " + rng.choice(words)[:9]
-            titles.add(title.lower())
-            draft = Draft.parse(title, sentence(rng, words, cumulative, 25, 60) + ".",
-                                ", ".join(rng.sample(words[:2000], rng.randint(2, 5))))
-            await entries.add(conn, scope, draft, by=None)
-            if scope != OTHER:
-                drafts.append(draft)
+        await entries.add_many(conn, batch)
+        written = time.perf_counter()
         await conn.execute("ANALYZE")
     elapsed = time.perf_counter() - started
-    print(f"faq_entries_written_per_s: {len(scopes) / elapsed:.0f} entries/s")
+    print(f"faq_entries_generated: {len(scopes)} entries")
+    print(f"faq_entries_generate_s: {generated - started:.1f} s (texts in Python)")
+    print(f"faq_entries_write_s: {written - generated:.1f} s (entries.add_many: COPY, vocabulary, forms)")
+    print(f"faq_entries_load_s: {elapsed:.1f} s (all, with ANALYZE)")
+    print(f"faq_entries_written_per_s: {len(scopes) / (written - generated):.0f} entries/s")
     return drafts
 
 
@@ -94,8 +108,9 @@ def typo(rng: random.Random, word: str) -> str:
     return word[:i] + rng.choice(string.ascii_lowercase) + word[i:]
 
 
-def queries(rng: random.Random, drafts: list[Draft], words: list[str]) -> list[tuple[str, str]]:
-    made: list[tuple[str, str]] = []
+def queries(rng: random.Random, drafts: list[Draft], words: list[str]) -> list[tuple[str, str, str]]:
+    """(kind, query, the title it was made from) for a mix of the queries members type."""
+    made: list[tuple[str, str, str]] = []
     for n in range(QUERIES):
         draft = rng.choice(drafts)
         title_words = draft.title.lower().split()
@@ -111,7 +126,7 @@ def queries(rng: random.Random, drafts: list[Draft], words: list[str]) -> list[t
             query = " ".join(rng.sample(words, 10))
         else:
             query = " ".join("".join(rng.choices("qxzjv", k=rng.randint(6, 9))) for _ in range(2))
-        made.append((kind, query))
+        made.append((kind, query, draft.title))
     return made
 
 
@@ -120,38 +135,45 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
-async def measure_search(db: Database, made: list[tuple[str, str]]) -> None:
+async def measure_search(db: Database, made: list[tuple[str, str, str]]) -> None:
     options = search.Options(language="english", limit=5)
     by_kind: dict[str, list[float]] = defaultdict(list)
     logged: list[float] = []
     found = 0
+    typo_found = typo_total = 0
     async with db.acquire() as conn:
-        for _, query in made[:200]:  # warm caches and plans
+        for _, query, _ in made[:200]:  # warm caches and plans
             await search.search(conn, GUILD, query, options)
-        for kind, query in made:
+        for kind, query, title in made:
             started = time.perf_counter()
             result = await search.search(conn, GUILD, query, options)
             by_kind[kind].append((time.perf_counter() - started) * 1000)
             found += bool(result.hits)
             assert all(hit.guild_id in (None, GUILD) for hit in result.hits)
-        for _, query in made[:500]:
+            if kind == "typo":  # quality: the entry the typo was made from among the hits
+                typo_total += 1
+                typo_found += any(hit.title == title for hit in result.hits)
+        for _, query, _ in made[:500]:
             started = time.perf_counter()
             result = await search.search(conn, GUILD, query, options)
             await store.log_search(conn, GUILD, 42, result.query, result.total)
             logged.append((time.perf_counter() - started) * 1000)
     every = [s for samples in by_kind.values() for s in samples]
-    print(f"faq_search_10k_p50: {percentile(every, 0.50):.2f} ms")
-    print(f"faq_search_10k_p95: {percentile(every, 0.95):.2f} ms")
-    print(f"faq_search_10k_p99: {percentile(every, 0.99):.2f} ms")
+    exact = [s for kind in ("title", "keyword", "long") for s in by_kind[kind]]
+    print(f"faq_search_{SIZE}_p50: {percentile(every, 0.50):.2f} ms")
+    print(f"faq_search_{SIZE}_p95: {percentile(every, 0.95):.2f} ms")
+    print(f"faq_search_{SIZE}_p99: {percentile(every, 0.99):.2f} ms")
+    print(f"faq_search_{SIZE}_exact_p95: {percentile(exact, 0.95):.2f} ms (title, keyword and long queries)")
     for kind, samples in by_kind.items():
-        print(f"faq_search_10k_{kind}_p95: {percentile(samples, 0.95):.2f} ms")
-    print(f"faq_search_10k_found: {100 * found / len(made):.0f} %")
+        print(f"faq_search_{SIZE}_{kind}_p95: {percentile(samples, 0.95):.2f} ms")
+    print(f"faq_search_{SIZE}_found: {100 * found / len(made):.0f} % (any hit)")
+    print(f"faq_search_{SIZE}_typo_finds_its_entry: {100 * typo_found / typo_total:.0f} % (in the top 5)")
     print(f"faq_search_and_log_p95: {percentile(logged, 0.95):.2f} ms")
-    report("faq_search_p95_10k_entries", percentile(every, 0.95), "<", 15, unit="ms",
-           note="(10k entries, typos included; goal stated at 50k)")
+    report(f"faq_search_p95_{SIZE}_entries", percentile(every, 0.95), "<", 15, unit="ms",
+           note=f"({ENTRIES:,} entries, typos included)")
 
 
-async def measure_command(url: str, made: list[tuple[str, str]]) -> None:
+async def measure_command(url: str, made: list[tuple[str, str, str]]) -> None:
     from alphapy.testing.bot import running_alphapy
     from alphapy.testing.emulator.fixtures import running_emulator
 
@@ -162,7 +184,7 @@ async def measure_command(url: str, made: list[tuple[str, str]]) -> None:
             await runner.bot.db.execute("UPDATE faq_entries SET guild_id = $1 WHERE guild_id = $2", guild.id, GUILD)
             await runner.bot.db.execute("UPDATE faq_terms SET guild_id = $1 WHERE guild_id = $2", guild.id, GUILD)
             samples = []
-            for _, query in made[:COMMANDS]:
+            for _, query, _ in made[:COMMANDS]:
                 started = time.perf_counter()
                 reply = await emulator.slash(member, "faq search", query=query)
                 samples.append((time.perf_counter() - started) * 1000)

@@ -48,6 +48,7 @@ DEFAULT_LIMIT = 5
 MAX_SUGGESTIONS = 3
 COMMON = 250  # a word more entries than this use does not select candidates while rarer words are there
 CANDIDATES = 1000  # at most this many matching entries are ranked (the rest of a flood is not read)
+HEAD_CANDIDATES = 200  # the same for common words matched by title and keywords (all rank high)
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,8 @@ class SearchResult:
     terms: list[str]
     expansions: dict[str, str] = field(default_factory=dict)  # unknown word -> nearest known word, searched too
     hits: list[Hit] = field(default_factory=list)
-    total: int = 0  # every match, of which ``hits`` are the best
+    total: int = 0  # every match, of which ``hits`` are the best (at most the candidate cap)
+    capped: bool = False  # more entries match than ``total``: the candidates were cut at a cap
     suggestions: list[str] = field(default_factory=list)  # "did you mean" queries
 
     @property
@@ -122,21 +124,28 @@ def _common(terms: list[str], expansions: dict[str, str], uses: dict[str, int]) 
 
 
 async def _match(conn: store.Conn, guild_id: int, terms: list[str], expansions: dict[str, str],
-                 common: set[str], options: Options) -> list[asyncpg.Record]:
-    """Rank the entries for ``terms`` (each also searched as its expansion, if any).
+                 common: set[str], options: Options) -> tuple[list[asyncpg.Record], bool]:
+    """Rank the entries for ``terms`` (each also searched as its expansion, if any), and
+    say whether the candidates were cut at a cap (more entries match than were ranked).
 
     Candidates come from the words not in ``common``; when every word is common, from
-    entries that have them all.
+    entries that have them all: first those with them in the title or keywords (which rank
+    highest: see faq_0002_head_search), then, only if those are too few, any entry.
     """
     used = [expansions.get(t, t) for t in terms]
     every_word = _unique(terms + used)
     rare = [w for w in every_word if w not in common]
     select = " or ".join(rare) if rare else " ".join(used)
     pairs = bigrams(terms) + bigrams(used)
-    return await store.search(
-        conn, options.language, guild_id, select=select, every=" ".join(used), rank=" or ".join(every_word),
-        select_keywords=_unique(rare + pairs), bonus_keywords=_unique(every_word + pairs), cap=CANDIDATES,
-        limit=options.limit)
+    arguments: dict[str, Any] = dict(
+        select=select, every=" ".join(used), rank=" or ".join(every_word),
+        select_keywords=_unique(rare + pairs), bonus_keywords=_unique(every_word + pairs), limit=options.limit)
+    if not rare:
+        rows = await store.search(conn, options.language, guild_id, cap=HEAD_CANDIDATES, head=True, **arguments)
+        if len(rows) >= options.limit:
+            return rows, rows[0]["total"] >= HEAD_CANDIDATES
+    rows = await store.search(conn, options.language, guild_id, cap=CANDIDATES, **arguments)
+    return rows, bool(rows) and rows[0]["total"] >= CANDIDATES
 
 
 async def search(conn: store.Conn, guild_id: int, query: str, options: Options = Options()) -> SearchResult:
@@ -159,14 +168,15 @@ async def search(conn: store.Conn, guild_id: int, query: str, options: Options =
                 result.expansions[term] = best[0]
                 uses[best[0]] = near[best[0]]
     common = _common(result.terms, result.expansions, uses)
-    rows = await _match(conn, guild_id, result.terms, result.expansions, common, options)
+    rows, capped = await _match(conn, guild_id, result.terms, result.expansions, common, options)
     if not rows and common:  # the rarer words found nothing: let the common ones pick after all
-        rows = await _match(conn, guild_id, result.terms, result.expansions, set(), options)
+        rows, capped = await _match(conn, guild_id, result.terms, result.expansions, set(), options)
     if not rows:
         result.expansions = {}
         if options.typos and unknown:
             result.suggestions = await _suggestions(conn, guild_id, result.terms, unknown, near, options)
     result.total = rows[0]["total"] if rows else 0
+    result.capped = capped
     result.hits = [Hit(r["id"], r["guild_id"], r["title"], r["summary"], list(r["keywords"] or []),
                        float(r["score"])) for r in rows]
     return result
@@ -190,7 +200,7 @@ async def _suggestions(conn: store.Conn, guild_id: int, terms: list[str], unknow
     for option in alternatives[first]:
         replaced = {t: (option if t == first else words[0]) for t, words in alternatives.items()}
         check = Options(options.language, 1, typos=False)
-        if await _match(conn, guild_id, terms, replaced, set(), check):
+        if (await _match(conn, guild_id, terms, replaced, set(), check))[0]:
             suggestions.append(" ".join(replaced.get(t, t) for t in terms))
     return suggestions
 
