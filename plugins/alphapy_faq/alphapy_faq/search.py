@@ -13,8 +13,11 @@ A search is two or three indexed queries on one connection:
 
 Speed at scale comes from choosing the candidates well: a word that a great many entries
 use (``COMMON``, the knowledge base's own stop words) still counts in the rank but does
-not pull candidates in while rarer words are there; a query of common words only needs
-all of them; and no more than ``CANDIDATES`` entries are ever ranked.
+not pull candidates in while rarer words are there, nor do the more frequent words of a
+long query once its rarer ones bring ``SELECT_BUDGET`` entries; a query of common words
+only needs all of them, and takes its candidates from titles and keywords first (the
+small ``ts_filter(..., '{a,b}')`` indexes); and no more than ``CANDIDATES`` entries are
+ever ranked.
 
 When nothing matches, near words too uncertain to apply on their own (short words,
 one edit further) become "did you mean" suggestions, each checked to find something.
@@ -48,6 +51,7 @@ DEFAULT_LIMIT = 5
 MAX_SUGGESTIONS = 3
 COMMON = 250  # a word more entries than this use does not select candidates while rarer words are there
 CANDIDATES = 1000  # at most this many matching entries are ranked (the rest of a flood is not read)
+SELECT_BUDGET = 400  # the rarest words of a query pick candidates until they bring about this many
 HEAD_CANDIDATES = 200  # the same for common words matched by title and keywords (all rank high)
 
 
@@ -119,8 +123,24 @@ def _ranked(term: str, near: dict[str, int], limit: int) -> list[str]:
 
 
 def _common(terms: list[str], expansions: dict[str, str], uses: dict[str, int]) -> set[str]:
-    """The words too many entries use to pick candidates by (the knowledge base's stop words)."""
-    return {w for t in terms for w in (t, expansions.get(t, t)) if uses.get(expansions.get(t, t), 0) > COMMON}
+    """The words that do not pick candidates, though they still count in the rank.
+
+    Those too many entries use (the knowledge base's stop words, ``COMMON``), and, of a
+    long query, the more frequent words once the rarer ones already bring ``SELECT_BUDGET``
+    entries: what a pasted question's rarest words find is where its answer is (the
+    rank's own reasoning: a rare word weighs more), and ranking a thousand entries that
+    share one of its everyday words is what made long queries slow at 50,000 entries.
+    The rarest word always picks, whatever its count (unless it is common).
+    """
+    common: set[str] = set()
+    selected = 0
+    for term in sorted(terms, key=lambda t: (uses.get(expansions.get(t, t), 0), t)):
+        count = uses.get(expansions.get(term, term), 0)
+        if count > COMMON or (selected and selected + count > SELECT_BUDGET):
+            common.update((term, expansions.get(term, term)))
+        else:
+            selected += count
+    return common
 
 
 async def _match(conn: store.Conn, guild_id: int, terms: list[str], expansions: dict[str, str],
