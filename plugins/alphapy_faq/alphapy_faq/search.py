@@ -13,11 +13,10 @@ A search is two or three indexed queries on one connection:
 
 Speed at scale comes from choosing the candidates well: a word that a great many entries
 use (``COMMON``, the knowledge base's own stop words) still counts in the rank but does
-not pull candidates in while rarer words are there, nor do the more frequent words of a
-long query once its rarer ones bring ``SELECT_BUDGET`` entries; a query of common words
-only needs all of them, and takes its candidates from titles and keywords first (the
-small ``ts_filter(..., '{a,b}')`` indexes); and no more than ``CANDIDATES`` entries are
-ever ranked.
+not pull candidates in while rarer words are there; a query of common words only needs
+all of them, and takes its candidates from titles and keywords first (the small
+``ts_filter(..., '{a,b}')`` indexes); and no more than ``CANDIDATES`` entries are ever
+ranked.
 
 When nothing matches, near words too uncertain to apply on their own (short words,
 one edit further) become "did you mean" suggestions, each checked to find something.
@@ -51,7 +50,6 @@ DEFAULT_LIMIT = 5
 MAX_SUGGESTIONS = 3
 COMMON = 250  # a word more entries than this use does not select candidates while rarer words are there
 CANDIDATES = 1000  # at most this many matching entries are ranked (the rest of a flood is not read)
-SELECT_BUDGET = 400  # the rarest words of a query pick candidates until they bring about this many
 HEAD_CANDIDATES = 200  # the same for common words matched by title and keywords (all rank high)
 
 
@@ -123,34 +121,20 @@ def _ranked(term: str, near: dict[str, int], limit: int) -> list[str]:
 
 
 def _common(terms: list[str], expansions: dict[str, str], uses: dict[str, int]) -> set[str]:
-    """The words that do not pick candidates, though they still count in the rank.
-
-    Those too many entries use (the knowledge base's stop words, ``COMMON``), and, of a
-    long query, the more frequent words once the rarer ones already bring ``SELECT_BUDGET``
-    entries: what a pasted question's rarest words find is where its answer is (the
-    rank's own reasoning: a rare word weighs more), and ranking a thousand entries that
-    share one of its everyday words is what made long queries slow at 50,000 entries.
-    The rarest word always picks, whatever its count (unless it is common).
-    """
-    common: set[str] = set()
-    selected = 0
-    for term in sorted(terms, key=lambda t: (uses.get(expansions.get(t, t), 0), t)):
-        count = uses.get(expansions.get(term, term), 0)
-        if count > COMMON or (selected and selected + count > SELECT_BUDGET):
-            common.update((term, expansions.get(term, term)))
-        else:
-            selected += count
-    return common
+    """The words too many entries use to pick candidates by (the knowledge base's stop words)."""
+    return {w for t in terms for w in (t, expansions.get(t, t)) if uses.get(expansions.get(t, t), 0) > COMMON}
 
 
 async def _match(conn: store.Conn, guild_id: int, terms: list[str], expansions: dict[str, str],
-                 common: set[str], options: Options) -> tuple[list[asyncpg.Record], bool]:
-    """Rank the entries for ``terms`` (each also searched as its expansion, if any), and
-    say whether the candidates were cut at a cap (more entries match than were ranked).
+                 common: set[str], options: Options) -> tuple[list[asyncpg.Record], int, bool]:
+    """Rank the entries for ``terms`` (each also searched as its expansion, if any): the
+    best, how many matched, and whether the candidates were cut at a cap (then more
+    entries match than were ranked).
 
     Candidates come from the words not in ``common``; when every word is common, from
     entries that have them all: first those with them in the title or keywords (which rank
-    highest: see faq_0002_head_search), then, only if those are too few, any entry.
+    highest: see faq_0002_head_search), then, only if those are too few, any entry, the
+    title and keyword matches kept in any case.
     """
     used = [expansions.get(t, t) for t in terms]
     every_word = _unique(terms + used)
@@ -160,12 +144,18 @@ async def _match(conn: store.Conn, guild_id: int, terms: list[str], expansions: 
     arguments: dict[str, Any] = dict(
         select=select, every=" ".join(used), rank=" or ".join(every_word),
         select_keywords=_unique(rare + pairs), bonus_keywords=_unique(every_word + pairs), limit=options.limit)
+    head: list[asyncpg.Record] = []
     if not rare:
-        rows = await store.search(conn, options.language, guild_id, cap=HEAD_CANDIDATES, head=True, **arguments)
-        if len(rows) >= options.limit:
-            return rows, rows[0]["total"] >= HEAD_CANDIDATES
+        head = await store.search(conn, options.language, guild_id, cap=HEAD_CANDIDATES, head=True, **arguments)
+        if len(head) >= options.limit:
+            return head, head[0]["total"], head[0]["total"] >= HEAD_CANDIDATES
     rows = await store.search(conn, options.language, guild_id, cap=CANDIDATES, **arguments)
-    return rows, bool(rows) and rows[0]["total"] >= CANDIDATES
+    total = rows[0]["total"] if rows else 0
+    capped = total >= CANDIDATES
+    if head:  # the few title and keyword matches stay, whichever entries the cap let through
+        merged = {r["id"]: r for r in [*rows, *head]}
+        rows = sorted(merged.values(), key=lambda r: (-r["score"], r["id"]))[:options.limit]
+    return rows, total, capped
 
 
 async def search(conn: store.Conn, guild_id: int, query: str, options: Options = Options()) -> SearchResult:
@@ -188,15 +178,15 @@ async def search(conn: store.Conn, guild_id: int, query: str, options: Options =
                 result.expansions[term] = best[0]
                 uses[best[0]] = near[best[0]]
     common = _common(result.terms, result.expansions, uses)
-    rows, capped = await _match(conn, guild_id, result.terms, result.expansions, common, options)
+    rows, result.total, result.capped = await _match(conn, guild_id, result.terms, result.expansions, common,
+                                                     options)
     if not rows and common:  # the rarer words found nothing: let the common ones pick after all
-        rows, capped = await _match(conn, guild_id, result.terms, result.expansions, set(), options)
+        rows, result.total, result.capped = await _match(conn, guild_id, result.terms, result.expansions, set(),
+                                                         options)
     if not rows:
         result.expansions = {}
         if options.typos and unknown:
             result.suggestions = await _suggestions(conn, guild_id, result.terms, unknown, near, options)
-    result.total = rows[0]["total"] if rows else 0
-    result.capped = capped
     result.hits = [Hit(r["id"], r["guild_id"], r["title"], r["summary"], list(r["keywords"] or []),
                        float(r["score"])) for r in rows]
     return result
