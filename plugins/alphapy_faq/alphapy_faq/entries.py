@@ -100,7 +100,8 @@ async def add_many(conn: store.Conn, items: Sequence[tuple[int | None, Draft]], 
         await store.copy_entries(conn, [(guild_id, d.title, d.summary, d.keywords, by) for guild_id, d in items])
         new = await store.add_term_counts(conn, [k[0] for k in keys], [k[1] for k in keys],
                                           [counts[k] for k in keys])
-        await store.copy_variants(conn, sorted((variant, term) for term in new for variant in deletions(term)))
+        pairs = sorted((variant, term) for term in new for variant in deletions(term))
+        await store.add_variants(conn, [p[0] for p in pairs], [p[1] for p in pairs])
     return len(items)
 
 

@@ -35,6 +35,7 @@ async def insert_entry(conn: Conn, guild_id: int | None, title: str, summary: st
 
 
 # The GIN indexes on entries, kept without a pending list (see faq_0001_init.sql).
+BULK_PENDING_LIST = 500  # from this many rows on, a bulk write goes through the GIN pending list
 _ENTRY_GIN_INDEXES = ("idx_faq_entries_keywords", *(f"idx_faq_entries_tsv_{lang}" for lang in LANGUAGES),
                       *(f"idx_faq_entries_head_{lang}" for lang in LANGUAGES))
 
@@ -50,14 +51,19 @@ async def copy_entries(conn: Conn, rows: Sequence[tuple[int | None, str, str, li
     transaction alone the rows go to the pending list and are merged into the index in
     bulk before commit, so no search ever sees an unmerged list.
     """
-    await conn.execute("SET LOCAL gin_pending_list_limit = '64MB'")
-    for index in _ENTRY_GIN_INDEXES:
-        await conn.execute(f"ALTER INDEX {index} SET (fastupdate = on)")
+    if not rows:
+        return
+    pending = len(rows) >= BULK_PENDING_LIST  # a few rows: not worth the relcache invalidation of ALTER INDEX
+    if pending:
+        await conn.execute("SET LOCAL gin_pending_list_limit = '64MB'")
+        for index in _ENTRY_GIN_INDEXES:
+            await conn.execute(f"ALTER INDEX {index} SET (fastupdate = on)")
     await conn.copy_records_to_table(
         "faq_entries", records=rows, columns=["guild_id", "title", "summary", "keywords", "created_by"])
-    for index in _ENTRY_GIN_INDEXES:
-        await conn.execute("SELECT gin_clean_pending_list($1::regclass)", index)
-        await conn.execute(f"ALTER INDEX {index} SET (fastupdate = off)")
+    if pending:
+        for index in _ENTRY_GIN_INDEXES:
+            await conn.execute("SELECT gin_clean_pending_list($1::regclass)", index)
+            await conn.execute(f"ALTER INDEX {index} SET (fastupdate = off)")
 
 
 async def entry_for_guild(conn: Conn, entry_id: int, guild_id: int) -> asyncpg.Record | None:
@@ -164,13 +170,6 @@ async def add_term_counts(conn: Conn, scopes: Sequence[int], terms: Sequence[str
            WHERE NOT EXISTS (SELECT 1 FROM faq_term_variants v WHERE v.term = c.term)""",
         list(scopes), list(terms), list(counts))
     return sorted(r["term"] for r in rows)
-
-
-async def copy_variants(conn: Conn, pairs: Sequence[tuple[str, str]]) -> None:
-    """Pairs (variant, term) of words new to the vocabulary, written with COPY (the caller
-    has checked that none of these terms has forms yet, so no pair can exist already)."""
-    if pairs:
-        await conn.copy_records_to_table("faq_term_variants", records=pairs, columns=["variant", "term"])
 
 
 async def add_variants(conn: Conn, variants: Sequence[str], terms: Sequence[str]) -> None:
