@@ -13,7 +13,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from alphapy_faq import entries, search
+from alphapy_faq import entries, search, store
 from alphapy_faq.entries import Draft
 from alphapy_faq.search import Hit, Options, SearchResult
 from alphapy_faq.text import deletions
@@ -54,16 +54,24 @@ async def test_add_many_leaves_the_vocabulary_that_add_leaves(db) -> None:
 async def test_add_many_is_all_or_nothing_and_leaves_the_indexes_as_the_migration_made_them(db) -> None:
     async with db.acquire() as conn:
         await entries.add(conn, None, filler(3), by=1)
+        big = store.BULK_PENDING_LIST  # large enough for the pending-list switch of the indexes
         with pytest.raises(asyncpg.UniqueViolationError):
-            await entries.add_many(conn, [(None, filler(1)), (None, filler(2)), (None, filler(3))])
+            await entries.add_many(conn, [(None, filler(n)) for n in range(1000, 1000 + big)] + [(None, filler(3))])
         left = await conn.fetchval("SELECT count(*) FROM faq_entries")
-        await entries.add_many(conn, [(None, filler(n)) for n in range(4, 10)])
+        await entries.add_many(conn, [(None, filler(n)) for n in range(4, 4 + big)])
+        await entries.add_many(conn, [(None, filler(n)) for n in range(2000, 2005)])  # a few: plain COPY
         options = {r["relname"]: r["reloptions"] for r in await conn.fetch(
             """SELECT c.relname, c.reloptions FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
                JOIN pg_am a ON a.oid = c.relam
                WHERE i.indrelid = 'faq_entries'::regclass AND a.amname = 'gin'""")}
-    assert left == 1
+    assert left == 1 and await entries_count(db) == 1 + big + 5
     assert len(options) == 7 and all(o == ["fastupdate=off"] for o in options.values()), options
+
+
+async def entries_count(db: Any) -> int:
+    async with db.acquire() as conn:
+        count: int = await conn.fetchval("SELECT count(*) FROM faq_entries WHERE summary LIKE '%password%'")
+    return count
 
 
 @pytest.fixture
