@@ -87,7 +87,8 @@ async def add_many(conn: store.Conn, items: Sequence[tuple[int | None, Draft]], 
     """Write many new entries at once (a migration from another bot, a bench's knowledge
     base): COPY instead of one statement per entry, the vocabulary counted in Python
     with the same :func:`_terms` and :func:`deletions` as :func:`add`, and written in one
-    statement per table. All or nothing; a title already taken in its scope fails the
+    statement per table (other writers of entries wait for the vocabulary meanwhile;
+    searches do not). All or nothing; a title already taken in its scope fails the
     whole batch (the unique index), so check first when that can happen. Returns how many
     entries were written."""
     counts: Counter[tuple[int, str]] = Counter()
@@ -98,10 +99,10 @@ async def add_many(conn: store.Conn, items: Sequence[tuple[int | None, Draft]], 
     keys = sorted(counts)
     async with conn.transaction():
         await store.copy_entries(conn, [(guild_id, d.title, d.summary, d.keywords, by) for guild_id, d in items])
+        await store.lock_vocabulary(conn)
         new = await store.add_term_counts(conn, [k[0] for k in keys], [k[1] for k in keys],
                                           [counts[k] for k in keys])
-        pairs = sorted((variant, term) for term in new for variant in deletions(term))
-        await store.add_variants(conn, [p[0] for p in pairs], [p[1] for p in pairs])
+        await store.copy_variants(conn, sorted((variant, term) for term in new for variant in deletions(term)))
     return len(items)
 
 

@@ -155,8 +155,8 @@ async def add_terms(conn: Conn, scope: int, terms: Sequence[str]) -> list[str]:
 async def add_term_counts(conn: Conn, scopes: Sequence[int], terms: Sequence[str],
                           counts: Sequence[int]) -> list[str]:
     """:func:`add_terms` for many scopes and entries at once: each (scope, term) counted
-    ``counts`` times more; returns the terms new to the vocabulary (to any scope), whose
-    deletion forms are still to be written."""
+    ``counts`` times more; returns the terms that have no deletion forms yet (new to every
+    scope; exact under :func:`lock_vocabulary`)."""
     if not terms:
         return []
     rows = await conn.fetch(
@@ -170,6 +170,21 @@ async def add_term_counts(conn: Conn, scopes: Sequence[int], terms: Sequence[str
            WHERE NOT EXISTS (SELECT 1 FROM faq_term_variants v WHERE v.term = c.term)""",
         list(scopes), list(terms), list(counts))
     return sorted(r["term"] for r in rows)
+
+
+async def lock_vocabulary(conn: Conn) -> None:
+    """Keep other writers off the vocabulary until this transaction ends (searches still
+    read it): a bulk write then knows exactly which words have no deletion forms yet and
+    may COPY them (measured 2x faster than INSERT ... ON CONFLICT). Both tables at once,
+    in the order every writer touches them, so that no one waits on the other crosswise."""
+    await conn.execute("LOCK TABLE faq_terms, faq_term_variants IN SHARE ROW EXCLUSIVE MODE")
+
+
+async def copy_variants(conn: Conn, pairs: Sequence[tuple[str, str]]) -> None:
+    """Pairs (variant, term) for terms that have none yet, with COPY: only under
+    :func:`lock_vocabulary`, so that no other writer can have added them meanwhile."""
+    if pairs:
+        await conn.copy_records_to_table("faq_term_variants", records=pairs, columns=["variant", "term"])
 
 
 async def add_variants(conn: Conn, variants: Sequence[str], terms: Sequence[str]) -> None:

@@ -51,6 +51,27 @@ async def test_add_many_leaves_the_vocabulary_that_add_leaves(db) -> None:
     assert forms == {(form, term) for term in bulk for form in deletions(term)}
 
 
+async def test_add_many_beside_single_writers_of_the_same_new_words(db) -> None:
+    import asyncio
+
+    async def single(n: int) -> None:
+        async with db.acquire() as conn:
+            await entries.add(conn, GUILD, Draft.parse(f"Zeppelin {n}", "The zeppelin over the harbour.",
+                                                      "zeppelin"), by=n)
+
+    async def bulk() -> None:
+        async with db.acquire() as conn:
+            await entries.add_many(conn, [(GUILD, Draft.parse(f"Harbour {n}", "A zeppelin in the harbour.", ""))
+                                          for n in range(store.BULK_PENDING_LIST)])
+
+    await asyncio.gather(single(1), bulk(), single(2), single(3))
+    async with db.acquire() as conn:
+        counts = await vocabulary(conn, GUILD)
+        forms = {(r["variant"], r["term"]) for r in await conn.fetch("SELECT variant, term FROM faq_term_variants")}
+    assert counts["zeppelin"] == counts["harbour"] == store.BULK_PENDING_LIST + 3
+    assert forms == {(form, term) for term in counts for form in deletions(term)}
+
+
 async def test_add_many_is_all_or_nothing_and_leaves_the_indexes_as_the_migration_made_them(db) -> None:
     async with db.acquire() as conn:
         await entries.add(conn, None, filler(3), by=1)
