@@ -1,6 +1,6 @@
 """Searching the FAQ: full text in the guild's language, keywords, and typo tolerance.
 
-A search is two or three indexed queries on one connection:
+A search is two to four indexed queries on one connection:
 
 1. how many entries of the guild and the global scope use each query word
    (``faq_terms``). A word no entry uses is looked up by its deletion forms
