@@ -46,7 +46,7 @@ RUNS = (
     Run("bench_bot_memory.py", {"BENCH_GUILDS": "1000", "BENCH_ROUNDS": "1"}),
     Run("bench_cli.py", {"BENCH_ROUNDS": "5"}),
     Run("bench_bot.py", {"BENCH_ROUNDS": "15", "BENCH_SEQUENTIAL": "100", "BENCH_GUILDS": "100"}),
-    Run("bench_faq.py"),
+    Run("bench_faq.py", {"BENCH_ENTRIES": "50000"}),
 )
 
 

@@ -165,15 +165,16 @@ async def _import(db: Database, args: argparse.Namespace) -> int:
     from alphapy_faq import entries, store
 
     drafts = _read_drafts(args.file)
-    added = updated = 0
+    new = []
+    updated = 0
     async with db.transaction() as conn:
         for draft in drafts:
             existing = await store.entry_by_title(conn, None, draft.title)
             if existing is None:
-                await entries.add(conn, None, draft, None)
-                added += 1
+                new.append((None, draft))
             else:
                 await entries.edit(conn, existing["id"], None, draft, None)
                 updated += 1
+        added = await entries.add_many(conn, new)  # thousands of entries in seconds, not minutes
     print(f"imported {len(drafts)} global FAQ entries: {added} added, {updated} updated")
     return EXIT_OK

@@ -7,6 +7,8 @@ relies on never drift from the entries they came from.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +81,29 @@ async def add(conn: store.Conn, guild_id: int | None, draft: Draft, by: int | No
             raise EntryError(f"There is already an entry titled “{draft.title}” here; edit that one instead.") from None
         await _count_words(conn, guild_id, _terms(record), set())
         return record
+
+
+async def add_many(conn: store.Conn, items: Sequence[tuple[int | None, Draft]], by: int | None = None) -> int:
+    """Write many new entries at once (a migration from another bot, a bench's knowledge
+    base): COPY instead of one statement per entry, the vocabulary counted in Python
+    with the same :func:`_terms` and :func:`deletions` as :func:`add`, and written in one
+    statement per table (other writers of entries wait for the vocabulary meanwhile;
+    searches do not). All or nothing; a title already taken in its scope fails the
+    whole batch (the unique index), so check first when that can happen. Returns how many
+    entries were written."""
+    counts: Counter[tuple[int, str]] = Counter()
+    for guild_id, draft in items:
+        scope = scope_of(guild_id)
+        counts.update((scope, term) for term in _terms(
+            {"title": draft.title, "summary": draft.summary, "keywords": draft.keywords}))
+    keys = sorted(counts)
+    async with conn.transaction():
+        await store.copy_entries(conn, [(guild_id, d.title, d.summary, d.keywords, by) for guild_id, d in items])
+        await store.lock_vocabulary(conn)
+        new = await store.add_term_counts(conn, [k[0] for k in keys], [k[1] for k in keys],
+                                          [counts[k] for k in keys])
+        await store.copy_variants(conn, sorted((variant, term) for term in new for variant in deletions(term)))
+    return len(items)
 
 
 async def edit(conn: store.Conn, entry_id: int, guild_id: int | None, draft: Draft,

@@ -1,6 +1,6 @@
 """Searching the FAQ: full text in the guild's language, keywords, and typo tolerance.
 
-A search is two or three indexed queries on one connection:
+A search is two to four indexed queries on one connection:
 
 1. how many entries of the guild and the global scope use each query word
    (``faq_terms``). A word no entry uses is looked up by its deletion forms
@@ -14,7 +14,9 @@ A search is two or three indexed queries on one connection:
 Speed at scale comes from choosing the candidates well: a word that a great many entries
 use (``COMMON``, the knowledge base's own stop words) still counts in the rank but does
 not pull candidates in while rarer words are there; a query of common words only needs
-all of them; and no more than ``CANDIDATES`` entries are ever ranked.
+all of them, and takes its candidates from titles and keywords first (the small
+``ts_filter(..., '{a,b}')`` indexes); and no more than ``CANDIDATES`` entries are ever
+ranked.
 
 When nothing matches, near words too uncertain to apply on their own (short words,
 one edit further) become "did you mean" suggestions, each checked to find something.
@@ -48,6 +50,7 @@ DEFAULT_LIMIT = 5
 MAX_SUGGESTIONS = 3
 COMMON = 250  # a word more entries than this use does not select candidates while rarer words are there
 CANDIDATES = 1000  # at most this many matching entries are ranked (the rest of a flood is not read)
+HEAD_CANDIDATES = 200  # the same for common words matched by title and keywords (all rank high)
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,8 @@ class SearchResult:
     terms: list[str]
     expansions: dict[str, str] = field(default_factory=dict)  # unknown word -> nearest known word, searched too
     hits: list[Hit] = field(default_factory=list)
-    total: int = 0  # every match, of which ``hits`` are the best
+    total: int = 0  # every match, of which ``hits`` are the best (at most the candidate cap)
+    capped: bool = False  # more entries match than ``total``: the candidates were cut at a cap
     suggestions: list[str] = field(default_factory=list)  # "did you mean" queries
 
     @property
@@ -122,21 +126,36 @@ def _common(terms: list[str], expansions: dict[str, str], uses: dict[str, int]) 
 
 
 async def _match(conn: store.Conn, guild_id: int, terms: list[str], expansions: dict[str, str],
-                 common: set[str], options: Options) -> list[asyncpg.Record]:
-    """Rank the entries for ``terms`` (each also searched as its expansion, if any).
+                 common: set[str], options: Options) -> tuple[list[asyncpg.Record], int, bool]:
+    """Rank the entries for ``terms`` (each also searched as its expansion, if any): the
+    best, how many matched, and whether the candidates were cut at a cap (then more
+    entries match than were ranked).
 
     Candidates come from the words not in ``common``; when every word is common, from
-    entries that have them all.
+    entries that have them all: first those with them in the title or keywords (which rank
+    highest: see faq_0002_head_search), then, only if those are too few, any entry, the
+    title and keyword matches kept in any case.
     """
     used = [expansions.get(t, t) for t in terms]
     every_word = _unique(terms + used)
     rare = [w for w in every_word if w not in common]
     select = " or ".join(rare) if rare else " ".join(used)
     pairs = bigrams(terms) + bigrams(used)
-    return await store.search(
-        conn, options.language, guild_id, select=select, every=" ".join(used), rank=" or ".join(every_word),
-        select_keywords=_unique(rare + pairs), bonus_keywords=_unique(every_word + pairs), cap=CANDIDATES,
-        limit=options.limit)
+    arguments: dict[str, Any] = dict(
+        select=select, every=" ".join(used), rank=" or ".join(every_word),
+        select_keywords=_unique(rare + pairs), bonus_keywords=_unique(every_word + pairs), limit=options.limit)
+    head: list[asyncpg.Record] = []
+    if not rare:
+        head = await store.search(conn, options.language, guild_id, cap=HEAD_CANDIDATES, head=True, **arguments)
+        if len(head) >= options.limit:
+            return head, head[0]["total"], head[0]["total"] >= HEAD_CANDIDATES
+    rows = await store.search(conn, options.language, guild_id, cap=CANDIDATES, **arguments)
+    total = rows[0]["total"] if rows else 0
+    capped = total >= CANDIDATES
+    if head:  # the few title and keyword matches stay, whichever entries the cap let through
+        merged = {r["id"]: r for r in [*rows, *head]}
+        rows = sorted(merged.values(), key=lambda r: (-r["score"], r["id"]))[:options.limit]
+    return rows, total, capped
 
 
 async def search(conn: store.Conn, guild_id: int, query: str, options: Options = Options()) -> SearchResult:
@@ -159,14 +178,15 @@ async def search(conn: store.Conn, guild_id: int, query: str, options: Options =
                 result.expansions[term] = best[0]
                 uses[best[0]] = near[best[0]]
     common = _common(result.terms, result.expansions, uses)
-    rows = await _match(conn, guild_id, result.terms, result.expansions, common, options)
+    rows, result.total, result.capped = await _match(conn, guild_id, result.terms, result.expansions, common,
+                                                     options)
     if not rows and common:  # the rarer words found nothing: let the common ones pick after all
-        rows = await _match(conn, guild_id, result.terms, result.expansions, set(), options)
+        rows, result.total, result.capped = await _match(conn, guild_id, result.terms, result.expansions, set(),
+                                                         options)
     if not rows:
         result.expansions = {}
         if options.typos and unknown:
             result.suggestions = await _suggestions(conn, guild_id, result.terms, unknown, near, options)
-    result.total = rows[0]["total"] if rows else 0
     result.hits = [Hit(r["id"], r["guild_id"], r["title"], r["summary"], list(r["keywords"] or []),
                        float(r["score"])) for r in rows]
     return result
@@ -190,7 +210,7 @@ async def _suggestions(conn: store.Conn, guild_id: int, terms: list[str], unknow
     for option in alternatives[first]:
         replaced = {t: (option if t == first else words[0]) for t, words in alternatives.items()}
         check = Options(options.language, 1, typos=False)
-        if await _match(conn, guild_id, terms, replaced, set(), check):
+        if (await _match(conn, guild_id, terms, replaced, set(), check))[0]:
             suggestions.append(" ".join(replaced.get(t, t) for t in terms))
     return suggestions
 

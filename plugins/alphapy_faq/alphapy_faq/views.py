@@ -16,7 +16,6 @@ import discord
 from alphapy import MODAL_TITLE, escape, fit, fit_embed, safe as core_safe
 from alphapy_faq.entries import SUMMARY_MAX, TITLE_MAX
 from alphapy_faq.proposals import SHOWN_SUMMARIES
-from alphapy_faq.search import CANDIDATES
 from alphapy_faq.text import MAX_KEYWORD_CHARS, MAX_KEYWORDS, clean
 
 if TYPE_CHECKING:
@@ -189,7 +188,7 @@ def results_embed(result: SearchResult) -> discord.Embed:
         if hit.keywords:
             value += f"\n*{safe(', '.join(hit.keywords), 110)}*"
         embed.add_field(name=f"#{hit.id} · {fit(clean(hit.title, 100), 100)}", value=value or "—", inline=False)
-    total = f"{CANDIDATES}+ matches" if result.total >= CANDIDATES else \
+    total = f"{result.total}+ matches" if result.capped else \
         f"{result.total} match{'es' if result.total != 1 else ''}{more}"
     embed.set_footer(text=f"{total} · /faq show <id> posts an answer for everyone")
     return fit_embed(embed)

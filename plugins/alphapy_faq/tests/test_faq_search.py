@@ -301,9 +301,9 @@ def test_the_migration_rolls_back_and_applies_again(database_url, plugin_manager
 
     runner = MigrationRunner(database_url, plugin_manager.migration_sources())
     runner.apply()
-    assert runner.rollback("faq") == ["faq_0001_init"]
+    assert runner.rollback("faq") == ["faq_0002_head_search", "faq_0001_init"]
     with psycopg.connect(database_url) as conn:
         left = conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'faq%'").fetchone()
         function = conn.execute("SELECT count(*) FROM pg_proc WHERE proname = 'faq_keywords_text'").fetchone()
     assert left == (0,) and function == (0,)
-    assert runner.apply() == ["faq_0001_init"]
+    assert runner.apply() == ["faq_0001_init", "faq_0002_head_search"]

@@ -1,0 +1,3 @@
+DROP INDEX idx_faq_entries_head_simple;
+DROP INDEX idx_faq_entries_head_dutch;
+DROP INDEX idx_faq_entries_head_english;
