@@ -7,6 +7,7 @@ relies on never drift from the entries they came from.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -83,6 +84,18 @@ async def add(conn: store.Conn, guild_id: int | None, draft: Draft, by: int | No
         return record
 
 
+def _count_vocabulary(items: Sequence[tuple[int | None, Draft]]) -> tuple[Counter[tuple[int, str]], dict[str, set[str]]]:
+    """How many entries of each scope use each word, and every word's deletion forms:
+    pure Python, so :func:`add_many` runs it in a thread while the server writes the rows."""
+    counts: Counter[tuple[int, str]] = Counter()
+    for guild_id, draft in items:
+        scope = scope_of(guild_id)
+        counts.update((scope, term) for term in _terms(
+            {"title": draft.title, "summary": draft.summary, "keywords": draft.keywords}))
+    forms = {term: deletions(term) for term in {term for _, term in counts}}
+    return counts, forms
+
+
 async def add_many(conn: store.Conn, items: Sequence[tuple[int | None, Draft]], by: int | None = None) -> int:
     """Write many new entries at once (a migration from another bot, a bench's knowledge
     base): COPY instead of one statement per entry, the vocabulary counted in Python
@@ -90,19 +103,22 @@ async def add_many(conn: store.Conn, items: Sequence[tuple[int | None, Draft]], 
     statement per table (other writers of entries wait for the vocabulary meanwhile;
     searches do not). All or nothing; a title already taken in its scope fails the
     whole batch (the unique index), so check first when that can happen. Returns how many
-    entries were written."""
-    counts: Counter[tuple[int, str]] = Counter()
-    for guild_id, draft in items:
-        scope = scope_of(guild_id)
-        counts.update((scope, term) for term in _terms(
-            {"title": draft.title, "summary": draft.summary, "keywords": draft.keywords}))
-    keys = sorted(counts)
+    entries were written.
+
+    The counting needs nothing from the database, so it runs in a thread while the COPY
+    (the server's work: search vectors, indexes) is under way: on two cores the two
+    overlap instead of adding up."""
     async with conn.transaction():
-        await store.copy_entries(conn, [(guild_id, d.title, d.summary, d.keywords, by) for guild_id, d in items])
+        counting = asyncio.ensure_future(asyncio.to_thread(_count_vocabulary, items))
+        try:
+            await store.copy_entries(conn, [(guild_id, d.title, d.summary, d.keywords, by) for guild_id, d in items])
+        finally:
+            counts, forms = await counting  # never leave the thread's result (or error) behind
+        keys = sorted(counts)
         await store.lock_vocabulary(conn)
         new = await store.add_term_counts(conn, [k[0] for k in keys], [k[1] for k in keys],
                                           [counts[k] for k in keys])
-        await store.copy_variants(conn, sorted((variant, term) for term in new for variant in deletions(term)))
+        await store.copy_variants(conn, sorted((variant, term) for term in new for variant in forms[term]))
     return len(items)
 
 
