@@ -89,6 +89,35 @@ async def test_add_many_is_all_or_nothing_and_leaves_the_indexes_as_the_migratio
     assert len(options) == 7 and all(o == ["fastupdate=off"] for o in options.values()), options
 
 
+async def index_definitions(conn: Any) -> dict[str, tuple[str, Any]]:
+    """Every index of the entries table: its definition and its options."""
+    return {r["relname"]: (r["definition"], r["reloptions"]) for r in await conn.fetch(
+        """SELECT c.relname, pg_get_indexdef(c.oid) AS definition, c.reloptions
+           FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'faq_entries'::regclass""")}
+
+
+async def test_a_batch_large_enough_to_rebuild_the_indexes_leaves_them_as_they_were_and_searchable(db) -> None:
+    big = store.BULK_REBUILD  # large enough for the GIN indexes to be dropped and built anew
+    async with db.acquire() as conn:
+        await entries.add(conn, None, filler(3), by=1)
+        before = await index_definitions(conn)
+        with pytest.raises(asyncpg.UniqueViolationError):  # all or nothing: the indexes come back too
+            await entries.add_many(conn, [(None, filler(n)) for n in range(4, 4 + big)] + [(None, filler(3))])
+        after_failure = await index_definitions(conn)
+        await entries.add_many(conn, [(None, filler(n)) for n in range(4, 4 + big)]
+                               + [(GUILD, Draft.parse("Reset your password", "Settings, Account.", "login"))])
+        after = await index_definitions(conn)
+        words = await vocabulary(conn, store.GLOBAL_SCOPE)
+        result = await search.search(conn, GUILD, "reset pasword", Options(limit=5))
+        by_keyword = await search.search(conn, GUILD, "login", Options(limit=5))
+        numbered = await search.search(conn, GUILD, "number 9999", Options(limit=5, language="simple"))
+    assert set(store._ENTRY_GIN_INDEXES) < set(before) and after_failure == before and after == before
+    assert words["password"] == 1 + big
+    assert result.corrections == {"pasword": "password"} and result.hits[0].title == "Reset your password"
+    assert [h.title for h in by_keyword.hits] == ["Reset your password"]
+    assert numbered.hits[0].title.endswith("number 9999")
+
+
 async def entries_count(db: Any) -> int:
     async with db.acquire() as conn:
         count: int = await conn.fetchval("SELECT count(*) FROM faq_entries WHERE summary LIKE '%password%'")
