@@ -94,8 +94,9 @@ async def load(db: Database, rng: random.Random, words: list[str], cumulative: l
     elapsed = time.perf_counter() - started
     print(f"faq_entries_generated: {len(scopes)} entries")
     print(f"faq_entries_generate_s: {generated - started:.1f} s (texts in Python)")
-    print(f"faq_entries_write_s: {written - generated:.1f} s (entries.add_many alone, texts made before the timer: "
-          "COPY, search vectors, GIN indexes, vocabulary, forms, committed)")
+    report(f"faq_entries_write_{SIZE}", written - generated, "<", 30, unit="s",
+           note=f"({len(scopes):,} entries written by entries.add_many, texts made before the timer: "
+                "COPY, search vectors, GIN indexes, vocabulary, forms, committed)")
     print(f"faq_entries_load_s: {elapsed:.1f} s (all, with ANALYZE)")
     print(f"faq_entries_written_per_s: {len(scopes) / (written - generated):.0f} entries/s")
     return drafts

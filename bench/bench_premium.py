@@ -1,8 +1,8 @@
 """Premium figures: how long the core's premium question takes, by where the answer comes from.
 
 Prints ``name: value unit`` lines, each the median of ``ROUNDS`` rounds of ``CALLS``
-sequential ``services.premium_status(user, guild)`` calls, through the real hook path
-(the plugin manager, the premium plugin's hook, its service):
+sequential ``bot.premium_status(user, guild)`` calls on a running bot (the emulator),
+through the real hook path (the plugin manager, the premium plugin's hook, its service):
 
 - ``premium_status_cached_p50`` / ``_p95``: the billing service's answer already cached;
   ``premium_status_service_cached_p50``: the same answer asked of the plugin's service
@@ -37,10 +37,8 @@ from alphapy_premium.service import PremiumService
 from alphapy_premium.testing import FakeBilling
 from ratios import report
 
-from alphapy.config import load_config
 from alphapy.log import configure_logging
 from alphapy.plugins import PluginManager
-from alphapy.services import Services
 from alphapy.testing.database import TestDatabaseServer
 
 CALLS = int(os.environ.get("BENCH_CALLS", "2000"))
@@ -64,73 +62,75 @@ async def timed(call: Callable[[int], Awaitable[Any]]) -> tuple[float, float]:
     return percentile(samples, 0.5), percentile(samples, 0.95)
 
 
-async def seed(services: Services) -> None:
+async def seed(db: Any) -> None:
     expires = datetime.now(timezone.utc) + timedelta(days=30)
-    await services.db.pool.copy_records_to_table(
+    await db.pool.copy_records_to_table(
         "premium_subs", columns=["user_id", "guild_id", "tier", "status", "expires_at"],
         records=[(USER_BASE + n, GUILD_BASE + n % 500, "monthly", "active", expires) for n in range(SUBSCRIPTIONS)])
-    await services.db.execute("ANALYZE premium_subs")
+    await db.execute("ANALYZE premium_subs")
 
 
 async def run(url: str) -> dict[str, float]:
-    plugins = PluginManager()
-    plugins.register(premium_plugin, "premium")
-    services = Services(load_config(_env_file=None, database_url=url, log_level="warning"), plugins, url)
-    await services.start(health=False)
+    """Each phase puts its own service on the running bot's premium cog, where the plugin's
+    hook looks for it (as its ``startup`` hook does), and asks through the bot."""
+    from alphapy_premium.cog import PremiumCog
+
+    from alphapy.testing import DiscordEmulator, running_alphapy
+
     figures: dict[str, list[float]] = {}
 
     def keep(name: str, value: float) -> None:
         figures.setdefault(name, []).append(value)
 
-    async with FakeBilling() as billing:
+    async with FakeBilling() as billing, DiscordEmulator() as emulator, \
+            running_alphapy(emulator, url, plugins=[("premium", premium_plugin)], log_level="warning") as runner:
+        bot = runner.bot
+        cog = PremiumCog.of(bot)
         for n in range(100):
             billing.subscribe(USER_BASE + n, GUILD_BASE + n % 500, tier="yearly",
                               expires_at=datetime.now(timezone.utc) + timedelta(days=300))
-        try:
-            await seed(services)
-            ask = services.premium_status
-            for _ in range(ROUNDS):
-                def configured(**values: Any) -> PremiumService:
-                    return PremiumService(services.db, PremiumConfig(_env_file=None, **values)).attach()
+        await seed(bot.db)
+        ask = bot.premium_status
 
-                # cached: the billing answer is in the cache after the first call
-                premium = configured(api_url=billing.url, api_token=billing.token)
-                await ask(USER_BASE, GUILD_BASE)
-                p50, p95 = await timed(lambda i: ask(USER_BASE, GUILD_BASE))
-                keep("cached_p50", p50)
-                keep("cached_p95", p95)
-                p50, _ = await timed(lambda i, direct=premium.status: direct(USER_BASE, GUILD_BASE))
-                keep("service_cached_p50", p50)
-                keep("hook_over_direct", figures["cached_p50"][-1] / p50)
-                for n in range(100):
-                    await ask(USER_BASE + n, GUILD_BASE + n)  # warm: every caller below is answered from the cache
-                started = time.perf_counter()
-                await asyncio.gather(*(asyncio.gather(*(ask(USER_BASE + n % 100, GUILD_BASE + n % 500)
-                                                        for n in range(CALLS // 100))) for _ in range(100)))
-                keep("cached_concurrent", CALLS / (time.perf_counter() - started))
-                await premium.close()
+        async def configured(**values: Any) -> PremiumService:
+            if cog.running_service is not None:
+                await cog.running_service.close()
+            cog.running_service = PremiumService(bot.db, PremiumConfig(_env_file=None, **values), bot=bot)
+            return cog.running_service
 
-                premium = configured(api_url=billing.url, api_token=billing.token, cache_seconds=0)
-                p50, p95 = await timed(lambda i: ask(USER_BASE + i % 100, GUILD_BASE + i % 100))
-                keep("billing_uncached_p50", p50)
-                keep("billing_uncached_p95", p95)
-                await premium.close()
+        for _ in range(ROUNDS):
+            # cached: the billing answer is in the cache after the first call
+            premium = await configured(api_url=billing.url, api_token=billing.token)
+            await ask(USER_BASE, GUILD_BASE)
+            p50, p95 = await timed(lambda i: ask(USER_BASE, GUILD_BASE))
+            keep("cached_p50", p50)
+            keep("cached_p95", p95)
+            p50, _ = await timed(lambda i, direct=premium.status: direct(USER_BASE, GUILD_BASE))
+            keep("service_cached_p50", p50)
+            keep("hook_over_direct", figures["cached_p50"][-1] / p50)
+            for n in range(100):
+                await ask(USER_BASE + n, GUILD_BASE + n)  # warm: every caller below is answered from the cache
+            started = time.perf_counter()
+            await asyncio.gather(*(asyncio.gather(*(ask(USER_BASE + n % 100, GUILD_BASE + n % 500)
+                                                    for n in range(CALLS // 100))) for _ in range(100)))
+            keep("cached_concurrent", CALLS / (time.perf_counter() - started))
 
-                premium = configured()
-                p50, p95 = await timed(lambda i: ask(USER_BASE + i, GUILD_BASE + i % 500))
-                keep("local_p50", p50)
-                keep("local_p95", p95)
-                await premium.close()
+            await configured(api_url=billing.url, api_token=billing.token, cache_seconds=0)
+            p50, p95 = await timed(lambda i: ask(USER_BASE + i % 100, GUILD_BASE + i % 100))
+            keep("billing_uncached_p50", p50)
+            keep("billing_uncached_p95", p95)
 
-                billing.mode = "down"
-                premium = configured(api_url=billing.url, api_token=billing.token, retry_seconds=3600)
-                await ask(USER_BASE, GUILD_BASE)  # the failure that opens the retry period
-                p50, _ = await timed(lambda i: ask(USER_BASE + i, GUILD_BASE + i % 500))
-                keep("fallback_p50", p50)
-                await premium.close()
-                billing.mode = "up"
-        finally:
-            await services.stop()
+            await configured()
+            p50, p95 = await timed(lambda i: ask(USER_BASE + i, GUILD_BASE + i % 500))
+            keep("local_p50", p50)
+            keep("local_p95", p95)
+
+            billing.mode = "down"
+            await configured(api_url=billing.url, api_token=billing.token, retry_seconds=3600)
+            await ask(USER_BASE, GUILD_BASE)  # the failure that opens the retry period
+            p50, _ = await timed(lambda i: ask(USER_BASE + i, GUILD_BASE + i % 500))
+            keep("fallback_p50", p50)
+            billing.mode = "up"
     return {name: statistics.median(values) for name, values in figures.items()}
 
 
