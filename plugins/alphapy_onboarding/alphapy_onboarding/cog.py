@@ -8,7 +8,9 @@ command is for server managers.
 
 from __future__ import annotations
 
+import asyncio
 import io
+from collections import defaultdict
 from typing import Any, Literal
 
 import discord
@@ -88,6 +90,9 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
         super().__init__(bot)
         self.runner = Runner(bot)
         self._panels_checked = False
+        # one panel check at a time per guild: the start-up check, /onboarding panel and a
+        # deleted panel's restoration would each find no panel and post one
+        self._panel_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*ITEMS)
@@ -289,6 +294,10 @@ class OnboardingCog(PluginCog, plugin="onboarding"):
     # --- the panel -----------------------------------------------------------------------------------
     async def keep_panel(self, guild: discord.Guild, *, refuse: bool = False) -> discord.Message | None:
         """Make sure the panel is in ``onboarding.channel``: edit it if it is there, else post it."""
+        async with self._panel_locks[guild.id]:
+            return await self._keep_panel(guild, refuse=refuse)
+
+    async def _keep_panel(self, guild: discord.Guild, *, refuse: bool) -> discord.Message | None:
         channel_id = await self.setting(guild.id, "channel")
         channel = guild.get_channel(channel_id) if channel_id else None
         if not isinstance(channel, discord.TextChannel):

@@ -338,3 +338,18 @@ async def test_markdown_and_mentions_in_questions_ping_nobody(bot, emulator, hos
     assert answered.content == "✅ Saved: **@\u200beveryone**"
     request = emulator.requests.matching("POST", "/interactions/{interaction_id}/{interaction_token}/callback")[-1]
     assert request.json["data"]["allowed_mentions"]["parse"] == []
+
+
+async def test_panel_checks_at_the_same_moment_leave_one_panel(bot, emulator, guild, welcome) -> None:
+    """The start-up check, ``/onboarding panel`` and a deleted panel's restoration may run at
+    once: each found no panel and posted one, and the channel showed two Start panels."""
+    from alphapy_onboarding.cog import OnboardingCog
+
+    await emulator.settle()
+    await bot.settings.set(guild.id, "onboarding", "channel", welcome.id)
+    cog = OnboardingCog.find(bot)
+    assert cog is not None
+    posted = await asyncio.gather(*(cog.keep_panel(bot.get_guild(guild.id)) for _ in range(3)))
+    await emulator.settle()
+    assert [m.id for m in welcome.messages if m.buttons] == [posted[0].id]
+    assert {message.id for message in posted} == {posted[0].id}  # the later checks edited it
