@@ -11,15 +11,18 @@ as the slash command judges them for the member.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from importlib.resources import files
 
 from aiohttp import web
 
-from alphapy import DashboardPages, PageContext, UserError
+from alphapy import DashboardPages, Database, PageContext, UserError
 from alphapy_onboarding import editor, questions as q, store
 from alphapy_onboarding.export import responses_csv
 from alphapy_onboarding.flow import LANGUAGE_CHOICES, OPT_IN_CHOICES
 from alphapy_onboarding.questions import Question, QuestionDraft
+
+Handler = Callable[[PageContext], Awaitable[web.StreamResponse]]
 
 ROW_ID_MAX = 2_147_483_647
 """Questions and rules are SERIAL rows (as the slash commands' ``RowId``)."""
@@ -208,23 +211,6 @@ async def preview_question(ctx: PageContext) -> web.StreamResponse:
     return await question_form(ctx, question_id, form, preview=shown)
 
 
-async def move_question(ctx: PageContext) -> web.StreamResponse:
-    question_id = item_id(ctx, NO_SUCH_QUESTION)
-    position = position_field(await ctx.form())
-    if position is None:
-        raise UserError(BAD_POSITION)
-    landed = await editor.move_question(ctx.db, _guild(ctx), question_id, position)
-    ctx.flash(f"Question #{question_id} is now number {landed}.")
-    ctx.redirect(ctx.url() + f"#question-{question_id}")
-
-
-async def remove_question(ctx: PageContext) -> web.StreamResponse:
-    question_id = item_id(ctx, NO_SUCH_QUESTION)
-    await editor.remove_question(ctx.db, _guild(ctx), question_id)
-    ctx.flash(f"Question #{question_id} removed.")
-    ctx.redirect(ctx.url())
-
-
 # --- rules ---------------------------------------------------------------------------------------
 
 async def rule_form(ctx: PageContext, rule_id: int | None, fields: dict[str, str], *, error: str | None = None,
@@ -270,21 +256,36 @@ async def rule_page(ctx: PageContext) -> web.StreamResponse:
         "image_url": found.image_url or "", "enabled": str(found.enabled).lower()})
 
 
-async def move_rule(ctx: PageContext) -> web.StreamResponse:
-    rule_id = item_id(ctx, NO_SUCH_RULE)
-    position = position_field(await ctx.form())
-    if position is None:
-        raise UserError(BAD_POSITION)
-    landed = await editor.move_rule(ctx.db, _guild(ctx), rule_id, position)
-    ctx.flash(f"Rule #{rule_id} is now number {landed}.")
-    ctx.redirect(ctx.url() + f"#rule-{rule_id}")
+def _mover(label: str, anchor: str, missing: str,
+           move: Callable[[Database, int, int, int], Awaitable[int]]) -> Handler:
+    """The Move form's target, for questions and rules alike: the same steps and sentences."""
+    async def move_item(ctx: PageContext) -> web.StreamResponse:
+        moved = item_id(ctx, missing)
+        position = position_field(await ctx.form())
+        if position is None:
+            raise UserError(BAD_POSITION)
+        landed = await move(ctx.db, _guild(ctx), moved, position)
+        ctx.flash(f"{label} #{moved} is now number {landed}.")
+        ctx.redirect(ctx.url() + f"#{anchor}-{moved}")
+
+    return move_item
 
 
-async def remove_rule(ctx: PageContext) -> web.StreamResponse:
-    rule_id = item_id(ctx, NO_SUCH_RULE)
-    await editor.remove_rule(ctx.db, _guild(ctx), rule_id)
-    ctx.flash(f"Rule #{rule_id} removed.")
-    ctx.redirect(ctx.url())
+def _remover(label: str, missing: str, remove: Callable[[Database, int, int], Awaitable[None]]) -> Handler:
+    """The Remove form's target, for questions and rules alike."""
+    async def remove_item(ctx: PageContext) -> web.StreamResponse:
+        removed = item_id(ctx, missing)
+        await remove(ctx.db, _guild(ctx), removed)
+        ctx.flash(f"{label} #{removed} removed.")
+        ctx.redirect(ctx.url())
+
+    return remove_item
+
+
+move_question = _mover("Question", "question", NO_SUCH_QUESTION, editor.move_question)
+remove_question = _remover("Question", NO_SUCH_QUESTION, editor.remove_question)
+move_rule = _mover("Rule", "rule", NO_SUCH_RULE, editor.move_rule)
+remove_rule = _remover("Rule", NO_SUCH_RULE, editor.remove_rule)
 
 
 # --- what a member sees, and what members answered -----------------------------------------------

@@ -127,20 +127,32 @@ async def edit_question(db: Database, guild_id: int, question_id: int, changes: 
         await store.update_question(conn, guild_id, question_id, values)
 
 
-async def remove_question(db: Database, guild_id: int, question_id: int) -> None:
+async def _remove(db: Database, table: store.OrderedTable, guild_id: int, item_id: int,
+                  missing: Callable[[int], str]) -> None:
+    """Remove a question or a rule, under the lock that keeps the order's positions whole."""
     async with db.transaction() as conn:
-        await store.lock_order(conn, store.QUESTIONS, guild_id)
-        if not await store.remove(conn, store.QUESTIONS, guild_id, question_id):
-            raise UserError(no_question(question_id))
+        await store.lock_order(conn, table, guild_id)
+        if not await store.remove(conn, table, guild_id, item_id):
+            raise UserError(missing(item_id))
+
+
+async def _move(db: Database, table: store.OrderedTable, guild_id: int, item_id: int, position: int,
+                missing: Callable[[int], str]) -> int:
+    """Move a question or a rule to ``position``; the position it landed on."""
+    async with db.transaction() as conn:
+        await store.lock_order(conn, table, guild_id)
+        landed = await store.move(conn, table, guild_id, item_id, position)
+    if landed is None:
+        raise UserError(missing(item_id))
+    return landed
+
+
+async def remove_question(db: Database, guild_id: int, question_id: int) -> None:
+    await _remove(db, store.QUESTIONS, guild_id, question_id, no_question)
 
 
 async def move_question(db: Database, guild_id: int, question_id: int, position: int) -> int:
-    async with db.transaction() as conn:
-        await store.lock_order(conn, store.QUESTIONS, guild_id)
-        landed = await store.move(conn, store.QUESTIONS, guild_id, question_id, position)
-    if landed is None:
-        raise UserError(no_question(question_id))
-    return landed
+    return await _move(db, store.QUESTIONS, guild_id, question_id, position, no_question)
 
 
 async def add_rule(db: Database, guild_id: int, title: str, description: str, thumbnail_url: str | None,
@@ -178,19 +190,11 @@ async def edit_rule(db: Database, guild_id: int, rule_id: int, *, title: str | N
 
 
 async def remove_rule(db: Database, guild_id: int, rule_id: int) -> None:
-    async with db.transaction() as conn:
-        await store.lock_order(conn, store.RULES, guild_id)
-        if not await store.remove(conn, store.RULES, guild_id, rule_id):
-            raise UserError(no_rule(rule_id))
+    await _remove(db, store.RULES, guild_id, rule_id, no_rule)
 
 
 async def move_rule(db: Database, guild_id: int, rule_id: int, position: int) -> int:
-    async with db.transaction() as conn:
-        await store.lock_order(conn, store.RULES, guild_id)
-        landed = await store.move(conn, store.RULES, guild_id, rule_id, position)
-    if landed is None:
-        raise UserError(no_rule(rule_id))
-    return landed
+    return await _move(db, store.RULES, guild_id, rule_id, position, no_rule)
 
 
 def no_answers(name: str) -> str:

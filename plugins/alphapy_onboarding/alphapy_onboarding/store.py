@@ -23,7 +23,7 @@ Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 
 
 @dataclass(frozen=True)
-class _Ordered:
+class OrderedTable:
     """One of the two ordered tables; the names are constants, never input."""
 
     table: str
@@ -33,8 +33,8 @@ class _Ordered:
         return template.format(table=self.table, order=self.order)
 
 
-QUESTIONS = _Ordered("guild_onboarding_questions", "step_order")
-RULES = _Ordered("guild_rules", "rule_order")
+QUESTIONS = OrderedTable("guild_onboarding_questions", "step_order")
+RULES = OrderedTable("guild_rules", "rule_order")
 
 QUESTION_COLUMNS = ("id, guild_id, step_order, question, question_type, options, followup, required, enabled, "
                     "min_values, max_values, max_length")
@@ -43,17 +43,17 @@ RULE_COLUMNS = "id, guild_id, rule_order, title, description, thumbnail_url, ima
 
 # --- ordering ------------------------------------------------------------------------------------
 
-async def lock_order(conn: Conn, kind: _Ordered, guild_id: int) -> None:
+async def lock_order(conn: Conn, kind: OrderedTable, guild_id: int) -> None:
     """Serialise changes to one guild's order (also against inserts, which row locks miss)."""
     await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, $2))", kind.table, guild_id)
 
 
-async def ordered_ids(conn: Conn, kind: _Ordered, guild_id: int) -> list[int]:
+async def ordered_ids(conn: Conn, kind: OrderedTable, guild_id: int) -> list[int]:
     rows = await conn.fetch(kind.sql("SELECT id FROM {table} WHERE guild_id = $1 ORDER BY {order}, id"), guild_id)
     return [r["id"] for r in rows]
 
 
-async def renumber(conn: Conn, kind: _Ordered, guild_id: int, ids: Sequence[int]) -> None:
+async def renumber(conn: Conn, kind: OrderedTable, guild_id: int, ids: Sequence[int]) -> None:
     """Give ``ids`` (every row of the guild) the orders 1..n, in that order."""
     await conn.execute(kind.sql(
         "UPDATE {table} AS t SET {order} = -u.pos, updated_at = now() AT TIME ZONE 'utc' "
@@ -63,7 +63,7 @@ async def renumber(conn: Conn, kind: _Ordered, guild_id: int, ids: Sequence[int]
                        guild_id)
 
 
-async def move(conn: Conn, kind: _Ordered, guild_id: int, item_id: int, position: int) -> int | None:
+async def move(conn: Conn, kind: OrderedTable, guild_id: int, item_id: int, position: int) -> int | None:
     """Move one row to ``position`` (1-based, clamped); returns where it landed, None if unknown."""
     ids = await ordered_ids(conn, kind, guild_id)
     if item_id not in ids:
@@ -75,7 +75,7 @@ async def move(conn: Conn, kind: _Ordered, guild_id: int, item_id: int, position
     return index + 1
 
 
-async def remove(conn: Conn, kind: _Ordered, guild_id: int, item_id: int) -> bool:
+async def remove(conn: Conn, kind: OrderedTable, guild_id: int, item_id: int) -> bool:
     deleted = await conn.fetchval(kind.sql("DELETE FROM {table} WHERE guild_id = $1 AND id = $2 RETURNING id"),
                                   guild_id, item_id)
     if deleted is None:
@@ -84,7 +84,7 @@ async def remove(conn: Conn, kind: _Ordered, guild_id: int, item_id: int) -> boo
     return True
 
 
-async def count(conn: Conn, kind: _Ordered, guild_id: int) -> int:
+async def count(conn: Conn, kind: OrderedTable, guild_id: int) -> int:
     value: int = await conn.fetchval(kind.sql("SELECT count(*) FROM {table} WHERE guild_id = $1"), guild_id)
     return value
 
