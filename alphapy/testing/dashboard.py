@@ -7,6 +7,7 @@ does; the clock is moved instead of sleeping past the one-minute re-check.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from typing import Any
 import aiohttp
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+MESSAGE = re.compile(r'<p class="message" role="(?:status|alert)"[^>]*>([^<]+)</p>')
 HIDDEN_FIELD = re.compile(r'type="hidden" name="(\w+)" value="([^"]*)"')
 
 
@@ -63,6 +65,16 @@ class WebPage:
     status: int
     url: str
     text: str
+
+    @property
+    def sentence(self) -> str:
+        """The sentence the page says to the person (a saved notice or a refusal: the
+        dashboard's ``<p class="message" role="status|alert">``), unescaped; fails the
+        test when the page shows none."""
+        found = MESSAGE.search(self.text)
+        if found is None:
+            raise AssertionError(f"the page shows no sentence: {self.status} {self.text[:300]}")
+        return html.unescape(found.group(1))
 
     @property
     def csrf_token(self) -> str:

@@ -4,14 +4,13 @@ removal, against the running bot, the emulator (OAuth2, ``/faq``) and PostgreSQL
 from __future__ import annotations
 
 import html
-import re
 from typing import Any
 
 import pytest
 from alphapy_faq import entries
 from alphapy_faq.entries import Draft
 
-from alphapy.testing import DashboardBrowser, WebPage, chart_bars
+from alphapy.testing import DashboardBrowser, chart_bars
 
 STAFF_ONLY_PAGE = "Only the staff of that server can open this page."
 
@@ -41,11 +40,6 @@ async def add_entry(bot: Any, guild_id: int | None, title: str, answer: str, key
 def faq_url(guild: Any, path: str = "") -> str:
     return f"/guilds/{guild.id}/faq" + (f"/{path}" if path else "")
 
-
-def sentence_of(page: WebPage) -> str:
-    found = re.search(r'<p class="message" role="(?:status|alert)">([^<]+)</p>', page.text)
-    assert found, f"the page shows no sentence: {page.status} {page.text[:300]}"
-    return html.unescape(found.group(1))
 
 
 def field_names(result: Any) -> list[str]:
@@ -92,7 +86,7 @@ async def test_an_entry_written_on_the_page_is_found_in_discord_and_removed_ther
             "action": "save", "title": "Opening hours", "keywords": "hours, open",
             "answer": "We are open **from 9 to 5**.\nClosed on Sundays."})
     [stored] = await entry_rows(bot, guild.id)
-    assert sentence_of(added) == f"Added FAQ #{stored['id']}."
+    assert added.sentence == f"Added FAQ #{stored['id']}."
     assert added.url.endswith(faq_url(guild, f"entry/{stored['id']}"))
     assert stored["keywords"] == ["hours", "open"]
     found = await emulator.slash(member, "faq search", query="when are you open")
@@ -126,11 +120,11 @@ async def test_an_entry_added_in_discord_appears_and_is_edited_and_removed_on_th
         assert 'value="Refunds"' in editor.text and ">Ask within 14 days.</textarea>" in editor.text
         saved = await browser.post(faq_url(guild, f"entry/{entry_id}"), {
             "action": "save", "title": "Refunds", "keywords": "money, refund", "answer": "Ask within 30 days."})
-        assert sentence_of(saved) == f"Updated FAQ #{entry_id}."
+        assert saved.sentence == f"Updated FAQ #{entry_id}."
         shown = await emulator.slash(member, "faq show", entry="Refunds")
         assert shown.embed["description"] == "Ask within 30 days."
         gone = await browser.post(faq_url(guild, f"entry/{entry_id}"), {"action": "remove"})
-        assert sentence_of(gone) == f"Removed FAQ #{entry_id} “Refunds”."
+        assert gone.sentence == f"Removed FAQ #{entry_id} “Refunds”."
     assert await entry_rows(bot, guild.id) == []
     assert field_names(await emulator.slash(member, "faq search", query="refund")) == []
 
@@ -151,7 +145,7 @@ async def test_bad_entries_are_refused_with_the_forms_sentences_and_lose_nothing
     async with DashboardBrowser(dashboard_url) as browser:
         await browser.log_in(host)
         refused = await browser.post(faq_url(guild, "new"), {"action": "save", **values})
-    assert refused.status == 400 and sentence_of(refused).startswith(error)
+    assert refused.status == 400 and refused.sentence.startswith(error)
     if len(values["answer"]) < 5000:  # what was typed is in the form again
         assert f">{html.escape(values['answer'])}</textarea>" in refused.text
     assert await entry_rows(bot, guild.id) == before
@@ -164,17 +158,17 @@ async def test_other_servers_and_global_entries_cannot_be_changed(elsewhere, das
     async with DashboardBrowser(dashboard_url) as browser:
         await browser.log_in(host)
         other = await browser.post(faq_url(guild, f"entry/{theirs}"), {"action": "remove"})
-        assert sentence_of(other) == f"There is no FAQ entry #{theirs} of this server any more."
+        assert other.sentence == f"There is no FAQ entry #{theirs} of this server any more."
         assert "Raids start" not in (await browser.get(faq_url(guild, f"entry/{theirs}"))).text
         kept = await browser.post(faq_url(guild, f"entry/{shared}"), {"action": "save", "title": "Mine now",
                                                                       "answer": "Taken."})
-        assert sentence_of(kept) == (f"FAQ #{shared} is a global entry, kept by the bot's operators; add your own "
+        assert kept.sentence == (f"FAQ #{shared} is a global entry, kept by the bot's operators; add your own "
                                      "entry with `/faq add` instead.")
         for forged in ("abc", "99999999999", "0"):
             refused = await browser.get(faq_url(guild, f"entry/{forged}"))
-            assert sentence_of(refused) == "There is no FAQ entry with that number in this server."
+            assert refused.sentence == "There is no FAQ entry with that number in this server."
         odd = await browser.post(faq_url(guild, f"entry/{ours}"), {"action": "drop"})
-        assert sentence_of(odd) == "Choose save, preview or remove."
+        assert odd.sentence == "Choose save, preview or remove."
         forged_csrf = await browser.post(faq_url(guild, f"entry/{ours}"), {"action": "remove"}, csrf="guessed")
         assert forged_csrf.status == 403
         assert (await browser.post(faq_url(guild, "new"), {"title": "T", "answer": "A"}, csrf="")).status == 403
@@ -201,7 +195,7 @@ async def test_search_analytics_show_what_slash_searches_logged(elsewhere, dashb
         prefilled = await browser.get(faq_url(guild, "new"), title="teleporter")
         assert 'id="title" name="title" value="teleporter"' in prefilled.text
         refused = await browser.get(faq_url(guild, "searches"), period="1y")
-        assert sentence_of(refused) == "Choose a period: the last 24 hours, 7 days, 30 days or all time."
+        assert refused.sentence == "Choose a period: the last 24 hours, 7 days, 30 days or all time."
     async with DashboardBrowser(dashboard_url) as browser:
         await browser.log_in(elsewhere.owner)
         theirs = await browser.get(faq_url(elsewhere, "searches"), period="all")
@@ -243,11 +237,11 @@ async def test_accepting_a_proposal_opens_the_editor_prefilled_and_closes_it_in_
                                                            "title": "The VPN does not connect",
                                                            "keywords": "vpn", "answer": "Reinstall the profile."})
         entry = await bot.db.fetchrow("SELECT id, topic_key, created_by FROM faq_entries WHERE guild_id = $1", guild.id)
-        assert sentence_of(saved) == f"Added FAQ #{entry['id']}."
+        assert saved.sentence == f"Added FAQ #{entry['id']}."
         assert (entry["topic_key"], entry["created_by"]) == ("vpn connection", host.id)
         again = await browser.post(faq_url(guild, "new"), {"proposal": str(proposal_id), "action": "save",
                                                            "title": "Twice", "answer": "Twice."})
-        assert sentence_of(again) == f"This proposal is already in the FAQ (#{entry['id']})."
+        assert again.sentence == f"This proposal is already in the FAQ (#{entry['id']})."
         assert "No proposals waiting." in (await browser.get(faq_url(guild, "proposals"))).text
     await emulator.settle()
     assert message.buttons == []  # the proposal in Discord shows the outcome, without its buttons
@@ -262,17 +256,17 @@ async def test_dismissing_on_the_page_and_a_decision_made_in_discord(elsewhere, 
     async with DashboardBrowser(dashboard_url) as other:  # another server's host, with our proposal's id
         await other.log_in(elsewhere.owner)
         refused = await other.post(faq_url(elsewhere, "proposals"), {"proposal": str(proposal_id)})
-        assert sentence_of(refused) == "That proposal does not exist in this server."
+        assert refused.sentence == "That proposal does not exist in this server."
     async with DashboardBrowser(dashboard_url) as browser:
         await browser.log_in(host)
         for bad in ("abc", "99999999999", ""):
             refused = await browser.post(faq_url(guild, "proposals"), {"proposal": bad})
-            assert sentence_of(refused) == "That proposal does not exist in this server."
+            assert refused.sentence == "That proposal does not exist in this server."
         assert (await browser.post(faq_url(guild, "proposals"), {"proposal": str(proposal_id)},
                                    csrf="guessed")).status == 403
         assert await bot.db.fetchval("SELECT status FROM faq_proposals WHERE id = $1", proposal_id) == "open"
         dismissed = await browser.post(faq_url(guild, "proposals"), {"proposal": str(proposal_id)})
-        assert sentence_of(dismissed) == ("Dismissed the proposal about “vpn connection”; it will not be "
+        assert dismissed.sentence == ("Dismissed the proposal about “vpn connection”; it will not be "
                                           "proposed again.")
     await emulator.settle()
     assert message.buttons == [] and "Dismissed by" in str(message.embed["fields"])
@@ -285,4 +279,4 @@ async def test_dismissing_on_the_page_and_a_decision_made_in_discord(elsewhere, 
         await browser.log_in(host)
         assert "printer jam" not in (await browser.get(faq_url(guild, "proposals"))).text
         late = await browser.get(faq_url(guild, "new"), proposal=str(second))
-        assert sentence_of(late) == "This proposal was dismissed."
+        assert late.sentence == "This proposal was dismissed."

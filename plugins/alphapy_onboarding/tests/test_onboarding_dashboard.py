@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from alphapy_onboarding.dashboard import BAD_PAGE, BAD_POSITION, BAD_TYPE, NO_SUCH_QUESTION
 
-from alphapy.testing import DashboardBrowser, P, WebPage
+from alphapy.testing import DashboardBrowser, P
 
 WRITES_PER_SESSION = 8
 """Fewer than the dashboard's burst of writes per session (10)."""
@@ -23,11 +23,6 @@ QUESTION_COLUMNS = "question, question_type, options, followup, required, enable
 def page_of(guild: Any, path: str = "") -> str:
     return f"/guilds/{guild.id}/onboarding" + (f"/{path}" if path else "")
 
-
-def sentence_of(page: WebPage) -> str:
-    found = re.search(r'<p class="message" role="(?:status|alert)"[^>]*>([^<]+)</p>', page.text)
-    assert found, f"the page shows no sentence: {page.status} {page.text[:300]}"
-    return html.unescape(found.group(1))
 
 
 async def definitions(bot: Any, guild: Any) -> list[Any]:
@@ -76,11 +71,11 @@ async def test_a_question_added_on_the_page_is_asked_in_discord_and_gives_its_ro
     async with DashboardBrowser(dashboard_url) as browser:
         await browser.log_in(ob.host)
         added = await browser.post(page_of(guild, "rules"), {"title": "Be kind", "description": "No insults."})
-        assert sentence_of(added).startswith("Rule #") and added.url.endswith(page_of(guild))
+        assert added.sentence.startswith("Rule #") and added.url.endswith(page_of(guild))
         added = await browser.post(page_of(guild, "questions"), {
             "question": "What brings you here?", "type": "select", "required": "true",
             "options": json.dumps([{"label": "Games", "role": str(gamers.id)}, "Music"]), "followup": ""})
-        new_id = int(re.fullmatch(r"Question #(\d+) added at position 1\.", sentence_of(added)).group(1))
+        new_id = int(re.fullmatch(r"Question #(\d+) added at position 1\.", added.sentence).group(1))
         assert "What brings you here?" in added.text and "Be kind" in added.text
 
     listed = await emulator.slash(ob.host, "onboarding question list")
@@ -119,14 +114,14 @@ async def test_edit_move_and_remove_go_through_the_same_rules_as_the_commands(
     async with DashboardBrowser(dashboard_url) as browser:
         await browser.log_in(ob.host)
         moved = await browser.post(page_of(guild, f"question/{ids[2]}/move"), {"position": "1"})
-        assert sentence_of(moved) == f"Question #{ids[2]} is now number 1."
+        assert moved.sentence == f"Question #{ids[2]} is now number 1."
         form = await browser.get(page_of(guild, f"question/{ids[0]}"))
         assert ">Q1</textarea>" in form.text
         saved = await browser.post(page_of(guild, f"question/{ids[0]}"), {
             "question": "Which games?", "type": "multiselect", "options": '["Chess", "Go", "Shogi"]',
             "followup": '{"go": "Which board size?"}', "required": "false", "enabled": "true",
             "min_values": "1", "max_values": "2", "max_length": ""})
-        assert sentence_of(saved) == f"Question #{ids[0]} saved."
+        assert saved.sentence == f"Question #{ids[0]} saved."
         edited = await browser.get(page_of(guild, f"question/{ids[0]}"))
         assert "Which board size?" in html.unescape(edited.text)  # the follow-up, back in the form
         again = await browser.post(page_of(guild, f"question/{ids[0]}"), {  # the form as shown, saved unchanged
@@ -134,13 +129,13 @@ async def test_edit_move_and_remove_go_through_the_same_rules_as_the_commands(
             "options": html.unescape(re.search(r'name="options"[^>]*>([^<]*)<', edited.text).group(1)),
             "followup": html.unescape(re.search(r'name="followup"[^>]*>([^<]*)<', edited.text).group(1)),
             "required": "false", "enabled": "true", "min_values": "1", "max_values": "2"})
-        assert sentence_of(again) == f"Question #{ids[0]} saved."
+        assert again.sentence == f"Question #{ids[0]} saved."
         removed = await browser.post(page_of(guild, f"question/{ids[1]}/remove"))
-        assert sentence_of(removed) == f"Question #{ids[1]} removed."
+        assert removed.sentence == f"Question #{ids[1]} removed."
         ruled = await browser.post(page_of(guild, f"rule/{rule}"), {
             "title": "New title", "description": "New text.", "thumbnail_url": "https://example.org/t.png",
             "image_url": "", "enabled": "true"})
-        assert sentence_of(ruled) == f"Rule #{rule} saved."
+        assert ruled.sentence == f"Rule #{rule} saved."
     row = await bot.db.fetchrow(f"SELECT {QUESTION_COLUMNS}, min_values, max_values FROM guild_onboarding_questions "
                                 "WHERE id = $1", ids[0])
     assert (row["question"], row["question_type"], row["required"], row["min_values"], row["max_values"]) == (
@@ -168,13 +163,13 @@ async def test_a_role_the_web_user_could_not_give_is_refused_with_the_commands_s
         await browser.log_in(mod)
         refused = await browser.post(page_of(guild, "questions"),
                                      {"question": "Staff?", "type": "select", "options": options})
-        assert sentence_of(refused) == by_slash.content
+        assert refused.sentence == by_slash.content
     assert await definitions(bot, guild) == []
     async with DashboardBrowser(dashboard_url) as browser:  # the host may give it (Manage Roles, role below theirs)
         await browser.log_in(ob.host)
         allowed = await browser.post(page_of(guild, "questions"),
                                      {"question": "Staff?", "type": "select", "options": options})
-        assert sentence_of(allowed).startswith("Question #")
+        assert allowed.sentence.startswith("Question #")
 
 
 async def test_bad_input_is_refused_with_a_sentence_and_nothing_changes(dashboard_url, emulator, bot, guild,
@@ -212,11 +207,11 @@ async def test_bad_input_is_refused_with_a_sentence_and_nothing_changes(dashboar
             await browser.log_in(ob.host)
             for path, form, sentence in cases[start:start + WRITES_PER_SESSION]:
                 refused = await browser.post(page_of(guild, path), form)
-                assert sentence_of(refused) == sentence, path
+                assert refused.sentence == sentence, path
     async with DashboardBrowser(dashboard_url) as browser:
         await browser.log_in(ob.host)
         missing = await browser.get(page_of(guild, f"question/{foreign}"))
-        assert sentence_of(missing) == f"There is no onboarding question #{foreign} in this server."
+        assert missing.sentence == f"There is no onboarding question #{foreign} in this server."
         forged = await browser.post(page_of(guild, f"question/{question}/remove"), csrf="")
         assert forged.status == 403
         guessed = await browser.post(page_of(guild, "questions"), {"question": "Q", "type": "text"}, csrf="guessed")
@@ -256,11 +251,11 @@ async def test_a_refused_form_keeps_what_was_typed(dashboard_url, bot, guild, ob
         rule = await browser.post(page_of(guild, "rules"), {"title": "Be kind", "description": "",
                                                             "image_url": "https://example.org/kind.png"})
     assert refused.status == 400
-    assert sentence_of(refused).startswith("Option 2's value must be 1 to 32 lowercase letters")
+    assert refused.sentence.startswith("Option 2's value must be 1 to 32 lowercase letters")
     shown = html.unescape(refused.text)
     assert all(value in shown for value in typed.values())
     assert "<b>games</b>" not in refused.text  # escaped, never markup
-    assert rule.status == 400 and sentence_of(rule) == "A rule's description must be 1 to 4,000 characters of text."
+    assert rule.status == 400 and rule.sentence == "A rule's description must be 1 to 4,000 characters of text."
     assert 'value="Be kind"' in rule.text and 'value="https://example.org/kind.png"' in rule.text
     assert await definitions(bot, guild) == []
 
@@ -280,7 +275,7 @@ async def test_the_question_form_previews_what_a_member_sees_without_saving(dash
     assert "Preview: what a new member sees" in text and "Pick 1 to 2 from the menu:" in text
     assert "At a club — Near you" in text and "Then, if the answer is “At a club”" in text
     assert 'name="question_id" value="%d"' % question in shown.text and ">Save question</button>" in shown.text
-    assert sentence_of(refused) == "The question is a select question: give it 2 to 25 options."
+    assert refused.sentence == "The question is a select question: give it 2 to 25 options."
     assert await bot.db.fetchval("SELECT question FROM guild_onboarding_questions WHERE id = $1",
                                  question) == "Old text?"
 
@@ -318,11 +313,11 @@ async def test_members_who_finished_are_listed_and_reset_from_the_page(dashboard
                                   (str(ob.host.id), f"The member {ob.host.id} has no onboarding answers in this "
                                                     "server.")):
             refused = await browser.post(page_of(guild, "members/reset"), {"user_id": user_id})
-            assert sentence_of(refused) == sentence
+            assert refused.sentence == sentence
         assert await ob.row(member) is not None  # nothing lost to a refusal
-        assert sentence_of(await browser.get(page_of(guild, "members"), page="0")) == BAD_PAGE
+        assert (await browser.get(page_of(guild, "members"), page="0")).sentence == BAD_PAGE
         reset = await browser.post(page_of(guild, "members/reset"), {"user_id": str(member.id)})
-        assert sentence_of(reset) == (f"Onboarding answers of the member {member.id} erased; they can start "
+        assert reset.sentence == (f"Onboarding answers of the member {member.id} erased; they can start "
                                       "afresh. Their roles are unchanged.")
         assert "Nobody has finished onboarding here yet." in reset.text
     assert await ob.row(member) is None

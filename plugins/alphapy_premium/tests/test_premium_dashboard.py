@@ -15,7 +15,7 @@ from alphapy_premium.dashboard import NOT_SHARED, SWITCHED_OFF
 from alphapy_premium.moves import NO_SUBSCRIPTION
 
 from alphapy import configure_logging
-from alphapy.testing import DashboardBrowser, WebPage
+from alphapy.testing import DashboardBrowser
 
 YOURS = "/me/premium"
 
@@ -31,11 +31,6 @@ def elsewhere(emulator: Any, guild: Any, member: Any) -> Any:
 async def grant(bot: Any, member: Any, guild: Any, tier: str = "yearly") -> Any:
     return await ledger.grant(bot.db, user_id=member.id, guild_id=guild.id, tier=tier)
 
-
-def sentence_of(page: WebPage) -> str:
-    found = re.search(r'<p class="message" role="(?:status|alert)">([^<]+)</p>', page.text)
-    assert found, "the page shows no sentence"
-    return found.group(1).replace("&#39;", "'")
 
 
 def as_on_the_web(slash_text: str) -> str:
@@ -68,7 +63,7 @@ async def test_your_premium_shows_the_subscription_and_moves_it_after_confirmati
         finally:
             configure_logging("warning", "json")
     assert moved.url.endswith(YOURS)
-    assert sentence_of(moved) == ("Your yearly premium now applies to Elsewhere. Premium features in Test Guild "
+    assert moved.sentence == ("Your yearly premium now applies to Elsewhere. Premium features in Test Guild "
                                   "are off from now on; nothing there was deleted.")
     logged = [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
     audit = next(e for e in logged if e["event"] == "premium.transferred")  # as for /premium_transfer
@@ -85,7 +80,7 @@ async def test_refusals_use_the_slash_commands_sentences(elsewhere, dashboard_ur
     async with DashboardBrowser(dashboard_url) as browser:
         await browser.log_in(member)
         nothing = await browser.post(f"{YOURS}/move", {"to_guild": str(elsewhere.id)})
-        assert nothing.url.endswith(YOURS) and sentence_of(nothing) == NO_SUBSCRIPTION
+        assert nothing.url.endswith(YOURS) and nothing.sentence == NO_SUBSCRIPTION
         assert (await emulator.slash(elsewhere.member(member.name), "premium_transfer")).content == NO_SUBSCRIPTION
 
         sub = await grant(bot, member, guild)
@@ -95,16 +90,16 @@ async def test_refusals_use_the_slash_commands_sentences(elsewhere, dashboard_ur
                               cooldown=timedelta(0), grace=timedelta(0))
         waiting = await browser.post(f"{YOURS}/move", {"to_guild": str(elsewhere.id)})
         slash = await emulator.slash(elsewhere.member(member.name), "premium_transfer")
-        assert sentence_of(waiting).startswith("You moved your subscription ")
-        assert sentence_of(waiting) == as_on_the_web(slash.content)
+        assert waiting.sentence.startswith("You moved your subscription ")
+        assert waiting.sentence == as_on_the_web(slash.content)
 
         stranger_server = emulator.add_guild("Not Yours", owner_name="nobody")
         for target in (str(stranger_server.id), "not-a-number", ""):
             refused = await browser.post(f"{YOURS}/move", {"to_guild": target})
-            assert sentence_of(refused) == NOT_SHARED
+            assert refused.sentence == NOT_SHARED
         forged = await browser.post(f"{YOURS}/confirm", {"subscription": str(sub.id),
                                                          "to_guild": str(stranger_server.id)})
-        assert sentence_of(forged) == NOT_SHARED
+        assert forged.sentence == NOT_SHARED
     assert (await store.get(bot.db, sub.id))["guild_id"] == guild.id
 
 
@@ -115,7 +110,7 @@ async def test_an_old_confirmation_is_checked_again(elsewhere, dashboard_url, bo
         await browser.post(f"{YOURS}/move", {"to_guild": str(elsewhere.id)})
         await ledger.revoke(bot.db, sub_id=sub.id)  # ended while the confirmation page was open
         late = await browser.post(f"{YOURS}/confirm", {"subscription": str(sub.id), "to_guild": str(elsewhere.id)})
-        assert sentence_of(late) == NO_SUBSCRIPTION
+        assert late.sentence == NO_SUBSCRIPTION
         forged = await browser.post(f"{YOURS}/confirm", {"subscription": "1", "to_guild": str(elsewhere.id)},
                                     csrf="guessed")
         assert forged.status == 403
@@ -166,7 +161,7 @@ async def test_the_pages_work_without_the_bots_premium_service(elsewhere, dashbo
         await browser.log_in(member)
         assert "<dd>yearly</dd>" in (await browser.get(YOURS)).text
         moved = await browser.post(f"{YOURS}/confirm", {"subscription": str(sub.id), "to_guild": str(elsewhere.id)})
-    assert sentence_of(moved).startswith("Your yearly premium now applies to Elsewhere.")
+    assert moved.sentence.startswith("Your yearly premium now applies to Elsewhere.")
     assert (await store.get(bot.db, sub.id))["guild_id"] == elsewhere.id
 
 
@@ -179,7 +174,7 @@ async def test_no_move_to_a_server_where_premium_is_switched_off(elsewhere, dash
         yours = await browser.get(YOURS)
         assert f'<option value="{elsewhere.id}">' not in yours.text
         refused = await browser.post(f"{YOURS}/confirm", {"subscription": str(sub.id), "to_guild": str(elsewhere.id)})
-    assert sentence_of(refused) == SWITCHED_OFF.format(server="Elsewhere")
+    assert refused.sentence == SWITCHED_OFF.format(server="Elsewhere")
     assert (await store.get(bot.db, sub.id))["guild_id"] == guild.id
 
 

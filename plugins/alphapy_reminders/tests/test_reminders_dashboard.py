@@ -4,7 +4,6 @@ the emulator's OAuth2 and PostgreSQL."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,11 +34,6 @@ def elsewhere(emulator: Any, guild: Any) -> Any:
 def page_of(guild: Any) -> str:
     return f"/guilds/{guild.id}/reminders"
 
-
-def sentence_of(page: WebPage) -> str:
-    found = re.search(r'<p class="message" role="(?:status|alert)">([^<]+)</p>', page.text)
-    assert found, "the page shows no sentence"
-    return found.group(1).replace("&#39;", "'").replace("&#34;", '"').replace("&amp;", "&")
 
 
 async def add(emulator: Any, who: Any, channel: Any, **options: Any) -> Any:
@@ -101,21 +95,21 @@ async def test_pause_resume_and_delete_on_the_page_are_what_reminder_list_shows(
         await browser.log_in(host)
         paused = await browser.post(f"{page_of(guild)}/1/pause")
         assert paused.url.endswith(page_of(guild))
-        assert sentence_of(paused) == "Paused reminder #1 Raid night. Resume starts it again."
+        assert paused.sentence == "Paused reminder #1 Raid night. Resume starts it again."
         assert "<td>paused</td>" in paused.text and ">Resume</button>" in paused.text
         listing = await emulator.slash(host, "reminder list")
         assert "`#1` **Raid night**" in listing.embed["description"] and "⏸️ paused" in listing.embed["description"]
         assert (await emulator.slash(host, "reminder test", reminder=1)).ephemeral  # still there
 
         resumed = await browser.post(f"{page_of(guild)}/1/resume")
-        assert sentence_of(resumed).startswith("Resumed reminder #1 Raid night. Next: ")
+        assert resumed.sentence.startswith("Resumed reminder #1 Raid night. Next: ")
         stored = await row(bot.db, 1)
         assert not stored["paused"] and stored["next_fire_at"] > datetime.now(UTC)
         listing = await emulator.slash(host, "reminder list")
         assert f"next <t:{int(stored['next_fire_at'].timestamp())}:R>" in listing.embed["description"]
 
         deleted = await browser.post(f"{page_of(guild)}/1/delete")
-        assert sentence_of(deleted) == "Deleted reminder #1 Raid night."
+        assert deleted.sentence == "Deleted reminder #1 Raid night."
     assert await row(bot.db, 1) is None
     listing = await emulator.slash(host, "reminder list")
     assert listing.embed["description"] == "No reminders yet. Add one with `/reminder add`."
@@ -143,19 +137,19 @@ async def test_refusals_are_the_slash_commands_sentences_and_lose_nothing(
         await browser.log_in(host)
         twice = await browser.post(f"{page_of(guild)}/1/pause")
         slash = await emulator.slash(host, "reminder pause", reminder=1)
-        assert sentence_of(twice) == on_the_web(slash.content) == "Reminder #1 is already paused."
+        assert twice.sentence == on_the_web(slash.content) == "Reminder #1 is already paused."
         await browser.post(f"{page_of(guild)}/1/resume")
         not_paused = await browser.post(f"{page_of(guild)}/1/resume")
-        assert sentence_of(not_paused) == on_the_web((await emulator.slash(host, "reminder resume",
+        assert not_paused.sentence == on_the_web((await emulator.slash(host, "reminder resume",
                                                                             reminder=1)).content)
         for action in ("pause", "resume", "delete"):  # another server's reminder is not there
             theirs = await browser.post(f"{page_of(guild)}/2/{action}")
-            assert sentence_of(theirs) == "There is no reminder #2 in this server."
+            assert theirs.sentence == "There is no reminder #2 in this server."
         dashboard_clock.advance(61)  # the write rate limit's bucket is full again
         for junk in ("abc", "9" * 5000, "0", "-1", "2147483648"):
             refused = await browser.post(f"{page_of(guild)}/{junk}/delete")
-            assert refused.status == 200 and sentence_of(refused).startswith("There is no reminder #")
-            assert len(sentence_of(refused)) < 80
+            assert refused.status == 200 and refused.sentence.startswith("There is no reminder #")
+            assert len(refused.sentence) < 80
         odd = await browser.get(page_of(guild), state="x" * 1000, kind="'; DROP TABLE reminders", page="-3")
         assert odd.status == 200 and "Raid night" in odd.text and "Their raid" not in odd.text
     assert (await row(bot.db, 1))["name"] == "Raid night" and (await row(bot.db, 2))["name"] == "Their raid"
@@ -169,7 +163,7 @@ async def test_a_write_without_the_form_token_is_refused(dashboard_url, bot, emu
         for forged in ("", "guessed"):
             assert (await browser.post(f"{page_of(guild)}/1/delete", csrf=forged)).status == 403
         assert await row(bot.db, 1) is not None
-        assert sentence_of(await browser.post(f"{page_of(guild)}/1/delete")) == "Deleted reminder #1 Raid night."
+        assert (await browser.post(f"{page_of(guild)}/1/delete")).sentence == "Deleted reminder #1 Raid night."
     assert await row(bot.db, 1) is None
 
 
@@ -216,7 +210,7 @@ async def test_a_reminder_added_on_the_page_is_listed_and_posted_in_discord(
         assert '<input type="checkbox" name="days" value="6"> Sun</label>' in page.text
         saved = await post_form(browser, f"{page_of(guild)}/add", add_form(channel))
     stored = await row(bot.db, 1)
-    assert sentence_of(saved) == (f"Saved reminder #1 Raid night: Mon, Wed at 19:00 (call 19:30) (Europe/Amsterdam) "
+    assert saved.sentence == (f"Saved reminder #1 Raid night: Mon, Wed at 19:00 (call 19:30) (Europe/Amsterdam) "
                                   f"in #general. First one: {stored['next_fire_at'].astimezone(AMS):%a %d %b %Y} 19:00.")
     assert stored["days"] == ["0", "2"] and stored["created_by"] == host.id
     assert stored["message"] == "Bring snacks\nand drinks"
@@ -255,7 +249,7 @@ async def test_the_form_refuses_what_reminder_add_refuses_and_saves_nothing(
         for field, (value, sentence) in refusals.items():
             refused = await post_form(browser, f"{page_of(guild)}/add", add_form(channel, **{field: value}))
             assert refused.url.endswith(page_of(guild)), field
-            assert sentence_of(refused) == sentence, field
+            assert refused.sentence == sentence, field
     assert await bot.db.fetchval("SELECT count(*) FROM reminders") == 0
 
 
@@ -270,7 +264,7 @@ async def test_resume_on_the_page_checks_the_channel_as_the_slash_command_does(
         await browser.log_in(host)
         refused = await browser.post(f"{page_of(guild)}/1/resume")
     slash = await emulator.slash(host, "reminder resume", reminder=1)
-    assert sentence_of(refused) == on_the_web(slash.content) == (
+    assert refused.sentence == on_the_web(slash.content) == (
         "The channel of reminder #1 no longer exists; give it a new one with /reminder edit.")
     assert (await row(bot.db, 1))["paused"]
 
@@ -295,7 +289,7 @@ async def test_the_preview_shows_what_reminder_test_shows_and_sends_nothing(
     assert f"<dt>When</dt><dd>{call:%a %d %b %Y} 19:30 ({call:%a %d %b %Y} 19:30)</dd>" in page.text
     assert "<p>It will mention @Raiders.</p>" in page.text and "it will mention" in slash.content
     assert len(channel.messages) == before  # a preview pings and posts nothing
-    assert sentence_of(elsewhere) == "There is no reminder #99 in this server."
+    assert elsewhere.sentence == "There is no reminder #99 in this server."
 
 
 async def test_editing_on_the_page_is_what_reminder_list_shows_and_refusals_keep_the_reminder(
@@ -310,7 +304,7 @@ async def test_editing_on_the_page_is_what_reminder_list_shows_and_refusals_keep
                            call_time="", message="New text")
         saved = await post_form(browser, f"{page_of(guild)}/1/edit", changed)
         assert saved.url.endswith(page_of(guild))
-        assert sentence_of(saved).startswith("Updated reminder #1 Raid night 2. Next: Fri ")
+        assert saved.sentence.startswith("Updated reminder #1 Raid night 2. Next: Fri ")
         after = await row(bot.db, 1)
         assert (after["name"], after["channel_id"], after["days"], after["message"]) == (
             "Raid night 2", other.id, ["4"], "New text")
@@ -325,7 +319,7 @@ async def test_editing_on_the_page_is_what_reminder_list_shows_and_refusals_keep
                 ("time", "nope", bad_time)):
             refused = await post_form(browser, f"{page_of(guild)}/1/edit", {**changed, field: value})
             assert refused.url.endswith(f"{page_of(guild)}/1/edit"), field  # back on the form
-            assert sentence_of(refused) == sentence, field
+            assert refused.sentence == sentence, field
         assert await row(bot.db, 1) == after  # nothing of a refused edit was saved
         theirs = await post_form(browser, f"{page_of(guild)}/77/edit", changed)
-        assert sentence_of(theirs) == "There is no reminder #77 in this server."
+        assert theirs.sentence == "There is no reminder #77 in this server."

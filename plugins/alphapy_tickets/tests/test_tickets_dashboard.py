@@ -3,7 +3,6 @@ actions, against the running bot, the emulator (OAuth2, the ticket's channel) an
 
 from __future__ import annotations
 
-import html
 import re
 from typing import Any
 
@@ -25,11 +24,6 @@ def elsewhere(emulator: Any, guild: Any) -> Any:
 def tickets_url(guild: Any, path: str = "") -> str:
     return f"/guilds/{guild.id}/tickets" + (f"/{path}" if path else "")
 
-
-def sentence_of(page: WebPage) -> str:
-    found = re.search(r'<p class="message" role="(?:status|alert)">([^<]+)</p>', page.text)
-    assert found, f"the page shows no sentence: {page.status} {page.text[:300]}"
-    return html.unescape(found.group(1))
 
 
 def listed_ids(page: WebPage) -> list[int]:
@@ -73,7 +67,7 @@ async def test_claiming_from_the_page_is_seen_in_the_tickets_channel(dashboard_u
         claimed = await browser.post(tickets_url(desk.guild, f"ticket/{ticket_id}"), {"action": "claim"})
         await emulator.settle()
     assert claimed.url.endswith(tickets_url(desk.guild, f"ticket/{ticket_id}"))
-    assert sentence_of(claimed) == f"You claimed ticket #{ticket_id}."
+    assert claimed.sentence == f"You claimed ticket #{ticket_id}."
     assert "<h1>Ticket #%d: Claimed</h1>" % ticket_id in claimed.text
     stored = await row(bot, ticket_id)
     assert (stored["status"], stored["claimed_by"]) == ("claimed", desk.staff.id)
@@ -113,12 +107,12 @@ async def test_closing_and_archiving_from_the_page(dashboard_url, bot, emulator,
         await browser.log_in(desk.staff)
         closed = await browser.post(url, {"action": "close", "reason": "Solved on the phone"})
         await emulator.settle()
-        assert sentence_of(closed) == f"Ticket #{ticket_id} is closed."
+        assert closed.sentence == f"Ticket #{ticket_id} is closed."
         assert "<dt>Reason</dt><dd>Solved on the phone</dd>" in closed.text
         assert channel.messages[-1].content == (f"🔒 Closed by <@{desk.staff.id}>. Reason: Solved on the phone")
         archived = await browser.post(url, {"action": "archive"})
         await emulator.settle()
-    assert sentence_of(archived) == f"Ticket #{ticket_id} is archived; the transcript is in the log channel."
+    assert archived.sentence == f"Ticket #{ticket_id} is archived; the transcript is in the log channel."
     stored = await row(bot, ticket_id)
     assert (stored["status"], stored["archived_by"], stored["close_reason"]) == (
         "archived", desk.staff.id, "Solved on the phone")
@@ -139,20 +133,20 @@ async def test_refusals_use_the_buttons_sentences_and_lose_nothing(elsewhere, da
         await browser.log_in(desk.staff)
         again = await browser.post(url, {"action": "claim"})
         assert again.url.endswith(url)
-        assert sentence_of(again) == f"Ticket #{ticket_id} is already claimed by <@{desk.other_staff.id}>."
+        assert again.sentence == f"Ticket #{ticket_id} is already claimed by <@{desk.other_staff.id}>."
         too_long = await browser.post(url, {"action": "close", "reason": "x" * 100_000})
-        assert sentence_of(too_long) == "The reason is too long (100,000 characters; at most 500)."
+        assert too_long.sentence == "The reason is too long (100,000 characters; at most 500)."
         archive_open = await browser.post(url, {"action": "archive"})
-        assert sentence_of(archive_open) == f"Close ticket #{ticket_id} before archiving it."
-        assert sentence_of(await browser.post(url, {"action": "delete"})) == "Choose claim, close or archive."
+        assert archive_open.sentence == f"Close ticket #{ticket_id} before archiving it."
+        assert (await browser.post(url, {"action": "delete"})).sentence == "Choose claim, close or archive."
         for forged in ("abc", "99999999999", "0"):
             refused = await browser.get(tickets_url(desk.guild, f"ticket/{forged}"))
-            assert sentence_of(refused) == "There is no such ticket in this server."
+            assert refused.sentence == "There is no such ticket in this server."
         missing = await browser.get(tickets_url(desk.guild, "ticket/999999"))
-        assert sentence_of(missing) == "There is no ticket #999999 in this server."
+        assert missing.sentence == "There is no ticket #999999 in this server."
         bad_filter = await browser.get(tickets_url(desk.guild), status="'; drop table support_tickets; --")
         assert bad_filter.status == 400
-        assert sentence_of(bad_filter) == "That filter is not one of the choices; please pick one from the lists."
+        assert bad_filter.sentence == "That filter is not one of the choices; please pick one from the lists."
         forged_csrf = await browser.post(url, {"action": "close"}, csrf="guessed")
         assert forged_csrf.status == 403
         no_csrf = await browser.post(url, {"action": "close"}, csrf="")
@@ -164,7 +158,7 @@ async def test_refusals_use_the_buttons_sentences_and_lose_nothing(elsewhere, da
         theirs = tickets_url(elsewhere, f"ticket/{ticket_id}")
         assert (await other_host.get(tickets_url(elsewhere))).status == 200
         refused = await other_host.post(theirs, {"action": "close"})
-        assert sentence_of(refused) == f"There is no ticket #{ticket_id} in this server."
+        assert refused.sentence == f"There is no ticket #{ticket_id} in this server."
     assert await row(bot, ticket_id) == before
 
 
@@ -200,7 +194,7 @@ async def test_the_statistics_page_shows_ticket_stats_and_counts_again(dashboard
 
         await open_ticket(emulator, desk.other_staff, "another one")
         counted = await browser.post(stats_url, {"period": "30d"})
-        assert sentence_of(counted) == "Counted again: last 30 days."
+        assert counted.sentence == "Counted again: last 30 days."
         assert "<dt>Opened</dt><dd>2</dd>" in counted.text and f"<td>#{snapshot_id}</td>" in counted.text
         assert dict(chart_bars(counted.text, "tickets-status-30d"))["Open"] == 2
         assert sum(n for _, n in chart_bars(counted.text, "tickets-daily-30d")) == 2
@@ -208,10 +202,10 @@ async def test_the_statistics_page_shows_ticket_stats_and_counts_again(dashboard
         assert (stored["triggered_by"], stored["scope"], stored["guild_id"]) == (desk.staff.id, "30d", desk.guild.id)
 
         for bad in ("1y", "x" * 2_000):
-            assert sentence_of(await browser.get(stats_url, period=bad)) == (
+            assert (await browser.get(stats_url, period=bad)).sentence == (
                 "Choose a period: the last 7 days, the last 30 days or all time.")
         refused = await browser.post(stats_url, {"period": "x" * 100_000})
-        assert sentence_of(refused) == "Choose a period: the last 7 days, the last 30 days or all time."
+        assert refused.sentence == "Choose a period: the last 7 days, the last 30 days or all time."
         assert (await browser.post(stats_url, {"period": "7d"}, csrf="guessed")).status == 403
     assert await bot.db.fetchval("SELECT count(*) FROM ticket_metrics") == 2
     async with DashboardBrowser(dashboard_url) as browser:
@@ -231,7 +225,7 @@ async def test_without_the_bot_the_pages_read_and_the_actions_say_why_not(bot_ru
         page = await browser.get(url)
         assert "The bot is not running beside this dashboard" in page.text
         refused = await browser.post(url, {"action": "claim"})
-    assert sentence_of(refused).startswith("The bot is not running beside this dashboard")
+    assert refused.sentence.startswith("The bot is not running beside this dashboard")
     assert (await row(bot, ticket_id))["status"] == "open"
 
 
@@ -251,7 +245,7 @@ async def test_the_transcript_of_a_ticket_still_open(dashboard_url, bot, emulato
         await browser.post(page_url, {"action": "archive"})
         await emulator.settle()
         gone = await browser.get(f"{page_url}/transcript")
-        assert sentence_of(gone) == (f"Ticket #{ticket_id} has no channel any more: the transcript of an archived "
+        assert gone.sentence == (f"Ticket #{ticket_id} has no channel any more: the transcript of an archived "
                                      "ticket is in the log channel.")
     async with DashboardBrowser(dashboard_url) as browser:
         await browser.log_in(member)
@@ -279,4 +273,4 @@ async def test_the_list_pages_fifty_at_a_time_and_shows_recent_ones_newest_first
         assert listed_ids(old) == ids[:28]  # the 28th: 72.5 hours, the 29th: 71.5
         for bad in ({"page": "0"}, {"page": "x"}, {"claimed": "someone"}, {"older": "2"}):
             refused = await browser.get(tickets_url(desk.guild), **bad)
-            assert sentence_of(refused) == "That filter is not one of the choices; please pick one from the lists."
+            assert refused.sentence == "That filter is not one of the choices; please pick one from the lists."

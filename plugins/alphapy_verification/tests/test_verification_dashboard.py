@@ -4,14 +4,13 @@ the emulator's OAuth2, PostgreSQL and the fake AI."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 from alphapy_verification.dashboard import BAD_REASON, NO_SUCH
 from verification_helpers import answer, receipt
 
-from alphapy.testing import DashboardBrowser, WebPage, running_dashboard
+from alphapy.testing import DashboardBrowser, running_dashboard
 
 
 @pytest.fixture
@@ -19,11 +18,6 @@ def elsewhere(emulator: Any, guild: Any) -> Any:
     """Another server with the bot, whose owner is not in the test's server (made before the bot starts)."""
     return emulator.add_guild("Elsewhere", owner_name="else-owner")
 
-
-def sentence_of(page: WebPage) -> str:
-    found = re.search(r'<p class="message" role="(?:status|alert)">([^<]+)</p>', page.text)
-    assert found, "the page shows no sentence"
-    return found.group(1).replace("&#39;", "'").replace("&#34;", '"').replace("&amp;", "&")
 
 
 def page_of(world: Any) -> str:
@@ -96,7 +90,7 @@ async def test_approve_on_the_page_gives_the_role_in_discord(dashboard_url, worl
         await browser.log_in(world.staff)
         done = await browser.post(f"{page_of(world)}/{row['id']}/approve")
         assert done.url.endswith(page_of(world))
-        assert sentence_of(done) == f"Approved verification #{row['id']}: member {world.member.id} has the verified role."
+        assert done.sentence == f"Approved verification #{row['id']}: member {world.member.id} has the verified role."
     decided = await world.settled_status(row["id"], leaving="manual_review")
     assert decided["status"] == "verified" and decided["decision"] == "approved"
     assert decided["decided_by"] == world.staff.id  # as the button records it
@@ -111,7 +105,7 @@ async def test_reject_on_the_page_tells_the_member_as_the_button_does(dashboard_
         await browser.log_in(world.staff)
         done = await browser.post(f"{page_of(world)}/{row['id']}/reject",
                                   {"reason": "the receipt is for\nanother product"})
-        assert sentence_of(done) == f"Rejected verification #{row['id']}."
+        assert done.sentence == f"Rejected verification #{row['id']}."
     await world.settled_status(row["id"], leaving="manual_review")  # the member is told before closing is set
     decided = await world.ticket(row["id"])
     assert decided["status"] == "closed_manual" and decided["decision"] == "rejected"
@@ -130,15 +124,15 @@ async def test_refusals_are_the_buttons_sentences_and_change_nothing(
         await browser.log_in(world.staff)
         for reason in ("", "no", "x" * 501):
             refused = await browser.post(f"{page_of(world)}/{row['id']}/reject", {"reason": reason})
-            assert sentence_of(refused) == BAD_REASON
+            assert refused.sentence == BAD_REASON
         for junk in ("abc", "9" * 5000, "0", str(row["id"] + 1000)):
             refused = await browser.post(f"{page_of(world)}/{junk}/approve")
-            assert refused.status == 200 and sentence_of(refused) == NO_SUCH
+            assert refused.status == 200 and refused.sentence == NO_SUCH
         dashboard_clock.advance(61)  # the write rate limit's bucket is full again
         await world.emulator.click(world.review_message(channel), "Approve", by=world.staff)
         await world.settled_status(row["id"], leaving="manual_review")
         late = await browser.post(f"{page_of(world)}/{row['id']}/reject", {"reason": "too late now"})
-        assert sentence_of(late) == f"Verification #{row['id']} is already decided (verified)."
+        assert late.sentence == f"Verification #{row['id']} is already decided (verified)."
         forged = await browser.post(f"{page_of(world)}/{row['id']}/reject", {"reason": "forged"}, csrf="guessed")
         assert forged.status == 403
     assert (await world.ticket(row["id"]))["decision"] == "approved"
@@ -151,7 +145,7 @@ async def test_nobody_decides_their_own_verification_on_the_page_either(dashboar
     async with DashboardBrowser(dashboard_url) as browser:
         await browser.log_in(world.member)
         refused = await browser.post(f"{page_of(world)}/{row['id']}/approve")
-    assert sentence_of(refused) == "You cannot decide your own verification; another staff member has to."
+    assert refused.sentence == "You cannot decide your own verification; another staff member has to."
     assert (await world.ticket(row["id"]))["status"] == "manual_review"
 
 
@@ -167,5 +161,5 @@ async def test_without_the_bot_beside_it_the_page_shows_the_queue_and_sends_deci
         page = await browser.get(page_of(world))
         assert f"<td>member {world.member.id}</td>" in page.text
         refused = await browser.post(f"{page_of(world)}/{row['id']}/approve")
-    assert sentence_of(refused) == NO_BOT
+    assert refused.sentence == NO_BOT
     assert (await world.ticket(row["id"]))["status"] == "manual_review" and not world.member.has_role("Verified")
